@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { definePipeline } from '../pipeline/spec.js';
+import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
+import { globalOptions, list, number, positiveInt, thresholdRule, type GlobalOptions } from './options.js';
+import { runSpecs } from './run.js';
+
+interface FitOptions extends GlobalOptions {
+  input: string;
+  model: string;
+  type: 'autoencoder' | 'pca';
+  format?: string;
+  output?: string;
+  features?: string[];
+  exclude?: string[];
+  onMissing?: string;
+  scaler?: string;
+  threshold: Record<string, unknown>;
+  config?: string;
+  codeSize?: number;
+  hidden?: string[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  k?: number;
+  seed?: number;
+}
+
+/** Builds the fit pipeline: source -> <type>-fit (saves the model) [-> score -> threshold -> sink]. */
+export async function fitSpec(o: FitOptions) {
+  const fileModel = o.config ? ((parseYaml(await readFile(o.config, 'utf8')) ?? {}) as Record<string, unknown>) : {};
+  const common = {
+    id: 'model',
+    ...(o.features ? { features: o.features } : {}),
+    ...(o.exclude ? { exclude: o.exclude } : {}),
+    ...(o.onMissing ? { onMissing: o.onMissing } : {}),
+    ...(o.scaler ? { scaler: o.scaler } : {}),
+    threshold: o.threshold,
+    saveTo: o.model,
+  };
+  const fit =
+    o.type === 'pca'
+      ? { type: 'pca-fit', ...common, ...(o.k ? { k: o.k } : {}) }
+      : {
+          type: 'autoencoder-fit',
+          ...common,
+          model: {
+            ...fileModel,
+            ...(o.codeSize ? { codeSize: o.codeSize } : {}),
+            ...(o.hidden ? { hiddenUnits: o.hidden.map(Number) } : {}),
+            ...(o.epochs ? { epochs: o.epochs } : {}),
+            ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+            ...(o.learningRate ? { learningRate: o.learningRate } : {}),
+          },
+        };
+  const scored = o.output
+    ? { stages: [fit, { type: 'score', model: 'model' }, { type: 'threshold', model: 'model' }], sink: sinkEntry(o.output, formatOf(o.output, undefined, '--output')) }
+    : { stages: [fit], sink: { type: 'null-sink' } };
+  return definePipeline({
+    name: 'fit',
+    seed: o.seed ?? 42,
+    source: sourceEntry(o.input, formatOf(o.input, o.format)),
+    ...scored,
+  });
+}
+
+export function registerFit(program: Command): void {
+  globalOptions(
+    program
+      .command('fit')
+      .description('Fit an autoencoder (or PCA) with scaler and threshold on a file and save the model directory')
+      .requiredOption('-i, --input <file>', 'training data (.csv, .arrow, .arrows, .parquet)')
+      .requiredOption('-m, --model <dir>', 'model directory to write')
+      .addOption(new Option('-t, --type <type>', 'model family').choices(['autoencoder', 'pca']).default('autoencoder'))
+      .option('--format <format>', 'input format when the extension does not tell: csv, arrow, arrows, parquet')
+      .option('-o, --output <file>', 'also write the training rows with score and is_anomaly')
+      .option('--features <names>', 'feature columns, comma-separated (default: every numeric column)', list)
+      .option('--exclude <names>', 'numeric columns that are not features (ids, labels), comma-separated', list)
+      .addOption(new Option('--on-missing <policy>', 'null/NaN feature values').choices(['error', 'drop', 'impute']))
+      .addOption(new Option('--scaler <method>', 'feature scaling').choices(['standard', 'minmax', 'robust', 'none']))
+      .option('--threshold <rule>', 'contamination=F | percentile=P | fixed=V | mad=K', thresholdRule, { method: 'contamination', value: 0.01 })
+      .option('--config <yaml>', 'YAML file with autoencoder options (the `model:` block of autoencoder-fit)')
+      .option('--code-size <n>', 'autoencoder code width', positiveInt('--code-size'))
+      .option('--hidden <widths>', 'encoder hidden widths, comma-separated, e.g. 64,32', list)
+      .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'))
+      .option('--batch-size <n>', 'rows per gradient step', positiveInt('--batch-size'))
+      .option('--learning-rate <x>', 'Adam learning rate', number('--learning-rate'))
+      .option('--k <n>', 'PCA components', positiveInt('--k'))
+      .option('--seed <n>', 'random seed', positiveInt('--seed')),
+  ).action(async (options: FitOptions) => {
+    await runSpecs([await fitSpec(options)], options);
+  });
+}

@@ -1,0 +1,66 @@
+import { Option, type Command } from 'commander';
+import { definePipeline } from '../pipeline/spec.js';
+import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
+import { globalOptions, positiveInt, type GlobalOptions } from './options.js';
+import { runSpecs } from './run.js';
+
+interface ScoreOptions extends GlobalOptions {
+  input: string;
+  model: string;
+  output: string;
+  format?: string;
+  outputFormat?: string;
+  code?: boolean;
+  featureErrors?: boolean;
+  flag: boolean;
+  onMissing?: string;
+  batchRows?: number;
+}
+
+/** source -> score [-> threshold] [-> encode] -> sink, all from one saved model. */
+export function scoreSpec(o: ScoreOptions, mode: 'score' | 'encode') {
+  const onMissing = o.onMissing ? { onMissing: o.onMissing } : {};
+  const stages: Record<string, unknown>[] = [];
+  if (mode === 'score') {
+    stages.push({ type: 'score', model: o.model, featureErrors: Boolean(o.featureErrors), ...onMissing });
+    if (o.flag) stages.push({ type: 'threshold', model: o.model });
+  }
+  if (mode === 'encode' || o.code) stages.push({ type: 'encode', model: o.model, ...onMissing });
+  return definePipeline({
+    name: mode,
+    source: sourceEntry(o.input, formatOf(o.input, o.format), o.batchRows),
+    stages,
+    sink: sinkEntry(o.output, formatOf(o.output, o.outputFormat, '--output-format')),
+  });
+}
+
+function common(command: Command): Command {
+  return globalOptions(
+    command
+      .requiredOption('-i, --input <file>', 'data to process (.csv, .arrow, .arrows, .parquet)')
+      .requiredOption('-m, --model <dir>', 'model directory written by `latentflow fit`')
+      .requiredOption('-o, --output <file>', 'where to write the rows (format from the extension)')
+      .option('--format <format>', 'input format when the extension does not tell')
+      .option('--output-format <format>', 'output format when the extension does not tell')
+      .addOption(new Option('--on-missing <policy>', 'override the model\'s missing-value policy').choices(['error', 'drop', 'impute']))
+      .option('--batch-rows <n>', 'rows per record batch', positiveInt('--batch-rows')),
+  );
+}
+
+export function registerScore(program: Command): void {
+  common(
+    program
+      .command('score')
+      .description('Add score (reconstruction error) and is_anomaly to every row, keeping all other columns')
+      .option('--code', 'also write the latent code columns z0..z{k-1}')
+      .option('--feature-errors', 'also write per-feature squared errors err_<feature>')
+      .option('--no-flag', 'do not add is_anomaly'),
+  ).action(async (options: ScoreOptions) => {
+    await runSpecs([scoreSpec(options, 'score')], options);
+  });
+  common(program.command('encode').description('Add the latent code z0..z{k-1} to every row, keeping all other columns')).action(
+    async (options: ScoreOptions) => {
+      await runSpecs([scoreSpec({ ...options, flag: false }, 'encode')], options);
+    },
+  );
+}

@@ -1,0 +1,24 @@
+import type { RunSummary } from '../pipeline/runner.js';
+
+/** A few human lines about a finished run, for stdout. */
+export function formatSummary(s: RunSummary): string {
+  const lines = [`${s.pipeline}: ${s.rows} rows -> ${s.sink.target ?? 'sink'} in ${(s.durationMs / 1000).toFixed(1)} s (backend ${s.backend})`];
+  for (const stage of s.stages) {
+    const st = stage.stats ?? {};
+    if (stage.type.endsWith('-fit') && st.fitMs !== undefined) {
+      const epochs = st.epochs !== undefined ? `, ${st.epochs} epochs` : '';
+      const saved = st.savedTo ? `, saved to ${st.savedTo}` : '';
+      lines.push(`  ${stage.id}: fitted on ${st.rows} rows in ${(Number(st.fitMs) / 1000).toFixed(1)} s${epochs}${saved}`);
+    }
+    if (stage.type === 'threshold' && st.rows !== undefined) {
+      const pct = Number(st.rows) > 0 ? ((100 * Number(st.anomalies)) / Number(st.rows)).toFixed(2) : '0';
+      lines.push(`  ${stage.id}: ${st.anomalies} anomalies of ${st.rows} rows (${pct}%), threshold ${fmt(st.threshold)} (${st.method})`);
+    }
+    if (Number(st.dropped ?? 0) > 0) lines.push(`  ${stage.id}: ${st.dropped} rows dropped for missing values`);
+  }
+  return lines.join('\n');
+}
+
+function fmt(v: unknown): string {
+  return typeof v === 'number' ? Number(v.toPrecision(4)).toString() : String(v);
+}

@@ -1,0 +1,386 @@
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream';
+import { Field, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
+import { CsvError, parse, type Options } from 'csv-parse';
+import { z } from 'zod';
+import { DataError, LatentflowError } from '../errors.js';
+import { sourceMetadata } from '../io/batch-meta.js';
+import { Closers } from '../io/closers.js';
+import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType } from '../io/csv-types.js';
+import { fileError, isFsError } from '../io/file-error.js';
+import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+
+const TYPE = 'csv-source';
+
+/** Parameters of {@link csvSource}. */
+const params = z
+  .object({
+    /** CSV file to read. */
+    path: z.string().min(1).describe('CSV file to read; a relative path resolves against the pipeline file folder'),
+    /** Field separator, default `,`. */
+    delimiter: z.string().min(1).default(',').describe('Field separator (one or more characters), e.g. "," or "\\t"'),
+    /** Whether the first record names the columns, default true. */
+    hasHeader: z.boolean().default(true).describe('First record holds the column names; without a header columns are named c0..cN'),
+    /** Quote character, default `"`. */
+    quote: z.string().length(1).default('"').describe('Quote character around values holding the delimiter, quotes (doubled) or newlines'),
+    /** Declared types by column name; undeclared columns are inferred. */
+    columns: z
+      .record(z.string(), z.enum(CSV_COLUMN_TYPES))
+      .optional()
+      .describe('Column types by name (float64|float32|int32|int64|bool|string); undeclared columns are inferred (float64 or string)'),
+    /** Rows used to infer the types of undeclared columns, default 1000, at least 1. */
+    inferRows: z.number().int().positive().default(1000).describe('Rows read to infer undeclared column types (rows); later values must fit the inferred type'),
+    /** Cell texts read as null. */
+    nullValues: z.array(z.string()).default(['', 'NA', 'null']).describe('Cell texts read as null (for non-string columns also after trimming spaces)'),
+    /** Rows per output batch, default 8192. */
+    batchRows: z.number().int().positive().default(8192).describe('Rows per output batch (rows); the last batch may be shorter'),
+  })
+  .strict();
+
+/** Validated params of `csv-source`. */
+export type CsvSourceParams = z.output<typeof params>;
+
+/**
+ * Streams a CSV file into record batches: csv-parse over a read stream, so memory holds one batch (plus the
+ * inference window), never the file. Undeclared columns are float64 when every non-null value in the first
+ * `inferRows` rows is a number (integers too, so nothing is truncated; also when every value there is
+ * null, with a warning), otherwise Utf8 strings. A later value that does not fit, a record with the wrong
+ * number of fields or malformed quoting is a DataError naming the file, the 1-based line where the record
+ * starts and, for a value, the column, expected type and received text.
+ *
+ * Blank lines are skipped, except in a one-column file, where a blank line is a null value (that is how
+ * csv-sink writes one). An empty string and a null are the same in CSV: both read as null (with the
+ * default `nullValues`).
+ *
+ * Each batch carries source metadata (file, first row, and the line of each row: `firstLine` when rows are
+ * one line each and consecutive, otherwise `lines`), so later stages can report lines too. A file with a
+ * header but no rows yields one zero-row batch, so sinks still see the columns; an empty file yields none.
+ */
+export const csvSource = defineStage({
+  type: TYPE,
+  kind: 'source',
+  description: 'Reads a CSV file as a stream of batches (types inferred from the first rows, or declared)',
+  params,
+  create(p, ctx): Source {
+    const closers = new Closers();
+    let closed = false;
+    return {
+      kind: 'source',
+      batches: () => readCsv(p, ctx, closers, () => closed),
+      async close() {
+        closed = true;
+        await closers.closeAll();
+      },
+    };
+  },
+});
+
+/** A parsed record with the 1-based file line it starts on. */
+interface CsvRecord {
+  fields: string[];
+  line: number;
+}
+
+/**
+ * Gives each record the file line it starts on: the line after the previous record ended, spanning one more
+ * line per newline inside its values. (csv-parse's own `info.lines` counts a CRLF inside a quoted value
+ * twice, and asking for it per record costs as much as the parsing.) Blank lines reach here as records
+ * with one empty field, so every line is counted.
+ */
+class LineCounter {
+  /** The line the next record starts on. */
+  next = 1;
+
+  take(fields: readonly string[]): number {
+    const line = this.next;
+    let breaks = 0;
+    for (const f of fields) {
+      for (let at = f.indexOf('\n'); at !== -1; at = f.indexOf('\n', at + 1)) breaks++;
+    }
+    this.next = line + 1 + breaks;
+    return line;
+  }
+}
+
+/** A blank line, as csv-parse returns it without skip_empty_lines. */
+function isBlank(fields: readonly string[]): boolean {
+  return fields.length === 1 && fields[0] === '';
+}
+
+/** csv-parse options shared by the read and by {@link locateParseError}. */
+function parserOptions(p: CsvSourceParams): Options {
+  return {
+    delimiter: p.delimiter,
+    quote: p.quote,
+    bom: true,
+    // Blank lines and field counts are handled by the reader, which knows each record's line.
+    skip_empty_lines: false,
+    relax_column_count: true,
+    // Mixed line endings happen (concatenated files); CRLF first so it is one delimiter, not two.
+    record_delimiter: ['\r\n', '\n', '\r'],
+  };
+}
+
+async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
+  if (isClosed()) return;
+  const file = path.resolve(ctx.baseDir, p.path);
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    throw fileError(TYPE, file, 'open', err);
+  }
+  const input = handle.createReadStream({ highWaterMark: 1 << 16 });
+  const parser = parse(parserOptions(p));
+  // Errors of either stream surface through the parser's iterator; the callback only silences them here.
+  pipeline(input, parser, () => undefined);
+  const release = closers.add(async () => {
+    parser.destroy();
+    input.destroy();
+    await handle.close();
+  });
+  const lines = new LineCounter();
+
+  const nulls = new Set(p.nullValues);
+  const declared = p.columns ?? {};
+  let names: string[] | undefined;
+  let builder: BatchBuilder | undefined;
+  let window: CsvRecord[] = [];
+  let yielded = false;
+
+  const start = (first: CsvRecord): string[] => {
+    const found = p.hasHeader ? headerNames(file, first) : first.fields.map((_, i) => `c${i}`);
+    for (const name of Object.keys(declared)) {
+      if (!found.includes(name)) {
+        throw new DataError(`${TYPE}: column "${name}" declared in \`columns\` is not in the file; the file has: ${found.join(', ')}`, {
+          file,
+          column: name,
+        });
+      }
+    }
+    return found;
+  };
+  const typesFrom = (rows: readonly CsvRecord[], names: string[]): CsvColumnType[] => {
+    const isNull = (cell: string) => nulls.has(cell) || nulls.has(cell.trim());
+    const types = names.map((name, c) => declared[name] ?? inferColumnType(rows.map((r) => r.fields[c]), isNull));
+    const empty = names.filter((name, c) => declared[name] === undefined && rows.every((r) => isNull(r.fields[c])));
+    if (empty.length > 0 && rows.length > 0) {
+      ctx.logger.warn(
+        { file, columns: empty, inferRows: p.inferRows },
+        `${TYPE}: columns with no value in the first ${rows.length} rows are read as float64; declare their type in \`columns\` if they hold text`,
+      );
+    }
+    return types;
+  };
+
+  // Full batches wait here until yielded; more than one only right after the inference window closes.
+  const ready: RecordBatch[] = [];
+  const add = (b: BatchBuilder, record: CsvRecord): void => {
+    b.push(record);
+    if (b.rows === p.batchRows) ready.push(b.flush());
+  };
+  const fixTypes = (names: string[]): BatchBuilder => {
+    const b = new BatchBuilder(file, names, typesFrom(window, names), nulls, declared, p.inferRows);
+    for (const r of window) add(b, r);
+    window = [];
+    return b;
+  };
+
+  try {
+    for await (const fields of parser as AsyncIterable<string[]>) {
+      if (ctx.signal.aborted) ctx.signal.throwIfAborted();
+      const line = lines.take(fields);
+      if (names === undefined) {
+        if (isBlank(fields)) continue; // blank lines before the first record
+        names = start({ fields, line });
+        if (p.hasHeader) continue;
+      }
+      if (fields.length !== names.length) {
+        // A blank line is skipped, except in a one-column file, where it is an empty (null) value.
+        if (isBlank(fields)) continue;
+        throw wrongFieldCount(file, line, names.length, fields.length, p.delimiter);
+      }
+      const record = { fields, line };
+      if (builder !== undefined) add(builder, record);
+      else {
+        window.push(record);
+        if (window.length >= p.inferRows) builder = fixTypes(names);
+      }
+      while (ready.length > 0) {
+        yielded = true;
+        yield ready.shift()!;
+        if (isClosed()) return;
+      }
+    }
+    if (names === undefined) return; // an empty file: no columns, nothing to yield
+    builder ??= fixTypes(names);
+    // The rest, or a zero-row batch with the columns when the file has none.
+    if (builder.rows > 0 || (!yielded && ready.length === 0)) ready.push(builder.flush());
+    for (const batch of ready.splice(0)) {
+      yield batch;
+      if (isClosed()) return;
+    }
+    ctx.logger.debug({ file, rows: builder.rowsEmitted }, `${TYPE}: read ${file}`);
+  } catch (err) {
+    if (isClosed() && !(err instanceof LatentflowError)) return;
+    if (err instanceof LatentflowError || ctx.signal.aborted) throw err;
+    if (isFsError(err)) throw fileError(TYPE, file, 'read', err);
+    if (err instanceof CsvError) throw await parseError(err, file, p);
+    throw err;
+  } finally {
+    await release();
+  }
+}
+
+function wrongFieldCount(file: string, line: number, expected: number, received: number, delimiter: string): DataError {
+  return new DataError(`${TYPE}: record has the wrong number of fields; quote values that contain ${JSON.stringify(delimiter)} or fix the missing/extra fields`, {
+    file,
+    line,
+    expected: `${expected} fields`,
+    received: `${received} fields`,
+  });
+}
+
+/** Column names from the header record: empty names become c<i>; duplicates are a DataError. */
+function headerNames(file: string, header: CsvRecord): string[] {
+  const names = header.fields.map((f, i) => (f.trim() === '' ? `c${i}` : f));
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) {
+      throw new DataError(`${TYPE}: duplicate column name in the header; rename one of them`, {
+        file,
+        line: header.line,
+        column: name,
+        expected: 'unique column names',
+        received: JSON.stringify(header.fields),
+      });
+    }
+    seen.add(name);
+  }
+  return names;
+}
+
+/**
+ * Where a csv-parse error happened: the file is parsed again up to the same error with a parser-side line
+ * counter. (The reading parser runs ahead of the records the reader has seen, and its buffered records
+ * are dropped when it fails, so the reader cannot tell the line itself; this costs a second read of the
+ * file up to the error, on the error path only.)
+ */
+async function locateParseError(file: string, p: CsvSourceParams, original: CsvError): Promise<{ line: number; fields: readonly string[] | undefined } | undefined> {
+  const lines = new LineCounter();
+  let first: string[] | undefined;
+  const parser = parse({
+    ...parserOptions(p),
+    on_record: (fields: string[]) => {
+      first ??= isBlank(fields) ? undefined : fields;
+      lines.take(fields);
+      return null; // nothing to keep
+    },
+  });
+  const input = createReadStream(file, { highWaterMark: 1 << 16 });
+  pipeline(input, parser, () => undefined);
+  try {
+    for await (const _ of parser) {
+      // on_record returns null for every record, so nothing arrives here.
+    }
+  } catch (err) {
+    if (err instanceof CsvError && err.code === original.code) return { line: lines.next, fields: first };
+  } finally {
+    parser.destroy();
+    input.destroy();
+  }
+  return undefined;
+}
+
+/** A csv-parse failure as a DataError naming the line where the failing record starts (and the column). */
+async function parseError(err: CsvError, file: string, p: CsvSourceParams): Promise<DataError> {
+  const located = await locateParseError(file, p, err).catch(() => undefined);
+  // If the file changed under us, fall back to the parser's own count (approximate: see LineCounter).
+  const line = located?.line ?? (err as CsvError & { lines?: number }).lines;
+  const index = (err as CsvError & { column?: unknown }).column;
+  const first = located?.fields;
+  const names = first === undefined ? undefined : p.hasHeader ? first.map((f, i) => (f.trim() === '' ? `c${i}` : f)) : first.map((_, i) => `c${i}`);
+  const column = typeof index === 'number' && names !== undefined ? names[index] : undefined;
+  const where = { file, ...(line !== undefined ? { line } : {}) };
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return new DataError(`${TYPE}: a quoted value opened in the record starting here is never closed; close the quote, and double quotes inside quoted values ("")`, where, { cause: err });
+    case 'INVALID_OPENING_QUOTE':
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return new DataError(
+        `${TYPE}: malformed quoting in the record starting here (${err.message}); quote the whole value and double quotes inside it ("")`,
+        { ...where, ...(column !== undefined ? { column } : {}) },
+        { cause: err },
+      );
+    default:
+      return new DataError(`${TYPE}: cannot parse the record starting here: ${err.message}`, where, { cause: err });
+  }
+}
+
+/** Collects the cells of up to `batchRows` records and turns them into one typed batch. */
+class BatchBuilder {
+  private cells: string[][];
+  private lines: number[] = [];
+  private readonly fields: Field[];
+  /** Rows already emitted in earlier batches (the next batch's `firstRow`). */
+  rowsEmitted = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly names: string[],
+    private readonly types: CsvColumnType[],
+    private readonly nulls: ReadonlySet<string>,
+    private readonly declared: Record<string, CsvColumnType>,
+    private readonly inferRows: number,
+  ) {
+    this.cells = names.map(() => []);
+    this.fields = names.map((name, c) => new Field(name, arrowTypeOf(types[c]), true));
+  }
+
+  get rows(): number {
+    return this.lines.length;
+  }
+
+  push(record: CsvRecord): void {
+    const { fields } = record;
+    for (let c = 0; c < this.cells.length; c++) this.cells[c].push(fields[c]);
+    this.lines.push(record.line);
+  }
+
+  flush(): RecordBatch {
+    const { lines } = this;
+    const n = lines.length;
+    const children: Data[] = this.types.map((type, c) =>
+      buildColumn(type, this.cells[c], this.nulls, (row, text) => {
+        throw this.badValue(c, lines[row], text);
+      }),
+    );
+    let consecutive = true;
+    for (let i = 1; i < n && consecutive; i++) consecutive = lines[i] === lines[0] + i;
+    const where =
+      n === 0 ? { file: this.file, firstRow: this.rowsEmitted } : consecutive ? { file: this.file, firstRow: this.rowsEmitted, firstLine: lines[0] } : { file: this.file, firstRow: this.rowsEmitted, lines };
+    const schema = new Schema(this.fields, sourceMetadata(where));
+    this.rowsEmitted += n;
+    this.cells = this.names.map(() => []);
+    this.lines = [];
+    return new RecordBatch(schema, makeData({ type: new Struct(this.fields), length: n, nullCount: 0, children }));
+  }
+
+  private badValue(c: number, line: number, text: string): DataError {
+    const name = this.names[c];
+    const type = this.types[c];
+    const advice =
+      this.declared[name] !== undefined
+        ? `the column is declared as ${type} in \`columns\`; fix the value or declare the column as string in \`columns\``
+        : `the column was inferred as ${type} from the first ${this.inferRows} rows; declare the column as string in \`columns\` (columns: { ${JSON.stringify(name)}: string })`;
+    return new DataError(`${TYPE}: value does not fit the column type; ${advice}`, {
+      file: this.file,
+      line,
+      column: name,
+      expected: EXPECTED_TEXT[type],
+      received: JSON.stringify(text),
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { ReadStream } from 'node:fs';
+import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import { z } from 'zod';
+import { DataError, LatentflowError } from '../errors.js';
+import { emptyBatch } from '../io/batch.js';
+import { Closers } from '../io/closers.js';
+import { fileError, isFsError } from '../io/file-error.js';
+import { located } from '../io/file-schema.js';
+import { rebatch } from '../io/rebatch.js';
+import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+
+const TYPE = 'ipc-source';
+const MAGIC = 'ARROW1';
+
+/** Parameters of {@link ipcSource}. */
+const params = z
+  .object({
+    /** Arrow IPC file or stream to read. */
+    path: z.string().min(1).describe('Arrow IPC file (.arrow/.feather) or stream (.arrows) to read; a relative path resolves against the pipeline file folder'),
+    /** IPC flavour, default `auto`. */
+    format: z
+      .enum(['auto', 'file', 'stream'])
+      .default('auto')
+      .describe('auto: file format when the file starts with the ARROW1 magic, else stream; file or stream to insist on one'),
+    /** Rows per output batch; default: the batches as stored. */
+    batchRows: z.number().int().positive().optional().describe('Re-slice into batches of this many rows (rows); default keeps the stored batches'),
+  })
+  .strict();
+
+/** Validated params of `ipc-source`. */
+export type IpcSourceParams = z.output<typeof params>;
+
+/**
+ * Reads an Arrow IPC file or stream batch by batch: the file format through Arrow's async file reader over
+ * a FileHandle (footer first, then one record batch at a time by offset), the stream format through a
+ * read stream (so pipes work too). Memory holds one stored batch (two when re-slicing). Each batch carries
+ * the file's schema metadata plus source metadata (file, first row). A file with a schema but no batches
+ * yields one zero-row batch with that schema.
+ */
+export const ipcSource = defineStage({
+  type: TYPE,
+  kind: 'source',
+  description: 'Reads an Arrow IPC file or stream batch by batch',
+  params,
+  create(p, ctx): Source {
+    const closers = new Closers();
+    let closed = false;
+    return {
+      kind: 'source',
+      batches: () => readIpc(p, ctx, closers, () => closed),
+      async close() {
+        closed = true;
+        await closers.closeAll();
+      },
+    };
+  },
+});
+
+async function* readIpc(p: IpcSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
+  if (isClosed()) return;
+  const file = path.resolve(ctx.baseDir, p.path);
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    throw fileError(TYPE, file, 'open', err);
+  }
+  let stream: ReadStream | undefined;
+  let reader: RecordBatchReader | undefined;
+  const release = closers.add(async () => {
+    await Promise.resolve(reader?.cancel()).catch(() => undefined);
+    stream?.destroy();
+    await handle.close();
+  });
+  try {
+    const format = await detectFormat(handle, file, p.format);
+    if (format === 'file') {
+      reader = await RecordBatchReader.from(handle);
+    } else {
+      stream = handle.createReadStream({ highWaterMark: 1 << 16 });
+      reader = await RecordBatchReader.from(stream);
+    }
+    await reader.open();
+    const stored = reader;
+    const raw = (async function* () {
+      for await (const batch of stored) yield batch as RecordBatch;
+    })();
+    const sized = p.batchRows !== undefined ? rebatch(raw, p.batchRows) : raw;
+    let firstRow = 0;
+    let yielded = false;
+    for await (const batch of sized) {
+      ctx.signal.throwIfAborted();
+      yielded = true;
+      yield located(batch, file, firstRow);
+      if (isClosed()) return;
+      firstRow += batch.numRows;
+    }
+    // A schema with no batches: still tell the sink the columns (reader.schema is unset for an empty stream).
+    if (!yielded && reader.schema !== undefined && reader.schema !== null) yield located(emptyBatch(reader.schema), file, 0);
+  } catch (err) {
+    if (isClosed() && !(err instanceof LatentflowError)) return;
+    if (err instanceof LatentflowError || ctx.signal.aborted) throw err;
+    if (isFsError(err)) throw fileError(TYPE, file, 'read', err);
+    throw new DataError(`${TYPE}: not a readable Arrow IPC ${p.format === 'auto' ? 'file or stream' : p.format}: ${(err as Error)?.message ?? String(err)}`, { file }, { cause: err });
+  } finally {
+    await release();
+  }
+}
+
+/** The IPC flavour of the open file: by its first bytes (regular files only; pipes are streams). */
+async function detectFormat(handle: FileHandle, file: string, wanted: IpcSourceParams['format']): Promise<'file' | 'stream'> {
+  const stat = await handle.stat();
+  if (stat.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${file}'`), { code: 'EISDIR', syscall: 'read' });
+  if (!stat.isFile()) {
+    if (wanted === 'file') throw new DataError(`${TYPE}: format: file needs a regular file (it is read by offset); use format: stream for pipes`, { file });
+    return 'stream';
+  }
+  const head = Buffer.alloc(MAGIC.length);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  const hasMagic = bytesRead === MAGIC.length && head.toString('latin1') === MAGIC;
+  if (wanted === 'file' && !hasMagic) {
+    throw new DataError(`${TYPE}: not an Arrow IPC file (it does not start with ARROW1); if it is an IPC stream (.arrows) use format: stream or auto`, {
+      file,
+      expected: 'ARROW1 magic',
+      received: JSON.stringify(head.subarray(0, bytesRead).toString('latin1')),
+    });
+  }
+  if (wanted === 'stream' && hasMagic) {
+    throw new DataError(`${TYPE}: the file is in Arrow IPC file format, not stream format; use format: file or auto`, { file });
+  }
+  return hasMagic ? 'file' : 'stream';
+}

@@ -1,0 +1,153 @@
+import path from 'node:path';
+import { Schema, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import * as pw from 'parquet-wasm/node';
+import { z } from 'zod';
+import { ConnectorError } from '../errors.js';
+import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
+import { Closers } from '../io/closers.js';
+import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+
+const TYPE = 'parquet-sink';
+
+const CODECS = {
+  none: pw.Compression.UNCOMPRESSED,
+  snappy: pw.Compression.SNAPPY,
+  gzip: pw.Compression.GZIP,
+  zstd: pw.Compression.ZSTD,
+} as const;
+
+/** Parameters of {@link parquetSink}. */
+const params = z
+  .object({
+    /** File to write (replaced atomically). */
+    path: z.string().min(1).describe('Parquet file to write, replaced atomically when done; a relative path resolves against the pipeline file folder'),
+    /** Column compression codec, default zstd. */
+    compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd').describe('Compression codec for every column chunk'),
+    /** Rows per row group, default 65536: the writer's memory bound and the reader's unit of work. */
+    rowGroupRows: z
+      .number()
+      .int()
+      .positive()
+      .default(65536)
+      .describe('Rows per row group (rows); the writer buffers at most one row group, readers read one at a time'),
+  })
+  .strict();
+
+/** Validated params of `parquet-sink`. */
+export type ParquetSinkParams = z.output<typeof params>;
+
+/**
+ * Writes batches to a Parquet file through parquet-wasm's streaming writer (`transformParquetStream`): it
+ * pulls one batch at a time, buffers at most `rowGroupRows` rows (the open row group), and emits each row
+ * group's bytes, which go straight to a temp file renamed into place at the end. The schema comes from the
+ * first batch (every column optional, per-batch source metadata dropped); a later batch whose columns or
+ * types differ is a DataError naming the column. An input without rows is written in one call (the
+ * streaming writer needs at least one batch): a valid Parquet file with the columns of the zero-row
+ * batches, or with no columns when there was no batch at all.
+ */
+export const parquetSink = defineStage({
+  type: TYPE,
+  kind: 'sink',
+  description: 'Writes batches to a Parquet file, one row group at a time (atomically: temp file renamed into place)',
+  params,
+  create(p, ctx): Sink {
+    const closers = new Closers();
+    let closed = false;
+    return {
+      kind: 'sink',
+      write: (input) => {
+        if (closed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, path: p.path }));
+        return writeParquet(p, ctx, input, closers, () => closed);
+      },
+      async close() {
+        closed = true;
+        await closers.closeAll();
+      },
+    };
+  },
+});
+
+async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, closers: Closers, isClosed: () => boolean): Promise<SinkSummary> {
+  const target = path.resolve(ctx.baseDir, p.path);
+  // Built right before use: parquet-wasm takes ownership of the properties (they must not be freed after).
+  const properties = () => new pw.WriterPropertiesBuilder().setCompression(CODECS[p.compression]).setMaxRowGroupSize(p.rowGroupRows).build();
+
+  const body = async (file: AtomicFile): Promise<SinkSummary> => {
+    const batches = input[Symbol.asyncIterator]();
+    const guard = new SchemaGuard(TYPE, target);
+    let index = 0;
+    let rows = 0;
+    let written = 0;
+    let schema: Schema | undefined;
+
+    /** The next batch with rows, checked against the first batch; undefined at the end of the input. */
+    const next = async (): Promise<RecordBatch | undefined> => {
+      for (;;) {
+        ctx.signal.throwIfAborted();
+        if (isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+        const r = await batches.next();
+        if (r.done === true) return undefined;
+        // Decoded so batches with different dictionaries agree; Parquet dictionary-encodes on its own.
+        const batch = decodeDictionaries(r.value);
+        guard.check(batch, index++);
+        schema ??= fileSchema(batch.schema);
+        if (batch.numRows > 0) return batch;
+      }
+    };
+    /** `batch` copied into wasm memory as parquet-wasm record batches (via one IPC stream message). */
+    const toWasm = (batch: RecordBatch): pw.RecordBatch[] => {
+      const table = pw.Table.fromIPCStream(tableToIPC(new Table([relabel(batch, schema!)]), 'stream'));
+      try {
+        return table.recordBatches();
+      } finally {
+        table.free();
+      }
+    };
+
+    try {
+      let first = await next();
+      if (first === undefined) {
+        const empty = pw.Table.fromIPCStream(tableToIPC(new Table(schema ?? new Schema([])), 'stream'));
+        await file.write(pw.writeParquet(empty, properties()));
+        ctx.logger.info({ file: target, rows: 0 }, `${TYPE}: wrote an empty file ${target}`);
+        return { rows: 0, batches: 0, target };
+      }
+      // parquet-wasm swallows an error of the input stream and finishes the file normally, so the failure
+      // is kept here and rethrown after the output is drained (the temp file is then discarded).
+      let failure: { error: unknown } | undefined;
+      const source = new ReadableStream<pw.RecordBatch>(
+        {
+          async pull(controller) {
+            try {
+              const batch = first ?? (await next());
+              first = undefined;
+              if (batch === undefined) {
+                controller.close();
+                return;
+              }
+              for (const wasmBatch of toWasm(batch)) controller.enqueue(wasmBatch);
+              rows += batch.numRows;
+              written++;
+            } catch (error) {
+              failure = { error };
+              controller.error(error);
+            }
+          },
+        },
+        // Pull only when the writer asks: one batch in flight.
+        { highWaterMark: 0 },
+      );
+      const output = await pw.transformParquetStream(source, properties());
+      for await (const chunk of output as AsyncIterable<Uint8Array>) await file.write(chunk);
+      if (failure !== undefined) throw failure.error;
+    } catch (err) {
+      // Stop the upstream generator too (its finally releases what it holds); harmless if it already ended.
+      await batches.return?.().catch(() => undefined);
+      throw err;
+    }
+    ctx.logger.info({ file: target, rows, batches: written, compression: p.compression }, `${TYPE}: wrote ${rows} rows to ${target}`);
+    return { rows, batches: written, target };
+  };
+  return writeAtomically(target, TYPE, body, closers);
+}

@@ -1,0 +1,26 @@
+/**
+ * latentflow's public library API. Everything here is stable; other modules are internal.
+ */
+export { ArtifactError, ConnectorError, DataError, LatentflowError, ModelConfigError, ModelStateError, SpecError } from './errors.js';
+
+export type { Sink, SinkSummary, Source, Stage, StageContext, StageDefinition, StageKind, Transform } from './pipeline/stage.js';
+export { defineStage } from './pipeline/stage.js';
+export { allStages, stageDefinition, stageTypes } from './pipeline/registry.js';
+export { definePipeline, loadPipelineFile, parsePipelines, type PipelineSpec, type StageSpec } from './pipeline/spec.js';
+export { runPipeline, type RunOptions, type RunSummary, type StageReport } from './pipeline/runner.js';
+export { ModelSlots } from './pipeline/model-slots.js';
+
+export type { Matrix } from './models/matrix.js';
+export { Autoencoder } from './models/autoencoder.js';
+export type { AutoencoderConfig, ResolvedAutoencoderConfig } from './models/autoencoder-config.js';
+export { PcaModel, type PcaConfig } from './models/pca.js';
+export { Scaler, type ScalerMethod } from './models/scaler.js';
+export { fitThreshold, flagAnomalies, type ThresholdRule, type ThresholdState } from './models/threshold.js';
+export { Detector, type DetectorKind, type TrainingSummary } from './models/detector.js';
+export { rocAuc } from './models/metrics.js';
+
+export { loadDetector, readManifest, saveDetector, type Manifest } from './artifact/model-dir.js';
+export { selectBackend, currentBackend, type BackendInfo, type BackendName } from './runtime/backend.js';
+export { createLogger, silentLogger, type Logger } from './runtime/logger.js';
+export { noProgress, terminalProgress, type Progress } from './runtime/progress.js';
+export { extractFeatures, resolveFeatures, type MissingPolicy } from './io/features.js';

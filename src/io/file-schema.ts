@@ -1,0 +1,118 @@
+import { Dictionary, Field, RecordBatch, Schema, Struct, makeData, util, vectorFromArray, type Data, type DataType } from 'apache-arrow';
+import { DataError } from '../errors.js';
+import { META, sourceMetadata } from './batch-meta.js';
+import { withMetadata } from './batch.js';
+
+const SOURCE_KEYS = new Set<string>(Object.values(META));
+
+/**
+ * The schema a file sink writes for batches shaped like `schema`: every field nullable (batches disagree on
+ * nullability, since a batch without nulls may mark its fields non-nullable, and the file schema is written
+ * before later batches are seen) and the per-batch source metadata (`latentflow.*`) removed, since it
+ * describes where one batch came from, not the file. Other schema metadata is kept.
+ */
+export function fileSchema(schema: Schema): Schema {
+  const fields = schema.fields.map((f) => (f.nullable ? f : new Field(f.name, f.type, true, f.metadata)));
+  const metadata = new Map([...schema.metadata].filter(([k]) => !SOURCE_KEYS.has(k)));
+  return new Schema(fields, metadata);
+}
+
+/** `batch` re-labelled with `schema` (same columns, in order), sharing all buffers. */
+export function relabel(batch: RecordBatch, schema: Schema): RecordBatch {
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children: [...batch.data.children] }));
+}
+
+/**
+ * Remembers the columns of the first batch a sink gets and checks every later batch against them: same
+ * names in the same order with the same types (nullability and metadata may differ). A difference is a
+ * DataError naming the batch and the first differing column.
+ */
+export class SchemaGuard {
+  private first: Schema | undefined;
+
+  constructor(
+    private readonly connector: string,
+    private readonly file: string,
+  ) {}
+
+  /** The first batch's schema, once a batch has been seen. */
+  get schema(): Schema | undefined {
+    return this.first;
+  }
+
+  check(batch: RecordBatch, batchIndex: number): void {
+    const schema = batch.schema;
+    if (this.first === undefined) {
+      this.first = schema;
+      return;
+    }
+    const expected = this.first.fields;
+    const actual = schema.fields;
+    const where = { batch: batchIndex, file: this.file };
+    const advice = 'every batch written to one file must have the columns and types of the first batch';
+    for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+      const e = expected[i] as Field | undefined;
+      const a = actual[i] as Field | undefined;
+      if (e !== undefined && a !== undefined && e.name === a.name) {
+        if (!util.compareTypes(e.type, a.type)) {
+          throw new DataError(`${this.connector}: column type changed between batches; ${advice}`, {
+            ...where,
+            column: e.name,
+            expected: String(e.type),
+            received: String(a.type),
+          });
+        }
+        continue;
+      }
+      const missing = e !== undefined && !actual.some((f) => f.name === e.name);
+      const column = missing ? e!.name : (a?.name ?? e!.name);
+      const what = missing ? 'is missing' : e === undefined ? 'is new' : 'is out of place';
+      throw new DataError(`${this.connector}: column "${column}" ${what} compared with the first batch; ${advice}`, {
+        ...where,
+        column,
+        expected: `columns [${expected.map((f) => f.name).join(', ')}]`,
+        received: `columns [${actual.map((f) => f.name).join(', ')}]`,
+      });
+    }
+  }
+}
+
+/** `schema` with every dictionary-encoded field replaced by its value type (see {@link decodeDictionaries}). */
+export function decodeDictionarySchema(schema: Schema): Schema {
+  if (!schema.fields.some((f) => f.type instanceof Dictionary)) return schema;
+  const fields = schema.fields.map((f) => (f.type instanceof Dictionary ? new Field(f.name, f.type.dictionary as DataType, f.nullable, f.metadata) : f));
+  return new Schema(fields, schema.metadata);
+}
+
+/**
+ * `batch` with every dictionary-encoded column decoded to its value type (parquet-wasm returns strings as
+ * Dictionary<Int32, Utf8>; decoding makes them plain Utf8 like the other sources give). Other columns are
+ * shared; a batch without dictionaries is returned as is.
+ */
+export function decodeDictionaries(batch: RecordBatch): RecordBatch {
+  const fields = batch.schema.fields;
+  if (!fields.some((f) => f.type instanceof Dictionary)) return batch;
+  const newFields: Field[] = [];
+  const children: Data[] = [];
+  fields.forEach((field, c) => {
+    const data = batch.data.children[c];
+    if (!(field.type instanceof Dictionary)) {
+      newFields.push(field);
+      children.push(data);
+      return;
+    }
+    const valueType = field.type.dictionary as DataType;
+    const column = batch.getChildAt(c)!;
+    const values: unknown[] = new Array(batch.numRows);
+    for (let i = 0; i < batch.numRows; i++) values[i] = column.get(i);
+    newFields.push(new Field(field.name, valueType, field.nullable, field.metadata));
+    children.push(vectorFromArray(values, valueType).data[0]);
+  });
+  const schema = new Schema(newFields, batch.schema.metadata);
+  return new RecordBatch(schema, makeData({ type: new Struct(newFields), length: batch.numRows, nullCount: 0, children }));
+}
+
+/** `batch` with its own schema metadata plus the source metadata of a file source (file, first row). */
+export function located(batch: RecordBatch, file: string, firstRow: number): RecordBatch {
+  return withMetadata(batch, new Map([...batch.schema.metadata, ...sourceMetadata({ file, firstRow })]));
+}

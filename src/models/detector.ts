@@ -1,0 +1,80 @@
+import type { Matrix } from './matrix.js';
+import type { Scaler } from './scaler.js';
+import type { ThresholdState } from './threshold.js';
+
+/** What the detector needs from a model that compresses rows and rebuilds them (autoencoder, PCA). */
+export interface ReconstructionModel {
+  /** Latent code, one row per input row. */
+  encode(x: Matrix): Matrix;
+  reconstruct(x: Matrix): Matrix;
+  /** Per-row mean squared reconstruction error; higher means more anomalous. */
+  score(x: Matrix): Float32Array;
+  /** Per-row, per-feature squared reconstruction error. */
+  featureErrors(x: Matrix): Matrix;
+  dispose?(): void;
+}
+
+/** Which model family a detector wraps; also the artifact's `kind`. */
+export type DetectorKind = 'autoencoder' | 'pca';
+
+/** How missing values were handled in training, and how scoring handles them by default. */
+export interface MissingHandling {
+  policy: 'error' | 'drop' | 'impute';
+  /** Training means per feature (raw units), used by `impute`. */
+  imputeValues: number[] | null;
+}
+
+/** Facts about the fit, saved with the model and shown by `latentflow info`. */
+export interface TrainingSummary {
+  rows: number;
+  /** Rows left out of training (drop) or imputed (impute) because a feature was null/NaN/infinite. */
+  invalidRows: number;
+  fitMs: number;
+  backend: string;
+  seed: number;
+  createdAt: string;
+  /** Per-epoch losses for autoencoders. */
+  history?: { loss: number[]; valLoss: number[]; bestEpoch?: number; stoppedEarly?: boolean };
+  /** Explained variance ratio per component, for PCA. */
+  explainedVariance?: number[];
+  /** Distribution of training scores, for the threshold and reports. */
+  scoreQuantiles?: Record<string, number>;
+}
+
+/**
+ * A fitted anomaly detector: the feature columns (by name and order), the scaler fitted on training data,
+ * the reconstruction model and an optional threshold. Scores are computed in the scaled space, so every
+ * feature weighs the same whatever its unit.
+ */
+export class Detector {
+  constructor(
+    readonly kind: DetectorKind,
+    readonly features: readonly string[],
+    readonly scaler: Scaler,
+    readonly model: ReconstructionModel,
+    readonly missing: MissingHandling,
+    readonly training: TrainingSummary,
+    public threshold: ThresholdState | null,
+  ) {}
+
+  /** Raw feature rows, scaled as in training. */
+  prepare(x: Matrix): Matrix {
+    return this.scaler.transform(x);
+  }
+
+  score(x: Matrix): Float32Array {
+    return this.model.score(this.prepare(x));
+  }
+
+  encode(x: Matrix): Matrix {
+    return this.model.encode(this.prepare(x));
+  }
+
+  featureErrors(x: Matrix): Matrix {
+    return this.model.featureErrors(this.prepare(x));
+  }
+
+  dispose(): void {
+    this.model.dispose?.();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Small evaluation and order statistics shared by models, tests and benches. Pure functions over plain arrays.
+ */
+
+/**
+ * Area under the ROC curve of `scores` (higher means more anomalous) against `labels` (truthy = anomaly).
+ *
+ * Computed as the Mann–Whitney U statistic with mid-ranks, so tied scores count one half: 1 means every
+ * anomaly outscores every normal row, 0.5 is chance. Throws a `RangeError` when the lengths differ, when
+ * either class is empty, or when a score is NaN.
+ */
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number {
+  const n = scores.length;
+  if (labels.length !== n) throw new RangeError(`rocAuc: ${n} scores but ${labels.length} labels; pass one label per score`);
+  const order = new Uint32Array(n);
+  let positives = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(scores[i])) throw new RangeError(`rocAuc: score ${i} is NaN; expected a number`);
+    order[i] = i;
+    if (labels[i]) positives++;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) {
+    throw new RangeError(`rocAuc: needs both classes, received ${positives} positive and ${negatives} negative labels`);
+  }
+  order.sort((a, b) => scores[a] - scores[b]);
+  // Sum of the (1-based, tie-averaged) ranks of the positives.
+  let rankSum = 0;
+  for (let start = 0; start < n; ) {
+    let end = start + 1;
+    while (end < n && scores[order[end]] === scores[order[start]]) end++;
+    const midRank = (start + 1 + end) / 2;
+    for (let i = start; i < end; i++) if (labels[order[i]]) rankSum += midRank;
+    start = end;
+  }
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** Mean of `values`; NaN when empty. Summed in float64. */
+export function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum / values.length;
+}
+
+/**
+ * Quantile of ascending `sorted` at `q` in [0, 1], interpolating linearly between the closest ranks
+ * (numpy's default `linear` method, used by PyOD for its contamination threshold). NaN when empty.
+ */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  const frac = pos - lo;
+  return frac === 0 ? sorted[lo] : sorted[lo] + (sorted[hi] - sorted[lo]) * frac;
+}
+
+/** Ascending float64 copy of `values`. */
+export function sortedCopy(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values).sort();
+}

@@ -1,0 +1,280 @@
+import { PCA } from 'ml-pca';
+import { DataError, ModelConfigError, ModelStateError } from '../errors.js';
+import type { Matrix } from './matrix.js';
+
+/**
+ * Options of `PcaModel`. Give at most one of `k` and `varianceFraction`; with neither, `varianceFraction`
+ * 0.95 applies. PCA centres the data but never scales it: put a `Scaler` in front when columns have
+ * different units.
+ */
+export interface PcaConfig {
+  /** Number of principal components kept: an integer from 1 to the number of input columns. */
+  k?: number;
+  /**
+   * Keep the fewest components whose explained-variance ratios sum to at least this fraction, in (0, 1].
+   * Default 0.95 when `k` is not given.
+   */
+  varianceFraction?: number;
+}
+
+/** Saved form of a fitted `PcaModel`: enough to encode and score without ml-pca. */
+export interface PcaState {
+  type: 'pca';
+  version: 1;
+  params: PcaConfig;
+  inputDim: number;
+  /** Components kept. */
+  k: number;
+  /** Column means of the training data, length `inputDim`. */
+  mean: number[];
+  /** Kept principal axes, row-major `k x inputDim`, each a unit vector. */
+  components: number[];
+  /** Explained-variance ratio of every component ml-pca found (not only the kept ones), descending. */
+  varianceRatios: number[];
+}
+
+/** Variance fraction kept when neither `k` nor `varianceFraction` is given. */
+export const DEFAULT_VARIANCE_FRACTION = 0.95;
+
+/**
+ * Principal component analysis as a linear autoencoder baseline: `encode` projects onto the top-k axes,
+ * `reconstruct` maps back, and `score` is the per-row mean squared reconstruction error in the units the
+ * model was fit in. Fitting uses ml-pca; encoding and scoring use the stored axes directly in float64.
+ * Component signs are fixed (largest-magnitude loading positive) so codes are reproducible.
+ */
+export class PcaModel {
+  readonly config: Readonly<PcaConfig>;
+  private state: PcaState | undefined;
+
+  constructor(config: PcaConfig = {}) {
+    this.config = validatePcaConfig(config);
+  }
+
+  /** True after `fit` or `fromJSON`. */
+  get isFitted(): boolean {
+    return this.state !== undefined;
+  }
+
+  /** Components kept after fit. */
+  get k(): number {
+    return this.require('k').k;
+  }
+
+  /** Columns the model was fit on. */
+  get inputDim(): number {
+    return this.require('inputDim').inputDim;
+  }
+
+  /** Explained-variance ratio of each kept component, descending. */
+  get explainedVariance(): number[] {
+    const s = this.require('explainedVariance');
+    return s.varianceRatios.slice(0, s.k);
+  }
+
+  /** Sum of the kept components' explained-variance ratios, in [0, 1]. */
+  get explainedVarianceTotal(): number {
+    return this.explainedVariance.reduce((a, b) => a + b, 0);
+  }
+
+  /** Fits the axes on the rows of `m` (at least 2 rows). Refitting replaces the previous fit. */
+  fit(m: Matrix): this {
+    const { rows, cols } = m;
+    if (this.config.k !== undefined && this.config.k > cols) {
+      throw new ModelConfigError('k', `pca: k=${this.config.k} exceeds ${cols} numeric columns; lower k`);
+    }
+    if (rows < 2) {
+      throw new DataError(`pca: fit needs at least 2 rows, received ${rows}`);
+    }
+    const dataset: number[][] = new Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(m.data.subarray(r * cols, (r + 1) * cols));
+      for (let j = 0; j < cols; j++) {
+        if (!Number.isFinite(row[j])) {
+          throw new DataError(`pca: cannot fit on a non-finite value in feature column ${j}`, {
+            row: r,
+            expected: 'finite number',
+            received: String(row[j]),
+          });
+        }
+      }
+      dataset[r] = row;
+    }
+    // With more rows than columns the d x d covariance eigendecomposition is much cheaper than an SVD of the data.
+    const pca = new PCA(dataset, { center: true, scale: false, method: rows > cols ? 'covarianceMatrix' : 'SVD' });
+    const vectors = pca.getEigenvectors(); // cols x components, one axis per column
+    const ratios = pca.getExplainedVariance().map((v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
+    const available = Math.min(ratios.length, vectors.columns, cols);
+    const k = this.config.k ?? componentsFor(ratios, this.config.varianceFraction ?? DEFAULT_VARIANCE_FRACTION);
+    if (k > available) {
+      throw new ModelConfigError('k', `pca: k=${k} exceeds the ${available} components ${rows} rows x ${cols} columns give; lower k or add rows`);
+    }
+    const components = new Array<number>(k * cols);
+    for (let c = 0; c < k; c++) {
+      let sign = 1;
+      let largest = -1;
+      for (let j = 0; j < cols; j++) {
+        const v = vectors.get(j, c);
+        if (Math.abs(v) > largest) {
+          largest = Math.abs(v);
+          sign = v < 0 ? -1 : 1;
+        }
+      }
+      for (let j = 0; j < cols; j++) components[c * cols + j] = sign * vectors.get(j, c);
+    }
+    const mean = new Array<number>(cols).fill(0);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) mean[j] += dataset[r][j];
+    for (let j = 0; j < cols; j++) mean[j] /= rows;
+    this.state = { type: 'pca', version: 1, params: { ...this.config }, inputDim: cols, k, mean, components, varianceRatios: ratios };
+    return this;
+  }
+
+  /** Projects each row onto the kept axes: a `rows x k` matrix of codes. */
+  encode(m: Matrix): Matrix {
+    const s = this.checkInput(m, 'encode');
+    const out = new Float32Array(m.rows * s.k);
+    const centred = new Float64Array(s.inputDim);
+    for (let r = 0; r < m.rows; r++) {
+      this.centre(m, r, centred);
+      for (let c = 0; c < s.k; c++) out[r * s.k + c] = dot(s.components, c * s.inputDim, centred);
+    }
+    return { data: out, rows: m.rows, cols: s.k };
+  }
+
+  /** Maps each row to its projection on the kept axes, in input units. */
+  reconstruct(m: Matrix): Matrix {
+    const s = this.checkInput(m, 'reconstruct');
+    const out = new Float32Array(m.data.length);
+    const recon = new Float64Array(s.inputDim);
+    this.forEachReconstruction(m, (r) => {
+      for (let j = 0; j < s.inputDim; j++) out[r * s.inputDim + j] = recon[j];
+    }, recon);
+    return { data: out, rows: m.rows, cols: s.inputDim };
+  }
+
+  /** Per-row mean squared reconstruction error; higher means more anomalous. */
+  score(m: Matrix): Float32Array {
+    const s = this.checkInput(m, 'score');
+    const out = new Float32Array(m.rows);
+    const recon = new Float64Array(s.inputDim);
+    this.forEachReconstruction(m, (r) => {
+      let sum = 0;
+      for (let j = 0; j < s.inputDim; j++) {
+        const e = m.data[r * s.inputDim + j] - recon[j];
+        sum += e * e;
+      }
+      out[r] = sum / s.inputDim;
+    }, recon);
+    return out;
+  }
+
+  /** Per-feature squared reconstruction errors, same shape as `m`; row means equal `score`. */
+  featureErrors(m: Matrix): Matrix {
+    const s = this.checkInput(m, 'featureErrors');
+    const out = new Float32Array(m.data.length);
+    const recon = new Float64Array(s.inputDim);
+    this.forEachReconstruction(m, (r) => {
+      for (let j = 0; j < s.inputDim; j++) {
+        const e = m.data[r * s.inputDim + j] - recon[j];
+        out[r * s.inputDim + j] = e * e;
+      }
+    }, recon);
+    return { data: out, rows: m.rows, cols: s.inputDim };
+  }
+
+  /** The fitted state as plain JSON (a copy). */
+  toJSON(): PcaState {
+    const s = this.require('toJSON');
+    return { ...s, params: { ...s.params }, mean: [...s.mean], components: [...s.components], varianceRatios: [...s.varianceRatios] };
+  }
+
+  /** Restores a model from `toJSON` output; scores equal the original's bit for bit. */
+  static fromJSON(state: PcaState): PcaModel {
+    if (state?.type !== 'pca' || state.version !== 1) {
+      throw new ModelStateError(
+        `pca: expected a saved state with type "pca" and version 1, received type "${String(state?.type)}" version ${String(state?.version)}`,
+      );
+    }
+    const { inputDim, k } = state;
+    if (state.mean?.length !== inputDim || state.components?.length !== k * inputDim) {
+      throw new ModelStateError(`pca: saved state needs ${inputDim} means and ${k} x ${inputDim} components; the file is damaged`);
+    }
+    const model = new PcaModel(state.params);
+    model.state = { ...state, mean: [...state.mean], components: [...state.components], varianceRatios: [...state.varianceRatios] };
+    return model;
+  }
+
+  /** Calls `visit(r)` after writing row r's reconstruction into `recon`. */
+  private forEachReconstruction(m: Matrix, visit: (r: number) => void, recon: Float64Array): void {
+    const s = this.state as PcaState;
+    const d = s.inputDim;
+    const centred = new Float64Array(d);
+    const code = new Float64Array(s.k);
+    for (let r = 0; r < m.rows; r++) {
+      this.centre(m, r, centred);
+      for (let c = 0; c < s.k; c++) code[c] = dot(s.components, c * d, centred);
+      for (let j = 0; j < d; j++) {
+        let v = s.mean[j];
+        for (let c = 0; c < s.k; c++) v += code[c] * s.components[c * d + j];
+        recon[j] = v;
+      }
+      visit(r);
+    }
+  }
+
+  private centre(m: Matrix, r: number, out: Float64Array): void {
+    const s = this.state as PcaState;
+    const base = r * s.inputDim;
+    for (let j = 0; j < s.inputDim; j++) out[j] = m.data[base + j] - s.mean[j];
+  }
+
+  private checkInput(m: Matrix, op: string): PcaState {
+    const s = this.require(op);
+    if (m.cols !== s.inputDim) {
+      throw new ModelStateError(`pca: fitted on ${s.inputDim} columns, ${op} received ${m.cols}; pass the same columns`);
+    }
+    return s;
+  }
+
+  private require(op: string): PcaState {
+    if (this.state === undefined) throw new ModelStateError(`pca: ${op} called before fit; call fit(m) first`);
+    return this.state;
+  }
+}
+
+function validatePcaConfig(config: PcaConfig): PcaConfig {
+  for (const key of Object.keys(config ?? {})) {
+    if (key !== 'k' && key !== 'varianceFraction') {
+      throw new ModelConfigError(key, `pca: unknown option "${key}"; expected k or varianceFraction`);
+    }
+  }
+  const { k, varianceFraction } = config ?? {};
+  if (k !== undefined && varianceFraction !== undefined) {
+    throw new ModelConfigError('k', 'pca: give either k or varianceFraction, not both');
+  }
+  if (k !== undefined && !(Number.isInteger(k) && k >= 1)) {
+    throw new ModelConfigError('k', `pca: k must be an integer >= 1, received ${String(k)}`);
+  }
+  if (varianceFraction !== undefined && !(typeof varianceFraction === 'number' && varianceFraction > 0 && varianceFraction <= 1)) {
+    throw new ModelConfigError('varianceFraction', `pca: varianceFraction must be in (0, 1], received ${String(varianceFraction)}`);
+  }
+  const out: PcaConfig = {};
+  if (k !== undefined) out.k = k;
+  if (varianceFraction !== undefined) out.varianceFraction = varianceFraction;
+  return out;
+}
+
+/** Fewest leading components whose ratios reach `fraction`; a 1e-9 slack absorbs rounding at exactly 1. */
+function componentsFor(ratios: number[], fraction: number): number {
+  let cumulative = 0;
+  for (let c = 0; c < ratios.length; c++) {
+    cumulative += ratios[c];
+    if (cumulative >= fraction - 1e-9) return c + 1;
+  }
+  return Math.max(1, ratios.length);
+}
+
+function dot(components: number[], offset: number, v: Float64Array): number {
+  let sum = 0;
+  for (let j = 0; j < v.length; j++) sum += components[offset + j] * v[j];
+  return sum;
+}

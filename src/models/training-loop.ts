@@ -1,0 +1,243 @@
+import * as tf from '@tensorflow/tfjs';
+import { DataError, LatentflowError } from '../errors.js';
+import type { Matrix } from './matrix.js';
+import { takeRows } from './matrix.js';
+import { deriveSeed, permutation, seededRandom } from './random.js';
+
+/** What `onEpoch` receives after every epoch. */
+export interface EpochLog {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches, weighted by batch rows (as Keras reports it). */
+  loss: number;
+  /** Loss on the held-out rows at the end of the epoch; absent without a validation split. */
+  valLoss?: number;
+  /** Time since the fit started, in milliseconds. */
+  elapsedMs: number;
+}
+
+/**
+ * Called once per epoch, after the losses are known. Return (or resolve to) `false` to stop training;
+ * the fit then ends normally (with the best weights restored when early stopping is on).
+ */
+export type OnEpoch = (log: EpochLog) => void | boolean | Promise<void | boolean>;
+
+/** Caller hooks of a fit. */
+export interface FitOptions {
+  onEpoch?: OnEpoch;
+  /** Aborting rejects the fit with a `LatentflowError` code `E_ABORTED` and leaves the model as before. */
+  signal?: AbortSignal;
+}
+
+/** Why training ended. */
+export type StopReason = 'completed' | 'earlyStopping' | 'callback';
+
+/** Losses per epoch and how the fit ended. */
+export interface TrainingHistory {
+  /** Training loss per epoch. */
+  loss: number[];
+  /** Validation loss per epoch; empty without a validation split. */
+  valLoss: number[];
+  /** Epochs run. */
+  epochs: number;
+  /** 1-based epoch whose weights the model holds: the best one with early stopping, else the last. */
+  bestEpoch: number;
+  /** True when training ended before `epochs` (early stopping or the callback). */
+  stoppedEarly: boolean;
+  stopReason: StopReason;
+  /** Rows trained on and held out for validation. */
+  trainRows: number;
+  validationRows: number;
+  /** Wall time of the fit, in milliseconds. */
+  fitMs: number;
+}
+
+/** Loss of one batch, called inside `tf.tidy` (and inside `optimizer.minimize` when training). */
+export type BatchLoss = (batch: tf.Tensor2D, step: { isTraining: boolean; stepSeed: number }) => tf.Scalar;
+
+/** Everything the loop needs; the model decides the network and the loss, the loop only iterates. */
+export interface TrainingLoopOptions {
+  x: Matrix;
+  variables: tf.Variable[];
+  optimizer: tf.Optimizer;
+  batchLoss: BatchLoss;
+  epochs: number;
+  batchSize: number;
+  /** Fraction of rows held out, chosen by the seed; in [0, 1). */
+  validationSplit: number;
+  earlyStopping: { patience: number; minDelta: number } | false;
+  seed: number;
+  onEpoch?: OnEpoch;
+  signal?: AbortSignal;
+  /** Longest stretch of synchronous work between yields to the event loop, in milliseconds. Default 50. */
+  yieldEveryMs?: number;
+  /** Rows per validation forward pass. Default 4096. */
+  validationBatchRows?: number;
+}
+
+/**
+ * Mini-batch gradient descent with seeded shuffling, a seeded validation split, epoch losses accumulated on
+ * the device (one read per epoch, none per batch) and early stopping that restores the best weights.
+ * Every tensor it creates is disposed before it returns or throws.
+ */
+export async function runTrainingLoop(options: TrainingLoopOptions): Promise<TrainingHistory> {
+  const { x, variables, optimizer, batchLoss, epochs, batchSize, earlyStopping, seed, onEpoch, signal } = options;
+  const yieldEveryMs = options.yieldEveryMs ?? 50;
+  const validationBatchRows = options.validationBatchRows ?? 4096;
+  const started = performance.now();
+
+  const order = permutation(x.rows, seededRandom(deriveSeed(seed, 'validation-split')));
+  // Same split rule as Keras: the training part is floor(n * (1 - split)) rows.
+  const trainRows = Math.floor(x.rows * (1 - options.validationSplit));
+  if (trainRows < 1) {
+    throw new DataError(
+      `autoencoder: ${x.rows} rows leave no training rows with validationSplit=${options.validationSplit}; add rows or lower validationSplit`,
+    );
+  }
+  const validationRows = x.rows - trainRows;
+  const shuffleRandom = seededRandom(deriveSeed(seed, 'shuffle'));
+  const stepRandom = seededRandom(deriveSeed(seed, 'steps'));
+
+  const history: TrainingHistory = {
+    loss: [],
+    valLoss: [],
+    epochs: 0,
+    bestEpoch: 0,
+    stoppedEarly: false,
+    stopReason: 'completed',
+    trainRows,
+    validationRows,
+    fitMs: 0,
+  };
+
+  let xTrain: tf.Tensor2D | undefined;
+  let xVal: tf.Tensor2D | undefined;
+  let epochOrder: tf.Tensor1D | undefined;
+  let lossSum: tf.Scalar | undefined;
+  let best: tf.Tensor[] | undefined;
+  let lastYield = performance.now();
+  const checkSignal = (epoch: number): void => {
+    if (signal?.aborted) throw abortError(signal.reason, epoch);
+  };
+
+  try {
+    checkSignal(1);
+    // Uploaded once; batches are gathered on the device.
+    xTrain = toTensor(takeRows(x, order.subarray(0, trainRows)));
+    if (validationRows > 0) xVal = toTensor(takeRows(x, order.subarray(trainRows)));
+    let bestLoss = Infinity;
+    let bestEpochSeen = 0;
+    let wait = 0;
+
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      epochOrder = tf.tensor1d(Int32Array.from(permutation(trainRows, shuffleRandom)), 'int32');
+      lossSum = tf.scalar(0);
+      for (let start = 0; start < trainRows; start += batchSize) {
+        const rows = Math.min(batchSize, trainRows - start);
+        const stepSeed = Math.floor(stepRandom() * 0x7fffffff);
+        const indices = epochOrder;
+        const train = xTrain;
+        const next = tf.tidy(() => {
+          const batch = tf.gather(train, tf.slice(indices, [start], [rows])) as tf.Tensor2D;
+          const cost = optimizer.minimize(() => batchLoss(batch, { isTraining: true, stepSeed }), true, variables);
+          return tf.add(lossSum as tf.Scalar, tf.mul(cost as tf.Scalar, rows)) as tf.Scalar;
+        });
+        lossSum.dispose();
+        lossSum = next;
+        if (performance.now() - lastYield >= yieldEveryMs) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+        checkSignal(epoch);
+      }
+      epochOrder.dispose();
+      epochOrder = undefined;
+      const loss = (await lossSum.data())[0] / trainRows;
+      lossSum.dispose();
+      lossSum = undefined;
+      if (!Number.isFinite(loss)) {
+        throw new LatentflowError(
+          'E_TRAINING_DIVERGED',
+          `autoencoder: training loss became ${loss} at epoch ${epoch}; lower learningRate or scale the input features`,
+        );
+      }
+      const valLoss = xVal === undefined ? undefined : await evaluate(xVal, batchLoss, validationBatchRows);
+      history.loss.push(loss);
+      if (valLoss !== undefined) history.valLoss.push(valLoss);
+      history.epochs = epoch;
+      history.bestEpoch = epoch;
+
+      let isStopping = false;
+      if (earlyStopping !== false) {
+        const monitored = valLoss ?? loss;
+        if (monitored < bestLoss - earlyStopping.minDelta) {
+          bestLoss = monitored;
+          wait = 0;
+          best?.forEach((t) => t.dispose());
+          best = variables.map((v) => v.clone());
+          bestEpochSeen = epoch;
+        } else {
+          wait++;
+          // Keras semantics: stop after `patience` consecutive epochs without improvement.
+          if (wait >= earlyStopping.patience) {
+            isStopping = true;
+            history.stopReason = 'earlyStopping';
+          }
+        }
+      }
+      const verdict = await onEpoch?.({ epoch, loss, valLoss, elapsedMs: performance.now() - started });
+      checkSignal(epoch);
+      if (verdict === false && !isStopping) {
+        isStopping = true;
+        history.stopReason = 'callback';
+      }
+      lastYield = performance.now();
+      if (isStopping) break;
+    }
+
+    history.stoppedEarly = history.stopReason !== 'completed';
+    if (best !== undefined && bestEpochSeen !== history.epochs) {
+      const saved = best;
+      variables.forEach((v, i) => v.assign(saved[i]));
+    }
+    if (best !== undefined) history.bestEpoch = bestEpochSeen;
+    history.fitMs = performance.now() - started;
+    return history;
+  } finally {
+    xTrain?.dispose();
+    xVal?.dispose();
+    epochOrder?.dispose();
+    lossSum?.dispose();
+    best?.forEach((t) => t.dispose());
+  }
+}
+
+/** Mean loss over `xVal` in large batches, accumulated on the device and read once. */
+async function evaluate(xVal: tf.Tensor2D, batchLoss: BatchLoss, batchRows: number): Promise<number> {
+  const rows = xVal.shape[0];
+  let sum = tf.scalar(0);
+  try {
+    for (let start = 0; start < rows; start += batchRows) {
+      const n = Math.min(batchRows, rows - start);
+      const previous = sum;
+      sum = tf.tidy(() => {
+        const batch = tf.slice(xVal, [start, 0], [n, -1]);
+        return tf.add(previous, tf.mul(batchLoss(batch, { isTraining: false, stepSeed: 0 }), n)) as tf.Scalar;
+      });
+      previous.dispose();
+    }
+    return (await sum.data())[0] / rows;
+  } finally {
+    sum.dispose();
+  }
+}
+
+function toTensor(m: Matrix): tf.Tensor2D {
+  return tf.tensor2d(m.data, [m.rows, m.cols], 'float32');
+}
+
+/** The error a fit rejects with when its signal aborts: the signal's reason if it is ours, else `E_ABORTED`. */
+function abortError(reason: unknown, epoch: number): LatentflowError {
+  if (reason instanceof LatentflowError) return reason;
+  return new LatentflowError('E_ABORTED', `autoencoder: fit aborted during epoch ${epoch}`, { cause: reason });
+}

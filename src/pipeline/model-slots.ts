@@ -1,0 +1,56 @@
+import { LatentflowError } from '../errors.js';
+
+/**
+ * Hands a fitted model from the stage that fits it to later stages of the same run, by the fit stage's id.
+ * A consumer awaits the slot, so it never sees a half-fitted model; a fit that fails rejects the waiters.
+ */
+export class ModelSlots {
+  private readonly slots = new Map<string, { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; isSettled: boolean }>();
+
+  private slot(id: string) {
+    let s = this.slots.get(id);
+    if (!s) {
+      let resolve!: (v: unknown) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<unknown>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // A slot nobody waits on must not turn a fit failure into an unhandled rejection.
+      promise.catch(() => {});
+      s = { promise, resolve, reject, isSettled: false };
+      this.slots.set(id, s);
+    }
+    return s;
+  }
+
+  /** Announces that a stage will publish a model under `id`, so later stages can tell ids from paths. */
+  declare(id: string): void {
+    this.slot(id);
+  }
+
+  /** Publishes the fitted model under `id`; publishing twice is a programming error. */
+  publish(id: string, model: unknown): void {
+    const s = this.slot(id);
+    if (s.isSettled) throw new LatentflowError('E_PIPELINE', `model "${id}" was published twice; stage ids must be unique`);
+    s.isSettled = true;
+    s.resolve(model);
+  }
+
+  /** Marks `id` as failed so that stages waiting on it stop with the cause. */
+  fail(id: string, error: unknown): void {
+    const s = this.slot(id);
+    if (s.isSettled) return;
+    s.isSettled = true;
+    s.reject(error);
+  }
+
+  /** Resolves with the model once the stage `id` has fitted it. */
+  get<T>(id: string): Promise<T> {
+    return this.slot(id).promise as Promise<T>;
+  }
+
+  has(id: string): boolean {
+    return this.slots.has(id);
+  }
+}

@@ -1,0 +1,51 @@
+import { csvSink } from '../connectors/csv-sink.js';
+import { csvSource } from '../connectors/csv-source.js';
+import { ipcSink } from '../connectors/ipc-sink.js';
+import { ipcSource } from '../connectors/ipc-source.js';
+import { nullSink } from '../connectors/null-sink.js';
+import { parquetSink } from '../connectors/parquet-sink.js';
+import { parquetSource } from '../connectors/parquet-source.js';
+import { autoencoderFit } from '../stages/autoencoder-fit.js';
+import { encode } from '../stages/encode.js';
+import { pcaFit } from '../stages/pca-fit.js';
+import { scale } from '../stages/scale.js';
+import { score } from '../stages/score.js';
+import { threshold } from '../stages/threshold.js';
+import type { StageDefinition, StageKind } from './stage.js';
+
+/**
+ * Every stage type, by YAML name. An explicit list rather than self-registration on import, so what is
+ * available never depends on import order: a new stage is one file plus one line here.
+ */
+const definitions: readonly StageDefinition[] = [
+  csvSource,
+  ipcSource,
+  parquetSource,
+  scale,
+  autoencoderFit,
+  pcaFit,
+  score,
+  encode,
+  threshold,
+  csvSink,
+  ipcSink,
+  parquetSink,
+  nullSink,
+] as unknown as StageDefinition[];
+
+const byType = new Map(definitions.map((d) => [d.type, d]));
+
+/** The definition registered as `type`, if any. */
+export function stageDefinition(type: string): StageDefinition | undefined {
+  return byType.get(type);
+}
+
+/** Registered type names, optionally only those of one kind, in registration order. */
+export function stageTypes(kind?: StageKind): string[] {
+  return definitions.filter((d) => kind === undefined || d.kind === kind).map((d) => d.type);
+}
+
+/** All definitions, for `latentflow list` and the contract test suite. */
+export function allStages(): readonly StageDefinition[] {
+  return definitions;
+}

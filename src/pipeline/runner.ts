@@ -1,0 +1,147 @@
+import type { RecordBatch } from 'apache-arrow';
+import { LatentflowError } from '../errors.js';
+import { selectBackend } from '../runtime/backend.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import { noProgress, type Progress } from '../runtime/progress.js';
+import { ModelSlots } from './model-slots.js';
+import type { PipelineSpec, StageSpec } from './spec.js';
+import type { SinkSummary, Source, Stage, StageContext, Transform, Sink } from './stage.js';
+
+/** Options for {@link runPipeline}. */
+export interface RunOptions {
+  logger?: Logger;
+  progress?: Progress;
+  /** Cancels the run: stages stop pulling, resources are released, the promise rejects. */
+  signal?: AbortSignal;
+}
+
+/** What one stage reported at the end of the run. */
+export interface StageReport {
+  id: string;
+  type: string;
+  kind: Stage['kind'];
+  stats?: Record<string, unknown>;
+}
+
+/** The result of a finished run. */
+export interface RunSummary {
+  pipeline: string;
+  backend: string;
+  /** Rows and batches that reached the sink. */
+  rows: number;
+  batches: number;
+  durationMs: number;
+  sink: SinkSummary;
+  stages: StageReport[];
+}
+
+/**
+ * Runs source -> transforms -> sink, pulling batches through the chain. Every stage is closed in reverse
+ * order, also when one fails or the run is aborted; the first error is the one rethrown.
+ */
+export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}): Promise<RunSummary> {
+  const logger = (options.logger ?? silentLogger()).child({ pipeline: spec.name });
+  const progress = options.progress ?? noProgress;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const started = performance.now();
+
+  const backend = await selectBackend(spec.backend);
+  logger.info({ backend: backend.name, tried: backend.tried }, `tensorflow.js backend: ${backend.name}`);
+
+  const models = new ModelSlots();
+  const created: { spec: StageSpec; stage: Stage }[] = [];
+  const make = <S extends Stage>(s: StageSpec): S => {
+    const ctx: StageContext = {
+      stageId: s.id,
+      signal: controller.signal,
+      logger: logger.child({ stage: s.id, type: s.type }),
+      seed: spec.seed,
+      progress,
+      models,
+      baseDir: spec.baseDir,
+    };
+    const stage = s.definition.create(s.params, ctx) as S;
+    created.push({ spec: s, stage });
+    return stage;
+  };
+
+  let rows = 0;
+  let batches = 0;
+  try {
+    const source = make<Source>(spec.source);
+    let stream: AsyncIterable<RecordBatch> = guard(source.batches(), spec.source);
+    for (const s of spec.stages) stream = guard(make<Transform>(s).transform(stream), s);
+    const sink = make<Sink>(spec.sink);
+    const bar = progress.start(spec.name, 0, 'rows');
+    const counted = async function* (input: AsyncIterable<RecordBatch>) {
+      try {
+        for await (const batch of input) {
+          if (controller.signal.aborted) throw abortError(controller.signal.reason);
+          rows += batch.numRows;
+          batches++;
+          bar.increment(batch.numRows);
+          yield batch;
+        }
+      } finally {
+        bar.stop();
+      }
+    };
+    const sinkSummary = await rethrowWithStage(() => sink.write(counted(stream)), spec.sink);
+    const summary: RunSummary = {
+      pipeline: spec.name,
+      backend: backend.name,
+      rows,
+      batches,
+      durationMs: Math.round(performance.now() - started),
+      sink: sinkSummary,
+      stages: created.map(({ spec: s, stage }) => ({ id: s.id, type: s.type, kind: stage.kind, stats: 'stats' in stage && stage.stats ? stage.stats() : undefined })),
+    };
+    logger.info({ summary }, 'pipeline finished');
+    return summary;
+  } catch (error) {
+    controller.abort(error);
+    logger.error({ err: error }, 'pipeline failed');
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const { spec: s, stage } of [...created].reverse()) {
+      try {
+        await stage.close();
+      } catch (error) {
+        logger.warn({ err: error, stage: s.id }, 'stage close failed');
+      }
+    }
+  }
+}
+
+/** Tags errors escaping a stage's iterator with the stage that raised them, keeping typed errors intact. */
+async function* guard(input: AsyncIterable<RecordBatch>, s: StageSpec): AsyncGenerator<RecordBatch> {
+  try {
+    yield* input;
+  } catch (error) {
+    throw tagged(error, s);
+  }
+}
+
+async function rethrowWithStage<T>(fn: () => Promise<T>, s: StageSpec): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw tagged(error, s);
+  }
+}
+
+function tagged(error: unknown, s: StageSpec): unknown {
+  if (error instanceof LatentflowError) {
+    // Typed errors already say what and where; add which stage once, for the CLI message.
+    if (!('stage' in error)) Object.defineProperty(error, 'stage', { value: s.id, enumerable: true });
+    return error;
+  }
+  return new LatentflowError('E_STAGE', `stage "${s.id}" (${s.type}) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+function abortError(reason: unknown): LatentflowError {
+  return new LatentflowError('E_ABORTED', `run aborted${reason instanceof Error ? `: ${reason.message}` : ''}`, { cause: reason });
+}

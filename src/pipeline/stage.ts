@@ -1,0 +1,92 @@
+import type { RecordBatch } from 'apache-arrow';
+import type { z } from 'zod';
+import type { Logger } from '../runtime/logger.js';
+import type { Progress } from '../runtime/progress.js';
+import type { ModelSlots } from './model-slots.js';
+
+/**
+ * What every stage gets from the runner. Stages read their settings from their own params; the context
+ * holds what is shared by the whole run.
+ */
+export interface StageContext {
+  /** This stage's id in the pipeline (unique); fit stages publish their model under it. */
+  readonly stageId: string;
+  /** Aborted when the run is cancelled (SIGINT, a failing sibling stage); stages stop pulling when it fires. */
+  readonly signal: AbortSignal;
+  /** Structured logger already bound to the stage (`stage`, `type`). */
+  readonly logger: Logger;
+  /** The pipeline seed; stages derive their own with `deriveSeed(seed, label)`. */
+  readonly seed: number;
+  /** Progress bars on a terminal, no-ops elsewhere. */
+  readonly progress: Progress;
+  /** Fitted models handed from a fit stage to later stages in the same run, by the fit stage's `id`. */
+  readonly models: ModelSlots;
+  /** Relative paths in params resolve against this directory (the pipeline file's folder, or the cwd). */
+  readonly baseDir: string;
+}
+
+/**
+ * A source produces record batches. Call order: `batches()` once, iterate, then `close()` (the runner
+ * always calls it, also after an error or an early `break`). `close()` is idempotent.
+ */
+export interface Source {
+  readonly kind: 'source';
+  batches(): AsyncIterable<RecordBatch>;
+  close(): Promise<void>;
+}
+
+/**
+ * A transform maps batches to batches, pulling from its input only as fast as its consumer pulls from it.
+ * It never mutates an input batch: it returns new batches that share the unchanged columns. Columns it does
+ * not use pass through unchanged and row order is kept, so every output row joins back to its input row
+ * (a transform that drops rows on request says so in its params and logs the count).
+ */
+export interface Transform {
+  readonly kind: 'transform';
+  transform(input: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch>;
+  close(): Promise<void>;
+  /** Counters for the run summary (rows flagged, rows dropped, fit time...), read after the run. */
+  stats?(): Record<string, unknown>;
+}
+
+/** What a sink reports when everything it was given is durably written. */
+export interface SinkSummary {
+  rows: number;
+  batches: number;
+  /** Final location (file path, topic), for the run summary. */
+  target?: string;
+}
+
+/**
+ * A sink consumes every batch and resolves once all of it is written (files: renamed into place). On error
+ * it leaves no partial output behind. `close()` is idempotent.
+ */
+export interface Sink {
+  readonly kind: 'sink';
+  write(input: AsyncIterable<RecordBatch>): Promise<SinkSummary>;
+  close(): Promise<void>;
+}
+
+export type Stage = Source | Transform | Sink;
+export type StageKind = Stage['kind'];
+
+type StageOf<K extends StageKind> = Extract<Stage, { kind: K }>;
+
+/**
+ * A registered stage type. The params schema validates the YAML (and CLI options) and, through its
+ * descriptions and defaults, produces the output of `latentflow list`.
+ */
+export interface StageDefinition<K extends StageKind = StageKind, S extends z.ZodType = z.ZodType> {
+  /** The name used in YAML `type:`. */
+  readonly type: string;
+  readonly kind: K;
+  /** One line for `latentflow list`. */
+  readonly description: string;
+  readonly params: S;
+  create(params: z.output<S>, ctx: StageContext): StageOf<K>;
+}
+
+/** Helper that keeps the params type tied to the schema at the definition site. */
+export function defineStage<K extends StageKind, S extends z.ZodType>(def: StageDefinition<K, S>): StageDefinition<K, S> {
+  return def;
+}

@@ -1,0 +1,139 @@
+import path from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { saveDetector } from '../artifact/model-dir.js';
+import { DataError } from '../errors.js';
+import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../io/features.js';
+import { Detector, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../models/detector.js';
+import { concatRows, type Matrix } from '../models/matrix.js';
+import { quantileSorted, sortedCopy } from '../models/metrics.js';
+import { Scaler, type ScalerMethod } from '../models/scaler.js';
+import { fitThreshold, type ThresholdRule } from '../models/threshold.js';
+import type { StageContext, Transform } from '../pipeline/stage.js';
+import { currentBackend } from '../runtime/backend.js';
+
+/** Params every fit stage shares. */
+export interface FitParams {
+  features: 'numeric' | string[];
+  exclude: string[];
+  onMissing: MissingPolicy;
+  scaler: ScalerMethod;
+  threshold?: ThresholdRule;
+  saveTo?: string;
+  maxRows: number;
+}
+
+/** What a model-specific fit returns besides the model. */
+export interface FittedModel {
+  model: ReconstructionModel;
+  history?: TrainingSummary['history'];
+  explainedVariance?: number[];
+}
+
+/**
+ * The shared body of `autoencoder-fit` and `pca-fit`: hold the training batches (bounded by `maxRows`),
+ * select and clean features, fit the scaler, the model and the threshold, save the artifact, publish the
+ * detector under the stage id, then pass the batches on unchanged and in order.
+ */
+export function fitDetectorStage(
+  kind: DetectorKind,
+  params: FitParams,
+  ctx: StageContext,
+  fitModel: (x: Matrix) => Promise<FittedModel>,
+): Transform {
+  ctx.models.declare(ctx.stageId);
+  let detector: Detector | undefined;
+  let stats: Record<string, unknown> = {};
+  return {
+    kind: 'transform',
+    async *transform(input) {
+      const batches: RecordBatch[] = [];
+      let rows = 0;
+      try {
+        for await (const batch of input) {
+          batches.push(batch);
+          rows += batch.numRows;
+          if (rows > params.maxRows) {
+            throw new DataError(`training data exceeds maxRows=${params.maxRows}; raise maxRows or fit on a sample`, {
+              expected: `at most ${params.maxRows} rows`,
+              received: `${rows}+ rows`,
+            });
+          }
+        }
+        if (rows === 0) {
+          ctx.logger.warn({}, 'no training rows; nothing fitted');
+          ctx.models.fail(ctx.stageId, new DataError('the fit stage received no rows'));
+          return;
+        }
+        detector = await fit(kind, params, ctx, batches, fitModel);
+        stats = {
+          rows: detector.training.rows,
+          invalidRows: detector.training.invalidRows,
+          fitMs: detector.training.fitMs,
+          threshold: detector.threshold?.threshold,
+          epochs: detector.training.history?.loss.length,
+          savedTo: params.saveTo ? path.resolve(ctx.baseDir, params.saveTo) : undefined,
+        };
+        ctx.models.publish(ctx.stageId, detector);
+      } catch (error) {
+        ctx.models.fail(ctx.stageId, error);
+        throw error;
+      }
+      for (const batch of batches) yield batch;
+    },
+    async close() {
+      detector?.dispose();
+      detector = undefined;
+    },
+    stats: () => stats,
+  };
+}
+
+async function fit(
+  kind: DetectorKind,
+  params: FitParams,
+  ctx: StageContext,
+  batches: RecordBatch[],
+  fitModel: (x: Matrix) => Promise<FittedModel>,
+): Promise<Detector> {
+  const features = resolveFeatures(batches[0].schema, params.features, params.exclude);
+  const imputeValues = params.onMissing === 'impute' ? Array.from(finiteColumnMeans(batches, features)) : null;
+  let invalidRows = 0;
+  const parts = batches.map((batch, i) => {
+    const ex = extractFeatures(batch, i, features, params.onMissing, imputeValues ?? undefined);
+    invalidRows += ex.invalidRows;
+    return ex.matrix;
+  });
+  const x = concatRows(parts, features.length);
+  if (invalidRows > 0) ctx.logger.warn({ invalidRows, policy: params.onMissing }, `${invalidRows} training rows had missing values (${params.onMissing})`);
+  if (x.rows < 2) throw new DataError('need at least 2 valid training rows', { expected: '>= 2 rows', received: `${x.rows}` });
+  ctx.logger.info({ rows: x.rows, features }, `fitting ${kind} on ${x.rows} rows x ${features.length} features`);
+
+  const scaler = new Scaler(params.scaler);
+  scaler.fit(x);
+  const scaled = scaler.transform(x);
+  const started = performance.now();
+  const fitted = await fitModel(scaled);
+  const fitMs = Math.round(performance.now() - started);
+  const trainScores = fitted.model.score(scaled);
+  const sorted = sortedCopy(trainScores);
+  const threshold = params.threshold ? fitThreshold(trainScores, params.threshold) : null;
+  const training: TrainingSummary = {
+    rows: x.rows,
+    invalidRows,
+    fitMs,
+    backend: currentBackend()?.name ?? 'none',
+    seed: ctx.seed,
+    createdAt: new Date().toISOString(),
+    history: fitted.history,
+    explainedVariance: fitted.explainedVariance,
+    scoreQuantiles: Object.fromEntries([0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1].map((q) => [`q${q}`, quantileSorted(sorted, q)])),
+  };
+  const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold);
+  ctx.logger.info({ fitMs, threshold: threshold?.threshold }, `${kind} fitted in ${fitMs} ms`);
+  if (params.saveTo) {
+    const dir = path.resolve(ctx.baseDir, params.saveTo);
+    await saveDetector(dir, detector);
+    ctx.logger.info({ dir }, 'model saved');
+  }
+  return detector;
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * Param fragments shared by several stages, so the same option has the same name, default and description
+ * everywhere (and in `latentflow list`).
+ */
+
+export const featuresParam = z
+  .union([z.literal('numeric'), z.array(z.string().min(1)).min(1)])
+  .default('numeric')
+  .describe('Feature columns by name, or "numeric" for every numeric column not in `exclude`');
+
+export const excludeParam = z
+  .array(z.string())
+  .default([])
+  .describe('Columns never used as features with features: numeric (ids, labels, timestamps pass through anyway)');
+
+export const onMissingParam = z
+  .enum(['error', 'drop', 'impute'])
+  .describe('Null/NaN/infinite feature values: error names row and column; drop removes the row (counted); impute uses the training mean');
+
+export const scalerParam = z
+  .enum(['standard', 'minmax', 'robust', 'none'])
+  .default('standard')
+  .describe('Feature scaling fitted on training rows and saved with the model');
+
+export const thresholdRuleParam = z
+  .discriminatedUnion('method', [
+    z.strictObject({
+      method: z.literal('contamination'),
+      value: z.number().gt(0).max(0.5).describe('Expected fraction of anomalies in training data; threshold = (1 - value) quantile of training scores'),
+    }),
+    z.strictObject({ method: z.literal('percentile'), value: z.number().min(0).max(100).describe('Percentile of training scores, 0-100') }),
+    z.strictObject({ method: z.literal('fixed'), value: z.number().describe('Score above which a row is an anomaly') }),
+    z.strictObject({ method: z.literal('mad'), k: z.number().gt(0).describe('Median + k * 1.4826 * MAD of training scores') }),
+  ])
+  .describe('Threshold rule: {method: contamination|percentile|fixed|mad, value|k}');
+
+export const modelRefParam = z
+  .string()
+  .min(1)
+  .describe('Id of a fit stage earlier in this pipeline, or a model directory (relative to the pipeline file)');
+
+export const maxRowsParam = z
+  .number()
+  .int()
+  .positive()
+  .default(5_000_000)
+  .describe('Most training rows held in memory (rows); more is an error suggesting a sample');

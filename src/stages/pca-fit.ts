@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { PcaModel } from '../models/pca.js';
+import { defineStage } from '../pipeline/stage.js';
+import { fitDetectorStage } from './fit-detector.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, thresholdRuleParam } from './params.js';
+
+const params = z
+  .strictObject({
+    features: featuresParam,
+    exclude: excludeParam,
+    onMissing: onMissingParam.default('error'),
+    scaler: scalerParam,
+    k: z.number().int().positive().optional().describe('Number of principal components kept'),
+    varianceFraction: z.number().gt(0).max(1).optional().describe('Keep the fewest components explaining this variance fraction (default 0.95)'),
+    threshold: thresholdRuleParam.optional(),
+    saveTo: z.string().optional().describe('Model directory to write (atomically), relative to the pipeline file'),
+    maxRows: maxRowsParam,
+  })
+  .refine((p) => p.k === undefined || p.varianceFraction === undefined, { message: 'set k or varianceFraction, not both' });
+
+/** Fits scaler + PCA + threshold: the linear baseline with the same encode/score API as the autoencoder. */
+export const pcaFit = defineStage({
+  type: 'pca-fit',
+  kind: 'transform',
+  description: 'Fits PCA (with scaler and threshold) on the incoming rows: the linear baseline; publishes it under the stage id',
+  params,
+  create(p, ctx) {
+    return fitDetectorStage('pca', p, ctx, async (x) => {
+      const model = new PcaModel(p.k !== undefined ? { k: p.k } : { varianceFraction: p.varianceFraction });
+      model.fit(x);
+      return { model, explainedVariance: model.explainedVariance.slice(0, model.k) };
+    });
+  },
+});

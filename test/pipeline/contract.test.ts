@@ -1,0 +1,175 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { tableFromArrays, tableToIPC, type RecordBatch } from 'apache-arrow';
+import * as pw from 'parquet-wasm/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveDetector } from '../../src/artifact/model-dir.js';
+import { allStages } from '../../src/pipeline/registry.js';
+import type { Sink, Source, StageContext, StageDefinition, Transform } from '../../src/pipeline/stage.js';
+import { selectBackend } from '../../src/runtime/backend.js';
+import { pcaFit } from '../../src/stages/pca-fit.js';
+import { collect, fromArray, testContext } from '../helpers/context.js';
+import { numbers, planeWithOutliers } from '../helpers/data.js';
+
+/**
+ * The contract every registered stage keeps (STYLE.md): empty input gives empty output, inputs are never
+ * mutated, close() is idempotent, an early stop releases resources, and the same seed gives the same output.
+ * Each stage type needs an example here; a new stage without one fails the suite.
+ */
+let dir: string;
+let modelDir: string;
+const input: RecordBatch[] = planeWithOutliers(300, 6, 11, 100);
+
+type Example = () => Promise<{ params: Record<string, unknown>; input?: RecordBatch[] }>;
+
+const examples: Record<string, Example> = {
+  'csv-source': async () => {
+    const file = path.join(dir, `in-${Math.random()}.csv`);
+    await writeFile(file, `id,a,b\n${Array.from({ length: 50 }, (_, i) => `r${i},${i},${i * 0.5}`).join('\n')}\n`);
+    return { params: { path: file, batchRows: 10 } };
+  },
+  'ipc-source': async () => {
+    const file = path.join(dir, `in-${Math.random()}.arrow`);
+    await writeFile(file, tableToIPC(tableFromArrays({ a: Float64Array.from({ length: 50 }, (_, i) => i) }), 'file'));
+    return { params: { path: file, batchRows: 10 } };
+  },
+  'parquet-source': async () => {
+    const file = path.join(dir, `in-${Math.random()}.parquet`);
+    const t = tableFromArrays({ a: Float64Array.from({ length: 50 }, (_, i) => i) });
+    await writeFile(file, pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(t, 'stream'))));
+    return { params: { path: file, batchRows: 10 } };
+  },
+  scale: async () => ({ params: { exclude: ['outlier'] } }),
+  'autoencoder-fit': async () => ({ params: { exclude: ['outlier'], model: { epochs: 2 } } }),
+  'pca-fit': async () => ({ params: { exclude: ['outlier'], k: 2 } }),
+  score: async () => ({ params: { model: modelDir, featureErrors: true } }),
+  encode: async () => ({ params: { model: modelDir } }),
+  threshold: async () => ({ params: { model: modelDir }, input: await scored() }),
+  'csv-sink': async () => ({ params: { path: path.join(dir, `out-${Math.random()}.csv`) } }),
+  'ipc-sink': async () => ({ params: { path: path.join(dir, `out-${Math.random()}.arrow`) } }),
+  'parquet-sink': async () => ({ params: { path: path.join(dir, `out-${Math.random()}.parquet`) } }),
+  'null-sink': async () => ({ params: {} }),
+};
+
+async function scored(): Promise<RecordBatch[]> {
+  const { score } = await import('../../src/stages/score.js');
+  const stage = score.create(score.params.parse({ model: modelDir }), testContext());
+  return collect(stage.transform(fromArray(input)));
+}
+
+function create(def: StageDefinition, params: Record<string, unknown>, ctx: StageContext = testContext()) {
+  return def.create(def.params.parse(params), ctx);
+}
+
+/** Runs a stage to completion on `batches` and returns what it produced (sinks: their summary). */
+async function drive(def: StageDefinition, params: Record<string, unknown>, batches: RecordBatch[]) {
+  const stage = create(def, params);
+  try {
+    if (stage.kind === 'source') return await collect((stage as Source).batches());
+    if (stage.kind === 'transform') return await collect((stage as Transform).transform(fromArray(batches)));
+    return await (stage as Sink).write(fromArray(batches));
+  } finally {
+    await stage.close();
+  }
+}
+
+beforeAll(async () => {
+  await selectBackend();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'latentflow-contract-'));
+  modelDir = path.join(dir, 'model');
+  const ctx = testContext({ stageId: 'pca' });
+  const fit = pcaFit.create(pcaFit.params.parse({ exclude: ['outlier'], k: 2, threshold: { method: 'contamination', value: 0.05 } }) as never, ctx);
+  await collect(fit.transform(fromArray(input)));
+  await saveDetector(modelDir, await ctx.models.get('pca'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('stage contract', () => {
+  it('has an example for every registered stage', () => {
+    expect(allStages().map((d) => d.type).filter((t) => !(t in examples))).toEqual([]);
+  });
+
+  for (const def of allStages()) {
+    describe(def.type, () => {
+      it('gives empty output for empty input', async () => {
+        if (def.kind === 'source') {
+          const file = path.join(dir, `empty-${Math.random()}.${def.type.split('-')[0]}`);
+          if (def.type === 'csv-source') await writeFile(file, 'a,b\n');
+          else if (def.type === 'ipc-source') await writeFile(file, tableToIPC(tableFromArrays({ a: new Float64Array(0) }), 'file'));
+          else await writeFile(file, pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(tableFromArrays({ a: new Float64Array(0) }), 'stream'))));
+          const out = (await drive(def, { path: file }, [])) as RecordBatch[];
+          expect(out.reduce((n, b) => n + b.numRows, 0)).toBe(0);
+          return;
+        }
+        const { params } = await examples[def.type]();
+        const out = await drive(def, params, []);
+        if (def.kind === 'transform') expect(out).toEqual([]);
+        else expect((out as { rows: number }).rows).toBe(0);
+      });
+
+      it('does not mutate its input', async () => {
+        if (def.kind === 'source') return;
+        const ex = await examples[def.type]();
+        const batches = ex.input ?? input;
+        const before = batches.map((b) => ({ names: b.schema.fields.map((f) => f.name), f0: numbers(b, 'f0'), meta: [...b.schema.metadata] }));
+        await drive(def, ex.params, batches);
+        batches.forEach((b, i) => {
+          expect(b.schema.fields.map((f) => f.name)).toEqual(before[i].names);
+          expect(numbers(b, 'f0')).toEqual(before[i].f0);
+          expect([...b.schema.metadata]).toEqual(before[i].meta);
+        });
+      });
+
+      it('can be closed twice', async () => {
+        const { params } = await examples[def.type]();
+        const stage = create(def, params);
+        await stage.close();
+        await expect(stage.close()).resolves.toBeUndefined();
+      });
+
+      it('releases resources when the consumer stops early', async () => {
+        const ex = await examples[def.type]();
+        const stage = create(def, ex.params);
+        const handles = () => process.getActiveResourcesInfo().filter((r) => r === 'FileHandle').length;
+        const open = handles();
+        if (stage.kind === 'source') {
+          for await (const batch of (stage as Source).batches()) {
+            expect(batch.numRows).toBeGreaterThan(0);
+            break;
+          }
+        } else if (stage.kind === 'transform') {
+          for await (const batch of (stage as Transform).transform(fromArray(ex.input ?? input))) {
+            expect(batch.numRows).toBeGreaterThan(0);
+            break;
+          }
+        } else {
+          // A sink stopped by a failing input must leave nothing behind.
+          const failing = (async function* () {
+            yield input[0];
+            throw new Error('upstream failed');
+          })();
+          await expect((stage as Sink).write(failing)).rejects.toThrow('upstream failed');
+          const target = ex.params.path as string | undefined;
+          if (target) expect((await readdir(path.dirname(target))).filter((f) => f.startsWith(path.basename(target)))).toEqual([]);
+        }
+        await stage.close();
+        await new Promise((r) => setTimeout(r, 20));
+        expect(handles()).toBeLessThanOrEqual(open);
+      });
+
+      it('gives the same output for the same seed', async () => {
+        if (def.kind === 'sink') return;
+        const ex = await examples[def.type]();
+        const run = async () => {
+          const out = (await drive(def, ex.params, ex.input ?? input)) as RecordBatch[];
+          return out.map((b) => b.schema.fields.map((f) => [f.name, Array.from(b.getChild(f.name)!.toArray() as ArrayLike<unknown>)]));
+        };
+        expect(await run()).toEqual(await run());
+      });
+    });
+  }
+});
