@@ -5,6 +5,8 @@ import { LatentflowError } from '../errors.js';
  * A consumer awaits the slot, so it never sees a half-fitted model; a fit that fails rejects the waiters.
  */
 export class ModelSlots {
+  private readonly loaded = new Map<string, Promise<{ dispose?(): void }>>();
+
   private readonly slots = new Map<string, { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; isSettled: boolean }>();
 
   private slot(id: string) {
@@ -52,5 +54,30 @@ export class ModelSlots {
 
   has(id: string): boolean {
     return this.slots.has(id);
+  }
+
+  /**
+   * Loads a model once per run under `key` (its resolved directory), so several stages scoring with the same
+   * saved model share one copy. Models loaded here are owned by the slots and freed by {@link dispose}.
+   */
+  loadOnce<T extends { dispose?(): void }>(key: string, load: () => Promise<T>): Promise<T> {
+    let pending = this.loaded.get(key);
+    if (!pending) {
+      pending = load();
+      // A failed load is reported to every caller; it must not count as an unhandled rejection here.
+      pending.catch(() => {});
+      this.loaded.set(key, pending);
+    }
+    return pending as Promise<T>;
+  }
+
+  /** Frees every model loaded through {@link loadOnce}; the runner calls it after closing all stages. */
+  async dispose(): Promise<void> {
+    const all = [...this.loaded.values()];
+    this.loaded.clear();
+    for (const p of all) {
+      const model = await p.catch(() => undefined);
+      model?.dispose?.();
+    }
   }
 }

@@ -100,7 +100,10 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     };
     logger.info({ summary }, 'pipeline finished');
     return summary;
-  } catch (error) {
+  } catch (caught) {
+    // Whatever a stage threw while the caller was cancelling the run (a stream's AbortError, say) is the
+    // cancellation itself, reported as such.
+    const error = options.signal?.aborted ? abortError(options.signal.reason, caught) : caught;
     controller.abort(error);
     logger.error({ err: error }, 'pipeline failed');
     throw error;
@@ -113,6 +116,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
         logger.warn({ err: error, stage: s.id }, 'stage close failed');
       }
     }
+    await models.dispose();
   }
 }
 
@@ -142,6 +146,7 @@ function tagged(error: unknown, s: StageSpec): unknown {
   return new LatentflowError('E_STAGE', `stage "${s.id}" (${s.type}) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
 
-function abortError(reason: unknown): LatentflowError {
-  return new LatentflowError('E_ABORTED', `run aborted${reason instanceof Error ? `: ${reason.message}` : ''}`, { cause: reason });
+function abortError(reason: unknown, cause: unknown = reason): LatentflowError {
+  if (cause instanceof LatentflowError && cause.code === 'E_ABORTED') return cause;
+  return new LatentflowError('E_ABORTED', `run aborted${reason instanceof Error ? `: ${reason.message}` : ''}`, { cause });
 }

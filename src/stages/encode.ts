@@ -42,9 +42,7 @@ export const encode = defineStage({
           yield withColumns(kept, columns);
         }
       },
-      async close() {
-        ref.dispose();
-      },
+      async close() {},
       stats: () => ({ rows, codeSize }),
     };
   },

@@ -4,27 +4,24 @@ import type { Detector } from '../models/detector.js';
 import type { StageContext } from '../pipeline/stage.js';
 
 /**
- * Resolves a stage's `model` param once: the detector published by the fit stage with that id in this run,
- * or else the model directory at that path. Models loaded from disk are owned (and disposed) by the caller.
+ * Resolves a stage's `model` param: the detector published by the fit stage with that id in this run, or
+ * else the model directory at that path (relative to the pipeline file). A directory is loaded once per run
+ * however many stages name it; the run's model slots own and free it.
  */
-export function modelRef(ref: string, ctx: StageContext): { get(): Promise<Detector>; dispose(): void } {
+export function modelRef(ref: string, ctx: StageContext): { get(): Promise<Detector> } {
   const isStageId = ctx.models.has(ref);
+  const dir = path.resolve(ctx.baseDir, ref);
   let pending: Promise<Detector> | undefined;
-  let loaded: Detector | undefined;
   return {
     get() {
       pending ??= isStageId
         ? ctx.models.get<Detector>(ref)
-        : loadDetector(path.resolve(ctx.baseDir, ref)).then((d) => {
-            loaded = d;
-            ctx.logger.info({ model: path.resolve(ctx.baseDir, ref), kind: d.kind, features: d.features.length }, 'model loaded');
-            return d;
+        : ctx.models.loadOnce(dir, async () => {
+            const detector = await loadDetector(dir);
+            ctx.logger.info({ model: dir, kind: detector.kind, features: detector.features.length }, 'model loaded');
+            return detector;
           });
       return pending;
-    },
-    dispose() {
-      loaded?.dispose();
-      loaded = undefined;
     },
   };
 }

@@ -49,9 +49,7 @@ export const score = defineStage({
         }
         if (dropped > 0) ctx.logger.warn({ dropped }, `${dropped} rows with missing feature values were dropped`);
       },
-      async close() {
-        ref.dispose();
-      },
+      async close() {},
       stats: () => ({ rows, dropped }),
     };
   },

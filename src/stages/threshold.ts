@@ -67,9 +67,7 @@ export const threshold = defineStage({
         ctx.logger.info({ threshold: state.threshold, rule: p.rule }, 'threshold fitted on the stream');
         for (let i = 0; i < held.length; i++) yield flag(held[i], i, state.threshold);
       },
-      async close() {
-        ref?.dispose();
-      },
+      async close() {},
       stats: () => ({ rows, anomalies, threshold: state?.threshold, method: state?.method }),
     };
   },
