@@ -33,12 +33,18 @@ export function formatOf(file: string, explicit?: string, option = '--format'): 
   return format;
 }
 
+/** The CSV delimiter: the one given, else a tab for `.tsv` files, else the connector's default. */
+function delimiterFor(file: string, delimiter?: string): Record<string, string> {
+  if (delimiter !== undefined) return { delimiter };
+  return path.extname(file).toLowerCase() === '.tsv' ? { delimiter: '\t' } : {};
+}
+
 /** A pipeline `source` entry reading `file`. */
-export function sourceEntry(file: string, format: FileFormat, batchRows?: number): Record<string, unknown> {
+export function sourceEntry(file: string, format: FileFormat, batchRows?: number, delimiter?: string): Record<string, unknown> {
   const rows = batchRows !== undefined ? { batchRows } : {};
   switch (format) {
     case 'csv':
-      return { type: 'csv-source', path: file, ...(path.extname(file) === '.tsv' ? { delimiter: '\t' } : {}), ...rows };
+      return { type: 'csv-source', path: file, ...delimiterFor(file, delimiter), ...rows };
     case 'arrow':
     case 'arrows':
       return { type: 'ipc-source', path: file, ...rows };
@@ -48,10 +54,10 @@ export function sourceEntry(file: string, format: FileFormat, batchRows?: number
 }
 
 /** A pipeline `sink` entry writing `file`. */
-export function sinkEntry(file: string, format: FileFormat): Record<string, unknown> {
+export function sinkEntry(file: string, format: FileFormat, delimiter?: string): Record<string, unknown> {
   switch (format) {
     case 'csv':
-      return { type: 'csv-sink', path: file, ...(path.extname(file) === '.tsv' ? { delimiter: '\t' } : {}) };
+      return { type: 'csv-sink', path: file, ...delimiterFor(file, delimiter) };
     case 'arrow':
       return { type: 'ipc-sink', path: file, format: 'file' };
     case 'arrows':

@@ -25,6 +25,7 @@ interface FitOptions extends GlobalOptions {
   learningRate?: number;
   k?: number;
   seed?: number;
+  delimiter?: string;
 }
 
 /** Builds the fit pipeline: source -> <type>-fit (saves the model) [-> score -> threshold -> sink]. */
@@ -55,12 +56,12 @@ export async function fitSpec(o: FitOptions) {
           },
         };
   const scored = o.output
-    ? { stages: [fit, { type: 'score', model: 'model' }, { type: 'threshold', model: 'model' }], sink: sinkEntry(o.output, formatOf(o.output, undefined, '--output')) }
+    ? { stages: [fit, { type: 'score', model: 'model' }, { type: 'threshold', model: 'model' }], sink: sinkEntry(o.output, formatOf(o.output, undefined, '--output'), o.delimiter) }
     : { stages: [fit], sink: { type: 'null-sink' } };
   return definePipeline({
     name: 'fit',
     seed: o.seed ?? 42,
-    source: sourceEntry(o.input, formatOf(o.input, o.format)),
+    source: sourceEntry(o.input, formatOf(o.input, o.format), undefined, o.delimiter),
     ...scored,
   });
 }
@@ -87,7 +88,8 @@ export function registerFit(program: Command): void {
       .option('--batch-size <n>', 'rows per gradient step', positiveInt('--batch-size'))
       .option('--learning-rate <x>', 'Adam learning rate', number('--learning-rate'))
       .option('--k <n>', 'PCA components', positiveInt('--k'))
-      .option('--seed <n>', 'random seed', positiveInt('--seed')),
+      .option('--seed <n>', 'random seed', positiveInt('--seed'))
+      .option('--delimiter <char>', 'CSV field delimiter (default , or a tab for .tsv)'),
   ).action(async (options: FitOptions) => {
     await runSpecs([await fitSpec(options)], options);
   });

@@ -15,6 +15,7 @@ interface ScoreOptions extends GlobalOptions {
   flag: boolean;
   onMissing?: string;
   batchRows?: number;
+  delimiter?: string;
 }
 
 /** source -> score [-> threshold] [-> encode] -> sink, all from one saved model. */
@@ -28,9 +29,9 @@ export function scoreSpec(o: ScoreOptions, mode: 'score' | 'encode') {
   if (mode === 'encode' || o.code) stages.push({ type: 'encode', model: o.model, ...onMissing });
   return definePipeline({
     name: mode,
-    source: sourceEntry(o.input, formatOf(o.input, o.format), o.batchRows),
+    source: sourceEntry(o.input, formatOf(o.input, o.format), o.batchRows, o.delimiter),
     stages,
-    sink: sinkEntry(o.output, formatOf(o.output, o.outputFormat, '--output-format')),
+    sink: sinkEntry(o.output, formatOf(o.output, o.outputFormat, '--output-format'), o.delimiter),
   });
 }
 
@@ -43,7 +44,8 @@ function common(command: Command): Command {
       .option('--format <format>', 'input format when the extension does not tell')
       .option('--output-format <format>', 'output format when the extension does not tell')
       .addOption(new Option('--on-missing <policy>', 'override the model\'s missing-value policy').choices(['error', 'drop', 'impute']))
-      .option('--batch-rows <n>', 'rows per record batch', positiveInt('--batch-rows')),
+      .option('--batch-rows <n>', 'rows per record batch', positiveInt('--batch-rows'))
+      .option('--delimiter <char>', 'CSV field delimiter for input and output (default , or a tab for .tsv)'),
   );
 }
 

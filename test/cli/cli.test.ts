@@ -70,6 +70,16 @@ describe('latentflow CLI, end to end on the bundled data from a temp directory',
     expect(table.schema.fields.map((f) => f.name)).not.toContain('score');
   });
 
+  it('--delimiter reads and writes semicolon-separated files', async () => {
+    const text = await readFile(path.join(dir, 'new.csv'), 'utf8');
+    await writeFile(path.join(dir, 'semi.csv'), text.replaceAll(',', ';'));
+    const r = await latentflow(['score', '-i', 'semi.csv', '-m', 'model', '-o', 'semi-scored.csv', '--delimiter', ';'], dir);
+    expect(r.code).toBe(0);
+    const [header, first] = (await readFile(path.join(dir, 'semi-scored.csv'), 'utf8')).split('\n');
+    expect(header.split(';')).toEqual(expect.arrayContaining(['id', 'score', 'is_anomaly']));
+    expect(first.startsWith('n00000;')).toBe(true);
+  });
+
   it('a malformed value fails with exit 1, names line and column, and leaves no output file', async () => {
     const text = await readFile(path.join(dir, 'new.csv'), 'utf8');
     const lines = text.split('\n');
