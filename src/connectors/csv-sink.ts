@@ -7,6 +7,7 @@ import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { cellFormatter } from '../io/csv-types.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { closableSink } from './closable.js';
 
 const TYPE = 'csv-sink';
 
@@ -44,19 +45,7 @@ export const csvSink = defineStage({
   description: 'Writes batches to a CSV file (atomically: temp file renamed into place)',
   params,
   create(p, ctx): Sink {
-    const closers = new Closers();
-    let closed = false;
-    return {
-      kind: 'sink',
-      write: (input) => {
-        if (closed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, path: p.path }));
-        return writeCsv(p, ctx, input, closers, () => closed);
-      },
-      async close() {
-        closed = true;
-        await closers.closeAll();
-      },
-    };
+    return closableSink(TYPE, p.path, (input, { closers, isClosed }) => writeCsv(p, ctx, input, closers, isClosed));
   },
 });
 

@@ -11,6 +11,7 @@ import { Closers } from '../io/closers.js';
 import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType } from '../io/csv-types.js';
 import { fileError, isFsError } from '../io/file-error.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+import { closableSource } from './closable.js';
 
 const TYPE = 'csv-source';
 
@@ -64,16 +65,7 @@ export const csvSource = defineStage({
   description: 'Reads a CSV file as a stream of batches (types inferred from the first rows, or declared)',
   params,
   create(p, ctx): Source {
-    const closers = new Closers();
-    let closed = false;
-    return {
-      kind: 'source',
-      batches: () => readCsv(p, ctx, closers, () => closed),
-      async close() {
-        closed = true;
-        await closers.closeAll();
-      },
-    };
+    return closableSource(({ closers, isClosed }) => readCsv(p, ctx, closers, isClosed));
   },
 });
 

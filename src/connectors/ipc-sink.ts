@@ -6,6 +6,7 @@ import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { closableSink } from './closable.js';
 
 const TYPE = 'ipc-sink';
 
@@ -58,19 +59,7 @@ export const ipcSink = defineStage({
   description: 'Writes batches to an Arrow IPC file or stream (atomically: temp file renamed into place)',
   params,
   create(p, ctx): Sink {
-    const closers = new Closers();
-    let closed = false;
-    return {
-      kind: 'sink',
-      write: (input) => {
-        if (closed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, path: p.path }));
-        return writeIpc(p, ctx, input, closers, () => closed);
-      },
-      async close() {
-        closed = true;
-        await closers.closeAll();
-      },
-    };
+    return closableSink(TYPE, p.path, (input, { closers, isClosed }) => writeIpc(p, ctx, input, closers, isClosed));
   },
 });
 

@@ -10,6 +10,7 @@ import { fileError, isFsError } from '../io/file-error.js';
 import { located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+import { closableSource } from './closable.js';
 
 const TYPE = 'ipc-source';
 const MAGIC = 'ARROW1';
@@ -45,16 +46,7 @@ export const ipcSource = defineStage({
   description: 'Reads an Arrow IPC file or stream batch by batch',
   params,
   create(p, ctx): Source {
-    const closers = new Closers();
-    let closed = false;
-    return {
-      kind: 'source',
-      batches: () => readIpc(p, ctx, closers, () => closed),
-      async close() {
-        closed = true;
-        await closers.closeAll();
-      },
-    };
+    return closableSource(({ closers, isClosed }) => readIpc(p, ctx, closers, isClosed));
   },
 });
 

@@ -7,6 +7,7 @@ import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { closableSink } from './closable.js';
 
 const TYPE = 'parquet-sink';
 
@@ -52,19 +53,7 @@ export const parquetSink = defineStage({
   description: 'Writes batches to a Parquet file, one row group at a time (atomically: temp file renamed into place)',
   params,
   create(p, ctx): Sink {
-    const closers = new Closers();
-    let closed = false;
-    return {
-      kind: 'sink',
-      write: (input) => {
-        if (closed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, path: p.path }));
-        return writeParquet(p, ctx, input, closers, () => closed);
-      },
-      async close() {
-        closed = true;
-        await closers.closeAll();
-      },
-    };
+    return closableSink(TYPE, p.path, (input, { closers, isClosed }) => writeParquet(p, ctx, input, closers, isClosed));
   },
 });
 

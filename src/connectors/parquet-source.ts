@@ -10,6 +10,7 @@ import { fileError, isFsError } from '../io/file-error.js';
 import { decodeDictionaries, decodeDictionarySchema, located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+import { closableSource } from './closable.js';
 
 const TYPE = 'parquet-source';
 
@@ -40,16 +41,7 @@ export const parquetSource = defineStage({
   description: 'Reads a Parquet file one row group at a time',
   params,
   create(p, ctx): Source {
-    const closers = new Closers();
-    let closed = false;
-    return {
-      kind: 'source',
-      batches: () => readParquet(p, ctx, closers, () => closed),
-      async close() {
-        closed = true;
-        await closers.closeAll();
-      },
-    };
+    return closableSource(({ closers, isClosed }) => readParquet(p, ctx, closers, isClosed));
   },
 });
 

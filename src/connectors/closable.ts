@@ -1,0 +1,47 @@
+import type { RecordBatch } from 'apache-arrow';
+import { ConnectorError } from '../errors.js';
+import { Closers } from '../io/closers.js';
+import type { Sink, SinkSummary, Source } from '../pipeline/stage.js';
+
+/** Lets a connector's reader or writer see whether `close()` was called and register what it must release. */
+export interface Lifecycle {
+  closers: Closers;
+  isClosed: () => boolean;
+}
+
+/**
+ * A source whose `close()` releases whatever its unfinished iterator still holds (file handles, streams,
+ * wasm objects registered on `closers`) and is idempotent.
+ */
+export function closableSource(read: (life: Lifecycle) => AsyncIterable<RecordBatch>): Source {
+  const closers = new Closers();
+  let closed = false;
+  return {
+    kind: 'source',
+    batches: () => read({ closers, isClosed: () => closed }),
+    async close() {
+      closed = true;
+      await closers.closeAll();
+    },
+  };
+}
+
+/**
+ * A sink whose `close()` discards a write in progress (its temp file) and is idempotent; `write()` after
+ * `close()` is refused.
+ */
+export function closableSink(connector: string, target: string, write: (input: AsyncIterable<RecordBatch>, life: Lifecycle) => Promise<SinkSummary>): Sink {
+  const closers = new Closers();
+  let closed = false;
+  return {
+    kind: 'sink',
+    write: (input) => {
+      if (closed) return Promise.reject(new ConnectorError('write() called after close()', { connector, path: target }));
+      return write(input, { closers, isClosed: () => closed });
+    },
+    async close() {
+      closed = true;
+      await closers.closeAll();
+    },
+  };
+}
