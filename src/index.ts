@@ -14,6 +14,8 @@ export type { Matrix } from './models/matrix.js';
 export { Autoencoder } from './models/autoencoder.js';
 export type { AutoencoderConfig, ResolvedAutoencoderConfig } from './models/autoencoder-config.js';
 export { PcaModel, type PcaConfig } from './models/pca.js';
+export { UmapModel, type UmapConfig } from './models/umap.js';
+export { TsneModel, type TsneConfig } from './models/tsne.js';
 export { Scaler, type ScalerMethod } from './models/scaler.js';
 export { fitThreshold, flagAnomalies, type ThresholdRule, type ThresholdState } from './models/threshold.js';
 export { Detector, type DetectorKind, type TrainingSummary } from './models/detector.js';

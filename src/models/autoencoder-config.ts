@@ -14,6 +14,102 @@ export const OUTPUT_ACTIVATIONS: readonly OutputActivation[] = ['linear', 'sigmo
 /** Accepted values of `loss`. */
 export const LOSSES: readonly LossName[] = ['mse', 'bce'];
 
+/**
+ * Sparse code by an L1 activity penalty: `weight · Σ_j |code_j|` per row, averaged over the batch, added to
+ * the per-element mean reconstruction loss. The same scale as tf.keras `activity_regularizer=l1(weight)` on
+ * the code layer (Keras' tutorial values are 1e-5 to 1e-4).
+ */
+export interface L1SparsityConfig {
+  type: 'l1';
+  /** Penalty weight λ; >= 0. Default 1e-4. */
+  weight?: number;
+}
+
+/**
+ * Sparse code by a KL penalty on each code unit's mean activation over the batch, ρ̂_j:
+ * `weight · Σ_j KL(ρ ‖ ρ̂_j)` with KL(ρ‖q) = ρ log(ρ/q) + (1−ρ) log((1−ρ)/(1−q)). Needs code values in (0, 1),
+ * so `codeActivation: sigmoid`.
+ */
+export interface KlSparsityConfig {
+  type: 'kl';
+  /** Target mean activation ρ of every code unit; in (0, 1). Default 0.05. */
+  target?: number;
+  /** Penalty weight β; >= 0. Default 0.1. */
+  weight?: number;
+}
+
+/** A sparsity penalty on the code layer. */
+export type SparsityConfig = L1SparsityConfig | KlSparsityConfig;
+
+/** Denoising by additive Gaussian noise: the network sees `x + sigma · N(0, 1)` and rebuilds `x`. */
+export interface GaussianNoiseConfig {
+  type: 'gaussian';
+  /** Noise standard deviation, in scaled feature units; > 0. Default 0.1. */
+  sigma?: number;
+  /** Clip the corrupted input to `[min, max]` (e.g. `[0, 1]` for pixels); min < max. Default: no clipping. */
+  clip?: [number, number] | null;
+}
+
+/** Denoising by masking noise: each input value is set to 0 with probability `dropProbability` (no rescaling). */
+export interface MaskNoiseConfig {
+  type: 'mask';
+  /** Probability that a value is zeroed; in (0, 1). Default 0.25. */
+  dropProbability?: number;
+}
+
+/**
+ * Denoising autoencoder: in training only, the network sees a corrupted copy of each batch (fresh noise per
+ * step, drawn from the model seed) and the loss compares its output with the clean rows. Scoring, encoding
+ * and reconstructing never add noise.
+ */
+export type DenoisingConfig = GaussianNoiseConfig | MaskNoiseConfig;
+
+/**
+ * Contractive autoencoder: adds `weight · ‖∂code/∂x‖²_F` per row (squared Frobenius norm of the encoder's
+ * Jacobian), averaged over the batch. Computed exactly in closed form for the dense encoder, whatever its
+ * depth and activations. Not available with `convolutional` or `variational`.
+ */
+export interface ContractiveConfig {
+  /** Penalty weight λ; >= 0. Default 1e-3. */
+  weight?: number;
+}
+
+/**
+ * Variational autoencoder: the encoder gives a mean μ and a log-variance log σ² per code unit, training
+ * decodes a reparameterised sample z = μ + σ·ε (ε ~ N(0, I), seeded per step) and adds
+ * `beta · KL(N(μ, σ²) ‖ N(0, I))` per row divided by the input width (the reconstruction loss is a mean over
+ * features, so the objective is the negative ELBO per feature). `encode` returns μ and scoring decodes μ, so
+ * scores are deterministic. Needs `codeActivation: linear`.
+ */
+export interface VariationalConfig {
+  /** Weight β of the KL term; >= 0 (1 is the plain VAE, > 1 a β-VAE). Default 1. */
+  beta?: number;
+  /**
+   * What `score` returns: `reconstruction` (the mean squared error of the reconstruction from μ, like every
+   * other model) or `elbo` (the per-row training objective at z = μ: (Σ_features loss + beta · KL) / d, which
+   * is the negative ELBO per feature for loss bce and beta 1). Default `reconstruction`.
+   */
+  scoreBy?: 'reconstruction' | 'elbo';
+}
+
+/**
+ * Convolutional autoencoder for image rows: each row of d = h·w·c values (row-major, channels last, as
+ * 28×28×1 MNIST pixels are stored) is reshaped to an image. Encoder: per entry of `filters` a 'same'
+ * Conv2D (`activation`) then max pooling by `poolSize`; flatten, optional dense `hiddenUnits`, dense code.
+ * Decoder: dense back to the pooled feature map, then per level nearest-neighbour upsampling and a Conv2D
+ * (filters in reverse), and a final Conv2D to c channels with `outputActivation`.
+ */
+export interface ConvolutionalConfig {
+  /** Image shape `[height, width, channels]`; positive integers whose product is the input width. Required. */
+  shape: [number, number, number];
+  /** Filters of each encoder convolution, outermost first; positive integers, at least one. Default `[16, 8]`. */
+  filters?: number[];
+  /** Side of the square convolution kernels; odd integer >= 1. Default 3. */
+  kernelSize?: number;
+  /** Max-pooling (and upsampling) factor per level; integer >= 1; height and width must divide by poolSize^levels. Default 2. */
+  poolSize?: number;
+}
+
 /** Early stopping on the validation loss (the training loss when `validationSplit` is 0). */
 export interface EarlyStoppingConfig {
   /** Epochs without improvement before training stops; integer >= 0. Default 5. */
@@ -60,9 +156,26 @@ export interface AutoencoderConfig {
   earlyStopping?: EarlyStoppingConfig | boolean;
   /** Dropout rate after each hidden layer in training (seeded masks); in [0, 1). Default 0. */
   dropout?: number;
-  /** Seeds weights, shuffling, the validation split and dropout; integer in [0, 2^32). Default 42. */
+  /** Seeds weights, shuffling, the validation split, dropout, denoising noise and VAE samples; integer in [0, 2^32). Default 42. */
   seed?: number;
+  /** Sparse code penalty (`{ type: l1, weight }` or `{ type: kl, target, weight }`). Default none. */
+  sparsity?: SparsityConfig | null;
+  /** Train on corrupted inputs (`{ type: gaussian, sigma }` or `{ type: mask, dropProbability }`). Default none. */
+  denoising?: DenoisingConfig | null;
+  /** Contractive penalty on the encoder's Jacobian (`{ weight }`). Default none. */
+  contractive?: ContractiveConfig | null;
+  /** Variational autoencoder (`{ beta, scoreBy }`). Default none (a deterministic code). */
+  variational?: VariationalConfig | null;
+  /** Convolutional encoder/decoder for image rows (`{ shape, filters, kernelSize, poolSize }`). Default none (dense). */
+  convolutional?: ConvolutionalConfig | null;
 }
+
+/** `sparsity` with every field filled in. */
+export type ResolvedSparsity = Required<L1SparsityConfig> | Required<KlSparsityConfig>;
+/** `denoising` with every field filled in (`clip` null when off). */
+export type ResolvedDenoising =
+  | { type: 'gaussian'; sigma: number; clip: [number, number] | null }
+  | Required<MaskNoiseConfig>;
 
 /** Every option filled in for a given input width; saved with the model as `params`. */
 export interface ResolvedAutoencoderConfig {
@@ -80,7 +193,27 @@ export interface ResolvedAutoencoderConfig {
   earlyStopping: Required<EarlyStoppingConfig> | false;
   dropout: number;
   seed: number;
+  sparsity: ResolvedSparsity | null;
+  denoising: ResolvedDenoising | null;
+  contractive: Required<ContractiveConfig> | null;
+  variational: Required<VariationalConfig> | null;
+  convolutional: Required<ConvolutionalConfig> | null;
 }
+
+/** Defaults inside the variant options. */
+export const VARIANT_DEFAULTS = {
+  l1Weight: 1e-4,
+  klTarget: 0.05,
+  klWeight: 0.1,
+  gaussianSigma: 0.1,
+  maskDropProbability: 0.25,
+  contractiveWeight: 1e-3,
+  beta: 1,
+  scoreBy: 'reconstruction',
+  filters: [16, 8],
+  kernelSize: 3,
+  poolSize: 2,
+} as const;
 
 /** Defaults that do not depend on the input width. */
 export const AUTOENCODER_DEFAULTS = {
@@ -95,6 +228,11 @@ export const AUTOENCODER_DEFAULTS = {
   earlyStopping: { patience: 5, minDelta: 0 },
   dropout: 0,
   seed: 42,
+  sparsity: null,
+  denoising: null,
+  contractive: null,
+  variational: null,
+  convolutional: null,
 } as const satisfies Omit<ResolvedAutoencoderConfig, 'hiddenUnits' | 'codeSize' | 'decoderUnits'>;
 
 const OPTION_NAMES: readonly (keyof AutoencoderConfig)[] = [
@@ -112,6 +250,11 @@ const OPTION_NAMES: readonly (keyof AutoencoderConfig)[] = [
   'earlyStopping',
   'dropout',
   'seed',
+  'sparsity',
+  'denoising',
+  'contractive',
+  'variational',
+  'convolutional',
 ];
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
@@ -154,7 +297,9 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
       `autoencoder: codeSize=${codeSize} must be below the ${inputDim} input columns (an overcomplete code can learn the identity and flags nothing); use at most ${inputDim - 1}`,
     );
   }
-  const hiddenUnits = config.hiddenUnits ?? defaultHiddenUnits(codeSize);
+  // A convolutional encoder's conv layers are its hidden layers; dense ones between them and the code are opt-in.
+  const isConvolutional = config.convolutional !== undefined && config.convolutional !== null;
+  const hiddenUnits = config.hiddenUnits ?? (isConvolutional ? [] : defaultHiddenUnits(codeSize));
   requireUnits('hiddenUnits', hiddenUnits);
   const decoderUnits = config.decoderUnits ?? [...hiddenUnits].reverse();
   requireUnits('decoderUnits', decoderUnits);
@@ -191,6 +336,17 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     throw new ModelConfigError('seed', `autoencoder: expected an integer in [0, 4294967295], received ${String(seed)}`);
   }
 
+  const variants = resolveVariants(config, codeActivation);
+  if (variants.convolutional !== null) {
+    const [h, w, c] = variants.convolutional.shape;
+    if (h * w * c !== inputDim) {
+      throw new ModelConfigError(
+        'convolutional.shape',
+        `autoencoder: shape [${h}, ${w}, ${c}] holds ${h * w * c} values but the input has ${inputDim} feature columns; the product height·width·channels must equal the feature count`,
+      );
+    }
+  }
+
   return {
     hiddenUnits: [...hiddenUnits],
     codeSize,
@@ -206,7 +362,182 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     earlyStopping: resolveEarlyStopping(config.earlyStopping),
     dropout,
     seed,
+    ...variants,
   };
+}
+
+type ResolvedVariants = Pick<ResolvedAutoencoderConfig, 'sparsity' | 'denoising' | 'contractive' | 'variational' | 'convolutional'>;
+
+/**
+ * Validates the variant options (`sparsity`, `denoising`, `contractive`, `variational`, `convolutional`) and
+ * their combinations, which do not depend on the input width, so a pipeline file can be checked before any
+ * data is read. Throws `ModelConfigError` naming the option; the shape-versus-feature-count check of
+ * `convolutional` needs the data and happens in {@link resolveAutoencoderConfig}.
+ */
+export function checkVariantOptions(config: AutoencoderConfig): void {
+  if (config === null || typeof config !== 'object') return;
+  const codeActivation = config.codeActivation ?? AUTOENCODER_DEFAULTS.codeActivation;
+  resolveVariants(config, codeActivation);
+}
+
+function resolveVariants(config: AutoencoderConfig, codeActivation: Activation): ResolvedVariants {
+  const sparsity = resolveSparsity(config.sparsity, codeActivation);
+  const denoising = resolveDenoising(config.denoising);
+  const contractive = resolveContractive(config.contractive);
+  const variational = resolveVariational(config.variational);
+  const convolutional = resolveConvolutional(config.convolutional);
+  if (variational !== null) {
+    if (codeActivation !== 'linear') {
+      throw new ModelConfigError(
+        'codeActivation',
+        `autoencoder: a variational code is a Gaussian sample (μ + σ·ε, unbounded), received codeActivation=${codeActivation}; remove codeActivation or set it to linear`,
+      );
+    }
+    if (sparsity !== null) {
+      throw new ModelConfigError('sparsity', 'autoencoder: sparsity cannot be combined with variational (the KL term to N(0, I) already regularises the code); remove one of them');
+    }
+    if (contractive !== null) {
+      throw new ModelConfigError('contractive', 'autoencoder: contractive cannot be combined with variational; remove one of them');
+    }
+    if (convolutional !== null) {
+      throw new ModelConfigError('variational', 'autoencoder: a convolutional variational autoencoder is not available; remove variational or convolutional');
+    }
+  }
+  if (contractive !== null && convolutional !== null) {
+    throw new ModelConfigError(
+      'contractive',
+      'autoencoder: the contractive penalty is computed in closed form for dense encoders only, and convolutional is set; remove contractive or convolutional',
+    );
+  }
+  return { sparsity, denoising, contractive, variational, convolutional };
+}
+
+function resolveSparsity(value: AutoencoderConfig['sparsity'], codeActivation: Activation): ResolvedSparsity | null {
+  if (value === undefined || value === null) return null;
+  requireObject('sparsity', value, '{ type: l1, weight } or { type: kl, target, weight }');
+  if (value.type === 'l1') {
+    requireKeys('sparsity', value, ['type', 'weight']);
+    const weight = value.weight ?? VARIANT_DEFAULTS.l1Weight;
+    requireNonNegative('sparsity.weight', weight);
+    return { type: 'l1', weight };
+  }
+  if (value.type === 'kl') {
+    requireKeys('sparsity', value, ['type', 'target', 'weight']);
+    const target = value.target ?? VARIANT_DEFAULTS.klTarget;
+    if (typeof target !== 'number' || !Number.isFinite(target) || target <= 0 || target >= 1) {
+      throw new ModelConfigError('sparsity.target', `autoencoder: expected a mean activation in (0, 1), e.g. 0.05, received ${String(target)}`);
+    }
+    const weight = value.weight ?? VARIANT_DEFAULTS.klWeight;
+    requireNonNegative('sparsity.weight', weight);
+    if (codeActivation !== 'sigmoid') {
+      throw new ModelConfigError(
+        'sparsity',
+        `autoencoder: kl sparsity compares mean code activations with the target ${target} and needs code values in (0, 1), received codeActivation=${codeActivation}; set codeActivation: sigmoid or use sparsity type l1`,
+      );
+    }
+    return { type: 'kl', target, weight };
+  }
+  throw new ModelConfigError('sparsity.type', `autoencoder: expected "l1" or "kl", received "${String((value as { type?: unknown }).type)}"`);
+}
+
+function resolveDenoising(value: AutoencoderConfig['denoising']): ResolvedDenoising | null {
+  if (value === undefined || value === null) return null;
+  requireObject('denoising', value, '{ type: gaussian, sigma } or { type: mask, dropProbability }');
+  if (value.type === 'gaussian') {
+    requireKeys('denoising', value, ['type', 'sigma', 'clip']);
+    const sigma = value.sigma ?? VARIANT_DEFAULTS.gaussianSigma;
+    if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
+      throw new ModelConfigError('denoising.sigma', `autoencoder: expected a noise standard deviation > 0, received ${String(sigma)}`);
+    }
+    const clip = value.clip ?? null;
+    if (
+      clip !== null &&
+      (!Array.isArray(clip) || clip.length !== 2 || !clip.every((v) => typeof v === 'number' && Number.isFinite(v)) || clip[0] >= clip[1])
+    ) {
+      throw new ModelConfigError('denoising.clip', `autoencoder: expected [min, max] with min < max, received ${JSON.stringify(clip)}`);
+    }
+    return { type: 'gaussian', sigma, clip: clip === null ? null : [clip[0], clip[1]] };
+  }
+  if (value.type === 'mask') {
+    requireKeys('denoising', value, ['type', 'dropProbability']);
+    const dropProbability = value.dropProbability ?? VARIANT_DEFAULTS.maskDropProbability;
+    if (typeof dropProbability !== 'number' || !Number.isFinite(dropProbability) || dropProbability <= 0 || dropProbability >= 1) {
+      throw new ModelConfigError('denoising.dropProbability', `autoencoder: expected a probability in (0, 1), received ${String(dropProbability)}`);
+    }
+    return { type: 'mask', dropProbability };
+  }
+  throw new ModelConfigError('denoising.type', `autoencoder: expected "gaussian" or "mask", received "${String((value as { type?: unknown }).type)}"`);
+}
+
+function resolveContractive(value: AutoencoderConfig['contractive']): Required<ContractiveConfig> | null {
+  if (value === undefined || value === null) return null;
+  requireObject('contractive', value, '{ weight }');
+  requireKeys('contractive', value, ['weight']);
+  const weight = value.weight ?? VARIANT_DEFAULTS.contractiveWeight;
+  requireNonNegative('contractive.weight', weight);
+  return { weight };
+}
+
+function resolveVariational(value: AutoencoderConfig['variational']): Required<VariationalConfig> | null {
+  if (value === undefined || value === null) return null;
+  requireObject('variational', value, '{ beta, scoreBy }');
+  requireKeys('variational', value, ['beta', 'scoreBy']);
+  const beta = value.beta ?? VARIANT_DEFAULTS.beta;
+  requireNonNegative('variational.beta', beta);
+  const scoreBy = value.scoreBy ?? VARIANT_DEFAULTS.scoreBy;
+  requireOneOf('variational.scoreBy', scoreBy, ['reconstruction', 'elbo'] as const);
+  return { beta, scoreBy };
+}
+
+function resolveConvolutional(value: AutoencoderConfig['convolutional']): Required<ConvolutionalConfig> | null {
+  if (value === undefined || value === null) return null;
+  requireObject('convolutional', value, '{ shape: [height, width, channels], filters, kernelSize, poolSize }');
+  requireKeys('convolutional', value, ['shape', 'filters', 'kernelSize', 'poolSize']);
+  const shape = value.shape;
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 1)) {
+    throw new ModelConfigError(
+      'convolutional.shape',
+      `autoencoder: expected [height, width, channels] of positive integers (e.g. [28, 28, 1]), received ${JSON.stringify(shape)}`,
+    );
+  }
+  const filters = value.filters ?? [...VARIANT_DEFAULTS.filters];
+  requireUnits('convolutional.filters', filters);
+  if (filters.length === 0) throw new ModelConfigError('convolutional.filters', 'autoencoder: expected at least one convolution, received []');
+  const kernelSize = value.kernelSize ?? VARIANT_DEFAULTS.kernelSize;
+  requireInteger('convolutional.kernelSize', kernelSize, 1);
+  if (kernelSize % 2 === 0) {
+    throw new ModelConfigError('convolutional.kernelSize', `autoencoder: expected an odd kernel side ('same' padding is symmetric), received ${kernelSize}`);
+  }
+  const poolSize = value.poolSize ?? VARIANT_DEFAULTS.poolSize;
+  requireInteger('convolutional.poolSize', poolSize, 1);
+  const factor = poolSize ** filters.length;
+  if (shape[0] % factor !== 0 || shape[1] % factor !== 0) {
+    throw new ModelConfigError(
+      'convolutional.filters',
+      `autoencoder: ${filters.length} pooling levels of ${poolSize} need height and width divisible by ${factor}, received ${shape[0]}x${shape[1]}; use fewer filters entries or a smaller poolSize`,
+    );
+  }
+  return { shape: [shape[0], shape[1], shape[2]], filters: [...filters], kernelSize, poolSize };
+}
+
+function requireObject(option: string, value: unknown, expected: string): void {
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ModelConfigError(option, `autoencoder: expected ${expected}, received ${JSON.stringify(value)}`);
+  }
+}
+
+function requireKeys(option: string, value: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new ModelConfigError(`${option}.${key}`, `autoencoder: unknown option; expected one of ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function requireNonNegative(option: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ModelConfigError(option, `autoencoder: expected a penalty weight >= 0, received ${String(value)}`);
+  }
 }
 
 function resolveEarlyStopping(value: AutoencoderConfig['earlyStopping']): ResolvedAutoencoderConfig['earlyStopping'] {

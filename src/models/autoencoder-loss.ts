@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { ModelConfigError } from '../errors.js';
 import type { LossName, ResolvedAutoencoderConfig } from './autoencoder-config.js';
-import type { ForwardPass } from './dense-network.js';
+import type { AutoencoderNetwork, ForwardPass } from './dense-network.js';
+import { gaussianKl } from './variational-network.js';
 
 /**
  * One additive part of the training objective, computed from a forward pass; returns a scalar averaged over
@@ -10,28 +12,86 @@ export type LossTerm = (pass: ForwardPass) => tf.Scalar;
 
 /** Probabilities are clipped this far from 0 and 1 so the cross-entropy stays finite (as Keras does). */
 const BCE_EPSILON = 1e-7;
+/** Mean code activations are clipped this far from 0 and 1 in the KL sparsity penalty, so its logs stay finite. */
+const KL_SPARSITY_EPSILON = 1e-6;
 
-/** Reconstruction term alone: mean over rows and features of the per-element loss. */
-export function reconstructionLoss(name: LossName): LossTerm {
+/** Per-element loss between targets and outputs (same shape), before any averaging. */
+function elementLoss(name: LossName, target: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor2D {
   switch (name) {
     case 'mse':
-      return ({ input, output }) => tf.mean(tf.squaredDifference(input, output)) as tf.Scalar;
-    case 'bce':
-      return ({ input, output }) => {
-        const p = tf.clipByValue(output, BCE_EPSILON, 1 - BCE_EPSILON);
-        const logLikelihood = tf.add(tf.mul(input, tf.log(p)), tf.mul(tf.sub(1, input), tf.log(tf.sub(1, p))));
-        return tf.neg(tf.mean(logLikelihood)) as tf.Scalar;
-      };
+      return tf.squaredDifference(target, output);
+    case 'bce': {
+      const p = tf.clipByValue(output, BCE_EPSILON, 1 - BCE_EPSILON);
+      return tf.neg(tf.add(tf.mul(target, tf.log(p)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, p))))) as tf.Tensor2D;
+    }
   }
 }
 
+/** Per-row mean over features of the training loss `name` (mse or bce). */
+export function rowReconstructionLoss(name: LossName, target: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor1D {
+  return tf.mean(elementLoss(name, target, output), 1) as tf.Tensor1D;
+}
+
+/** Reconstruction term alone: mean over rows and features of the per-element loss against `target`. */
+export function reconstructionLoss(name: LossName): LossTerm {
+  return ({ target, output }) => tf.mean(elementLoss(name, target, output)) as tf.Scalar;
+}
+
+/** L1 activity penalty: `weight · mean over rows of Σ_j |code_j|` (tf.keras `activity_regularizer=l1(weight)`). */
+export function l1SparsityPenalty(weight: number): LossTerm {
+  return ({ code }) => tf.mul(weight, tf.mean(tf.sum(tf.abs(code), 1))) as tf.Scalar;
+}
+
 /**
- * The training objective for `config`: the reconstruction loss plus any regularisation terms. Variants
- * (sparse L1/KL penalties on `code`/`hidden`, contractive, variational KL) add their terms here, so the
- * training loop never changes.
+ * KL sparsity penalty: `weight · Σ_j KL(ρ ‖ ρ̂_j)`, ρ̂_j the mean activation of code unit j over the batch
+ * (clipped into (0, 1) so the logs stay finite), KL(ρ‖q) = ρ log(ρ/q) + (1−ρ) log((1−ρ)/(1−q)).
  */
-export function buildLoss(config: ResolvedAutoencoderConfig): LossTerm {
+export function klSparsityPenalty(target: number, weight: number): LossTerm {
+  return ({ code }) => {
+    const q = tf.clipByValue(tf.mean(code, 0), KL_SPARSITY_EPSILON, 1 - KL_SPARSITY_EPSILON);
+    const kl = tf.add(tf.mul(target, tf.log(tf.div(target, q))), tf.mul(1 - target, tf.log(tf.div(1 - target, tf.sub(1, q)))));
+    return tf.mul(weight, tf.sum(kl)) as tf.Scalar;
+  };
+}
+
+/**
+ * Contractive penalty: `weight · mean over rows of ‖∂code/∂x‖²_F`, at the input the network saw, from the
+ * network's closed form.
+ */
+export function contractivePenalty(weight: number, network: AutoencoderNetwork): LossTerm {
+  const jacobian = network.codeJacobianSquaredNorm?.bind(network);
+  if (jacobian === undefined) {
+    throw new ModelConfigError('contractive', 'autoencoder: this network has no closed-form encoder Jacobian; contractive needs a dense encoder');
+  }
+  return ({ input }) => tf.mul(weight, tf.mean(jacobian(input))) as tf.Scalar;
+}
+
+/**
+ * Variational KL term: `beta · mean over rows of KL(N(μ, σ²) ‖ N(0, I)) / inputDim`. Divided by the input
+ * width because the reconstruction term is a mean over features: the sum is then the negative ELBO per
+ * feature (exactly, for bce and beta 1).
+ */
+export function variationalKlTerm(beta: number, inputDim: number): LossTerm {
+  return ({ codeMean, codeLogVar }) => {
+    if (codeMean === undefined || codeLogVar === undefined) {
+      throw new ModelConfigError('variational', 'autoencoder: the forward pass has no code mean / log-variance; variational needs the variational network');
+    }
+    return tf.mul(beta / inputDim, tf.mean(gaussianKl(codeMean, codeLogVar))) as tf.Scalar;
+  };
+}
+
+/**
+ * The training objective for `config`: the reconstruction loss plus the regularisation terms its variant
+ * options ask for (sparse L1/KL on the code, contractive, variational KL). The training loop never changes;
+ * a new penalty is one more `LossTerm` here.
+ */
+export function buildLoss(config: ResolvedAutoencoderConfig, network: AutoencoderNetwork, inputDim: number): LossTerm {
   const terms: LossTerm[] = [reconstructionLoss(config.loss)];
+  const { sparsity, contractive, variational } = config;
+  if (sparsity?.type === 'l1') terms.push(l1SparsityPenalty(sparsity.weight));
+  if (sparsity?.type === 'kl') terms.push(klSparsityPenalty(sparsity.target, sparsity.weight));
+  if (contractive !== null) terms.push(contractivePenalty(contractive.weight, network));
+  if (variational !== null) terms.push(variationalKlTerm(variational.beta, inputDim));
   if (terms.length === 1) return terms[0];
   return (pass) => tf.addN(terms.map((term) => term(pass))) as tf.Scalar;
 }

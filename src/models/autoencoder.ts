@@ -1,12 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataError, ModelStateError } from '../errors.js';
-import { type AutoencoderConfig, type ResolvedAutoencoderConfig, resolveAutoencoderConfig } from './autoencoder-config.js';
-import { buildLoss } from './autoencoder-loss.js';
+import {
+  type AutoencoderConfig,
+  type ResolvedAutoencoderConfig,
+  type ResolvedDenoising,
+  resolveAutoencoderConfig,
+} from './autoencoder-config.js';
+import { buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
+import { ConvNetwork } from './conv-network.js';
 import { type AutoencoderNetwork, DenseNetwork } from './dense-network.js';
 import { type Matrix, sliceRows } from './matrix.js';
+import { deriveSeed } from './random.js';
 import { type FitOptions, type TrainingHistory, runTrainingLoop } from './training-loop.js';
+import { VariationalNetwork, gaussianKl } from './variational-network.js';
 
-export type { AutoencoderConfig, ResolvedAutoencoderConfig } from './autoencoder-config.js';
+export type {
+  AutoencoderConfig,
+  ContractiveConfig,
+  ConvolutionalConfig,
+  DenoisingConfig,
+  ResolvedAutoencoderConfig,
+  SparsityConfig,
+  VariationalConfig,
+} from './autoencoder-config.js';
 export type { EpochLog, FitOptions, OnEpoch, StopReason, TrainingHistory } from './training-loop.js';
 
 /** JSON part of a saved autoencoder; the weights are saved separately through a tfjs `IOHandler`. */
@@ -23,14 +39,18 @@ export interface AutoencoderState {
 export const PREDICT_CHUNK_ROWS = 4096;
 
 /**
- * A dense autoencoder in TensorFlow.js, for anomaly scores (reconstruction error) and codes (dimension
- * reduction).
+ * An autoencoder in TensorFlow.js, for anomaly scores (reconstruction error) and codes (dimension
+ * reduction). The options pick the family member: dense (deep with several `hiddenUnits`), sparse
+ * (`sparsity` l1 or kl), denoising (`denoising`), contractive (`contractive`), variational (`variational`)
+ * or convolutional (`convolutional`); the API, persistence and scoring are the same for all.
  *
  * Call order: `fit(x)` once (refitting trains a fresh network from the seed), then any of `encode`,
  * `reconstruct`, `score`, `featureErrors`, `save`; finally `dispose()`. A second `fit` while one runs is
  * refused with `ModelStateError`. The fitted network only changes when a fit completes: a fit that throws or
- * is aborted leaves the previous state (fitted or not). Everything random follows `seed`, so the same seed,
- * data and backend give bitwise-identical weights and scores.
+ * is aborted leaves the previous state (fitted or not). Everything random (initial weights, shuffling, split, dropout,
+ * denoising noise, variational samples) follows `seed`, so the same seed, data and backend give
+ * bitwise-identical weights and scores. Nothing random happens outside `fit`: scores, codes and
+ * reconstructions are deterministic for every variant (the variational model uses μ, never a sample).
  *
  * Inputs must be scaled beforehand (see `Scaler`); the model sees only `Matrix` rows of `inputDim` columns.
  */
@@ -58,7 +78,12 @@ export class Autoencoder {
     return this.trainingHistory;
   }
 
-  /** Layer widths from input to reconstruction, e.g. `[9, 12, 3, 12, 9]`. */
+  /** Number of trainable weights of the fitted network. */
+  get parameterCount(): number {
+    return this.requireNetwork('parameterCount').model.countParams();
+  }
+
+  /** Dense layer widths from input to reconstruction, e.g. `[9, 12, 3, 12, 9]` (convolutions not shown). */
   get layerUnits(): number[] {
     const c = this.config;
     return [this.inputDim, ...c.hiddenUnits, c.codeSize, ...c.decoderUnits, this.inputDim];
@@ -84,15 +109,21 @@ export class Autoencoder {
       this.checkInput(x, 'fit');
       this.checkTrainingValues(x);
       await tf.ready();
-      network = DenseNetwork.build(this.inputDim, this.config);
+      network = buildNetwork(this.inputDim, this.config);
       optimizer = tf.train.adam(this.config.learningRate);
-      const loss = buildLoss(this.config);
+      const loss = buildLoss(this.config, network, this.inputDim);
       const net = network;
+      const denoising = this.config.denoising;
       const history = await runTrainingLoop({
         x,
         variables: net.trainableVariables,
         optimizer,
-        batchLoss: (batch, step) => loss(net.forward(batch, { isTraining: step.isTraining, dropoutSeed: step.stepSeed })),
+        batchLoss: (batch, step) => {
+          // Noise only in training steps: the validation loss is measured on clean rows, like scoring.
+          const input = step.isTraining && denoising !== null ? corrupt(batch, denoising, deriveSeed(step.stepSeed, 'noise')) : batch;
+          const pass = net.forward(input, { isTraining: step.isTraining, dropoutSeed: step.stepSeed });
+          return loss({ ...pass, target: batch });
+        },
         epochs: this.config.epochs,
         batchSize: this.config.batchSize,
         validationSplit: this.config.validationSplit,
@@ -115,10 +146,19 @@ export class Autoencoder {
     }
   }
 
-  /** Bottleneck activations: a `rows x codeSize` matrix. */
+  /** Bottleneck activations: a `rows x codeSize` matrix (the posterior mean μ for a variational model). */
   encode(x: Matrix): Matrix {
     const net = this.requireFitted(x, 'encode');
     return this.mapChunks(x, this.config.codeSize, (xt) => net.encode(xt));
+  }
+
+  /** Rows rebuilt from codes (`rows x codeSize`), e.g. samples of N(0, I) for a variational model. */
+  decode(code: Matrix): Matrix {
+    const net = this.requireNetwork('decode');
+    if (code.cols !== this.config.codeSize) {
+      throw new ModelStateError(`autoencoder: the code has ${this.config.codeSize} columns, decode received ${code.cols}; pass rows of codeSize values`);
+    }
+    return this.mapChunks(code, this.inputDim, (zt) => net.decode(zt));
   }
 
   /** Reconstructions of the rows of `x`, same shape as `x`. */
@@ -127,10 +167,71 @@ export class Autoencoder {
     return this.mapChunks(x, this.inputDim, (xt) => net.reconstruct(xt));
   }
 
-  /** Per-row mean squared reconstruction error (whatever the training loss); higher means more anomalous. */
+  /**
+   * Per-row anomaly score; higher means more anomalous. By default the mean squared reconstruction error
+   * (whatever the training loss). A variational model with `scoreBy: elbo` returns instead the per-row
+   * training objective at z = μ, (Σ_features loss + beta · KL) / inputDim. Deterministic for every variant.
+   */
   score(x: Matrix): Float32Array {
     const net = this.requireFitted(x, 'score');
+    const variational = this.config.variational;
+    if (variational?.scoreBy === 'elbo') {
+      const vae = net as VariationalNetwork;
+      return this.mapChunks(x, 1, (xt) => {
+        const { mean, logVar } = vae.encodeDistribution(xt);
+        const recon = rowReconstructionLoss(this.config.loss, xt, vae.decode(mean));
+        return tf.add(recon, tf.mul(variational.beta / this.inputDim, gaussianKl(mean, logVar))).reshape([-1, 1]) as tf.Tensor2D;
+      }).data;
+    }
     return this.mapChunks(x, 1, (xt) => tf.mean(tf.squaredDifference(xt, net.reconstruct(xt)), 1, true) as tf.Tensor2D).data;
+  }
+
+  /**
+   * Variational models only: the posterior N(μ, σ²) of each row's code, as `mean` and `logVar` (log σ²)
+   * matrices of `rows x codeSize`.
+   */
+  encodeDistribution(x: Matrix): { mean: Matrix; logVar: Matrix } {
+    const vae = this.requireVariational(x, 'encodeDistribution');
+    const k = this.config.codeSize;
+    const both = this.mapChunks(x, 2 * k, (xt) => {
+      const { mean, logVar } = vae.encodeDistribution(xt);
+      return tf.concat([mean, logVar], 1);
+    });
+    const mean = new Float32Array(x.rows * k);
+    const logVar = new Float32Array(x.rows * k);
+    for (let r = 0; r < x.rows; r++) {
+      mean.set(both.data.subarray(r * 2 * k, r * 2 * k + k), r * k);
+      logVar.set(both.data.subarray(r * 2 * k + k, (r + 1) * 2 * k), r * k);
+    }
+    return { mean: { data: mean, rows: x.rows, cols: k }, logVar: { data: logVar, rows: x.rows, cols: k } };
+  }
+
+  /** Variational models only: KL(N(μ, σ²) ‖ N(0, I)) of each row's code, in nats (>= 0). */
+  klDivergence(x: Matrix): Float32Array {
+    const vae = this.requireVariational(x, 'klDivergence');
+    return this.mapChunks(x, 1, (xt) => {
+      const { mean, logVar } = vae.encodeDistribution(xt);
+      return gaussianKl(mean, logVar).reshape([-1, 1]) as tf.Tensor2D;
+    }).data;
+  }
+
+  /**
+   * Per row, ‖∂code/∂x‖²_F: the squared Frobenius norm of the Jacobian of the code (μ for a variational
+   * model) with respect to the input, by automatic differentiation (one gradient per code unit), for any
+   * network. The contractive penalty uses the same quantity in closed form.
+   */
+  codeJacobianSquaredNorm(x: Matrix): Float32Array {
+    const net = this.requireFitted(x, 'codeJacobianSquaredNorm');
+    const k = this.config.codeSize;
+    return this.mapChunks(x, 1, (xt) => {
+      let total = tf.zeros([xt.shape[0]]) as tf.Tensor1D;
+      for (let j = 0; j < k; j++) {
+        // Rows are independent, so the gradient of the column sum is each row's gradient of its own code_j.
+        const g = tf.grad((input: tf.Tensor) => tf.sum(tf.slice(net.encode(input as tf.Tensor2D), [0, j], [-1, 1])))(xt);
+        total = tf.add(total, tf.sum(tf.square(g), 1));
+      }
+      return total.reshape([-1, 1]) as tf.Tensor2D;
+    }).data;
   }
 
   /** Per-feature squared reconstruction errors, same shape as `x`; row means equal `score`. */
@@ -171,7 +272,7 @@ export class Autoencoder {
     const model = new Autoencoder(savedState.inputDim, savedState.params);
     const layersModel = await tf.loadLayersModel(handler);
     try {
-      model.network = DenseNetwork.fromModel(layersModel, savedState.inputDim, model.config);
+      model.network = networkFromModel(layersModel, savedState.inputDim, model.config);
     } catch (error) {
       layersModel.dispose();
       throw error;
@@ -214,6 +315,14 @@ export class Autoencoder {
     return net;
   }
 
+  private requireVariational(x: Matrix, op: string): VariationalNetwork {
+    const net = this.requireFitted(x, op);
+    if (!(net instanceof VariationalNetwork)) {
+      throw new ModelStateError(`autoencoder: ${op} needs a variational model (option variational); this model has a deterministic code`);
+    }
+    return net;
+  }
+
   private requireNetwork(op: string): AutoencoderNetwork {
     this.requireUsable(op);
     if (this.network === undefined) {
@@ -250,3 +359,31 @@ export class Autoencoder {
   }
 }
 
+
+/** A fresh network of the kind `config` asks for. */
+function buildNetwork(inputDim: number, config: ResolvedAutoencoderConfig): AutoencoderNetwork {
+  if (config.variational !== null) return VariationalNetwork.build(inputDim, config);
+  if (config.convolutional !== null) return ConvNetwork.build(inputDim, config);
+  return DenseNetwork.build(inputDim, config);
+}
+
+/** Wraps a loaded tfjs model in the network class `config` describes, checking that they match. */
+function networkFromModel(model: tf.LayersModel, inputDim: number, config: ResolvedAutoencoderConfig): AutoencoderNetwork {
+  if (config.variational !== null) return VariationalNetwork.fromModel(model, inputDim, config);
+  if (config.convolutional !== null) return ConvNetwork.fromModel(model, inputDim, config);
+  return DenseNetwork.fromModel(model, inputDim, config);
+}
+
+/**
+ * The denoising corruption of a training batch, drawn from `seed`: additive Gaussian noise (optionally
+ * clipped), or masking noise that zeroes each value with probability `dropProbability` (no rescaling, as in
+ * Vincent et al. 2008).
+ */
+export function corrupt(batch: tf.Tensor2D, noise: ResolvedDenoising, seed: number): tf.Tensor2D {
+  if (noise.type === 'gaussian') {
+    const noisy = tf.add(batch, tf.randomNormal(batch.shape, 0, noise.sigma, 'float32', seed)) as tf.Tensor2D;
+    return noise.clip === null ? noisy : tf.clipByValue(noisy, noise.clip[0], noise.clip[1]);
+  }
+  const keep = tf.greaterEqual(tf.randomUniform(batch.shape, 0, 1, 'float32', seed), noise.dropProbability);
+  return tf.mul(batch, tf.cast(keep, 'float32'));
+}

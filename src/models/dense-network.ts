@@ -1,28 +1,45 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelStateError } from '../errors.js';
 import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
+import { activate, activationDerivative, dropOut, kernelAndBias } from './network-ops.js';
 import { deriveSeed } from './random.js';
 
 /** Tensors of one forward pass; loss terms pick what they need (e.g. a sparsity penalty reads `code`). */
 export interface ForwardPass {
+  /** What the network saw: the batch, or its corrupted copy when the autoencoder is denoising. */
   input: tf.Tensor2D;
+  /**
+   * What the reconstruction is compared with: the clean batch. Networks set it to `input`; the denoising
+   * autoencoder replaces it with the uncorrupted rows.
+   */
+  target: tf.Tensor2D;
   /** Outputs of the hidden layers in order (encoder, then decoder), after dropout when training. */
   hidden: tf.Tensor2D[];
+  /** The code the decoder received: the deterministic code, or for a variational network the sample z in training and μ otherwise. */
   code: tf.Tensor2D;
   output: tf.Tensor2D;
+  /** Variational networks only: the posterior mean μ per code unit. */
+  codeMean?: tf.Tensor2D;
+  /** Variational networks only: the posterior log-variance log σ² per code unit. */
+  codeLogVar?: tf.Tensor2D;
 }
 
 /** Training-only behaviour of a forward pass. */
 export interface ForwardOptions {
-  /** Applies dropout when true and the network has a dropout rate. Default false. */
+  /** Applies dropout (and, in variational networks, sampling) when true. Default false. */
   isTraining?: boolean;
-  /** Seed of this step's dropout masks; give each step its own. Required when dropout is active. */
+  /**
+   * Seed of this step's random draws (dropout masks, variational samples); give each step its own. Required
+   * when training draws anything.
+   */
   dropoutSeed?: number;
 }
 
 /**
- * What the autoencoder and its training loop need from a network. `DenseNetwork` is the only one today;
- * convolutional or variational networks implement the same contract in their own files.
+ * What the autoencoder and its training loop need from a network: `DenseNetwork` (this file),
+ * `VariationalNetwork` and `ConvNetwork` implement it. Every method returning tensors runs inside
+ * `tf.tidy` (or the caller disposes the result); none of them draws random numbers unless
+ * `forward(…, { isTraining: true })` asks for it, so encode/reconstruct/decode are deterministic.
  */
 export interface AutoencoderNetwork {
   /** The TensorFlow.js model that is saved and loaded. */
@@ -30,8 +47,17 @@ export interface AutoencoderNetwork {
   /** The weights gradient descent updates. */
   readonly trainableVariables: tf.Variable[];
   forward(x: tf.Tensor2D, options?: ForwardOptions): ForwardPass;
+  /** The code of `x` (for a variational network, the posterior mean μ). */
   encode(x: tf.Tensor2D): tf.Tensor2D;
+  /** Rows rebuilt from codes (`rows x codeSize`). */
+  decode(code: tf.Tensor2D): tf.Tensor2D;
+  /** The reconstruction of `x`: `decode(encode(x))`, without dropout, noise or sampling. */
   reconstruct(x: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Per row, the squared Frobenius norm of the Jacobian of the code with respect to the input, in closed
+   * form and differentiable with respect to the weights (for the contractive penalty). Dense encoders only.
+   */
+  codeJacobianSquaredNorm?(x: tf.Tensor2D): tf.Tensor1D;
   weightValues(): Float32Array[];
   dispose(): void;
 }
@@ -56,6 +82,7 @@ export class DenseNetwork implements AutoencoderNetwork {
     /** Index of the code layer within `layers`. */
     private readonly codeIndex: number,
     private readonly dropout: number,
+    private readonly activations: ResolvedAutoencoderConfig['activation'][],
   ) {}
 
   /** Builds a fresh network with seeded Glorot-uniform kernels and zero biases. */
@@ -72,7 +99,7 @@ export class DenseNetwork implements AutoencoderNetwork {
       }),
     );
     const model = tf.sequential({ name: 'autoencoder', layers });
-    return new DenseNetwork(model, layers, config.hiddenUnits.length, config.dropout);
+    return new DenseNetwork(model, layers, config.hiddenUnits.length, config.dropout, specs.map((s) => s.activation));
   }
 
   /** Wraps a loaded model, checking that its layers match `config` for `inputDim` columns. */
@@ -85,7 +112,7 @@ export class DenseNetwork implements AutoencoderNetwork {
     if (expected !== received) {
       throw new ModelStateError(`autoencoder: saved network has layers ${received}, its saved params describe ${expected}; the model files do not belong together`);
     }
-    return new DenseNetwork(model, dense, config.hiddenUnits.length, config.dropout);
+    return new DenseNetwork(model, dense, config.hiddenUnits.length, config.dropout, specs.map((s) => s.activation));
   }
 
   /** The weights gradient descent updates, in layer order (kernel, bias per layer). */
@@ -112,7 +139,7 @@ export class DenseNetwork implements AutoencoderNetwork {
         hidden.push(h);
       }
     }
-    return { input: x, hidden, code: code as tf.Tensor2D, output: h };
+    return { input: x, target: x, hidden, code: code as tf.Tensor2D, output: h };
   }
 
   /** The code (bottleneck activations) of `x`. */
@@ -122,11 +149,58 @@ export class DenseNetwork implements AutoencoderNetwork {
     return h;
   }
 
+  /** Rows rebuilt from codes by the decoder layers. */
+  decode(code: tf.Tensor2D): tf.Tensor2D {
+    let h = code;
+    for (let i = this.codeIndex + 1; i < this.layers.length; i++) h = this.layers[i].apply(h) as tf.Tensor2D;
+    return h;
+  }
+
   /** The reconstruction of `x`, without dropout. */
   reconstruct(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
     for (const layer of this.layers) h = layer.apply(h) as tf.Tensor2D;
     return h;
+  }
+
+  /**
+   * ‖∂code/∂x‖²_F per row, exactly. With pre-activations z_i = a_{i-1} W_i + b_i and D_i = diag(f_i'(z_i)),
+   * the Jacobian is J = D_L W_Lᵀ … D_1 W_1ᵀ. One layer: ‖J‖² = Σ_j f'(z_j)² Σ_i W_ij². Deeper: M = D_L W_Lᵀ … D_1
+   * is carried per row (rows x code x n_1), then ‖M W_1ᵀ‖² = Σ (M G) ⊙ M with G = W_1ᵀ W_1 when n_1 <= d, which
+   * never forms the code x d Jacobian. Dropout is not applied (the penalty regularises the deterministic encoder).
+   */
+  codeJacobianSquaredNorm(x: tf.Tensor2D): tf.Tensor1D {
+    const rows = x.shape[0];
+    const kernels: tf.Tensor2D[] = [];
+    const slopes: tf.Tensor2D[] = [];
+    let a: tf.Tensor2D = x;
+    for (let i = 0; i <= this.codeIndex; i++) {
+      const { kernel, bias } = kernelAndBias(this.layers[i]);
+      const z = tf.add(tf.matMul(a, kernel as tf.Tensor2D), bias) as tf.Tensor2D;
+      kernels.push(kernel as tf.Tensor2D);
+      slopes.push(activationDerivative(this.activations[i], z) as tf.Tensor2D);
+      a = activate(this.activations[i], z) as tf.Tensor2D;
+    }
+    const last = this.codeIndex;
+    if (last === 0) {
+      const columnNorms = tf.sum(tf.square(kernels[0]), 0).reshape([-1, 1]);
+      return tf.matMul(tf.square(slopes[0]), columnNorms).reshape([rows]);
+    }
+    const k = slopes[last].shape[1];
+    // M = D_L W_Lᵀ, one k x n_{L-1} matrix per row.
+    let m = tf.mul(tf.expandDims(slopes[last], 2), tf.expandDims(tf.transpose(kernels[last]), 0)) as tf.Tensor3D;
+    for (let i = last - 1; i >= 1; i--) {
+      const scaled = tf.mul(m, tf.expandDims(slopes[i], 1));
+      const inWidth = kernels[i].shape[0];
+      m = tf.reshape(tf.matMul(tf.reshape(scaled, [rows * k, -1]), kernels[i], false, true), [rows, k, inWidth]);
+    }
+    const flat = tf.reshape(tf.mul(m, tf.expandDims(slopes[0], 1)), [rows * k, -1]) as tf.Tensor2D;
+    const [inputDim, firstWidth] = kernels[0].shape;
+    const perCodeUnit =
+      firstWidth <= inputDim
+        ? tf.sum(tf.mul(tf.matMul(flat, tf.matMul(kernels[0], kernels[0], true, false)), flat), 1)
+        : tf.sum(tf.square(tf.matMul(flat, kernels[0], false, true)), 1);
+    return tf.sum(tf.reshape(perCodeUnit, [rows, k]), 1) as tf.Tensor1D;
   }
 
   /** Copies of every weight, in layer order (kernel, bias per layer). */
@@ -152,10 +226,4 @@ function layerSpecs(inputDim: number, config: ResolvedAutoencoderConfig): LayerS
     ...config.decoderUnits.map((units, i) => ({ name: `decoder_${i}`, units, activation: config.activation })),
     { name: OUTPUT_LAYER, units: inputDim, activation: config.outputActivation },
   ];
-}
-
-/** Inverted dropout: zero each unit with probability `rate`, scale survivors by 1 / (1 - rate). */
-function dropOut(h: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
-  const keep = tf.greaterEqual(tf.randomUniform(h.shape, 0, 1, 'float32', seed), rate);
-  return tf.mul(h, tf.div(tf.cast(keep, 'float32'), 1 - rate));
 }

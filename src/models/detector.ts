@@ -74,6 +74,11 @@ export class Detector {
     return this.model.featureErrors(this.prepare(x));
   }
 
+  /** Reconstructions of raw feature rows, back in raw units (the scaler inverted). */
+  reconstruct(x: Matrix): Matrix {
+    return this.scaler.inverseTransform(this.model.reconstruct(this.prepare(x)));
+  }
+
   dispose(): void {
     this.model.dispose?.();
   }

@@ -1,16 +1,24 @@
 import { csvSink } from '../connectors/csv-sink.js';
 import { csvSource } from '../connectors/csv-source.js';
+import { histogramSink } from '../connectors/histogram-sink.js';
+import { imageGridSink } from '../connectors/image-grid-sink.js';
 import { ipcSink } from '../connectors/ipc-sink.js';
 import { ipcSource } from '../connectors/ipc-source.js';
 import { nullSink } from '../connectors/null-sink.js';
 import { parquetSink } from '../connectors/parquet-sink.js';
 import { parquetSource } from '../connectors/parquet-source.js';
+import { adaptiveThreshold } from '../stages/adaptive-threshold.js';
 import { autoencoderFit } from '../stages/autoencoder-fit.js';
+import { corrupt } from '../stages/corrupt.js';
 import { encode } from '../stages/encode.js';
 import { pcaFit } from '../stages/pca-fit.js';
+import { reconstruct } from '../stages/reconstruct.js';
 import { scale } from '../stages/scale.js';
 import { score } from '../stages/score.js';
+import { slice } from '../stages/slice.js';
 import { threshold } from '../stages/threshold.js';
+import { tsne } from '../stages/tsne.js';
+import { umap } from '../stages/umap.js';
 import type { StageDefinition, StageKind } from './stage.js';
 
 /**
@@ -26,11 +34,19 @@ const definitions: readonly StageDefinition[] = [
   pcaFit,
   score,
   encode,
+  reconstruct,
+  corrupt,
+  slice,
   threshold,
+  umap,
+  tsne,
+  adaptiveThreshold,
   csvSink,
   ipcSink,
   parquetSink,
   nullSink,
+  imageGridSink,
+  histogramSink,
 ] as unknown as StageDefinition[];
 
 const byType = new Map(definitions.map((d) => [d.type, d]));

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ModelConfigError } from '../errors.js';
+import { checkVariantOptions, VARIANT_DEFAULTS } from '../models/autoencoder-config.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage } from '../pipeline/stage.js';
@@ -6,6 +8,62 @@ import { fitDetectorStage } from './fit-detector.js';
 import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, thresholdRuleParam } from './params.js';
 
 const activation = z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'linear']);
+const D = VARIANT_DEFAULTS;
+const weight = (name: string, dflt: number) => z.number().min(0).optional().describe(`${name}; >= 0 (default ${dflt})`);
+
+const sparsity = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('l1').describe('L1 activity penalty weight·Σ|code| per row (as tf.keras activity_regularizer=l1(weight))'),
+      weight: weight('Penalty weight λ', D.l1Weight),
+    }),
+    z.strictObject({
+      type: z.literal('kl').describe('KL penalty weight·Σ_j KL(target‖mean activation of code unit j over the batch); needs codeActivation: sigmoid'),
+      target: z.number().gt(0).lt(1).optional().describe(`Target mean activation ρ per code unit, in (0, 1) (default ${D.klTarget})`),
+      weight: weight('Penalty weight β', D.klWeight),
+    }),
+  ])
+  .optional()
+  .describe('Sparse code: {type: l1, weight} or {type: kl, target, weight} (default none)');
+
+const denoising = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('gaussian').describe('Additive Gaussian noise'),
+      sigma: z.number().positive().optional().describe(`Noise standard deviation in scaled units, > 0 (default ${D.gaussianSigma})`),
+      clip: z.tuple([z.number(), z.number()]).optional().describe('Clip corrupted inputs to [min, max], e.g. [0, 1] for pixels (default none)'),
+    }),
+    z.strictObject({
+      type: z.literal('mask').describe('Masking noise: zero each input value with probability dropProbability'),
+      dropProbability: z.number().gt(0).lt(1).optional().describe(`Probability a value is zeroed, in (0, 1) (default ${D.maskDropProbability})`),
+    }),
+  ])
+  .optional()
+  .describe('Denoising: train on corrupted inputs to rebuild the clean rows, noise only in training (default none)');
+
+const contractive = z
+  .strictObject({ weight: weight('Weight λ of ‖∂code/∂x‖²_F (closed form, dense encoders)', D.contractiveWeight) })
+  .optional()
+  .describe('Contractive penalty on the encoder Jacobian (default none)');
+
+const variational = z
+  .strictObject({
+    beta: weight('Weight β of KL(q(z|x)‖N(0,I)); 1 = VAE, > 1 = β-VAE', D.beta),
+    scoreBy: z.enum(['reconstruction', 'elbo']).optional().describe('score: reconstruction error from μ, or the negative ELBO per feature at z = μ (default reconstruction)'),
+  })
+  .optional()
+  .describe('Variational autoencoder: encode returns μ, scores are deterministic (default none)');
+
+const positiveInt = z.number().int().positive();
+const convolutional = z
+  .strictObject({
+    shape: z.tuple([positiveInt, positiveInt, positiveInt]).describe('Image [height, width, channels]; the product must equal the feature count (e.g. [28, 28, 1])'),
+    filters: z.array(positiveInt).min(1).optional().describe(`Filters per conv + max-pool level, outermost first (default ${JSON.stringify(D.filters)})`),
+    kernelSize: positiveInt.optional().describe(`Odd kernel side (default ${D.kernelSize})`),
+    poolSize: positiveInt.optional().describe(`Pooling/upsampling factor per level (default ${D.poolSize})`),
+  })
+  .optional()
+  .describe('Convolutional encoder/decoder for image rows, dense code of codeSize (default none: dense)');
 
 /** The network and training options; every one is optional and defaults from the input width. */
 export const autoencoderModelParams = z
@@ -26,6 +84,21 @@ export const autoencoderModelParams = z
       .optional()
       .describe('Stop when the monitored loss stalls and restore the best weights (default {patience: 5, minDelta: 0}); false = off'),
     dropout: z.number().min(0).lt(1).optional().describe('Dropout rate after hidden layers, training only (default 0)'),
+    sparsity,
+    denoising,
+    contractive,
+    variational,
+    convolutional,
+  })
+  // Combinations (kl sparsity without a sigmoid code, variational with contractive, ...) fail at validation
+  // time with the option's position; only the conv shape versus the feature count waits for the data.
+  .superRefine((model, ctx) => {
+    try {
+      checkVariantOptions(model);
+    } catch (error) {
+      if (!(error instanceof ModelConfigError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message.slice(error.option.length + 2), path: error.option.split(/[.[\]]/).filter(Boolean) });
+    }
   })
   .default({});
 
@@ -40,11 +113,12 @@ const params = z.strictObject({
   maxRows: maxRowsParam,
 });
 
-/** Fits scaler + dense autoencoder + threshold on all rows it receives, then passes the rows on. */
+/** Fits scaler + autoencoder (any variant of the `model` options) + threshold on all rows it receives, then passes the rows on. */
 export const autoencoderFit = defineStage({
   type: 'autoencoder-fit',
   kind: 'transform',
-  description: 'Fits a dense autoencoder (with scaler and threshold) on the incoming rows; publishes it under the stage id',
+  description:
+    'Fits an autoencoder (dense/deep, sparse, denoising, contractive, variational or convolutional; with scaler and threshold) on the incoming rows; publishes it under the stage id',
   params,
   create(p, ctx) {
     return fitDetectorStage('autoencoder', p, ctx, async (x) => {

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fileLoadHandler, fileSaveHandler } from '../../src/artifact/tfjs-file-handler.js';
 import { ArtifactError, ModelStateError } from '../../src/errors.js';
-import { Autoencoder } from '../../src/models/autoencoder.js';
+import { Autoencoder, type AutoencoderConfig } from '../../src/models/autoencoder.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { helix, sameBits } from './synthetic.js';
 
@@ -91,5 +91,75 @@ describe('Autoencoder persistence through the file handlers', () => {
     const fresh = new Autoencoder(7);
     await expect(fresh.save(fileSaveHandler(path.join(root, 'unfitted')))).rejects.toBeInstanceOf(ModelStateError);
     expect(() => fresh.toJSON()).toThrow(ModelStateError);
+  });
+});
+
+describe('every variant: determinism, persistence and tensor memory', () => {
+  // 16 columns so the convolutional variant can read them as 4 x 4 images; dropout exercises the seeded
+  // masks in every network type.
+  const x = helix(240, 16, 5);
+  const common: AutoencoderConfig = { hiddenUnits: [16, 8], codeSize: 3, epochs: 2, batchSize: 32, dropout: 0.1, seed: 21 };
+  const variants: [string, AutoencoderConfig][] = [
+    ['sparse l1', { ...common, codeActivation: 'relu', sparsity: { type: 'l1', weight: 1e-3 } }],
+    ['sparse kl', { ...common, codeActivation: 'sigmoid', sparsity: { type: 'kl', target: 0.1, weight: 0.1 } }],
+    ['denoising gaussian', { ...common, denoising: { type: 'gaussian', sigma: 0.2, clip: [-2, 2] } }],
+    ['denoising mask', { ...common, denoising: { type: 'mask', dropProbability: 0.3 } }],
+    ['contractive (deep)', { ...common, codeActivation: 'sigmoid', contractive: { weight: 0.01 } }],
+    ['variational, elbo scores', { ...common, variational: { beta: 1, scoreBy: 'elbo' } }],
+    ['convolutional', { ...common, hiddenUnits: [8], convolutional: { shape: [4, 4, 1], filters: [4], kernelSize: 3 } }],
+  ];
+
+  test.each(variants)('%s: same seed gives bitwise-identical scores; save -> load gives them again; no tensors leak', async (_name, config) => {
+    const before = tf.memory().numTensors;
+    const a = new Autoencoder(16, config);
+    const b = new Autoencoder(16, config);
+    let loaded: Autoencoder | undefined;
+    try {
+      await a.fit(x);
+      await b.fit(x);
+      const scores = a.score(x);
+      expect(scores.every(Number.isFinite)).toBe(true);
+      expect(sameBits(scores, b.score(x))).toBe(true);
+      expect(sameBits(a.encode(x).data, b.encode(x).data)).toBe(true);
+
+      const dir = path.join(root, `variant-${_name.replace(/\W+/g, '-')}`);
+      await a.save(fileSaveHandler(dir));
+      loaded = await Autoencoder.load(fileLoadHandler(dir), JSON.parse(JSON.stringify(a.toJSON())));
+      expect(loaded.config).toEqual(a.config);
+      expect(sameBits(loaded.score(x), scores)).toBe(true);
+      expect(sameBits(loaded.encode(x).data, a.encode(x).data)).toBe(true);
+      expect(sameBits(loaded.reconstruct(x).data, a.reconstruct(x).data)).toBe(true);
+
+      // Inference allocates nothing that outlives the call.
+      const held = tf.memory().numTensors;
+      for (let i = 0; i < 20; i++) {
+        loaded.score(x);
+        loaded.encode(x);
+        loaded.reconstruct(x);
+        loaded.featureErrors(x);
+        loaded.decode({ data: new Float32Array(3 * 5), rows: 5, cols: 3 });
+      }
+      expect(tf.memory().numTensors).toBe(held);
+    } finally {
+      a.dispose();
+      b.dispose();
+      loaded?.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('a saved variational network loaded with plain dense params is refused without leaking tensors', async () => {
+    const vae = new Autoencoder(16, { ...common, variational: {} });
+    try {
+      await vae.fit(x);
+      const dir = path.join(root, 'variant-mismatch');
+      await vae.save(fileSaveHandler(dir));
+      const before = tf.memory().numTensors;
+      const state = vae.toJSON();
+      await expect(Autoencoder.load(fileLoadHandler(dir), { ...state, params: { ...state.params, variational: null } })).rejects.toBeInstanceOf(ModelStateError);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      vae.dispose();
+    }
   });
 });

@@ -1,0 +1,314 @@
+import { UMAP } from 'umap-js';
+import { DataError, LatentflowError, ModelConfigError, ModelStateError } from '../errors.js';
+import type { Matrix } from './matrix.js';
+import { seededRandom } from './random.js';
+
+/**
+ * Options of `UmapModel`, passed to umap-js (see its `src/umap.ts` for the algorithm). Every option is
+ * optional; the defaults are umap-js's and umap-learn's.
+ */
+export interface UmapConfig {
+  /** Output dimensions: 2 for a map, 3 for a 3-D view, more as a compact input for clustering. Integer >= 1. Default 2. */
+  nComponents?: number;
+  /**
+   * Neighbours of each row in the graph UMAP lays out: small values keep local detail, large values more
+   * of the global layout. Integer >= 2, below the number of fitted rows. Default 15.
+   */
+  nNeighbors?: number;
+  /** Smallest distance between points in the output, in [0, spread]: small values pack clusters tightly. Default 0.1. */
+  minDist?: number;
+  /** Scale of the output (with `minDist`, how spread out clusters are); > 0. Default 1. */
+  spread?: number;
+  /**
+   * Optimisation epochs of the fit. Default from the row count, as umap-js does: 500 up to 2,500 rows, 400 up
+   * to 5,000, 300 up to 7,500, else 200.
+   */
+  nEpochs?: number;
+  /** Epochs that place new rows in `transform`. Default round(nEpochs / 3) when `nEpochs` is set, else 100 (umap-learn's rule). */
+  transformEpochs?: number;
+  /** Distance in the input space. Default `euclidean`; `cosine` for direction-only data. */
+  metric?: 'euclidean' | 'cosine';
+  /** Seed of the neighbour search, the initial layout and the negative sampling. Default 0. */
+  seed?: number;
+}
+
+/** What `onEpoch` receives after every fit epoch. */
+export interface UmapEpochLog {
+  /** 1-based epoch just finished. */
+  epoch: number;
+  /** Epochs the fit will run. */
+  nEpochs: number;
+  /** Time since the fit started (including the neighbour graph), in milliseconds. */
+  elapsedMs: number;
+}
+
+/** Caller hooks of `UmapModel.fit`. */
+export interface UmapFitOptions {
+  /** Called after every epoch; return (or resolve to) `false` to stop early with the layout as it is. */
+  onEpoch?: (log: UmapEpochLog) => void | boolean | Promise<void | boolean>;
+  /** Aborting rejects the fit with a `LatentflowError` code `E_ABORTED`; the model stays unfitted. */
+  signal?: AbortSignal;
+  /** Longest stretch of epochs between yields to the event loop, in milliseconds. Default 50. */
+  yieldEveryMs?: number;
+}
+
+/** Caller hooks of `UmapModel.transform`. */
+export interface UmapTransformOptions {
+  /** Called after every chunk of rows is placed, with the rows placed so far. */
+  onProgress?: (log: { rows: number; totalRows: number; elapsedMs: number }) => void;
+  /** Aborting rejects the transform with a `LatentflowError` code `E_ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** umap-js fields this wrapper adjusts (see `transform`); private in its typings, plain fields at run time. */
+interface UmapInternals {
+  nEpochs: number;
+}
+
+/** Rows per umap-js `transform` call: each call is synchronous, so this bounds the time between yields (~0.2 s). */
+const TRANSFORM_CHUNK_ROWS = 256;
+
+/**
+ * UMAP dimensionality reduction (umap-js) over `Matrix` rows: `fit` lays out the training rows, `transform`
+ * places new rows into that layout without moving it. The seeded generator drives every random choice
+ * (neighbour search trees, initial layout, negative samples), so the same seed, data and call sequence give
+ * bit-identical coordinates. umap-js starts from a random layout, not umap-learn's spectral one.
+ *
+ * The neighbour graph is built in one synchronous umap-js call (about a second per 1,000 rows); the epochs
+ * after it report progress, can stop, and yield to the event loop.
+ */
+export class UmapModel {
+  readonly config: Readonly<Required<Omit<UmapConfig, 'nEpochs' | 'transformEpochs'>> & Pick<UmapConfig, 'nEpochs' | 'transformEpochs'>>;
+  private umap: UMAP | undefined;
+  private fitted: { rows: number; cols: number; epochs: number; embedding: Matrix } | undefined;
+  private isBusy = false;
+
+  constructor(config: UmapConfig = {}) {
+    this.config = validateUmapConfig(config);
+  }
+
+  /** True after a successful `fit`. */
+  get isFitted(): boolean {
+    return this.fitted !== undefined;
+  }
+
+  /** Epochs the last fit ran (fewer than planned when `onEpoch` stopped it). */
+  get epochs(): number {
+    return this.require('epochs').epochs;
+  }
+
+  /** Coordinates of the fitted rows, `rows x nComponents` (a copy). */
+  get embedding(): Matrix {
+    const e = this.require('embedding').embedding;
+    return { data: e.data.slice(), rows: e.rows, cols: e.cols };
+  }
+
+  /** Fit epochs for `rows` rows: `nEpochs` when set, else umap-js's rule by row count. */
+  epochsFor(rows: number): number {
+    if (this.config.nEpochs !== undefined) return this.config.nEpochs;
+    return rows <= 2500 ? 500 : rows <= 5000 ? 400 : rows <= 7500 ? 300 : 200;
+  }
+
+  /**
+   * Lays out the rows of `m` (more rows than `nNeighbors`, finite values) and returns their coordinates,
+   * `rows x nComponents`. Refitting replaces the previous fit.
+   */
+  async fit(m: Matrix, options: UmapFitOptions = {}): Promise<Matrix> {
+    this.claim('fit');
+    try {
+      const { nNeighbors } = this.config;
+      if (m.rows <= nNeighbors) {
+        throw new DataError(`umap: ${m.rows} rows are too few for nNeighbors=${nNeighbors}; lower nNeighbors below the row count or add rows`, {
+          expected: `more than ${nNeighbors} rows`,
+          received: `${m.rows} rows`,
+        });
+      }
+      checkFinite(m, 'fit');
+      const started = performance.now();
+      const nEpochs = this.epochsFor(m.rows);
+      const random = seededRandom(this.config.seed);
+      const umap = new UMAP({
+        nComponents: this.config.nComponents,
+        nNeighbors,
+        minDist: this.config.minDist,
+        spread: this.config.spread,
+        nEpochs,
+        distanceFn: this.config.metric === 'cosine' ? cosine : euclidean,
+        random,
+      });
+      checkAbort(options.signal, 'fit');
+      umap.initializeFit(toRows(m));
+      const yieldEveryMs = options.yieldEveryMs ?? 50;
+      let lastYield = performance.now();
+      let epoch = 0;
+      while (epoch < nEpochs) {
+        epoch = umap.step();
+        const verdict = await options.onEpoch?.({ epoch, nEpochs, elapsedMs: performance.now() - started });
+        if (verdict === false) break;
+        if (performance.now() - lastYield >= yieldEveryMs) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+        checkAbort(options.signal, 'fit');
+      }
+      const embedding = fromRows(umap.getEmbedding(), this.config.nComponents);
+      this.umap = umap;
+      this.fitted = { rows: m.rows, cols: m.cols, epochs: epoch, embedding };
+      return { data: embedding.data.slice(), rows: embedding.rows, cols: embedding.cols };
+    } finally {
+      this.isBusy = false;
+    }
+  }
+
+  /**
+   * Places each row of `m` into the fitted layout (its neighbours among the fitted rows, then
+   * `transformEpochs` of optimisation against the fixed layout) and returns `rows x nComponents`.
+   * Rows are placed in chunks of 256, in order, so the result depends only on the data and the seed.
+   */
+  async transform(m: Matrix, options: UmapTransformOptions = {}): Promise<Matrix> {
+    const fitted = this.require('transform');
+    this.claim('transform');
+    try {
+      if (m.cols !== fitted.cols) {
+        throw new DataError(`umap: transform needs the ${fitted.cols} columns the model was fitted on, received ${m.cols}`, {
+          expected: `${fitted.cols} columns`,
+          received: `${m.cols} columns`,
+        });
+      }
+      checkFinite(m, 'transform');
+      const umap = this.umap!;
+      const k = this.config.nComponents;
+      const out = new Float32Array(m.rows * k);
+      // umap-js transform runs nEpochs / 3 epochs when nEpochs is set and loops until the epoch counter
+      // equals that number exactly, so a fit nEpochs not divisible by 3 would never end: set it to 3x.
+      (umap as unknown as UmapInternals).nEpochs = 3 * this.transformEpochs();
+      const started = performance.now();
+      for (const [start, end] of transformChunks(m.rows, fitted.rows)) {
+        checkAbort(options.signal, 'transform');
+        const placed = umap.transform(toRows(m, start, end));
+        for (let r = 0; r < placed.length; r++) for (let c = 0; c < k; c++) out[(start + r) * k + c] = placed[r][c];
+        options.onProgress?.({ rows: end, totalRows: m.rows, elapsedMs: performance.now() - started });
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return { data: out, rows: m.rows, cols: k };
+    } finally {
+      this.isBusy = false;
+    }
+  }
+
+  private transformEpochs(): number {
+    if (this.config.transformEpochs !== undefined) return this.config.transformEpochs;
+    return this.config.nEpochs !== undefined ? Math.max(1, Math.round(this.config.nEpochs / 3)) : 100;
+  }
+
+  private claim(op: string): void {
+    if (this.isBusy) throw new ModelStateError(`umap: ${op} called while another fit or transform is running; await it first`);
+    this.isBusy = true;
+  }
+
+  private require(op: string): NonNullable<UmapModel['fitted']> {
+    if (!this.fitted) throw new ModelStateError(`umap: ${op} called before fit; call fit(m) first`);
+    return this.fitted;
+  }
+}
+
+/**
+ * Chunk bounds for umap-js `transform`. A chunk exactly as long as the fitted set would make umap-js move the
+ * fitted layout too (it decides "move the other end" by comparing lengths), so such a chunk is split in two.
+ */
+function transformChunks(rows: number, fittedRows: number): [number, number][] {
+  const chunks: [number, number][] = [];
+  for (let start = 0; start < rows; start += TRANSFORM_CHUNK_ROWS) {
+    const end = Math.min(rows, start + TRANSFORM_CHUNK_ROWS);
+    if (end - start === fittedRows) {
+      const mid = start + Math.floor((end - start) / 2);
+      chunks.push([start, mid], [mid, end]);
+    } else {
+      chunks.push([start, end]);
+    }
+  }
+  return chunks;
+}
+
+function euclidean(x: number[], y: number[]): number {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - y[i];
+    sum += d * d;
+  }
+  return Math.sqrt(sum);
+}
+
+/** 1 - cosine similarity; two zero vectors are at distance 0, a zero and a non-zero vector at 1 (as umap-js). */
+function cosine(x: number[], y: number[]): number {
+  let dot = 0;
+  let nx = 0;
+  let ny = 0;
+  for (let i = 0; i < x.length; i++) {
+    dot += x[i] * y[i];
+    nx += x[i] * x[i];
+    ny += y[i] * y[i];
+  }
+  if (nx === 0 && ny === 0) return 0;
+  if (nx === 0 || ny === 0) return 1;
+  return 1 - dot / Math.sqrt(nx * ny);
+}
+
+function toRows(m: Matrix, start = 0, end = m.rows): number[][] {
+  const rows: number[][] = new Array(end - start);
+  for (let r = start; r < end; r++) rows[r - start] = Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols));
+  return rows;
+}
+
+function fromRows(rows: number[][], cols: number): Matrix {
+  const data = new Float32Array(rows.length * cols);
+  rows.forEach((row, r) => {
+    for (let c = 0; c < cols; c++) data[r * cols + c] = row[c];
+  });
+  return { data, rows: rows.length, cols };
+}
+
+function checkFinite(m: Matrix, op: string): void {
+  for (let i = 0; i < m.data.length; i++) {
+    if (!Number.isFinite(m.data[i])) {
+      throw new DataError(`umap: cannot ${op} on a non-finite value in feature column ${i % m.cols}; drop or impute missing values first`, {
+        row: Math.floor(i / m.cols),
+        expected: 'finite number',
+        received: String(m.data[i]),
+      });
+    }
+  }
+}
+
+function checkAbort(signal: AbortSignal | undefined, op: string): void {
+  if (!signal?.aborted) return;
+  if (signal.reason instanceof LatentflowError) throw signal.reason;
+  throw new LatentflowError('E_ABORTED', `umap: ${op} aborted`, { cause: signal.reason });
+}
+
+function validateUmapConfig(config: UmapConfig): UmapModel['config'] {
+  const c = {
+    nComponents: config.nComponents ?? 2,
+    nNeighbors: config.nNeighbors ?? 15,
+    minDist: config.minDist ?? 0.1,
+    spread: config.spread ?? 1,
+    nEpochs: config.nEpochs,
+    transformEpochs: config.transformEpochs,
+    metric: config.metric ?? 'euclidean',
+    seed: config.seed ?? 0,
+  };
+  const isPositiveInt = (v: number) => Number.isInteger(v) && v >= 1;
+  if (!isPositiveInt(c.nComponents)) throw new ModelConfigError('nComponents', `umap: nComponents must be an integer >= 1, received ${c.nComponents}`);
+  if (!Number.isInteger(c.nNeighbors) || c.nNeighbors < 2) throw new ModelConfigError('nNeighbors', `umap: nNeighbors must be an integer >= 2, received ${c.nNeighbors}`);
+  if (!(c.spread > 0)) throw new ModelConfigError('spread', `umap: spread must be > 0, received ${c.spread}`);
+  if (!(c.minDist >= 0 && c.minDist <= c.spread)) {
+    throw new ModelConfigError('minDist', `umap: minDist must be in [0, spread=${c.spread}], received ${c.minDist}`);
+  }
+  if (c.nEpochs !== undefined && !isPositiveInt(c.nEpochs)) throw new ModelConfigError('nEpochs', `umap: nEpochs must be an integer >= 1, received ${c.nEpochs}`);
+  if (c.transformEpochs !== undefined && !isPositiveInt(c.transformEpochs)) {
+    throw new ModelConfigError('transformEpochs', `umap: transformEpochs must be an integer >= 1, received ${c.transformEpochs}`);
+  }
+  if (c.metric !== 'euclidean' && c.metric !== 'cosine') throw new ModelConfigError('metric', `umap: metric must be euclidean or cosine, received ${String(c.metric)}`);
+  if (!Number.isInteger(c.seed)) throw new ModelConfigError('seed', `umap: seed must be an integer, received ${c.seed}`);
+  return c;
+}

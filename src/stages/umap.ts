@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { DataError } from '../errors.js';
+import { takeRows } from '../models/matrix.js';
+import { deriveSeed, permutation, seededRandom } from '../models/random.js';
+import { UmapModel } from '../models/umap.js';
+import { defineStage } from '../pipeline/stage.js';
+import { mapInputParams, mapStage, refineMapParams } from './map-stage.js';
+
+const params = z
+  .strictObject({
+    ...mapInputParams,
+    nComponents: z.number().int().min(1).default(2).describe('Output dimensions: 2 for a map (x, y), 3 adds z; more need `columns`'),
+    nNeighbors: z.number().int().min(2).default(15).describe('Neighbours per row in the UMAP graph: small keeps local detail, large more global layout'),
+    minDist: z.number().min(0).default(0.1).describe('Smallest distance between mapped points (output units, at most spread): small packs clusters tightly'),
+    spread: z.number().positive().default(1).describe('Scale of the mapped points (output units)'),
+    metric: z.enum(['euclidean', 'cosine']).default('euclidean').describe('Distance between input rows'),
+    nEpochs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Optimisation epochs of the fit (default by fitted rows: 500 up to 2,500, 400 up to 5,000, 300 up to 7,500, else 200)'),
+    transformEpochs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Epochs that place each row outside the sample (default nEpochs/3 when nEpochs is set, else 100)'),
+    sampleRows: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Fit on a seeded sample of at most this many rows (rows) and place the others with the fitted model; raise it to fit on all'),
+    maxRows: z.number().int().positive().default(5_000_000).describe('Most rows held in memory (rows; every row waits for the fit); more is an error'),
+  })
+  .superRefine((p, ctx) => {
+    refineMapParams(p, ctx);
+    if (p.minDist > p.spread) ctx.addIssue({ code: 'custom', path: ['minDist'], message: `minDist=${p.minDist} must not exceed spread=${p.spread}` });
+    if (p.sampleRows <= p.nNeighbors) {
+      ctx.addIssue({ code: 'custom', path: ['sampleRows'], message: `sampleRows=${p.sampleRows} must exceed nNeighbors=${p.nNeighbors}` });
+    }
+  });
+
+/**
+ * UMAP map (umap-js) of the incoming rows: fits on all rows, or on a seeded sample of `sampleRows` and places
+ * the rest with the fitted model, then passes every row on with coordinate columns x, y appended.
+ */
+export const umap = defineStage({
+  type: 'umap',
+  kind: 'transform',
+  description: 'UMAP 2-D (or n-D) map of the rows, e.g. of encode codes: appends x, y; fits a seeded sample and places the rest',
+  params,
+  create(p, ctx) {
+    const seed = deriveSeed(ctx.seed, `${ctx.stageId}:umap`);
+    return mapStage(
+      'umap',
+      p,
+      ctx,
+      async (x) => {
+        const model = new UmapModel({
+          nComponents: p.nComponents,
+          nNeighbors: p.nNeighbors,
+          minDist: p.minDist,
+          spread: p.spread,
+          metric: p.metric,
+          nEpochs: p.nEpochs,
+          transformEpochs: p.transformEpochs,
+          seed,
+        });
+        // Rows to fit on, ascending; the others are placed by transform. A sample drawn from the pipeline seed
+        // keeps the map reproducible.
+        const isSampled = x.rows > p.sampleRows;
+        const order = isSampled ? permutation(x.rows, seededRandom(deriveSeed(ctx.seed, `${ctx.stageId}:umap-sample`))) : null;
+        const fitRows = order ? Uint32Array.from(order.subarray(0, p.sampleRows)).sort() : null;
+        const restRows = order ? Uint32Array.from(order.subarray(p.sampleRows)).sort() : null;
+        const fitX = fitRows ? takeRows(x, fitRows) : x;
+
+        ctx.logger.info(
+          { fitRows: fitX.rows, placeRows: restRows?.length ?? 0, nNeighbors: p.nNeighbors, epochs: model.epochsFor(fitX.rows) },
+          `umap: building the neighbour graph of ${fitX.rows} rows${isSampled ? ` (a seeded sample of ${x.rows})` : ''}`,
+        );
+        const fitStarted = performance.now();
+        const bar = ctx.progress.start('umap', model.epochsFor(fitX.rows), 'epochs');
+        let fitted;
+        try {
+          fitted = await model.fit(fitX, {
+            signal: ctx.signal,
+            onEpoch: (log) => {
+              bar.update(log.epoch);
+              if (log.epoch % 50 === 0) ctx.logger.debug({ ...log }, 'umap epoch');
+            },
+          });
+        } finally {
+          bar.stop();
+        }
+        const fitMs = Math.round(performance.now() - fitStarted);
+        if (!fitRows || !restRows) return { coords: fitted, stats: { fitRows: x.rows, placedRows: 0, epochs: model.epochs, fitMs } };
+
+        const k = p.nComponents;
+        const coords = new Float32Array(x.rows * k);
+        fitRows.forEach((row, i) => coords.set(fitted.data.subarray(i * k, (i + 1) * k), row * k));
+        const placeStarted = performance.now();
+        const placeBar = ctx.progress.start('umap placing', restRows.length, 'rows');
+        let placed;
+        try {
+          placed = await model.transform(takeRows(x, restRows), { signal: ctx.signal, onProgress: (log) => placeBar.update(log.rows) });
+        } finally {
+          placeBar.stop();
+        }
+        restRows.forEach((row, i) => coords.set(placed.data.subarray(i * k, (i + 1) * k), row * k));
+        const transformMs = Math.round(performance.now() - placeStarted);
+        return {
+          coords: { data: coords, rows: x.rows, cols: k },
+          stats: { fitRows: fitRows.length, placedRows: restRows.length, epochs: model.epochs, fitMs, transformMs },
+        };
+      },
+      (rows) =>
+        new DataError(`umap: more than maxRows=${p.maxRows} rows; raise maxRows (every row is held until the map is fitted)`, {
+          expected: `at most ${p.maxRows} rows`,
+          received: `${rows}+ rows`,
+        }),
+    );
+  },
+});
