@@ -3,6 +3,7 @@ import { LatentflowError, SpecError } from '../errors.js';
 import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
 import { registerList } from './list.js';
+import { registerMonitor } from './monitor.js';
 import { registerRun } from './run.js';
 import { registerScore } from './score.js';
 import { registerValidate } from './validate.js';
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   registerFit(program);
   registerScore(program);
   registerInfo(program);
+  registerMonitor(program);
   try {
     await program.parseAsync(argv);
     return 0;

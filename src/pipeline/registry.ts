@@ -4,6 +4,8 @@ import { histogramSink } from '../connectors/histogram-sink.js';
 import { imageGridSink } from '../connectors/image-grid-sink.js';
 import { ipcSink } from '../connectors/ipc-sink.js';
 import { ipcSource } from '../connectors/ipc-source.js';
+import { kafkaSink } from '../connectors/kafka-sink.js';
+import { kafkaSource } from '../connectors/kafka-source.js';
 import { nullSink } from '../connectors/null-sink.js';
 import { parquetSink } from '../connectors/parquet-sink.js';
 import { parquetSource } from '../connectors/parquet-source.js';
@@ -29,6 +31,7 @@ const definitions: readonly StageDefinition[] = [
   csvSource,
   ipcSource,
   parquetSource,
+  kafkaSource,
   scale,
   autoencoderFit,
   pcaFit,
@@ -47,6 +50,7 @@ const definitions: readonly StageDefinition[] = [
   nullSink,
   imageGridSink,
   histogramSink,
+  kafkaSink,
 ] as unknown as StageDefinition[];
 
 const byType = new Map(definitions.map((d) => [d.type, d]));

@@ -1,0 +1,455 @@
+/**
+ * End-to-end throughput and latency of `latentflow monitor` on the local Kafka broker
+ * (scripts/kafka/broker.sh, started here if it is not running):
+ *
+ * 1. Throughput: a backlog of `--messages` pump-telemetry records (JSON, ~270 bytes, rows of
+ *    data/quickstart/new.csv with unique keys) on a 6-partition topic; 1 or 2 worker processes in one
+ *    group score it; records/s = backlog / time from the first to the last scored record, read from the
+ *    scored topic's offsets. Each batch size in `--batch-rows` is tried with one worker; the best one is
+ *    used for two workers.
+ * 2. Latency: an empty topic, the workers running, records produced at a fixed rate with their send time
+ *    in the JSON (`sent_at`); a reader takes `now - sent_at` from the scored records: produce -> scored
+ *    output, p50 / p99.
+ * 3. Where the time goes: the workers' own step timers (JSON parse, Arrow build, model, output encoding)
+ *    and, with `--profile`, a V8 CPU profile of the single worker bucketed by module (kafkajs consume,
+ *    kafkajs produce, GC, ...).
+ *
+ * Run: `npx tsx bench/kafka-throughput.ts [--messages 150000] [--batch-rows 500,1000,2000,4000]
+ * [--rates 2000,5000] [--latency-seconds 20] [--latency-batch-rows 1000] [--latency-only] [--profile]`.
+ * Workers run a private tsc build of the CLI (.cache/bench-kafka/dist). Writes bench/results/kafka.md.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
+import { saveDetector } from '../src/artifact/model-dir.js';
+import { csvSource } from '../src/connectors/csv-source.js';
+import type { Detector } from '../src/models/detector.js';
+import { ModelSlots } from '../src/pipeline/model-slots.js';
+import { selectBackend } from '../src/runtime/backend.js';
+import { silentLogger } from '../src/runtime/logger.js';
+import { noProgress } from '../src/runtime/progress.js';
+import { autoencoderFit } from '../src/stages/autoencoder-fit.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CACHE = path.join(ROOT, '.cache/bench-kafka');
+const BROKERS = [`127.0.0.1:${process.env.LATENTFLOW_KAFKA_PORT ?? 9092}`];
+const PARTITIONS = 6;
+
+function arg(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] !== undefined && !process.argv[at + 1].startsWith('--') ? process.argv[at + 1] : fallback;
+}
+const MESSAGES = Number(arg('messages', '150000'));
+const BATCH_ROWS = arg('batch-rows', '500,1000,2000,4000').split(',').map(Number);
+const RATES = arg('rates', '2000,5000').split(',').map(Number);
+const LATENCY_SECONDS = Number(arg('latency-seconds', '20'));
+/** Batch size for the latency runs: at a steady rate batches close by linger time, so it matters little. */
+const LATENCY_BATCH_ROWS = Number(arg('latency-batch-rows', '1000'));
+const SKIP_THROUGHPUT = process.argv.includes('--latency-only');
+const PROFILE = process.argv.includes('--profile');
+
+const kafka = new Kafka({ clientId: 'latentflow-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function ensureBroker(): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('bash', [path.join(ROOT, 'scripts/kafka/broker.sh'), 'start'], { stdio: 'inherit' });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`broker.sh start exited ${code}`))));
+  });
+}
+
+/** Fits the pump autoencoder on data/quickstart/train.csv once (cached under .cache/bench-kafka/model). */
+async function model(): Promise<string> {
+  const dir = path.join(CACHE, 'model');
+  if (existsSync(path.join(dir, 'latentflow.json'))) return dir;
+  await selectBackend();
+  const ctx = { stageId: 'fit', signal: new AbortController().signal, logger: silentLogger(), seed: 1, progress: noProgress, models: new ModelSlots(), baseDir: ROOT };
+  const source = csvSource.create(csvSource.params.parse({ path: 'data/quickstart/train.csv' }), ctx);
+  const fit = autoencoderFit.create(
+    autoencoderFit.params.parse({ exclude: [], features: ['temperature', 'pressure', 'vibration', 'flow', 'current', 'rpm', 'power', 'noise_db'], model: { hiddenUnits: [32, 16], codeSize: 3, epochs: 60 }, threshold: { method: 'contamination', value: 0.01 } }) as never,
+    ctx,
+  );
+  for await (const _ of fit.transform(source.batches() as AsyncIterable<RecordBatch>)) {
+    // rows pass through
+  }
+  await saveDetector(dir, await ctx.models.get<Detector>('fit'));
+  await fit.close();
+  await source.close();
+  return dir;
+}
+
+/** Pump rows of data/quickstart/new.csv as JSON objects (without the label column). */
+async function rows(): Promise<Record<string, unknown>[]> {
+  const lines = (await readFile(path.join(ROOT, 'data/quickstart/new.csv'), 'utf8')).trim().split('\n');
+  const head = lines[0].split(',');
+  return lines.slice(1).map((line) => {
+    const cells = line.split(',');
+    const o: Record<string, unknown> = {};
+    head.forEach((h, i) => (o[h] = i >= 2 && i <= 9 ? Number(cells[i]) : cells[i]));
+    return o;
+  });
+}
+
+function message(base: Record<string, unknown>[], i: number, sentAt?: number): Message {
+  const key = `m-${i}`;
+  return { key, value: JSON.stringify({ ...base[i % base.length], id: key, ...(sentAt !== undefined ? { sent_at: sentAt } : {}) }) };
+}
+
+async function topics(name: string): Promise<{ input: string; scored: string }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const all = [name, `${name}.scored`, `${name}.anomalies`, `${name}.dead-letter`];
+  try {
+    await admin.createTopics({ topics: all.map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
+  } catch {
+    // kafkajs' leader wait can give up on a busy broker while the topics are being created: poll instead.
+    for (let i = 0; i < 60; i++) {
+      const meta = await admin.fetchTopicMetadata({ topics: all }).catch(() => undefined);
+      if (meta?.topics.every((t) => t.partitions.length === PARTITIONS && t.partitions.every((p) => p.leader >= 0))) break;
+      await sleep(500);
+    }
+  }
+  await admin.disconnect();
+  return { input: name, scored: `${name}.scored` };
+}
+
+async function deleteTopics(name: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [name, `${name}.scored`, `${name}.anomalies`, `${name}.dead-letter`] }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+async function size(topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface WorkerRun {
+  stop(): Promise<{ code: number | null; metrics: Record<string, unknown> | undefined; stderr: string }>;
+  ready: Promise<void>;
+  /** The log tail when the worker has exited on its own, else undefined. */
+  died(): string | undefined;
+}
+
+/**
+ * Compiles the CLI into .cache/bench-kafka/dist (tsc, as `npm run build` does), so workers run plain
+ * JavaScript like an installed latentflow, whatever state the shared dist/ is in.
+ */
+async function buildCli(): Promise<string> {
+  const out = path.join(CACHE, 'dist');
+  await rm(out, { recursive: true, force: true });
+  await new Promise<void>((resolve) => {
+    const tsc = spawn(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, stdio: 'ignore' });
+    // Type errors elsewhere in a work tree still emit JavaScript; only a missing entry point is fatal.
+    tsc.on('close', () => resolve());
+  });
+  await writeFile(path.join(CACHE, 'package.json'), await readFile(path.join(ROOT, 'package.json')));
+  const bin = path.join(out, 'cli/bin.js');
+  if (!existsSync(bin)) throw new Error(`tsc did not produce ${bin}`);
+  return bin;
+}
+
+let cliBin = '';
+
+function worker(topic: string, group: string, modelDir: string, batchRows: number, profileDir?: string): WorkerRun {
+  const node = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), cliBin];
+  const child = spawn(
+    process.execPath,
+    [...node, 'monitor', '--brokers', BROKERS.join(','), '--topic', topic, '--group', group, '--model', modelDir, '--from-beginning', '--batch-rows', String(batchRows), '--metrics-interval-ms', '0', '--json', '--log-level', 'info'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('"monitor consuming"')) onReady();
+  });
+  let hasExited = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      hasExited = true;
+      resolve(code);
+    }),
+  );
+  return {
+    ready,
+    died: () => (hasExited ? stderr.split('\n').slice(-5).join('\n') : undefined),
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      let metrics: Record<string, unknown> | undefined;
+      try {
+        metrics = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
+      } catch {
+        metrics = undefined;
+      }
+      return { code, metrics, stderr };
+    },
+  };
+}
+
+async function produceBacklog(topic: string, base: Record<string, unknown>[], n: number): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const started = performance.now();
+  for (let i = 0; i < n; i += 2000) {
+    const messages: Message[] = [];
+    for (let j = i; j < Math.min(n, i + 2000); j++) messages.push(message(base, j));
+    await producer.send({ topic, messages, acks: -1 });
+  }
+  await producer.disconnect();
+  return (n * 1000) / (performance.now() - started);
+}
+
+interface ThroughputResult {
+  workers: number;
+  batchRows: number;
+  perSec: number;
+  steps: Record<string, number>;
+  profile?: Record<string, number>;
+}
+
+async function throughput(modelDir: string, base: Record<string, unknown>[], workers: number, batchRows: number): Promise<ThroughputResult> {
+  const name = `bench-tp-${Date.now().toString(36)}`;
+  const t = await topics(name);
+  const produceRate = await produceBacklog(t.input, base, MESSAGES);
+  console.error(`  backlog of ${MESSAGES} produced at ${Math.round(produceRate)} records/s`);
+  const profileDir = PROFILE && workers === 1 ? path.join(CACHE, `prof-${batchRows}`) : undefined;
+  if (profileDir) await rm(profileDir, { recursive: true, force: true });
+  const crew = Array.from({ length: workers }, () => worker(t.input, `bench-${name}`, modelDir, batchRows, profileDir));
+  await Promise.all(crew.map((w) => w.ready));
+  let first: { at: number; n: number } | undefined;
+  let last = { at: performance.now(), n: 0 };
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    const dead = crew.map((w) => w.died()).find((d) => d !== undefined);
+    if (dead !== undefined || Date.now() > deadline) throw new Error(`a worker stopped or the run timed out:\n${dead ?? ''}`);
+    const n = await size(t.scored);
+    const at = performance.now();
+    if (first === undefined && n > 0) first = { at, n };
+    last = { at, n };
+    if (n >= MESSAGES) break;
+    await sleep(100);
+  }
+  const results = await Promise.all(crew.map((w) => w.stop()));
+  await deleteTopics(name);
+  const perSec = first === undefined ? 0 : ((last.n - first.n) * 1000) / (last.at - first.at);
+  const steps: Record<string, number> = {};
+  for (const r of results) for (const k of ['parseMs', 'arrowMs', 'modelMs', 'encodeMs']) steps[k] = (steps[k] ?? 0) + Number(r.metrics?.[k] ?? 0);
+  const profile = profileDir ? await profileBuckets(profileDir) : undefined;
+  return { workers, batchRows, perSec, steps, profile };
+}
+
+/** Self time of a V8 CPU profile, bucketed by what the code belongs to (percent of samples). */
+async function profileBuckets(dir: string): Promise<Record<string, number>> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return {};
+  // The biggest file is the main thread (a second, small one can come from a loader thread).
+  const sizes = await Promise.all(files.map(async (f) => ({ f, n: (await readFile(path.join(dir, f))).length })));
+  const main = sizes.sort((x, y) => y.n - x.n)[0].f;
+  const prof = JSON.parse(await readFile(path.join(dir, main), 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Time in Node's own buffer and stream code counts for whoever called it (kafkajs' encoder, ours).
+  const owner = (id: number): string => {
+    let at: number | undefined = id;
+    const own = bucket(byId.get(id)!.callFrame.functionName, byId.get(id)!.callFrame.url);
+    while (at !== undefined) {
+      const n = byId.get(at)!;
+      const b = bucket(n.callFrame.functionName, n.callFrame.url);
+      if (b !== NODE_CORE && b !== OTHER) return b;
+      at = parent.get(at);
+    }
+    return own;
+  };
+  const buckets: Record<string, number> = {};
+  let busy = 0;
+  let all = 0;
+  prof.samples.forEach((id, i) => {
+    const dt = prof.timeDeltas[i] ?? 0;
+    all += dt;
+    const b = owner(id);
+    if (b === IDLE || b === STARTUP) return;
+    busy += dt;
+    buckets[b] = (buckets[b] ?? 0) + dt;
+  });
+  // Shares of the CPU time spent working (not waiting, not loading modules at startup).
+  for (const k of Object.keys(buckets)) buckets[k] = Math.round((1000 * buckets[k]) / busy) / 10;
+  buckets['(busy share of the whole profile, %)'] = Math.round((1000 * busy) / all) / 10;
+  return buckets;
+}
+
+const IDLE = 'idle';
+const STARTUP = 'startup';
+const NODE_CORE = 'Node core (buffers, sockets, timers) not called from the above';
+const OTHER = 'other';
+
+function bucket(fn: string, url: string): string {
+  if (fn === '(idle)') return IDLE;
+  if (/internal\/modules|cjs-module-lexer|source_map|compileSourceTextModule|wrapSafe/.test(`${url} ${fn}`)) return STARTUP;
+  if (fn === '(garbage collector)') return 'garbage collection';
+  if (fn === '(program)') return 'V8 / native (program)';
+  if (/kafkajs\/src\/(producer|protocol\/requests\/produce|protocol\/recordBatch\/v0\/index|protocol\/recordBatch\/record\/v0\/index|protocol\/recordBatch\/crc32C|protocol\/encoder|utils\/long)/.test(url)) return 'kafkajs produce (encode, partition, CRC)';
+  if (/kafkajs\/src\/(consumer|protocol\/requests\/fetch|protocol\/decoder|protocol\/recordBatch\/(v0\/decoder|record\/v1\/decoder|record\/v0\/decoder))/.test(url)) return 'kafkajs consume (fetch, decode)';
+  if (url.includes('kafkajs')) return 'kafkajs other (network, requests)';
+  if (url.includes('record-codec')) return 'JSON parse + feature read';
+  if (url.includes('apache-arrow') || url.includes('record-batch') || url.includes('io/batch') || url.includes('io/features')) return 'Arrow build / read';
+  if (url.includes('tfjs') || url.includes('models/')) return 'model (scaler + TensorFlow.js)';
+  if (url.includes('output-codec') || url.includes('scored-messages') || url.includes('csv-types')) return 'output encoding';
+  if (url.includes('pino') || url.includes('sketches-js') || url.includes('monitor/')) return 'monitor loop, metrics, logs';
+  if (url.startsWith('node:') || url === '' || fn === '(root)') return NODE_CORE;
+  return OTHER;
+}
+
+interface LatencyResult {
+  workers: number;
+  batchRows: number;
+  rate: number;
+  achieved: number;
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+async function latency(modelDir: string, base: Record<string, unknown>[], workers: number, batchRows: number, rate: number): Promise<LatencyResult> {
+  const name = `bench-lat-${Date.now().toString(36)}`;
+  const t = await topics(name);
+  const crew = Array.from({ length: workers }, () => worker(t.input, `bench-${name}`, modelDir, batchRows));
+  await Promise.all(crew.map((w) => w.ready));
+  await sleep(1000);
+  const latencies: number[] = [];
+  const reader = kafka.consumer({ groupId: `reader-${name}`, maxWaitTimeInMs: 50 });
+  await reader.connect();
+  await reader.subscribe({ topic: t.scored, fromBeginning: true });
+  const now = () => performance.timeOrigin + performance.now();
+  await reader.run({
+    eachBatch: async ({ batch }) => {
+      const at = now();
+      for (const m of batch.messages) {
+        const sentAt = (JSON.parse(m.value!.toString()) as { sent_at: number }).sent_at;
+        latencies.push(at - sentAt);
+      }
+    },
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const total = rate * LATENCY_SECONDS;
+  const tickMs = 20;
+  const started = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    // Behind schedule (a busy machine), the backlog goes out in requests of at most 1,000 records.
+    const due = Math.min(total, sent + 1000, Math.floor(((performance.now() - started) * rate) / 1000) + Math.ceil((rate * tickMs) / 1000));
+    const messages: Message[] = [];
+    for (; sent < due; sent++) messages.push(message(base, sent, now()));
+    if (messages.length > 0) await producer.send({ topic: t.input, messages, acks: -1 });
+    const next = started + ((sent / rate) * 1000);
+    await sleep(Math.max(0, next - performance.now()));
+  }
+  const achieved = (total * 1000) / (performance.now() - started);
+  const deadline = Date.now() + 60_000;
+  while (latencies.length < total && Date.now() < deadline) await sleep(100);
+  await producer.disconnect();
+  await reader.disconnect();
+  await Promise.all(crew.map((w) => w.stop()));
+  await deleteTopics(name);
+  // The first second includes the groups settling; measure the steady state.
+  const steady = latencies.slice(Math.min(latencies.length - 1, rate)).sort((a, b) => a - b);
+  const q = (p: number) => steady[Math.min(steady.length - 1, Math.floor(p * steady.length))];
+  return { workers, batchRows, rate, achieved: Math.round(achieved), p50: Math.round(q(0.5)), p99: Math.round(q(0.99)), max: Math.round(steady.at(-1) ?? 0), count: latencies.length };
+}
+
+async function main(): Promise<void> {
+  const analyze = process.argv.indexOf('--analyze');
+  if (analyze >= 0) {
+    // Re-read the CPU profiles of an earlier run: `--analyze .cache/bench-kafka/prof-2000`.
+    for (const [k, v] of Object.entries(await profileBuckets(process.argv[analyze + 1])).sort((a, b) => b[1] - a[1])) process.stdout.write(`| ${k} | ${v} |\n`);
+    return;
+  }
+  await ensureBroker();
+  await mkdir(CACHE, { recursive: true });
+  cliBin = await buildCli();
+  const modelDir = await model();
+  const base = await rows();
+  const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.error(`load average before: ${load()}`);
+
+  const tp: ThroughputResult[] = [];
+  for (const b of SKIP_THROUGHPUT ? [] : BATCH_ROWS) {
+    console.error(`throughput, 1 worker, batchRows ${b}`);
+    tp.push(await throughput(modelDir, base, 1, b));
+    console.error(`  ${Math.round(tp.at(-1)!.perSec)} records/s`);
+  }
+  if (!SKIP_THROUGHPUT) {
+    const best = tp.reduce((a, b) => (b.perSec > a.perSec ? b : a));
+    console.error(`throughput, 2 workers, batchRows ${best.batchRows}`);
+    tp.push(await throughput(modelDir, base, 2, best.batchRows));
+    console.error(`  ${Math.round(tp.at(-1)!.perSec)} records/s`);
+  }
+
+  const lat: LatencyResult[] = [];
+  for (const workers of [1, 2]) {
+    for (const rate of RATES) {
+      console.error(`latency, ${workers} worker(s), ${rate} records/s offered, batchRows ${LATENCY_BATCH_ROWS}`);
+      try {
+        lat.push(await latency(modelDir, base, workers, LATENCY_BATCH_ROWS, rate));
+        console.error(`  p50 ${lat.at(-1)!.p50} ms, p99 ${lat.at(-1)!.p99} ms`);
+      } catch (error) {
+        console.error(`  failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  const lines = [
+    '## Streaming on Kafka: `latentflow monitor` end to end',
+    '',
+    `\`npx tsx bench/kafka-throughput.ts ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString().slice(0, 10)}, local broker`,
+    `(Apache Kafka 3.9.2, \`scripts/kafka/broker.sh\`, 6 partitions) on the same 2 cores; load average ${load()} at the end.`,
+    `Pump-telemetry JSON records (~270 bytes, 8 features), autoencoder 8-32-16-3-16-32-8, TensorFlow.js wasm backend.`,
+    '',
+    '| workers | batchRows | records/s (backlog drain) | JSON parse ms | Arrow ms | model ms | encode ms |',
+    '|---|---|---|---|---|---|---|',
+    ...tp.map((r) => `| ${r.workers} | ${r.batchRows} | ${Math.round(r.perSec)} | ${Math.round(r.steps.parseMs)} | ${Math.round(r.steps.arrowMs)} | ${Math.round(r.steps.modelMs)} | ${Math.round(r.steps.encodeMs)} |`),
+    '',
+    `Step columns: milliseconds spent in each step for the ${MESSAGES.toLocaleString('en')} records, summed over workers, from the workers' own timers (wall clock: on a busy machine they include waiting for a core).`,
+    '',
+    '| workers | batchRows | offered records/s | achieved | p50 ms | p99 ms | max ms |',
+    '|---|---|---|---|---|---|---|',
+    ...lat.map((r) => `| ${r.workers} | ${r.batchRows} | ${r.rate} | ${r.achieved} | ${r.p50} | ${r.p99} | ${r.max} |`),
+    '',
+    'Latency: producer send time (in the record) to the scored record read back, same host clock.',
+  ];
+  for (const r of tp.filter((x) => x.profile)) {
+    lines.push('', `CPU profile of the single worker, batchRows ${r.batchRows}: share of its busy time (not idle, not start-up module loading); Node core time is counted for the code that called it:`, '');
+    lines.push('| where | % |', '|---|---|');
+    for (const [k, v] of Object.entries(r.profile!).sort((a, b) => b[1] - a[1])) lines.push(`| ${k} | ${v} |`);
+  }
+  const text = `${lines.join('\n')}\n`;
+  await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
+  await writeFile(path.join(ROOT, 'bench/results/kafka.md'), text);
+  process.stdout.write(text);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

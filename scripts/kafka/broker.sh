@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# A real single-node Apache Kafka broker (KRaft) on 127.0.0.1 for latentflow's integration tests, demos and
+# benchmarks, from Maven Central (no Docker, no Kafka download page): Maven copies the broker's jars into a
+# cached classpath folder, the storage is formatted once, and the JVM runs detached with its log in a file.
+#
+#   bash scripts/kafka/broker.sh start     fetch if needed, format if needed, start, wait until it answers
+#   bash scripts/kafka/broker.sh stop      graceful stop (SIGTERM, then SIGKILL after 30 s); idempotent
+#   bash scripts/kafka/broker.sh restart   stop + start, keeping data, cluster id and ports
+#   bash scripts/kafka/broker.sh kill      SIGKILL (a crash), for fault tests; `start` brings it back
+#   bash scripts/kafka/broker.sh status    exit 0 when running and answering, 3 when not
+#   bash scripts/kafka/broker.sh fetch     only fill the jar cache (CI can cache .cache/kafka and ~/.m2)
+#   bash scripts/kafka/broker.sh reset     stop and delete the data (topics, offsets)
+#   bash scripts/kafka/broker.sh logs      print the last 100 lines of the broker log
+#
+# `start` and `stop` are idempotent and safe to call concurrently (flock). Everything lives under
+# .cache/kafka/ (gitignored): libs-<version>/ (the classpath), broker-<port>/ (config, data, broker.log,
+# broker.pid). Maven's own download cache is ~/.m2. Needs Java 17+ and, for the first fetch, Maven 3.8+
+# with access to Maven Central.
+#
+# Environment (all optional):
+#   LATENTFLOW_KAFKA_VERSION          Apache Kafka version, default 3.9.2 (see README: why 3.9 for kafkajs)
+#   LATENTFLOW_KAFKA_PORT             client port on 127.0.0.1, default 9092
+#   LATENTFLOW_KAFKA_CONTROLLER_PORT  KRaft controller port, default client port + 1
+#   LATENTFLOW_KAFKA_DIR              cache folder, default <repo>/.cache/kafka
+#   LATENTFLOW_KAFKA_START_TIMEOUT_S  seconds to wait for the broker to answer, default 120
+#   KAFKA_HEAP_OPTS                   JVM heap, default "-Xms256m -Xmx512m"
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/scripts/kafka"
+VERSION="${LATENTFLOW_KAFKA_VERSION:-3.9.2}"
+PORT="${LATENTFLOW_KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${LATENTFLOW_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
+CACHE="${LATENTFLOW_KAFKA_DIR:-$ROOT/.cache/kafka}"
+TIMEOUT_S="${LATENTFLOW_KAFKA_START_TIMEOUT_S:-120}"
+HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+
+LIBS="$CACHE/libs-$VERSION"
+RUN="$CACHE/broker-$PORT"
+DATA="$RUN/data"
+PIDFILE="$RUN/broker.pid"
+LOG="$RUN/broker.log"
+
+say() { printf 'kafka-broker: %s\n' "$*" >&2; }
+die() {
+  say "error: $*"
+  exit 1
+}
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found; $2"; }
+
+# True when something accepts TCP connections on 127.0.0.1:$1. In Kafka 3.9 the client listener opens only
+# once the broker can serve requests, so this is the readiness check (the controller port opens earlier).
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The broker's pid when the pid file names a live JVM running kafka.Kafka with this folder's config.
+running_pid() {
+  [ -f "$PIDFILE" ] || return 1
+  local pid
+  pid="$(cat "$PIDFILE")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $RUN/server.properties" || return 1
+  echo "$pid"
+}
+
+fetch() {
+  [ -f "$LIBS/.complete" ] && return 0
+  need java "install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)"
+  need mvn "install Maven 3.8+ (e.g. apt-get install maven), or fill $LIBS by other means"
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/fetch.lock"
+  flock 9
+  [ -f "$LIBS/.complete" ] && return 0 # filled by a concurrent fetch
+  say "fetching Apache Kafka $VERSION jars from Maven Central into $LIBS (cached; Maven's cache is ~/.m2)"
+  local tmp="$LIBS.tmp-$$"
+  rm -rf "$tmp"
+  if ! mvn -B -q -f "$HERE/pom.xml" -Dkafka.version="$VERSION" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
+    -DoutputDirectory="$tmp" -DincludeScope=runtime >&2; then
+    rm -rf "$tmp"
+    die "Maven could not fetch org.apache.kafka:kafka_2.13:$VERSION (network to Maven Central? see output above)"
+  fi
+  [ -f "$tmp/kafka_2.13-$VERSION.jar" ] || die "Maven finished but $tmp/kafka_2.13-$VERSION.jar is missing"
+  touch "$tmp/.complete"
+  rm -rf "$LIBS"
+  mv "$tmp" "$LIBS"
+}
+
+# The JVM command line as an array (the classpath wildcard must reach java unexpanded).
+java_cmd() {
+  # shellcheck disable=SC2206 # HEAP holds several JVM options
+  JAVA=(java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+    "-Dlog4j.configuration=file:$RUN/log4j.properties" -cp "$LIBS/*")
+}
+
+configure() {
+  mkdir -p "$DATA"
+  java_cmd
+  sed -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$DATA|g" \
+    "$HERE/server.properties.template" >"$RUN/server.properties"
+  cp "$HERE/log4j.properties" "$RUN/log4j.properties"
+  # Format once. The cluster id is kept: formatting existing data with a new id would make it unreadable.
+  if [ ! -f "$DATA/meta.properties" ]; then
+    local id
+    if [ -f "$RUN/cluster.id" ]; then
+      id="$(cat "$RUN/cluster.id")"
+    else
+      id="$("${JAVA[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOG" | tail -n 1)"
+      [ -n "$id" ] || die "could not generate a cluster id; see $LOG"
+      echo "$id" >"$RUN/cluster.id"
+    fi
+    say "formatting KRaft storage in $DATA (cluster id $id)"
+    "${JAVA[@]}" kafka.tools.StorageTool format --config "$RUN/server.properties" --cluster-id "$id" \
+      --ignore-formatted >>"$LOG" 2>&1 || die "storage format failed; see $LOG"
+  fi
+}
+
+start() {
+  need java "install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)"
+  fetch
+  mkdir -p "$RUN"
+  exec 8>"$RUN/start.lock"
+  flock 8
+  local pid
+  if pid="$(running_pid)"; then
+    wait_ready "$pid"
+    say "already running (pid $pid) on 127.0.0.1:$PORT"
+    return 0
+  fi
+  if answers "$PORT"; then
+    die "127.0.0.1:$PORT is taken by another process; stop it or set LATENTFLOW_KAFKA_PORT"
+  fi
+  rm -f "$PIDFILE"
+  configure
+  say "starting Apache Kafka $VERSION on 127.0.0.1:$PORT (controller $CONTROLLER_PORT), log $LOG"
+  echo "---- start $(date -u +%FT%TZ)" >>"$LOG"
+  # setsid: the broker outlives the shell that started it and ignores its Ctrl-C. The lock descriptors are
+  # closed for it, or the broker would hold the start lock for its whole life.
+  setsid "${JAVA[@]}" kafka.Kafka "$RUN/server.properties" >>"$LOG" 2>&1 </dev/null 8>&- 9>&- &
+  echo $! >"$PIDFILE"
+  wait_ready "$!"
+  say "ready on 127.0.0.1:$PORT (pid $!)"
+}
+
+wait_ready() {
+  local pid="$1" waited=0
+  until answers "$PORT"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 40 "$LOG" >&2 || true
+      die "the broker exited during startup; see $LOG"
+    fi
+    if [ "$waited" -ge $((TIMEOUT_S * 2)) ]; then
+      tail -n 40 "$LOG" >&2 || true
+      die "the broker did not answer on 127.0.0.1:$PORT within ${TIMEOUT_S}s; see $LOG"
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
+
+stop() {
+  local pid
+  pid="$(running_pid)" || {
+    rm -f "$PIDFILE"
+    say "not running"
+    return 0
+  }
+  say "stopping (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$waited" -ge 60 ]; then
+      say "no exit 30 s after SIGTERM; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  rm -f "$PIDFILE"
+  say "stopped"
+}
+
+crash() {
+  local pid
+  pid="$(running_pid)" || {
+    say "not running"
+    return 0
+  }
+  kill -KILL "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$PIDFILE"
+  say "killed (pid $pid)"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  restart)
+    stop
+    start
+    ;;
+  kill) crash ;;
+  status)
+    if pid="$(running_pid)" && answers "$PORT"; then
+      say "running (pid $pid) on 127.0.0.1:$PORT"
+    else
+      say "not running on 127.0.0.1:$PORT"
+      exit 3
+    fi
+    ;;
+  fetch) fetch ;;
+  reset)
+    stop
+    rm -rf "$RUN"
+    say "deleted $RUN"
+    ;;
+  logs) tail -n 100 "$LOG" ;;
+  *)
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,139 @@
+import type { Data, RecordBatch, Utf8 } from 'apache-arrow';
+import type { TopicMessages } from 'kafkajs';
+import { z } from 'zod';
+import { ConnectorError } from '../errors.js';
+import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
+import { deadLetterMessage } from '../kafka/output-codec.js';
+import { OutputProducer } from '../kafka/producer.js';
+import { kafkaColumns, utf8Bytes } from '../kafka/record-batch.js';
+import { encodeScored } from '../kafka/scored-messages.js';
+import { abandonBatch, settleBatch } from '../kafka/tickets.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+
+const TYPE = 'kafka-sink';
+
+/** Parameters of {@link kafkaSink}. */
+const params = z
+  .strictObject({
+    ...kafkaConnectionParams,
+    topic: z.string().min(1).optional().describe('Topic for every row (the scored topic)'),
+    anomaliesTopic: z.string().min(1).optional().describe('Topic for the flagged rows only (flagColumn true)'),
+    deadLetterTopic: z.string().min(1).optional().describe('Topic for rows without a finite score (original bytes, reason headers); without it they are written with score null'),
+    scoreColumn: z.string().default('score').describe('Score column, appended to each record'),
+    flagColumn: z.string().default('is_anomaly').describe('Boolean flag column, appended; true rows also go to anomaliesTopic'),
+    extraColumns: z.array(z.string().min(1)).default([]).describe('More numeric columns to append, e.g. the latent code ["z0", "z1"]'),
+    columnPrefix: z.string().default('').describe('Prefix of the Kafka columns (as in kafka-source): key gives the record key, value the JSON to extend'),
+    maxInFlightBatches: z.number().int().positive().default(4).describe('Batches sent and not yet acknowledged'),
+    deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for a batch to be acknowledged, retries included (ms); then the run fails'),
+  })
+  .refine((p) => p.topic !== undefined || p.anomaliesTopic !== undefined, { message: 'set `topic` (every row) and/or `anomaliesTopic` (flagged rows)' });
+
+/** Validated params of `kafka-sink`. */
+export type KafkaSinkParams = z.output<typeof params>;
+
+/**
+ * Produces each row as a JSON record with an idempotent producer (acks from all in-sync replicas): to
+ * `topic` every row, to `anomaliesTopic` the flagged ones, with the key column as key. Rows from
+ * `kafka-source` keep their original JSON bytes with score, flag and `extraColumns` appended; other rows
+ * become a JSON object of all their columns. A batch is done when every record of it is acknowledged;
+ * then the kafka-source that read it commits its offsets. Resolves when the input ends and everything is
+ * acknowledged; on error nothing after the failed batch is committed (already produced records stay: Kafka
+ * writes cannot be taken back, so the run is at-least-once).
+ */
+export const kafkaSink = defineStage({
+  type: TYPE,
+  kind: 'sink',
+  description: 'Produces rows as JSON to Kafka (all, anomalies only, dead letters); acks trigger kafka-source commits',
+  params,
+  create(p, ctx): Sink {
+    let producer: OutputProducer | undefined;
+    let isClosed = false;
+    return {
+      kind: 'sink',
+      write(input) {
+        if (isClosed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, topic: p.topic ?? p.anomaliesTopic }));
+        producer = new OutputProducer(kafkaClient(p, ctx.logger), { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
+        return write(p, ctx, input, producer);
+      },
+      async close() {
+        isClosed = true;
+        // Flushes sends in flight (their batches settle, so the source commits them), then disconnects.
+        await producer?.disconnect();
+      },
+    };
+  },
+});
+
+async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, producer: OutputProducer): Promise<SinkSummary> {
+  const names = kafkaColumns(p.columnPrefix);
+  const target = [p.topic, p.anomaliesTopic].filter(Boolean).join(', ');
+  let rows = 0;
+  let batches = 0;
+  let failure: unknown;
+  const inFlight = new Set<Promise<void>>();
+  const iterator = input[Symbol.asyncIterator]();
+  try {
+    await producer.connect();
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      const next = await iterator.next();
+      if (next.done === true) break;
+      const batch = next.value;
+      const messages = toMessages(batch, p, names);
+      const sent = producer.send(messages.topics).then(
+        () => settleBatch(batch),
+        (error: unknown) => {
+          abandonBatch(batch);
+          failure ??= error;
+        },
+      );
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+      rows += batch.numRows;
+      batches++;
+      while (inFlight.size >= p.maxInFlightBatches) await Promise.race(inFlight);
+      if (failure !== undefined) throw failure;
+    }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+  } catch (error) {
+    await iterator.return?.().catch(() => undefined);
+    await Promise.all(inFlight);
+    throw error;
+  }
+  ctx.logger.info({ rows, batches, target }, `${TYPE}: wrote ${rows} rows to ${target}`);
+  return { rows, batches, target };
+}
+
+function toMessages(batch: RecordBatch, p: KafkaSinkParams, names: ReturnType<typeof kafkaColumns>): { topics: TopicMessages[] } {
+  // Without a dead-letter topic, rows without a finite score stay in the output with score null.
+  const keepUnscorable = p.deadLetterTopic === undefined;
+  const encoded = encodeScored(batch, { names, scoreColumn: p.scoreColumn, flagColumn: p.flagColumn, extraColumns: p.extraColumns, keepUnscorable });
+  const topics: TopicMessages[] = [];
+  if (p.topic !== undefined) topics.push({ topic: p.topic, messages: encoded.scored });
+  if (p.anomaliesTopic !== undefined) topics.push({ topic: p.anomaliesTopic, messages: encoded.anomalies });
+  if (p.deadLetterTopic !== undefined && encoded.unscorable.length > 0) {
+    const letters = encoded.unscorable.map((row) => deadLetterMessage(sourceRecord(batch, row, names), 'score-failed', 'the model gave no finite score'));
+    topics.push({ topic: p.deadLetterTopic, messages: letters });
+  }
+  return { topics };
+}
+
+/** The input record behind row `row`, rebuilt from the Kafka columns (for its dead-letter copy). */
+function sourceRecord(batch: RecordBatch, row: number, names: ReturnType<typeof kafkaColumns>) {
+  const bytes = (name: string) => {
+    const v = batch.getChild(name);
+    return v === null || v.data.length !== 1 ? null : utf8Bytes(v.data[0] as Data<Utf8>, row);
+  };
+  const get = (name: string) => batch.getChild(name)?.get(row);
+  const key = bytes(names.key);
+  const value = bytes(names.value);
+  return {
+    topic: String(get(names.topic) ?? ''),
+    partition: Number(get(names.partition) ?? -1),
+    offset: String(get(names.offset) ?? ''),
+    timestamp: String(get(names.timestamp) ?? ''),
+    key: key === null ? null : Buffer.from(key),
+    value: value === null ? null : Buffer.from(value),
+  };
+}

@@ -1,0 +1,162 @@
+import type { RecordBatch } from 'apache-arrow';
+import { z } from 'zod';
+import { ConnectorError } from '../errors.js';
+import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
+import { KafkaFeed } from '../kafka/consumer-feed.js';
+import { deadLetterMessage } from '../kafka/output-codec.js';
+import { OutputProducer } from '../kafka/producer.js';
+import { kafkaColumns, toRecordBatch } from '../kafka/record-batch.js';
+import { decodeRecords, featureMapping } from '../kafka/record-codec.js';
+import { registerTicketOwner, TICKET_META, ticketValue } from '../kafka/tickets.js';
+import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+
+const TYPE = 'kafka-source';
+
+/** Parameters of {@link kafkaSource}. */
+const params = z
+  .strictObject({
+    ...kafkaConnectionParams,
+    topics: z.array(z.string().min(1)).min(1).describe('Topics to consume (JSON object values)'),
+    groupId: z.string().min(1).describe('Consumer group id; offsets are committed for it once kafka-sink has written a batch'),
+    features: z.array(z.string().min(1)).min(1).describe('Feature columns to read from each JSON value (float64 columns, in this order)'),
+    fields: z.record(z.string(), z.string().min(1)).default({}).describe('Dotted JSON path per feature when it is not the top-level field of the same name'),
+    vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in the order of `features`'),
+    deadLetterTopic: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Topic for records that cannot be parsed (original bytes, reason headers); without it such a record fails the run'),
+    columnPrefix: z.string().default('').describe('Prefix of the Kafka columns key, topic, partition, offset, timestamp, value'),
+    batchRows: z.number().int().positive().default(2000).describe('Records per batch (rows), at most'),
+    lingerMs: z.number().int().min(0).default(100).describe('Longest wait for a batch to fill (ms)'),
+    maxBufferedRows: z.number().int().positive().optional().describe('Records buffered before fetching pauses (rows; default 4 x batchRows)'),
+    fromBeginning: z.boolean().default(false).describe('A group with no committed offset starts at the oldest record (else only new ones)'),
+    idleTimeoutMs: z.number().int().min(0).default(0).describe('End the stream after this long without a new record (ms); 0 = run until stopped'),
+    maxRows: z.number().int().min(0).default(0).describe('End the stream after this many records (rows); 0 = no limit'),
+    sessionTimeoutMs: z.number().int().positive().default(30_000).describe('Group session timeout (ms)'),
+    rebalanceTimeoutMs: z.number().int().positive().default(60_000).describe('Time members get to re-join during a rebalance (ms)'),
+    heartbeatIntervalMs: z.number().int().positive().default(3000).describe('Heartbeat interval (ms)'),
+    maxBytesPerPartition: z.number().int().positive().default(1_048_576).describe('Fetch size per partition (bytes)'),
+    maxWaitTimeMs: z.number().int().positive().default(500).describe('Longest time a fetch waits at the broker for data (ms)'),
+    drainTimeoutMs: z.number().int().positive().default(20_000).describe('Longest wait for batches in flight on a rebalance (ms)'),
+    deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for dead-letter acknowledgements (ms)'),
+  })
+  .refine((p) => !p.features.some((f) => Object.values(kafkaColumns(p.columnPrefix)).includes(f)), {
+    message: 'a feature has the name of a Kafka column (key, topic, partition, offset, timestamp, value); set columnPrefix, e.g. "kafka_"',
+  });
+
+/** Validated params of `kafka-source`. */
+export type KafkaSourceParams = z.output<typeof params>;
+
+/**
+ * Consumes topics as a member of a consumer group and yields Arrow batches: columns key (utf8), topic,
+ * partition (int32), offset (int64), timestamp (timestamp[ms]), value (the JSON text) and one float64
+ * column per feature, formed by count (`batchRows`) or time (`lingerMs`). Records whose value is not a JSON
+ * object with every feature as a finite number go to `deadLetterTopic` with the reason in headers.
+ *
+ * Offsets: a batch's offsets are committed after `kafka-sink` acknowledged all its records (the batch
+ * carries a ticket in its schema metadata) and its dead letters were acknowledged. With any other sink
+ * nothing is committed: the next run reads the same records again. The stream runs until the pipeline
+ * is stopped, or ends after `idleTimeoutMs` without records or after `maxRows` records.
+ */
+export const kafkaSource = defineStage({
+  type: TYPE,
+  kind: 'source',
+  description: 'Consumes Kafka topics (consumer group, JSON values) as Arrow batches; offsets committed after kafka-sink acks',
+  params,
+  create(p, ctx): Source {
+    let feed: KafkaFeed | undefined;
+    let dlq: OutputProducer | undefined;
+    let unregister: (() => void) | undefined;
+    let isClosed = false;
+    return {
+      kind: 'source',
+      batches: () => {
+        if (isClosed) return (async function* () {})();
+        const kafka = kafkaClient(p, ctx.logger);
+        feed = new KafkaFeed(
+          kafka,
+          {
+            connector: TYPE,
+            topics: p.topics,
+            groupId: p.groupId,
+            fromBeginning: p.fromBeginning,
+            batchRows: p.batchRows,
+            lingerMs: p.lingerMs,
+            maxBufferedRows: p.maxBufferedRows ?? 4 * p.batchRows,
+            sessionTimeoutMs: p.sessionTimeoutMs,
+            rebalanceTimeoutMs: p.rebalanceTimeoutMs,
+            heartbeatIntervalMs: Math.min(p.heartbeatIntervalMs, Math.floor(p.sessionTimeoutMs / 3)),
+            maxBytesPerPartition: p.maxBytesPerPartition,
+            maxWaitTimeMs: p.maxWaitTimeMs,
+            drainTimeoutMs: p.drainTimeoutMs,
+            idleTimeoutMs: p.idleTimeoutMs,
+          },
+          ctx.logger,
+        );
+        const registration = registerTicketOwner(feed);
+        unregister = registration.unregister;
+        if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
+        return read(p, ctx, feed, dlq, registration.id);
+      },
+      async close() {
+        if (isClosed) return;
+        isClosed = true;
+        // kafka-sink is closed before this source (the runner closes in reverse), so whatever it
+        // acknowledged is settled by now; what is still in flight was never written and is not waited for.
+        await feed?.close(0);
+        await dlq?.disconnect();
+        unregister?.();
+      },
+    };
+  },
+});
+
+async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, dlq: OutputProducer | undefined, feedId: string): AsyncGenerator<RecordBatch> {
+  const mapping = featureMapping(p.features, p.fields, p.vectorField);
+  const names = kafkaColumns(p.columnPrefix);
+  const stop = () => feed.stop();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  let rows = 0;
+  try {
+    await dlq?.connect();
+    await feed.start();
+    for await (const batch of feed.batches()) {
+      const decoded = decodeRecords(batch.records, mapping);
+      if (decoded.rejected.length > 0) {
+        if (dlq === undefined) {
+          const bad = decoded.rejected[0];
+          const r = batch.records[bad.index];
+          feed.abandon(batch.ticket);
+          throw new ConnectorError(`${bad.reason}: ${bad.detail}; set deadLetterTopic to route such records aside`, {
+            connector: TYPE,
+            topic: r.topic,
+            partition: r.partition,
+            offset: r.offset,
+          });
+        }
+        feed.addPending(batch.ticket, 1);
+        const letters = decoded.rejected.map((x) => deadLetterMessage(batch.records[x.index], x.reason, x.detail));
+        dlq.send([{ topic: p.deadLetterTopic!, messages: letters }]).then(
+          () => feed.settle(batch.ticket),
+          (error: unknown) => {
+            ctx.logger.error({ err: error }, `${TYPE}: dead letters not acknowledged; their offsets stay uncommitted`);
+            feed.abandon(batch.ticket);
+            feed.stop();
+          },
+        );
+      }
+      if (decoded.accepted.length === 0) {
+        feed.settle(batch.ticket); // nothing for the sink to acknowledge
+        continue;
+      }
+      const metadata = new Map([[TICKET_META, ticketValue(feedId, batch.ticket)]]);
+      yield toRecordBatch(batch.records, decoded, mapping, names, metadata);
+      rows += decoded.accepted.length;
+      if (p.maxRows > 0 && rows >= p.maxRows) break;
+    }
+  } finally {
+    ctx.signal.removeEventListener('abort', stop);
+    feed.stop();
+  }
+}

@@ -1,0 +1,104 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { z } from 'zod';
+import { ConnectorError, type ConnectorLocation } from '../errors.js';
+import type { Logger } from '../runtime/logger.js';
+
+/**
+ * Connection params shared by every Kafka stage and the monitor, so the same option has the same name,
+ * default and description everywhere (and in `latentflow list`).
+ */
+export const kafkaConnectionParams = {
+  brokers: z
+    .array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port'))
+    .min(1)
+    .describe('Bootstrap brokers as host:port, e.g. ["127.0.0.1:9092"] (use 127.0.0.1, not localhost: Node may try ::1 first)'),
+  clientId: z.string().min(1).default('latentflow').describe('Client id sent to the brokers (shows in broker logs and quotas)'),
+  connectionTimeoutMs: z.number().int().positive().default(3000).describe('Time to open a broker connection (ms)'),
+  requestTimeoutMs: z.number().int().positive().default(30_000).describe('Time to wait for a broker response (ms)'),
+};
+
+/** Validated connection params. */
+export interface KafkaConnection {
+  brokers: string[];
+  clientId: string;
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * How long kafkajs keeps retrying a failing request (broker restart, leader moving, coordinator loading):
+ * 300 ms doubling to 30 s, 12 times, about three minutes in all. Its default gives up after about 9 s,
+ * which turns every broker restart into a crash.
+ */
+export const RETRY = { initialRetryTime: 300, maxRetryTime: 30_000, retries: 12, factor: 0.2, multiplier: 2 } as const;
+
+/** Retries for a start-up check: about 8 s, so a wrong address or a broker that is down fails fast. */
+export const STARTUP_RETRY = { initialRetryTime: 300, maxRetryTime: 3000, retries: 4, factor: 0.2, multiplier: 2 } as const;
+
+/**
+ * A kafkajs client whose logs go to `logger` (kafkajs errors become warnings: it retries most of them).
+ * `retry` defaults to {@link RETRY}; it also governs connecting, whatever a producer or admin asks for.
+ */
+export function kafkaClient(c: KafkaConnection, logger: Logger, retry: typeof RETRY | typeof STARTUP_RETRY = RETRY): Kafka {
+  const config: KafkaConfig = {
+    brokers: c.brokers,
+    clientId: c.clientId,
+    connectionTimeout: c.connectionTimeoutMs,
+    requestTimeout: c.requestTimeoutMs,
+    retry: { ...retry },
+    logLevel: logLevel.INFO,
+    logCreator: () => (entry: LogEntry) => forward(logger, entry),
+  };
+  return new Kafka(config);
+}
+
+function forward(logger: Logger, { namespace, level, log }: LogEntry): void {
+  const { message, timestamp: _ts, logger: _name, ...extra } = log as LogEntry['log'] & { logger?: string };
+  const fields = { kafkajs: namespace, ...extra };
+  // kafkajs logs at ERROR what it is about to retry (a broker restarting, a group rebalancing); the
+  // monitor logs what really failed. So its errors and warnings are warnings, its info is debug.
+  if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(fields, `kafkajs: ${message}`);
+  else logger.debug(fields, `kafkajs: ${message}`);
+}
+
+/** The kafkajs error fields this module reads. */
+interface KafkaJsErrorLike {
+  name?: string;
+  message?: string;
+  retriable?: boolean;
+  type?: string;
+  cause?: unknown;
+}
+
+/**
+ * Wraps a kafkajs (or network) error into a ConnectorError that says what failed, where, whether retrying
+ * may help, and what to change. `doing` is a short phrase: "connecting the consumer", "producing to x".
+ */
+export function connectorError(error: unknown, doing: string, where: ConnectorLocation): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const e = (error ?? {}) as KafkaJsErrorLike;
+  const root = rootCause(e);
+  const message = String(e.message ?? error);
+  let advice = '';
+  if (/ECONNREFUSED|KafkaJSConnectionError|Connection timeout/i.test(`${root.message} ${root.name} ${message}`)) {
+    advice = '; is the broker running and reachable at the bootstrap address? (for a local one: bash scripts/kafka/broker.sh start)';
+  } else if (root.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition|topic.*not.*exist/i.test(message)) {
+    advice = '; create the topic first (auto-creation is off on well-configured brokers)';
+  } else if (root.type === 'TOPIC_AUTHORIZATION_FAILED' || root.type === 'GROUP_AUTHORIZATION_FAILED') {
+    advice = '; grant this client access to the topic and consumer group';
+  }
+  const retriable = e.retriable === true || e.name === 'KafkaJSNumberOfRetriesExceeded' || root.retriable === true;
+  return new ConnectorError(`${doing} failed: ${message}${advice}`, { ...where, retriable }, { cause: error });
+}
+
+function rootCause(e: KafkaJsErrorLike): KafkaJsErrorLike {
+  let at = e;
+  for (let i = 0; i < 10 && at.cause && typeof at.cause === 'object'; i++) at = at.cause as KafkaJsErrorLike;
+  return at;
+}
+
+/** True for the kafkajs errors that mean "the group is rebalancing: re-join" (kafkajs' own isRebalancing). */
+export function isRebalancing(error: unknown): boolean {
+  const type = (error as KafkaJsErrorLike | undefined)?.type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION';
+}

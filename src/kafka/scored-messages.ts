@@ -1,0 +1,146 @@
+import { DataType, Precision, type Data, type RecordBatch, type Utf8, type Vector } from 'apache-arrow';
+import type { Message } from 'kafkajs';
+import { formatFloat32, formatFloat64 } from '../io/csv-types.js';
+import { appendJsonFields, fieldNeedles, toBuffer } from './output-codec.js';
+import { utf8Bytes, type KafkaColumns } from './record-batch.js';
+
+/** Which columns of a scored batch become what in the output records. */
+export interface ScoredEncoding {
+  /** The Kafka columns (key and value are read from them when present). */
+  names: KafkaColumns;
+  /** Score column: appended to the JSON value, and rows where it is not finite are reported apart. */
+  scoreColumn: string;
+  /** Boolean flag column: appended, and true rows also go to the anomalies list. */
+  flagColumn: string;
+  /** More columns appended to the JSON value after score and flag (the latent code z0..). */
+  extraColumns: readonly string[];
+  /** Also write rows without a finite score (their score as null) instead of only listing them. */
+  keepUnscorable?: boolean;
+}
+
+/** The output records of one batch. */
+export interface EncodedBatch {
+  /** One per row with a finite score, in row order (key = the record's key). */
+  scored: Message[];
+  /** The flagged rows among them (the same bytes). */
+  anomalies: Message[];
+  /** Rows whose score is missing or not finite (NaN, ±Infinity); left out of `scored` unless kept. */
+  unscorable: number[];
+}
+
+/**
+ * Turns a scored batch into Kafka messages. A batch from `kafka-source` (it has the value column) keeps
+ * each record's original JSON bytes and gets score, flag and extra columns spliced in before the closing
+ * brace; any other batch is written as one JSON object per row with every column (64-bit integers as
+ * numbers when exact, else as strings; timestamps as ms). The key comes from the key column when there is
+ * one.
+ */
+export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBatch {
+  const score = batch.getChild(enc.scoreColumn);
+  const flag = batch.getChild(enc.flagColumn);
+  const extras = enc.extraColumns.map((name) => ({ name, vector: batch.getChild(name) })).filter((e): e is { name: string; vector: Vector } => e.vector !== null);
+  const keyData = singleData(batch.getChild(enc.names.key), 'utf8');
+  const valueData = singleData(batch.getChild(enc.names.value), 'utf8');
+  const needles = fieldNeedles([enc.scoreColumn, enc.flagColumn, ...extras.map((e) => e.name)].filter((n) => batch.getChild(n) !== null));
+  const scoreAt = score !== null ? numberReader(score) : undefined;
+  const flagAt = flag !== null ? boolReader(flag) : undefined;
+  // The JSON text appended to each record, built by concatenation (this loop runs per record).
+  const scoreKey = `${JSON.stringify(enc.scoreColumn)}:`;
+  const flagKey = `${scoreAt !== undefined ? ',' : ''}${JSON.stringify(enc.flagColumn)}:`;
+  const extraParts = extras.map((e, k) => ({ key: `${scoreAt !== undefined || flagAt !== undefined || k > 0 ? ',' : ''}${JSON.stringify(e.name)}:`, at: numberReader(e.vector) }));
+  const out: EncodedBatch = { scored: [], anomalies: [], unscorable: [] };
+  for (let i = 0; i < batch.numRows; i++) {
+    let scoreText = '';
+    if (scoreAt !== undefined) {
+      const s = scoreAt.value(i);
+      if (s === null || !Number.isFinite(s)) {
+        out.unscorable.push(i);
+        if (enc.keepUnscorable !== true) continue;
+        scoreText = 'null';
+      } else {
+        scoreText = scoreAt.format(s);
+      }
+    }
+    const isAnomaly = flagAt !== undefined && flagAt(i);
+    let value: Buffer;
+    if (valueData !== undefined) {
+      let fields = scoreAt !== undefined ? scoreKey + scoreText : '';
+      if (flagAt !== undefined) fields += flagKey + (isAnomaly ? 'true' : 'false');
+      for (const e of extraParts) {
+        const v = e.at.value(i);
+        fields += e.key + (v === null || !Number.isFinite(v) ? 'null' : e.at.format(v));
+      }
+      value = appendJsonFields(utf8Bytes(valueData, i) ?? new Uint8Array(), fields, needles);
+    } else {
+      value = Buffer.from(JSON.stringify(batch.get(i)?.toJSON() ?? {}, jsonReplacer), 'utf8');
+    }
+    const key = keyData !== undefined ? toBuffer(utf8Bytes(keyData, i)) : null;
+    const message: Message = { key, value };
+    out.scored.push(message);
+    if (isAnomaly) out.anomalies.push(message);
+  }
+  return out;
+}
+
+/** The one Data chunk of a Utf8 column, or undefined when the column is absent or not Utf8. */
+function singleData(vector: Vector | null, kind: 'utf8'): Data<Utf8> | undefined {
+  if (vector === null || kind !== 'utf8' || !DataType.isUtf8(vector.type)) return undefined;
+  if (vector.data.length !== 1) throw new RangeError('encodeScored: expected single-chunk columns (a record batch)');
+  return vector.data[0] as Data<Utf8>;
+}
+
+/**
+ * Reads a numeric column's rows as numbers (straight from the typed array for single-chunk float columns)
+ * and formats them as JSON: float32 in the shortest text that reads back as the same float32.
+ */
+function numberReader(vector: Vector): { value(i: number): number | null; format(x: number): string } {
+  const type = vector.type as DataType;
+  const isSingle = DataType.isFloat(type) && type.precision === Precision.SINGLE;
+  const format = isSingle ? shortestFloat32 : formatFloat64;
+  const data = vector.data.length === 1 ? vector.data[0] : undefined;
+  if (data !== undefined && DataType.isFloat(type) && type.precision !== Precision.HALF) {
+    const values = data.values as Float32Array | Float64Array;
+    const hasNulls = data.nullCount > 0;
+    return { value: (i) => (hasNulls && !data.getValid(i) ? null : values[i]), format };
+  }
+  return {
+    value: (i) => {
+      const v = vector.get(i) as number | bigint | null;
+      return v === null ? null : Number(v);
+    },
+    format,
+  };
+}
+
+/** Reads a boolean column (nulls read as false). */
+function boolReader(vector: Vector): (i: number) => boolean {
+  const data = vector.data.length === 1 ? vector.data[0] : undefined;
+  if (data !== undefined && DataType.isBool(vector.type)) {
+    const bits = data.values as Uint8Array;
+    const offset = data.offset;
+    const hasNulls = data.nullCount > 0;
+    return (i) => (!hasNulls || data.getValid(i)) && ((bits[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 1;
+  }
+  return (i) => vector.get(i) === true;
+}
+
+/**
+ * `formatFloat32` starting at 6 significant digits: a normal float32 that has a shorter form that reads
+ * back as itself rounds to it (padded with zeros) at 6 digits already (its relative spacing, 6e-8, is far
+ * below half a unit of the 6th digit), so the result is the same and the loop is shorter.
+ */
+export function shortestFloat32(x: number): string {
+  // Subnormals carry fewer digits; zero and non-finite values have their own spelling.
+  if (!(Math.abs(x) >= 1.1754943508222875e-38) || !Number.isFinite(x)) return formatFloat32(x);
+  for (let digits = 6; digits <= 9; digits++) {
+    const candidate = Number(x.toPrecision(digits));
+    if (Math.fround(candidate) === x) return String(candidate);
+  }
+  return formatFloat32(x);
+}
+
+function jsonReplacer(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  return v;
+}

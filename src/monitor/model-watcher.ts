@@ -1,0 +1,141 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { MANIFEST, loadDetector } from '../artifact/model-dir.js';
+import type { Detector } from '../models/detector.js';
+import type { Logger } from '../runtime/logger.js';
+
+/** A loaded model and which version of the directory it came from. */
+export interface LoadedModel {
+  detector: Detector;
+  /** Increments with every model put in use (1 for the first). */
+  version: number;
+  /** Directory identity when it was read (inode of the directory and of its manifest, manifest mtime). */
+  identity: string;
+}
+
+/**
+ * Watches a model directory and loads a replacement in the background; the caller swaps models only
+ * between batches through {@link current}, so no batch is scored half by one model and half by the next.
+ *
+ * `saveDetector` (and `latentflow fit`) replace a model directory atomically (a temp directory renamed into
+ * place), so a change shows as a new inode of the directory or of its manifest. Changes are noticed by
+ * `fs.watch` on the parent directory (prompt) and by polling `stat` every `pollMs` (fs.watch misses
+ * renames on some file systems). A model that fails to load is logged and the current one stays in use;
+ * the same broken directory is not retried until it changes again.
+ */
+export class ModelWatcher {
+  private active: LoadedModel | undefined;
+  private pending: LoadedModel | undefined;
+  private loading: Promise<void> | undefined;
+  private checkAgain = false;
+  private failedIdentity: string | undefined;
+  private versions = 0;
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private isClosed = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly logger: Logger,
+    private readonly pollMs: number,
+  ) {}
+
+  /** Loads the model (errors propagate: a monitor must not start without one) and starts watching. */
+  async start(): Promise<LoadedModel> {
+    const identity = await this.identity();
+    const detector = await loadDetector(this.dir);
+    this.active = { detector, version: ++this.versions, identity: identity ?? 'unknown' };
+    try {
+      this.watcher = watch(path.dirname(path.resolve(this.dir)), { persistent: false }, (_event, name) => {
+        if (name === null || String(name).startsWith(path.basename(this.dir))) void this.check();
+      });
+      this.watcher.on('error', (error) => this.logger.debug({ err: error }, 'model watch: fs.watch failed; polling only'));
+    } catch (error) {
+      this.logger.debug({ err: error }, 'model watch: fs.watch unavailable; polling only');
+    }
+    this.timer = setInterval(() => void this.check(), this.pollMs);
+    this.timer.unref();
+    return this.active;
+  }
+
+  /**
+   * The model to score the next batch with. When a newer one finished loading it becomes active here and
+   * the previous one is disposed (the caller holds no reference to it across batches).
+   */
+  current(): LoadedModel {
+    if (this.active === undefined) throw new Error('ModelWatcher.current() before start()');
+    if (this.pending !== undefined) {
+      const old = this.active;
+      this.active = this.pending;
+      this.pending = undefined;
+      old.detector.dispose();
+      this.logger.info(
+        { model: this.dir, version: this.active.version, kind: this.active.detector.kind, features: this.active.detector.features.length },
+        `model reloaded (version ${this.active.version}); the next batch uses it`,
+      );
+    }
+    return this.active;
+  }
+
+  /** Checks the directory now (also called by the watchers); resolves when any resulting load is done. */
+  check(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    if (this.loading !== undefined) {
+      this.checkAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.checkAgain = false;
+        await this.loadIfChanged();
+      } while (this.checkAgain && !this.isClosed);
+    })().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  /** Stops watching and disposes the models; idempotent. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.watcher?.close();
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.loading?.catch(() => undefined);
+    this.pending?.detector.dispose();
+    this.active?.detector.dispose();
+    this.pending = undefined;
+    this.active = undefined;
+  }
+
+  private async loadIfChanged(): Promise<void> {
+    const identity = await this.identity();
+    const newest = this.pending ?? this.active;
+    if (identity === undefined || identity === newest?.identity || identity === this.failedIdentity) return;
+    try {
+      const detector = await loadDetector(this.dir);
+      // The directory may have been replaced again while loading; the next check sees that.
+      if (this.isClosed) {
+        detector.dispose();
+        return;
+      }
+      this.pending?.detector.dispose();
+      this.pending = { detector, version: ++this.versions, identity };
+      this.failedIdentity = undefined;
+    } catch (error) {
+      this.failedIdentity = identity;
+      this.logger.error({ err: error, model: this.dir }, 'model reload failed; still scoring with the current model');
+    }
+  }
+
+  /** Inodes of the directory and its manifest plus the manifest's mtime and size; undefined while absent. */
+  private async identity(): Promise<string | undefined> {
+    try {
+      const [d, m] = await Promise.all([stat(this.dir), stat(path.join(this.dir, MANIFEST))]);
+      return `${d.ino}:${m.ino}:${m.mtimeMs}:${m.size}`;
+    } catch {
+      return undefined; // between the two renames of a swap, or being written: look again later
+    }
+  }
+}

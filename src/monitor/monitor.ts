@@ -1,0 +1,185 @@
+import path from 'node:path';
+import { kafkaClient, STARTUP_RETRY } from '../kafka/client.js';
+import { KafkaFeed } from '../kafka/consumer-feed.js';
+import { OutputProducer } from '../kafka/producer.js';
+import { kafkaColumns } from '../kafka/record-batch.js';
+import { featureMapping } from '../kafka/record-codec.js';
+import { checkTopics } from '../kafka/topics.js';
+import { LatentflowError } from '../errors.js';
+import { selectBackend } from '../runtime/backend.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import { AdaptiveThreshold } from '../stages/adaptive-threshold.js';
+import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
+import { ModelWatcher, type LoadedModel } from './model-watcher.js';
+import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
+import { scoreBatch, type Scorer } from './score-batch.js';
+
+/** Options of {@link runMonitor} besides the monitor's own. */
+export interface MonitorRuntime {
+  logger?: Logger;
+  /** Aborting it stops the monitor cleanly: batches in flight finish, offsets are committed, then it resolves. */
+  signal?: AbortSignal;
+  /** Called with each metrics snapshot (also logged). */
+  onMetrics?: (m: MetricsSnapshot) => void;
+  /** Called once the consumer has joined its group and the monitor is consuming. */
+  onReady?: () => void;
+}
+
+/**
+ * The long-lived monitor: consume -> batch -> score -> produce -> commit, until `signal` aborts.
+ *
+ * Delivery (at-least-once): every consumed record is either produced to the scored topic (and to the
+ * anomalies topic when flagged) or to the dead-letter topic with its reason; a batch's offsets are
+ * committed only after all its outputs are acknowledged by all in-sync replicas (idempotent producer), and
+ * only as a contiguous prefix per partition. Up to `maxInFlightBatches` batches are sent and unacknowledged
+ * at a time, so the next batch is scored while the previous one waits for its acknowledgement; that is
+ * also the most a crash can make the next owner produce again. A batch whose outputs cannot be delivered
+ * within `deliveryTimeoutMs` stops the monitor with an error and nothing after it is committed.
+ *
+ * On abort: no new batch is started, batches in flight are acknowledged, offsets committed, the group left
+ * (so the others take the partitions over at once), and the promise resolves with the final metrics.
+ */
+export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRuntime = {}): Promise<MetricsSnapshot> {
+  const o = monitorOptionsSchema.parse(input);
+  const logger = (runtime.logger ?? silentLogger()).child({ monitor: o.groupId });
+  const topics = outputTopics(o);
+  const backend = await selectBackend(o.backend);
+  logger.info({ backend: backend.name, tried: backend.tried }, `tensorflow.js backend: ${backend.name}`);
+
+  const kafka = kafkaClient(o, logger);
+  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);
+
+  const watcher = new ModelWatcher(path.resolve(o.model), logger, o.reloadCheckMs);
+  const producer = new OutputProducer(kafka, { connector: 'monitor', deliveryTimeoutMs: o.deliveryTimeoutMs, logger });
+  const feed = new KafkaFeed(
+    kafka,
+    {
+      connector: 'monitor',
+      topics: [o.topic],
+      groupId: o.groupId,
+      fromBeginning: o.fromBeginning,
+      batchRows: o.batchRows,
+      lingerMs: o.lingerMs,
+      maxBufferedRows: o.maxBufferedRows ?? 4 * o.batchRows,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      rebalanceTimeoutMs: o.rebalanceTimeoutMs,
+      // Kafka wants at least three heartbeats per session timeout.
+      heartbeatIntervalMs: Math.min(o.heartbeatIntervalMs, Math.floor(o.sessionTimeoutMs / 3)),
+      maxBytesPerPartition: o.maxBytesPerPartition,
+      maxWaitTimeMs: o.maxWaitTimeMs,
+      drainTimeoutMs: o.drainTimeoutMs,
+    },
+    logger,
+  );
+  const metrics = new MonitorMetrics();
+  const names = kafkaColumns();
+  let scorer: (Scorer & { adaptive?: AdaptiveThreshold }) | undefined;
+  let adaptive: AdaptiveThreshold | undefined;
+  let model: LoadedModel | undefined;
+  let failure: unknown;
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  const snapshot = (): MetricsSnapshot =>
+    metrics.snapshot({
+      consumer: feed.stats(),
+      threshold: adaptive ? adaptive.threshold() : (model?.detector.threshold?.threshold ?? null),
+      isThresholdWarm: adaptive ? adaptive.isWarm() : true,
+      modelVersion: model?.version ?? 0,
+    });
+  const report = () => {
+    const m = snapshot();
+    logger.info({ metrics: m }, 'monitor metrics');
+    runtime.onMetrics?.(m);
+    return m;
+  };
+  const stop = () => feed.stop();
+  runtime.signal?.addEventListener('abort', stop, { once: true });
+
+  try {
+    model = await watcher.start();
+    scorer = makeScorer(model, o);
+    adaptive = scorer.adaptive;
+    await producer.connect();
+    if (runtime.signal?.aborted) stop();
+    await feed.start();
+    logger.info({ topic: o.topic, groupId: o.groupId, outputs: topics, batchRows: o.batchRows, model: path.resolve(o.model) }, 'monitor consuming');
+    runtime.onReady?.();
+    if (o.metricsIntervalMs > 0) timer = setInterval(report, o.metricsIntervalMs);
+
+    for await (const batch of feed.batches()) {
+      const current = watcher.current();
+      if (current !== model) {
+        // A new model: new feature mapping and, for the adaptive threshold, a new warm-up (the score
+        // distribution of another model says nothing about this one).
+        model = current;
+        scorer = makeScorer(model, o);
+        adaptive = scorer.adaptive;
+        metrics.modelReloaded();
+      }
+      const result = scoreBatch(batch, scorer, names, topics);
+      metrics.scored(result);
+      const sentAt = performance.now();
+      const sent = producer.send(result.messages).then(
+        () => {
+          feed.settle(batch.ticket);
+          metrics.acked(batch.receivedMs, performance.now() - sentAt, batch.records.map((r) => r.timestamp));
+        },
+        (error: unknown) => {
+          feed.abandon(batch.ticket);
+          failure ??= error;
+          feed.stop();
+        },
+      );
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+      while (inFlight.size >= o.maxInFlightBatches) await Promise.race(inFlight);
+      if (failure !== undefined) break;
+    }
+  } catch (error) {
+    failure ??= error;
+  } finally {
+    runtime.signal?.removeEventListener('abort', stop);
+    if (timer !== undefined) clearInterval(timer);
+    // Every batch sent is acknowledged (or failed) before the final commit; the sends never reject.
+    await Promise.all(inFlight);
+    await feed.close();
+    await producer.disconnect();
+    await watcher.close();
+  }
+  const final = snapshot();
+  runtime.onMetrics?.(final);
+  if (failure !== undefined) {
+    logger.error({ err: failure, metrics: final }, 'monitor stopped on an error; uncommitted records will be read again');
+    throw failure;
+  }
+  logger.info({ metrics: final }, 'monitor stopped cleanly');
+  return final;
+}
+
+function makeScorer(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchema.parse>): Scorer & { adaptive?: AdaptiveThreshold } {
+  const { detector } = model;
+  const saved = detector.threshold?.threshold ?? null;
+  const mapping = featureMapping(detector.features, o.fields, o.vectorField);
+  const unknown = Object.keys(o.fields).filter((f) => !detector.features.includes(f));
+  if (unknown.length > 0) {
+    throw new LatentflowError('E_SPEC', `--fields names ${unknown.map((f) => `"${f}"`).join(', ')}, which the model does not use; its features are ${detector.features.join(', ')}`);
+  }
+  if (o.adaptiveThreshold !== undefined) {
+    const adaptive = new AdaptiveThreshold({ ...o.adaptiveThreshold, warmupThreshold: saved });
+    return { detector, mapping, hasCode: o.hasCode, adaptive, flag: (scores) => adaptive.flagAndLearn(scores) };
+  }
+  if (saved === null) {
+    throw new LatentflowError('E_SPEC', `model ${o.model} has no saved threshold; fit it with --threshold, or use an adaptive threshold`);
+  }
+  return {
+    detector,
+    mapping,
+    hasCode: o.hasCode,
+    flag: (scores) => {
+      const flags = new Array<boolean>(scores.length);
+      for (let i = 0; i < scores.length; i++) flags[i] = scores[i] > saved;
+      return flags;
+    },
+  };
+}

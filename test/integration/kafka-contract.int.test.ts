@@ -1,0 +1,200 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import type { Kafka } from 'kafkajs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaSink } from '../../src/connectors/kafka-sink.js';
+import { kafkaSource } from '../../src/connectors/kafka-source.js';
+import { DLQ_HEADERS } from '../../src/kafka/output-codec.js';
+import { allStages } from '../../src/pipeline/registry.js';
+import { runPipeline } from '../../src/pipeline/runner.js';
+import { definePipeline } from '../../src/pipeline/spec.js';
+import type { Sink, Source } from '../../src/pipeline/stage.js';
+import { collect, fromArray, testContext } from '../helpers/context.js';
+import { numbers, planeWithOutliers } from '../helpers/data.js';
+import { useBroker } from './broker.js';
+import {
+  committedTotal,
+  createTopics,
+  deleteTopics,
+  produce,
+  readTopics,
+  SENSOR_FEATURES,
+  sensorMessages,
+  sensorRecords,
+  testKafka,
+  topicSize,
+  trainSensorModel,
+  uniqueName,
+} from './kafka-helpers.js';
+
+/**
+ * The stage contract of test/pipeline/contract.test.ts (empty in -> empty out, inputs not mutated, close()
+ * twice, resources released on an early stop, same input -> same output), for the stages that need a
+ * broker, plus a whole pipeline kafka-source -> score -> threshold -> kafka-sink.
+ */
+const broker = await useBroker();
+const KAFKA_STAGES = ['kafka-source', 'kafka-sink'];
+
+describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
+  const brokers = broker.ok ? broker.brokers : [];
+  let kafka: Kafka;
+  let dir: string;
+  let topics: string[] = [];
+
+  beforeAll(async () => {
+    kafka = testKafka(brokers);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'latentflow-kafka-contract-'));
+  });
+
+  afterEach(async () => {
+    await deleteTopics(kafka, topics);
+    topics = [];
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function topic(prefix: string, partitions = 2): Promise<string> {
+    const name = uniqueName(prefix);
+    topics.push(name);
+    await createTopics(kafka, [name], partitions);
+    return name;
+  }
+
+  const source = (t: string, extra: Record<string, unknown> = {}) =>
+    kafkaSource.create(
+      kafkaSource.params.parse({ brokers, topics: [t], groupId: uniqueName('group'), features: SENSOR_FEATURES, fromBeginning: true, idleTimeoutMs: 1500, batchRows: 100, ...extra }),
+      testContext(),
+    ) as Source;
+  const sink = (t: string) => kafkaSink.create(kafkaSink.params.parse({ brokers, topic: t, scoreColumn: 'f0', flagColumn: 'outlier' }), testContext()) as Sink;
+
+  it('covers every registered kafka stage', () => {
+    expect(allStages().map((d) => d.type).filter((type) => type.startsWith('kafka-'))).toEqual(KAFKA_STAGES);
+  });
+
+  it('kafka-source: an empty topic gives no batches', async () => {
+    const s = source(await topic('empty'));
+    try {
+      expect(await collect(s.batches())).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('kafka-sink: empty input writes nothing', async () => {
+    const t = await topic('empty-out');
+    const s = sink(t);
+    try {
+      expect((await s.write(fromArray([]))).rows).toBe(0);
+    } finally {
+      await s.close();
+    }
+    expect(await topicSize(kafka, t)).toBe(0);
+  });
+
+  it('kafka-sink: does not mutate its input', async () => {
+    const input = planeWithOutliers(300, 6, 11, 100);
+    const before = input.map((b) => ({ names: b.schema.fields.map((f) => f.name), f0: numbers(b, 'f0'), meta: [...b.schema.metadata] }));
+    const t = await topic('mutate');
+    const s = sink(t);
+    try {
+      await s.write(fromArray(input));
+    } finally {
+      await s.close();
+    }
+    input.forEach((b, i) => {
+      expect(b.schema.fields.map((f) => f.name)).toEqual(before[i].names);
+      expect(numbers(b, 'f0')).toEqual(before[i].f0);
+      expect([...b.schema.metadata]).toEqual(before[i].meta);
+    });
+    // Rows without the Kafka columns are written as JSON objects of all their columns.
+    const out = await readTopics(kafka, [t], 300);
+    expect(out).toHaveLength(300);
+    expect(JSON.parse(out[0].value!)).toHaveProperty('id');
+  });
+
+  it('both can be closed twice (also before use)', async () => {
+    const t = await topic('close');
+    for (const stage of [source(t), sink(t)]) {
+      await stage.close();
+      await expect(stage.close()).resolves.toBeUndefined();
+    }
+  });
+
+  it('kafka-source: an early stop leaves the group and commits nothing it did not see written', async () => {
+    const t = await topic('early');
+    await produce(kafka, t, sensorMessages(sensorRecords(500, 1, 0)));
+    const groupId = uniqueName('group');
+    const s = source(t, { groupId });
+    for await (const batch of s.batches()) {
+      expect(batch.numRows).toBeGreaterThan(0);
+      break;
+    }
+    await s.close();
+    const admin = kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.describeGroups([groupId]);
+    await admin.disconnect();
+    expect(groups[0].members).toEqual([]);
+    expect(await committedTotal(kafka, groupId, t)).toBe(0);
+  });
+
+  it('kafka-sink: a failing input rejects the write, and close() still works after it', async () => {
+    const t = await topic('fail');
+    const s = sink(t);
+    const failing = (async function* () {
+      yield planeWithOutliers(10, 1, 1, 10)[0];
+      throw new Error('upstream failed');
+    })();
+    await expect(s.write(failing)).rejects.toThrow('upstream failed');
+    await s.close();
+  });
+
+  it('kafka-source: the same records give the same batches', async () => {
+    const t = await topic('same', 1);
+    await produce(kafka, t, sensorMessages(sensorRecords(300, 2, 0)));
+    const read = async () => {
+      const s = source(t);
+      try {
+        const out = await collect(s.batches());
+        return out.map((b: RecordBatch) => b.schema.fields.filter((f) => f.name !== 'timestamp').map((f) => [f.name, Array.from(b.getChild(f.name)!.toArray() as ArrayLike<unknown>, String)]));
+      } finally {
+        await s.close();
+      }
+    };
+    expect(await read()).toEqual(await read());
+  });
+
+  it('runs kafka-source -> score -> threshold -> kafka-sink: outputs acknowledged, then offsets committed; poison to the dead-letter topic', async () => {
+    const modelDir = path.join(dir, 'model');
+    await trainSensorModel(modelDir, 'pca');
+    const input = await topic('pipe-in', 3);
+    const scored = await topic('pipe-scored', 3);
+    const anomalies = await topic('pipe-anomalies', 3);
+    const dead = await topic('pipe-dead', 1);
+    const records = sensorRecords(3000, 3, 0.02);
+    await produce(kafka, input, [...sensorMessages(records), { key: 'bad', value: '{"f0": "x"}' }]);
+    const groupId = uniqueName('group');
+    const spec = definePipeline({
+      name: 'kafka-pipeline',
+      source: { type: 'kafka-source', brokers, topics: [input], groupId, features: SENSOR_FEATURES, deadLetterTopic: dead, fromBeginning: true, idleTimeoutMs: 2000, batchRows: 500 },
+      stages: [
+        { type: 'score', model: modelDir },
+        { type: 'threshold', model: modelDir },
+      ],
+      sink: { type: 'kafka-sink', brokers, topic: scored, anomaliesTopic: anomalies },
+    });
+    const summary = await runPipeline(spec);
+    expect(summary.rows).toBe(3000);
+    const out = await readTopics(kafka, [scored], 3000);
+    expect(new Set(out.map((m) => m.key))).toEqual(new Set(records.map((r) => r.id)));
+    const flagged = out.filter((m) => (JSON.parse(m.value!) as { is_anomaly: boolean }).is_anomaly).length;
+    expect(await topicSize(kafka, anomalies)).toBe(flagged);
+    const letters = await readTopics(kafka, [dead], 1);
+    expect(letters.map((l) => [l.key, l.headers[DLQ_HEADERS.reason]])).toEqual([['bad', 'non-numeric']]);
+    expect(await committedTotal(kafka, groupId, input)).toBe(3001);
+  });
+});
