@@ -1,0 +1,151 @@
+"""Runs the Python peers on the splits written by export_data.py and writes their test scores and timings.
+
+Peers, each with its library defaults except the seed (= the split seed):
+  pyod-ae   pyod.models.auto_encoder.AutoEncoder()  (torch; standardizes its input itself)
+  pyod-pca  pyod.models.pca.PCA()                   (standardizes its input itself)
+  iforest   sklearn.ensemble.IsolationForest()      (raw input; score = -score_samples)
+  floor     sum of squared z-scores of each row, with the train part's mean and sd (ddof 0; sd 0 -> 1): no model
+
+Threads: torch runs with --torch-threads (default 1, as TensorFlow.js wasm runs single-threaded here; with
+torch's default of one thread per core, fits were ~10x slower on this shared 2-core machine). Before any
+timing, each method is fitted and scored once on a tiny set so one-off costs (numba JIT of PyOD's distance
+kernel, torch start-up: ~9 s) are not charged to the first data set.
+
+fit_s: wall time of the library's fit call on the train part (PyOD's fit also scores the training rows to
+set its threshold; scikit-learn's does not). score_rows_s: test rows scored per second by the library's
+scoring call on the raw test rows (repeated until at least --min-score-s seconds have passed).
+ROC-AUC and AP: scikit-learn roc_auc_score / average_precision_score on the test part.
+
+Run: .cache/bench-venv/bin/python bench/peers/run_peers.py [--data DIR] [--out FILE] [--methods a,b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    t = pq.read_table(path)
+    names = [n for n in t.column_names if n != "label"]
+    x = np.column_stack([t.column(n).to_numpy() for n in names]).astype(np.float64)
+    return x, t.column("label").to_numpy().astype(np.int8)
+
+
+class Floor:
+    """Sum of squared z-scores: the model-free baseline every model must clear."""
+
+    def fit(self, x):
+        self.mean = x.mean(axis=0)
+        sd = x.std(axis=0)
+        self.sd = np.where(sd > 0, sd, 1.0)
+        return self
+
+    def score(self, x):
+        z = (x - self.mean) / self.sd
+        return np.einsum("ij,ij->i", z, z)
+
+
+def make(method: str, seed: int):
+    """Returns (fit(x), score(x)) for one peer, with its defaults."""
+    if method == "pyod-ae":
+        from pyod.models.auto_encoder import AutoEncoder
+
+        m = AutoEncoder(random_state=seed, verbose=0)
+        return m.fit, m.decision_function
+    if method == "pyod-pca":
+        from pyod.models.pca import PCA
+
+        m = PCA(random_state=seed)
+        return m.fit, m.decision_function
+    if method == "iforest":
+        from sklearn.ensemble import IsolationForest
+
+        m = IsolationForest(random_state=seed)
+        return m.fit, lambda x: -m.score_samples(x)
+    if method == "floor":
+        m = Floor()
+        return m.fit, m.score
+    raise SystemExit(f"run_peers: unknown method {method!r}")
+
+
+def scoring_rate(score, x: np.ndarray, min_s: float) -> float:
+    reps, start = 0, time.perf_counter()
+    while True:
+        score(x)
+        reps += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_s or reps >= 10_000:
+            return reps * len(x) / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(ROOT / ".cache/bench-data/full"))
+    ap.add_argument("--out", default=str(ROOT / ".cache/bench-results/full/peers.json"))
+    ap.add_argument("--methods", default="pyod-ae,pyod-pca,iforest,floor")
+    ap.add_argument("--min-score-s", type=float, default=0.25)
+    ap.add_argument("--torch-threads", type=int, default=1)
+    args = ap.parse_args()
+
+    import pyod
+    import sklearn
+    import torch
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    warnings.filterwarnings("ignore", category=UserWarning)
+    torch.set_num_threads(args.torch_threads)
+    data = Path(args.data)
+    manifest = json.loads((data / "manifest.json").read_text())
+    methods = args.methods.split(",")
+    env = {
+        "python": platform.python_version(), "pyod": pyod.__version__, "sklearn": sklearn.__version__,
+        "torch": torch.__version__, "torchThreads": torch.get_num_threads(), "numpy": np.__version__,
+        "cpus": os.cpu_count(), "loadavg": os.getloadavg(),
+    }
+    rng = np.random.default_rng(0)
+    warm = rng.normal(size=(256, 8))
+    for method in methods:
+        fit, score = make(method, 0)
+        fit(warm)
+        score(warm)
+    results = []
+    for ds in manifest["datasets"]:
+        for split in ds["splits"]:
+            xtr, _ = load(data / split["train"])
+            xte, yte = load(data / split["test"])
+            for method in methods:
+                fit, score = make(method, split["seed"])
+                t0 = time.perf_counter()
+                fit(xtr)
+                fit_s = time.perf_counter() - t0
+                s = np.asarray(score(xte), dtype=np.float64)
+                rate = scoring_rate(score, xte, args.min_score_s)
+                nonfinite = int((~np.isfinite(s)).sum())
+                if nonfinite:  # ranked above every finite score (NaN last), so the metrics stay defined
+                    s = np.nan_to_num(s, nan=-1e300, posinf=1e300, neginf=-1e300)
+                r = {"dataset": ds["name"], "seed": split["seed"], "method": method, "fit_s": fit_s, "nonfinite": nonfinite,
+                     "score_rows_s": rate, "roc_auc": float(roc_auc_score(yte, s)),
+                     "ap": float(average_precision_score(yte, s)), "scores": s.tolist()}
+                results.append(r)
+                print(f"{ds['name']:12s} seed {split['seed']} {method:9s} auc {r['roc_auc']:.3f} ap {r['ap']:.3f} "
+                      f"fit {fit_s:7.2f}s score {rate:10.0f} rows/s", file=sys.stderr, flush=True)
+    env["loadavgEnd"] = os.getloadavg()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"runner": "peers", "env": env, "results": results}))
+
+
+if __name__ == "__main__":
+    main()

