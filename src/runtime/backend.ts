@@ -96,6 +96,10 @@ function resolvePreference(requested: BackendPreference): BackendPreference {
 async function activate(name: BackendName, tried: BackendAttempt[]): Promise<boolean> {
   switch (name) {
     case 'tensorflow':
+      // Read by libtensorflow when it loads, so set before the import; a value the caller set wins. Level 2
+      // keeps TensorFlow's start-up notices (CPU features, oneDNN) off stderr, which carries one JSON log
+      // object per line.
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
       for (const module of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
         if (await attempt(tried, name, module, () => import(module))) return true;
       }

@@ -3,10 +3,10 @@ import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { boolColumn, withColumns } from '../io/batch.js';
-import { isNumericType } from '../io/features.js';
 import { defineStage } from '../pipeline/stage.js';
 import { modelRef } from './model-ref.js';
 import { modelRefParam } from './params.js';
+import { scoresOf } from './score-column.js';
 
 /** Settings of {@link AdaptiveThreshold}. */
 export interface AdaptiveThresholdOptions {
@@ -136,7 +136,7 @@ export const adaptiveThreshold = defineStage({
             const warmupThreshold = ref ? ((await ref.get()).threshold?.threshold ?? null) : null;
             state = new AdaptiveThreshold({ ...p, warmupThreshold });
           }
-          const flags = state.flagAndLearn(scoresOf(batch, batchIndex++, p.scoreColumn));
+          const flags = state.flagAndLearn(scoresOf(batch, batchIndex++, p.scoreColumn, 'adaptive-threshold'));
           rows += flags.length;
           for (const f of flags) if (f) anomalies++;
           yield withColumns(batch, [boolColumn(p.column, flags)]);
@@ -147,21 +147,3 @@ export const adaptiveThreshold = defineStage({
     };
   },
 });
-
-function scoresOf(batch: RecordBatch, batchIndex: number, column: string): Float64Array {
-  const vector = batch.getChild(column);
-  if (!vector || !isNumericType(vector.type)) {
-    throw new DataError(`no numeric score column "${column}"; put a \`score\` stage before \`adaptive-threshold\` or set scoreColumn`, {
-      batch: batchIndex,
-      column,
-      expected: 'numeric column',
-      received: vector ? String(vector.type) : 'missing',
-    });
-  }
-  const out = new Float64Array(batch.numRows);
-  for (let i = 0; i < out.length; i++) {
-    const v = vector.get(i);
-    out[i] = v === null ? Number.NaN : Number(v);
-  }
-  return out;
-}

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { float32Column, takeRows, withColumns } from '../io/batch.js';
-import { extractFeatures } from '../io/features.js';
 import { defineStage } from '../pipeline/stage.js';
-import { modelRef } from './model-ref.js';
+import { matrixColumns, modelTransform } from './model-transform.js';
 import { modelRefParam, onMissingParam } from './params.js';
 
 const params = z.strictObject({
@@ -18,32 +16,19 @@ export const encode = defineStage({
   description: 'Latent code of each row as columns z0..z{k-1}',
   params,
   create(p, ctx) {
-    const ref = modelRef(p.model, ctx);
-    let rows = 0;
     let codeSize = 0;
-    return {
-      kind: 'transform',
-      async *transform(input) {
-        let batchIndex = 0;
-        for await (const batch of input) {
-          const detector = await ref.get();
-          const policy = p.onMissing ?? detector.missing.policy;
-          const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missing.imputeValues ?? undefined);
-          const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
-          const code = detector.encode(ex.matrix);
+    return modelTransform(
+      {
+        model: p.model,
+        onMissing: p.onMissing,
+        columns(detector, x) {
+          const code = detector.encode(x);
           codeSize = code.cols;
-          const columns = [];
-          for (let c = 0; c < code.cols; c++) {
-            const col = new Float32Array(code.rows);
-            for (let r = 0; r < code.rows; r++) col[r] = code.data[r * code.cols + c];
-            columns.push(float32Column(`${p.prefix}${c}`, col));
-          }
-          rows += kept.numRows;
-          yield withColumns(kept, columns);
-        }
+          return matrixColumns(code, Array.from({ length: code.cols }, (_, c) => `${p.prefix}${c}`));
+        },
+        stats: () => ({ codeSize }),
       },
-      async close() {},
-      stats: () => ({ rows, codeSize }),
-    };
+      ctx,
+    );
   },
 });

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { float32Column, takeRows, withColumns, type NamedColumn } from '../io/batch.js';
-import { extractFeatures } from '../io/features.js';
 import { defineStage } from '../pipeline/stage.js';
-import { modelRef } from './model-ref.js';
+import { matrixColumns, modelTransform } from './model-transform.js';
 import { modelRefParam, onMissingParam } from './params.js';
 
 const params = z.strictObject({
@@ -22,32 +20,13 @@ export const reconstruct = defineStage({
   description: 'Reconstruction of each feature (in its own units) as columns <prefix><feature>',
   params,
   create(p, ctx) {
-    const ref = modelRef(p.model, ctx);
-    let rows = 0;
-    let dropped = 0;
-    return {
-      kind: 'transform',
-      async *transform(input) {
-        let batchIndex = 0;
-        for await (const batch of input) {
-          const detector = await ref.get();
-          const policy = p.onMissing ?? detector.missing.policy;
-          const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missing.imputeValues ?? undefined);
-          const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
-          if (ex.keptRows) dropped += batch.numRows - ex.keptRows.length;
-          const rebuilt = detector.reconstruct(ex.matrix);
-          const columns: NamedColumn[] = detector.features.map((name, c) => {
-            const col = new Float32Array(rebuilt.rows);
-            for (let r = 0; r < rebuilt.rows; r++) col[r] = rebuilt.data[r * rebuilt.cols + c];
-            return float32Column(`${p.prefix}${name}`, col);
-          });
-          rows += kept.numRows;
-          yield withColumns(kept, columns);
-        }
-        if (dropped > 0) ctx.logger.warn({ dropped }, `${dropped} rows with missing feature values were dropped`);
+    return modelTransform(
+      {
+        model: p.model,
+        onMissing: p.onMissing,
+        columns: (detector, x) => matrixColumns(detector.reconstruct(x), detector.features.map((name) => `${p.prefix}${name}`)),
       },
-      async close() {},
-      stats: () => ({ rows, dropped }),
-    };
+      ctx,
+    );
   },
 });

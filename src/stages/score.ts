@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { float32Column, takeRows, withColumns, type NamedColumn } from '../io/batch.js';
-import { extractFeatures } from '../io/features.js';
+import { float32Column, type NamedColumn } from '../io/batch.js';
 import { defineStage } from '../pipeline/stage.js';
-import { modelRef } from './model-ref.js';
-import { checkInputSchema } from './schema-check.js';
+import { matrixColumns, modelTransform } from './model-transform.js';
 import { modelRefParam, onMissingParam } from './params.js';
+import { checkInputSchema } from './schema-check.js';
 
 const params = z.strictObject({
   model: modelRefParam,
@@ -21,36 +20,19 @@ export const score = defineStage({
   description: 'Reconstruction-error score per row from an autoencoder or PCA model',
   params,
   create(p, ctx) {
-    const ref = modelRef(p.model, ctx);
-    let rows = 0;
-    let dropped = 0;
-    return {
-      kind: 'transform',
-      async *transform(input) {
-        let batchIndex = 0;
-        for await (const batch of input) {
-          const detector = await ref.get();
-          if (batchIndex === 0) checkInputSchema(batch.schema, detector, ctx.logger, [p.column]);
-          const policy = p.onMissing ?? detector.missing.policy;
-          const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missing.imputeValues ?? undefined);
-          const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
-          if (ex.keptRows) dropped += batch.numRows - ex.keptRows.length;
-          const columns: NamedColumn[] = [float32Column(p.column, detector.score(ex.matrix))];
-          if (p.featureErrors) {
-            const errors = detector.featureErrors(ex.matrix);
-            detector.features.forEach((name, c) => {
-              const col = new Float32Array(errors.rows);
-              for (let r = 0; r < errors.rows; r++) col[r] = errors.data[r * errors.cols + c];
-              columns.push(float32Column(`${p.featureErrorPrefix}${name}`, col));
-            });
-          }
-          rows += kept.numRows;
-          yield withColumns(kept, columns);
-        }
-        if (dropped > 0) ctx.logger.warn({ dropped }, `${dropped} rows with missing feature values were dropped`);
+    return modelTransform(
+      {
+        model: p.model,
+        onMissing: p.onMissing,
+        onFirstBatch: (detector, schema) => checkInputSchema(schema, detector, ctx.logger, [p.column]),
+        columns(detector, x) {
+          const columns: NamedColumn[] = [float32Column(p.column, detector.score(x))];
+          // Per-feature errors cost a second pass through the model, so only when asked.
+          if (p.featureErrors) columns.push(...matrixColumns(detector.featureErrors(x), detector.features.map((name) => `${p.featureErrorPrefix}${name}`)));
+          return columns;
+        },
       },
-      async close() {},
-      stats: () => ({ rows, dropped }),
-    };
+      ctx,
+    );
   },
 });

@@ -2,11 +2,11 @@ import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { boolColumn, withColumns } from '../io/batch.js';
-import { isNumericType } from '../io/features.js';
 import { fitThreshold, type ThresholdState } from '../models/threshold.js';
 import { defineStage } from '../pipeline/stage.js';
 import { modelRef } from './model-ref.js';
 import { modelRefParam, thresholdRuleParam } from './params.js';
+import { scoresOf } from './score-column.js';
 
 const params = z
   .strictObject({
@@ -31,7 +31,7 @@ export const threshold = defineStage({
     let anomalies = 0;
     let state: ThresholdState | null = null;
     const flag = (batch: RecordBatch, batchIndex: number, cut: number) => {
-      const scores = scoresOf(batch, batchIndex, p.scoreColumn);
+      const scores = scoresOf(batch, batchIndex, p.scoreColumn, 'threshold');
       const flags = new Array<boolean>(scores.length);
       for (let i = 0; i < scores.length; i++) {
         flags[i] = scores[i] > cut;
@@ -60,7 +60,7 @@ export const threshold = defineStage({
         const all: number[] = [];
         for await (const batch of input) {
           held.push(batch);
-          for (const s of scoresOf(batch, held.length - 1, p.scoreColumn)) all.push(s);
+          for (const s of scoresOf(batch, held.length - 1, p.scoreColumn, 'threshold')) all.push(s);
         }
         if (held.length === 0) return;
         state = fitThreshold(all, p.rule!);
@@ -72,21 +72,3 @@ export const threshold = defineStage({
     };
   },
 });
-
-function scoresOf(batch: RecordBatch, batchIndex: number, column: string): Float64Array {
-  const vector = batch.getChild(column);
-  if (!vector || !isNumericType(vector.type)) {
-    throw new DataError(`no numeric score column "${column}"; put a \`score\` stage before \`threshold\` or set scoreColumn`, {
-      batch: batchIndex,
-      column,
-      expected: 'numeric column',
-      received: vector ? String(vector.type) : 'missing',
-    });
-  }
-  const out = new Float64Array(batch.numRows);
-  for (let i = 0; i < out.length; i++) {
-    const v = vector.get(i);
-    out[i] = v === null ? Number.NaN : Number(v);
-  }
-  return out;
-}

@@ -1,0 +1,61 @@
+import type { Schema } from 'apache-arrow';
+import { float32Column, takeRows, withColumns, type NamedColumn } from '../io/batch.js';
+import { extractFeatures } from '../io/features.js';
+import type { Detector, MissingHandling } from '../models/detector.js';
+import type { Matrix } from '../models/matrix.js';
+import type { StageContext, Transform } from '../pipeline/stage.js';
+import { modelRef } from './model-ref.js';
+
+/** What a model-applying stage adds to each batch. */
+export interface ModelTransformSpec {
+  /** The stage's `model` param: a fit stage id or a model directory. */
+  model: string;
+  /** The stage's `onMissing` override; the policy saved with the model otherwise. */
+  onMissing?: MissingHandling['policy'];
+  /** Called with the first batch's detector, before any row is read (schema checks). */
+  onFirstBatch?(detector: Detector, schema: Schema): void;
+  /** The new columns for the rows of `x` (raw feature values of the kept rows, in model feature order). */
+  columns(detector: Detector, x: Matrix): NamedColumn[];
+  /** Stage-specific counters for the run summary, next to `rows` and `dropped`. */
+  stats?(): Record<string, unknown>;
+}
+
+/**
+ * The loop shared by `score`, `encode` and `reconstruct`: resolve the model, read its features from each
+ * batch under the missing-value policy, append the columns the stage computes. Rows dropped by
+ * `onMissing: drop` are counted and logged once at the end, so every output row still joins its input row.
+ */
+export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Transform {
+  const ref = modelRef(spec.model, ctx);
+  let rows = 0;
+  let dropped = 0;
+  return {
+    kind: 'transform',
+    async *transform(input) {
+      let batchIndex = 0;
+      for await (const batch of input) {
+        const detector = await ref.get();
+        if (batchIndex === 0) spec.onFirstBatch?.(detector, batch.schema);
+        const policy = spec.onMissing ?? detector.missing.policy;
+        const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missing.imputeValues ?? undefined);
+        const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
+        if (ex.keptRows) dropped += batch.numRows - ex.keptRows.length;
+        const columns = spec.columns(detector, ex.matrix);
+        rows += kept.numRows;
+        yield withColumns(kept, columns);
+      }
+      if (dropped > 0) ctx.logger.warn({ dropped }, `${dropped} rows with missing feature values were dropped`);
+    },
+    async close() {},
+    stats: () => ({ rows, dropped, ...spec.stats?.() }),
+  };
+}
+
+/** The columns of a row-major matrix as float32 Arrow columns, named in column order. */
+export function matrixColumns(m: Matrix, names: readonly string[]): NamedColumn[] {
+  return names.map((name, c) => {
+    const col = new Float32Array(m.rows);
+    for (let r = 0; r < m.rows; r++) col[r] = m.data[r * m.cols + c];
+    return float32Column(name, col);
+  });
+}
