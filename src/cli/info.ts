@@ -1,27 +1,23 @@
 import type { Command } from 'commander';
-import { readManifest, type Manifest } from '../artifact/model-dir.js';
+import { loadDetector, readManifest } from '../artifact/model-dir.js';
+import { modelSummary, summaryRows } from '../report/model-summary.js';
+import { selectBackend } from '../runtime/backend.js';
 
-/** Human summary of a saved model. */
-export function formatInfo(dir: string, m: Manifest): string {
-  const params = (m.model.params ?? {}) as Record<string, unknown>;
-  const lines = [
-    `model: ${dir}`,
-    `kind: ${m.kind} (format ${m.formatVersion})`,
-    `features (${m.features.length}): ${m.features.join(', ')}`,
-    `scaler: ${m.scaler.params.method}; missing values: ${m.missing.policy}`,
-  ];
-  if (m.kind === 'autoencoder') {
-    const hidden = (params.hiddenUnits as number[]) ?? [];
-    const decoder = (params.decoderUnits as number[]) ?? [];
-    lines.push(`architecture: ${[m.features.length, ...hidden, params.codeSize, ...decoder, m.features.length].join('-')} (${params.activation}, loss ${params.loss})`);
-  } else {
-    lines.push(`components: ${String(m.model.k)} (explained variance ${(m.training.explainedVariance ?? []).reduce((a, b) => a + b, 0).toFixed(3)})`);
+/**
+ * Human summary of a saved model: the same facts, in the same words, as the HTML report's summary (variant
+ * and its options, layer widths, parameter count, training, threshold). Loading the network is what gives
+ * the parameter count, so this starts a backend.
+ */
+export async function describeModel(dir: string): Promise<string> {
+  await selectBackend();
+  const detector = await loadDetector(dir);
+  try {
+    const rows = summaryRows(modelSummary(detector));
+    const width = Math.max(...rows.map(([label]) => label.length));
+    return [`${'Model directory'.padEnd(width)}  ${dir}`, ...rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`)].join('\n');
+  } finally {
+    detector.model.dispose?.();
   }
-  lines.push(m.threshold ? `threshold: ${m.threshold.threshold} (${JSON.stringify({ ...m.threshold, threshold: undefined })})` : 'threshold: none');
-  const t = m.training;
-  lines.push(`trained: ${t.rows} rows, ${t.invalidRows} with missing values, ${(t.fitMs / 1000).toFixed(1)} s on ${t.backend}, seed ${t.seed}, ${t.createdAt}`);
-  if (t.history) lines.push(`epochs: ${t.history.loss.length}, final loss ${t.history.loss.at(-1)?.toPrecision(4)}${t.history.valLoss.length ? `, val ${t.history.valLoss.at(-1)?.toPrecision(4)}` : ''}`);
-  return lines.join('\n');
 }
 
 export function registerInfo(program: Command): void {
@@ -31,7 +27,6 @@ export function registerInfo(program: Command): void {
     .argument('<model>', 'model directory')
     .option('--json', 'print latentflow.json')
     .action(async (dir: string, options: { json?: boolean }) => {
-      const manifest = await readManifest(dir);
-      process.stdout.write(options.json ? `${JSON.stringify(manifest, null, 2)}\n` : `${formatInfo(dir, manifest)}\n`);
+      process.stdout.write(options.json ? `${JSON.stringify(await readManifest(dir), null, 2)}\n` : `${await describeModel(dir)}\n`);
     });
 }

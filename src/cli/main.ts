@@ -4,6 +4,7 @@ import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
 import { registerList } from './list.js';
 import { registerMonitor } from './monitor.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerScore } from './score.js';
 import { registerValidate } from './validate.js';
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   registerScore(program);
   registerInfo(program);
   registerMonitor(program);
+  registerReport(program);
   try {
     await program.parseAsync(argv);
     return 0;

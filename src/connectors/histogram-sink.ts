@@ -4,9 +4,13 @@ import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { binSeries, type BinnedSeries } from '../plots/bins.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
 import { closableSink, type Lifecycle } from './closable.js';
 import { columnGroupParam, groupLabel, resolveGroup } from './column-groups.js';
+
+// Re-exported: binning moved to src/plots/bins.ts, shared with the score histogram of plot-sink.
+export { binSeries, type BinnedSeries };
 
 const TYPE = 'histogram-sink';
 
@@ -40,44 +44,6 @@ export const histogramSink = defineStage({
     return closableSink(TYPE, p.path, (input, life) => writeHistogram(p, ctx, input, life));
   },
 });
-
-/** Per-series bin counts over shared edges. */
-export interface BinnedSeries {
-  label: string;
-  /** `bins + 1` edges, ascending. */
-  edges: number[];
-  counts: number[];
-}
-
-/** Bins every series over shared equal-width edges (from `range`, else the overall finite min and max). */
-export function binSeries(series: { label: string; values: ArrayLike<number> }[], bins: number, range?: [number, number]): BinnedSeries[] {
-  let lo = range?.[0] ?? Infinity;
-  let hi = range?.[1] ?? -Infinity;
-  if (range === undefined) {
-    for (const s of series) {
-      for (let i = 0; i < s.values.length; i++) {
-        const v = s.values[i];
-        if (Number.isFinite(v)) {
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
-      }
-    }
-  }
-  if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
-  if (hi <= lo) hi = lo + 1;
-  const width = (hi - lo) / bins;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
-  return series.map((s) => {
-    const counts = new Array<number>(bins).fill(0);
-    for (let i = 0; i < s.values.length; i++) {
-      const v = s.values[i];
-      if (!Number.isFinite(v)) continue;
-      counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))]++;
-    }
-    return { label: s.label, edges, counts };
-  });
-}
 
 /** The Vega-Lite spec of binned series. */
 export function histogramSpec(binned: BinnedSeries[], options: { layout: 'rows' | 'overlay'; title?: string; xTitle: string; widthPx: number; heightPx: number }): TopLevelSpec {

@@ -9,6 +9,8 @@ import { kafkaSource } from '../connectors/kafka-source.js';
 import { nullSink } from '../connectors/null-sink.js';
 import { parquetSink } from '../connectors/parquet-sink.js';
 import { parquetSource } from '../connectors/parquet-source.js';
+import { plotSink } from '../connectors/plot-sink.js';
+import { reportSink } from '../connectors/report-sink.js';
 import { adaptiveThreshold } from '../stages/adaptive-threshold.js';
 import { autoencoderFit } from '../stages/autoencoder-fit.js';
 import { corrupt } from '../stages/corrupt.js';
@@ -50,6 +52,8 @@ const definitions: readonly StageDefinition[] = [
   nullSink,
   imageGridSink,
   histogramSink,
+  plotSink,
+  reportSink,
   kafkaSink,
 ] as unknown as StageDefinition[];
 

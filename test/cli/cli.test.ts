@@ -43,8 +43,9 @@ describe('latentflow CLI, end to end on the bundled data from a temp directory',
   it('info describes the saved model', async () => {
     const r = await latentflow(['info', 'model'], dir);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('kind: autoencoder');
-    expect(r.stdout).toContain('architecture: 8-32-16-3-16-32-8');
+    expect(r.stdout).toMatch(/Model +autoencoder: deep dense/);
+    expect(r.stdout).toMatch(/Architecture +8-32-16-3-16-32-8 /);
+    expect(r.stdout).toMatch(/Parameters +[0-9,]+\n/);
   });
 
   it('score writes every row with score, is_anomaly and the code, and finds the labelled faults', async () => {

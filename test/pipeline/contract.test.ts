@@ -63,6 +63,8 @@ const examples: Record<string, Example> = {
     params: { path: path.join(dir, `grid-${Math.random()}.png`), rows: [{ columns: ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'] }], shape: [2, 3], range: [-3, 3] },
   }),
   'histogram-sink': async () => ({ params: { path: path.join(dir, `hist-${Math.random()}.png`), series: [{ prefix: 'f' }] } }),
+  'plot-sink': async () => ({ params: { path: path.join(dir, `plot-${Math.random()}.png`), chart: 'scatter', x: 'f0', y: 'f1', color: 'outlier' } }),
+  'report-sink': async () => ({ params: { path: path.join(dir, `report-${Math.random()}.html`), model: modelDir, topAnomalies: 5 }, input: await scored() }),
   umap: async () => ({ params: { exclude: ['outlier'], nEpochs: 30, sampleRows: 200 } }),
   tsne: async () => ({ params: { exclude: ['outlier'], iterations: 100, perplexity: 10 } }),
   'adaptive-threshold': async () => ({ params: { model: modelDir, warmupRows: 50, windowRows: 100 }, input: await scored() }),

@@ -1,0 +1,271 @@
+import path from 'node:path';
+import { DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import { z } from 'zod';
+import { ConnectorError, DataError, ModelStateError } from '../errors.js';
+import { writeAtomically } from '../io/atomic-file.js';
+import { isNumericType } from '../io/features.js';
+import { deriveSeed, seededRandom } from '../models/random.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { lossCurvesSpec } from '../plots/loss-curves.js';
+import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
+import { inferColorType, scatterSpec, type ScatterPoint } from '../plots/scatter.js';
+import { scoreHistogramSpec } from '../plots/score-histogram.js';
+import { modelRef } from '../stages/model-ref.js';
+import { modelRefParam } from '../stages/params.js';
+import { closableSink, type Lifecycle } from './closable.js';
+
+const TYPE = 'plot-sink';
+
+/** Params that only some charts read; any other chart refuses them, so a misplaced key is caught early. */
+const ONLY_FOR: Record<string, readonly PlotParams['chart'][]> = {
+  color: ['scatter'],
+  colorType: ['scatter'],
+  threshold: ['score-histogram'],
+  model: ['score-histogram', 'loss-curves'],
+};
+
+const params = z
+  .strictObject({
+    path: z.string().min(1).describe('Chart file to write (atomically): .png (resvg, 2x scale) or .svg; relative to the pipeline file folder'),
+    chart: z
+      .enum(['scatter', 'score-histogram', 'loss-curves'])
+      .describe('scatter: x against y, colored by a column; score-histogram: scores with the threshold; loss-curves: training/validation loss of `model`'),
+    title: z.string().optional().describe('Chart title (default none)'),
+    widthPx: z.number().int().positive().optional().describe('Plot width in pixels before the PNG scale (default 480)'),
+    heightPx: z.number().int().positive().optional().describe('Plot height in pixels before the PNG scale (default 360 scatter, 240 score-histogram, 280 loss-curves)'),
+    x: z.string().min(1).default('x').describe('scatter: numeric column on the x axis'),
+    y: z.string().min(1).default('y').describe('scatter: numeric column on the y axis'),
+    color: z.string().min(1).optional().describe('scatter: column the points are colored by (is_anomaly, a label, score); default none'),
+    colorType: z
+      .enum(['nominal', 'quantitative'])
+      .optional()
+      .describe('scatter: color scale; default nominal for bool/string/dictionary columns and for numbers that are all integers with <= 10 distinct values (0/1 flags, class ids), else quantitative'),
+    maxPoints: z
+      .number()
+      .int()
+      .positive()
+      .default(100_000)
+      .describe('scatter: most points drawn (rows); more is an error unless `sample` (100k points: ~15 MB SVG, ~10 s, ~0.5 GB)'),
+    sample: z.boolean().default(false).describe('scatter: with more than maxPoints rows, draw a seeded uniform sample of maxPoints rows (reservoir) instead of failing'),
+    score: z.string().min(1).default('score').describe('score-histogram: numeric score column'),
+    threshold: z.number().optional().describe('score-histogram: threshold drawn as a rule (default: the one saved with `model`, else none)'),
+    model: modelRefParam
+      .optional()
+      .describe('Fit stage id or model directory: its saved threshold (score-histogram) or its training history (loss-curves, required)'),
+    bins: z.number().int().min(1).max(1000).default(40).describe('score-histogram: number of equal-width bins'),
+    maxScores: z.number().int().positive().default(10_000_000).describe('score-histogram: most scores held (rows, 8 bytes each); more is an error suggesting a slice'),
+    logY: z.boolean().default(false).describe('score-histogram: log count axis (heavy-tailed scores); loss-curves: log loss axis'),
+  })
+  .superRefine((p, ctx) => {
+    if (!/\.(png|svg)$/i.test(p.path)) ctx.addIssue({ code: 'custom', path: ['path'], message: `expected a file ending in .png or .svg, received "${p.path}"` });
+    for (const [key, charts] of Object.entries(ONLY_FOR)) {
+      if (p[key as keyof typeof p] !== undefined && !charts.includes(p.chart)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `only used by chart: ${charts.join(' or ')}, not ${p.chart}; remove it` });
+      }
+    }
+    if (p.sample && p.chart !== 'scatter') ctx.addIssue({ code: 'custom', path: ['sample'], message: `only used by chart: scatter, not ${p.chart}; remove it` });
+    if (p.colorType !== undefined && p.color === undefined) ctx.addIssue({ code: 'custom', path: ['colorType'], message: 'needs `color` (the column to color by)' });
+    if (p.chart === 'loss-curves' && p.model === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: 'chart: loss-curves needs `model`, the fit stage id or model directory whose training history is drawn' });
+    }
+    if (p.threshold !== undefined && p.model !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'set either `threshold` or `model` (use its saved threshold), not both' });
+    }
+  });
+
+type PlotParams = z.output<typeof params>;
+
+/**
+ * Draws one chart of the rows it receives and writes it as PNG or SVG, atomically (nothing is left behind
+ * on failure or `close()`):
+ * - `scatter`: `x` against `y`, colored by `color` (anomaly flags grey/red with the anomalies on top, labels
+ *   by category, scores on viridis). Holds at most `maxPoints` points; more rows is a ConnectorError unless
+ *   `sample: true`, which keeps a seeded uniform reservoir sample (the same seed and input draw the same
+ *   points; the subtitle says how many of how many). Rows with a null/NaN x or y are not drawn (logged).
+ * - `score-histogram`: the `score` column binned in JS, with `threshold` (or the one saved with `model`) as a
+ *   red rule. Holds the scores (bounded by `maxScores`), since the bin range is known only at the end.
+ * - `loss-curves`: the per-epoch losses saved with `model` (autoencoders only); the input rows are consumed
+ *   and counted, not used.
+ * The whole input is consumed before `model` is awaited, so a fit stage upstream can publish it.
+ */
+export const plotSink = defineStage({
+  type: TYPE,
+  kind: 'sink',
+  description: 'Writes a chart (PNG or SVG): a 2-D scatter colored by a column, a score histogram with the threshold, or loss curves',
+  params,
+  create(p, ctx): Sink {
+    return closableSink(TYPE, p.path, (input, life) => writePlot(p, ctx, input, life));
+  },
+});
+
+async function writePlot(p: PlotParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, life: Lifecycle): Promise<SinkSummary> {
+  const target = path.resolve(ctx.baseDir, p.path);
+  const ref = p.model !== undefined ? modelRef(p.model, ctx) : undefined;
+  const collector = p.chart === 'scatter' ? scatterCollector(p, ctx, target) : p.chart === 'score-histogram' ? scoreCollector(p, target) : undefined;
+  let rows = 0;
+  let batches = 0;
+  for await (const batch of input) {
+    ctx.signal.throwIfAborted();
+    if (life.isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+    collector?.add(batch, batches);
+    batches++;
+    rows += batch.numRows;
+  }
+
+  let spec: TopLevelSpec;
+  if (p.chart === 'loss-curves') {
+    const detector = await ref!.get();
+    const history = detector.training.history;
+    if (!history || history.loss.length === 0) {
+      throw new ModelStateError(`${TYPE}: model "${p.model}" (${detector.kind}) has no training history; loss curves need an autoencoder fit, which records the loss per epoch`);
+    }
+    spec = lossCurvesSpec(history, { title: p.title, widthPx: p.widthPx, heightPx: p.heightPx, logY: p.logY });
+  } else {
+    spec = await collector!.spec(ref);
+  }
+  const chart = await renderVegaLite(spec, plotFormatOf(target));
+  await writeAtomically(target, TYPE, (file) => file.write(chart), life.closers);
+  ctx.logger.info({ file: target, chart: p.chart, rows }, `${TYPE}: wrote ${p.chart} of ${rows} rows to ${target}`);
+  return { rows, batches, target };
+}
+
+interface Collector {
+  add(batch: RecordBatch, batchIndex: number): void;
+  spec(ref: ReturnType<typeof modelRef> | undefined): Promise<TopLevelSpec>;
+}
+
+function scatterCollector(p: PlotParams, ctx: StageContext, target: string): Collector {
+  let xs = new Float64Array(1024);
+  let ys = new Float64Array(1024);
+  const colors: ScatterPoint['color'][] = [];
+  let held = 0;
+  let seen = 0;
+  let unplaced = 0;
+  let isNominalType = false;
+  const random = seededRandom(deriveSeed(ctx.seed, TYPE));
+  const grow = (needed: number) => {
+    if (needed <= xs.length) return;
+    const size = Math.min(p.maxPoints, Math.max(needed, 2 * xs.length));
+    const [nx, ny] = [new Float64Array(size), new Float64Array(size)];
+    nx.set(xs.subarray(0, held));
+    ny.set(ys.subarray(0, held));
+    [xs, ys] = [nx, ny];
+  };
+  return {
+    add(batch, batchIndex) {
+      const x = numericColumn(batch, batchIndex, p.x, 'x');
+      const y = numericColumn(batch, batchIndex, p.y, 'y');
+      const c = p.color !== undefined ? column(batch, batchIndex, p.color, 'color') : undefined;
+      if (c && batchIndex === 0) isNominalType = DataType.isBool(c.type) || DataType.isUtf8(c.type) || DataType.isLargeUtf8(c.type) || DataType.isDictionary(c.type);
+      for (let r = 0; r < batch.numRows; r++) {
+        const xv = toNumber(x.get(r));
+        const yv = toNumber(y.get(r));
+        if (!Number.isFinite(xv) || !Number.isFinite(yv)) {
+          unplaced++;
+          continue;
+        }
+        let slot = held;
+        if (seen >= p.maxPoints) {
+          if (!p.sample) {
+            throw new ConnectorError(
+              `scatter of more than maxPoints=${p.maxPoints} rows; put a \`slice\` stage before this sink, set \`sample: true\` to draw a seeded sample of ${p.maxPoints} rows, or raise maxPoints`,
+              { connector: TYPE, path: target },
+            );
+          }
+          // Reservoir sampling (Algorithm R): after n rows each one is held with probability maxPoints / n.
+          slot = Math.floor(random() * (seen + 1));
+          seen++;
+          if (slot >= p.maxPoints) continue;
+        } else {
+          seen++;
+          held++;
+          grow(held);
+        }
+        xs[slot] = xv;
+        ys[slot] = yv;
+        colors[slot] = c ? colorValue(c.get(r)) : undefined;
+      }
+    },
+    async spec() {
+      if (unplaced > 0) ctx.logger.warn({ rows: unplaced }, `${TYPE}: ${unplaced} rows with a null or non-finite ${p.x} or ${p.y} were not drawn`);
+      const points: ScatterPoint[] = Array.from({ length: held }, (_, i) => ({ x: xs[i], y: ys[i], color: colors[i] }));
+      const colorType = p.colorType ?? (isNominalType ? 'nominal' : inferColorType(colors));
+      const spec = scatterSpec(points, { colorField: p.color, colorType, title: p.title, widthPx: p.widthPx, heightPx: p.heightPx, xTitle: p.x, yTitle: p.y });
+      if (seen <= held) return spec;
+      ctx.logger.info({ drawn: held, rows: seen }, `${TYPE}: drew a seeded sample of ${held} of ${seen} rows`);
+      return { ...spec, title: { text: p.title ?? `${p.y} vs ${p.x}`, subtitle: `random sample of ${held} of ${seen} rows` } };
+    },
+  };
+}
+
+function scoreCollector(p: PlotParams, target: string): Collector {
+  let scores = new Float64Array(1024);
+  let held = 0;
+  return {
+    add(batch, batchIndex) {
+      const s = numericColumn(batch, batchIndex, p.score, 'score');
+      const needed = held + batch.numRows;
+      if (needed > p.maxScores) {
+        throw new ConnectorError(`more than maxScores=${p.maxScores} scores; put a \`slice\` stage before this sink or raise maxScores`, { connector: TYPE, path: target });
+      }
+      if (needed > scores.length) {
+        const grown = new Float64Array(Math.min(p.maxScores, Math.max(needed, 2 * scores.length)));
+        grown.set(scores.subarray(0, held));
+        scores = grown;
+      }
+      // Nulls become NaN, which the binning skips.
+      for (let r = 0; r < batch.numRows; r++) scores[held++] = toNumber(s.get(r));
+    },
+    async spec(ref) {
+      let threshold = p.threshold ?? null;
+      if (threshold === null && ref) {
+        const detector = await ref.get();
+        if (!detector.threshold) throw new ModelStateError(`${TYPE}: model "${p.model}" has no saved threshold; fit it with a \`threshold\` rule, or set \`threshold\` here`);
+        threshold = detector.threshold.threshold;
+      }
+      return scoreHistogramSpec(scores.subarray(0, held), { threshold, bins: p.bins, title: p.title, logY: p.logY, widthPx: p.widthPx, heightPx: p.heightPx });
+    },
+  };
+}
+
+/** The column `name` of the batch, or a DataError naming it and the columns present. */
+function column(batch: RecordBatch, batchIndex: number, name: string, param: string): Vector {
+  const vector = batch.getChild(name);
+  if (!vector) {
+    throw new DataError(`${TYPE}: no column "${name}" (param \`${param}\`); set \`${param}\` to one of the columns present`, {
+      batch: batchIndex,
+      column: name,
+      expected: `a column "${name}"`,
+      received: describeColumns(batch.schema),
+    });
+  }
+  return vector;
+}
+
+function numericColumn(batch: RecordBatch, batchIndex: number, name: string, param: string): Vector {
+  const vector = column(batch, batchIndex, name, param);
+  if (!isNumericType(vector.type)) {
+    throw new DataError(`${TYPE}: column "${name}" (param \`${param}\`) is not numeric; cast it or choose a numeric column`, {
+      batch: batchIndex,
+      column: name,
+      expected: 'int or float column',
+      received: String(vector.type),
+    });
+  }
+  return vector;
+}
+
+function describeColumns(schema: Schema): string {
+  return `columns ${schema.fields.map((f) => `${f.name}:${f.type}`).join(', ') || 'none'}`;
+}
+
+function toNumber(v: unknown): number {
+  return v === null || v === undefined ? Number.NaN : Number(v);
+}
+
+function colorValue(v: unknown): ScatterPoint['color'] {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean' || typeof v === 'string' || typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return String(v);
+}

@@ -1,0 +1,140 @@
+import { Autoencoder } from '../models/autoencoder.js';
+import type { Detector } from '../models/detector.js';
+import { PcaModel } from '../models/pca.js';
+import type { ThresholdState } from '../models/threshold.js';
+
+/** The facts about a detector that a report shows (what `latentflow info` prints, from the live model). */
+export interface ModelSummary {
+  kind: Detector['kind'];
+  /** Autoencoder family member and its options, e.g. `denoising (gaussian, sigma 0.1)`; `pca` for PCA. */
+  variant: string;
+  features: string[];
+  /** Layer widths input → code → output, e.g. `8-32-16-3-16-32-8`; for PCA `8 → k components`. */
+  architecture: string;
+  /** Trainable weights (autoencoder) or stored numbers (PCA: mean + components); null when unknown. */
+  parameters: number | null;
+  scaler: string;
+  missingPolicy: string;
+  backend: string;
+  /** Fit wall time, milliseconds. */
+  fitMs: number;
+  trainingRows: number;
+  seed: number;
+  createdAt: string;
+  /** Epochs run and the 1-based epoch whose weights are kept; null for PCA. */
+  epochs: number | null;
+  bestEpoch: number | null;
+  stoppedEarly: boolean | null;
+  finalLoss: number | null;
+  finalValLoss: number | null;
+  /** Sum of the kept components' explained-variance ratios (PCA only). */
+  explainedVariance: number | null;
+  threshold: ThresholdState | null;
+  /** Per-epoch losses for the loss-curve chart; null without a training history (PCA, or none saved). */
+  history: { loss: number[]; valLoss: number[]; bestEpoch?: number } | null;
+}
+
+/** Reads the summary off a detector (fitted in this run or loaded from a model directory). */
+export function modelSummary(detector: Detector): ModelSummary {
+  const t = detector.training;
+  const history = t.history && t.history.loss.length > 0 ? t.history : null;
+  const base = {
+    kind: detector.kind,
+    features: [...detector.features],
+    scaler: detector.scaler.method,
+    missingPolicy: detector.missing.policy,
+    backend: t.backend,
+    fitMs: t.fitMs,
+    trainingRows: t.rows,
+    seed: t.seed,
+    createdAt: t.createdAt,
+    threshold: detector.threshold,
+    epochs: history ? history.loss.length : null,
+    bestEpoch: history?.bestEpoch ?? null,
+    stoppedEarly: history?.stoppedEarly ?? null,
+    finalLoss: history?.loss.at(-1) ?? null,
+    finalValLoss: history?.valLoss.at(-1) ?? null,
+    history: history ? { loss: history.loss, valLoss: history.valLoss, bestEpoch: history.bestEpoch } : null,
+  };
+  const d = detector.features.length;
+  if (detector.model instanceof Autoencoder) {
+    const ae = detector.model;
+    const c = ae.config;
+    return {
+      ...base,
+      variant: autoencoderVariant(ae),
+      architecture: `${ae.layerUnits.join('-')} (${c.activation}, code ${c.codeActivation}, output ${c.outputActivation}, loss ${c.loss})`,
+      parameters: ae.isFitted ? ae.parameterCount : null,
+      explainedVariance: null,
+    };
+  }
+  if (detector.model instanceof PcaModel) {
+    const pca = detector.model;
+    return {
+      ...base,
+      variant: 'pca',
+      architecture: `${d} features → ${pca.k} components`,
+      parameters: d + pca.k * d,
+      explainedVariance: pca.explainedVarianceTotal,
+    };
+  }
+  return { ...base, variant: detector.kind, architecture: `${d} features`, parameters: null, explainedVariance: null };
+}
+
+/** The autoencoder family member and its variant options, in words. */
+function autoencoderVariant(ae: Autoencoder): string {
+  const c = ae.config;
+  const parts: string[] = [];
+  if (c.convolutional) parts.push(`convolutional (shape ${c.convolutional.shape.join('×')}, filters ${c.convolutional.filters.join('/')}, kernel ${c.convolutional.kernelSize})`);
+  if (c.variational) parts.push(`variational (beta ${c.variational.beta}, score by ${c.variational.scoreBy})`);
+  if (c.sparsity) parts.push(c.sparsity.type === 'l1' ? `sparse (l1, weight ${c.sparsity.weight})` : `sparse (kl, target ${c.sparsity.target}, weight ${c.sparsity.weight})`);
+  if (c.denoising) parts.push(c.denoising.type === 'gaussian' ? `denoising (gaussian, sigma ${c.denoising.sigma})` : `denoising (mask, p ${c.denoising.dropProbability})`);
+  if (c.contractive) parts.push(`contractive (weight ${c.contractive.weight})`);
+  if (parts.length === 0) parts.push(c.hiddenUnits.length > 1 ? 'deep dense' : 'dense');
+  if (c.dropout > 0) parts.push(`dropout ${c.dropout}`);
+  return parts.join(', ');
+}
+
+/** A threshold as one line: `0.8421 (contamination 0.01)`. */
+export function describeThreshold(t: ThresholdState | null): string {
+  if (!t) return 'none';
+  const rule = t.method === 'mad' ? `mad k=${t.k}` : `${t.method} ${t.value}`;
+  return `${formatNumber(t.threshold)} (${rule})`;
+}
+
+/** The summary as label/value pairs, in display order. */
+export function summaryRows(s: ModelSummary): [string, string][] {
+  const rows: [string, string][] = [
+    ['Model', s.kind === 'pca' ? 'PCA' : `autoencoder: ${s.variant}`],
+    ['Architecture', s.architecture],
+    ['Parameters', s.parameters === null ? 'unknown' : s.parameters.toLocaleString('en-US')],
+    [`Features (${s.features.length})`, listNames(s.features)],
+    ['Scaler / missing values', `${s.scaler} / ${s.missingPolicy}`],
+    ['Backend', s.backend],
+    ['Training', `${s.trainingRows.toLocaleString('en-US')} rows in ${(s.fitMs / 1000).toFixed(1)} s, seed ${s.seed}, ${s.createdAt}`],
+  ];
+  if (s.epochs !== null) {
+    const best = s.bestEpoch !== null ? `, best epoch ${s.bestEpoch}` : '';
+    const early = s.stoppedEarly ? ' (stopped early)' : '';
+    rows.push(['Epochs', `${s.epochs}${best}${early}`]);
+    const val = s.finalValLoss !== null ? `, validation ${formatNumber(s.finalValLoss)}` : '';
+    if (s.finalLoss !== null) rows.push(['Final loss', `${formatNumber(s.finalLoss)}${val}`]);
+  }
+  if (s.explainedVariance !== null) rows.push(['Explained variance', `${(s.explainedVariance * 100).toFixed(1)} %`]);
+  rows.push(['Threshold', describeThreshold(s.threshold)]);
+  return rows;
+}
+
+/** Names joined by commas; a long list (784 pixels) shows its first 12 and last 3 around the count left out. */
+export function listNames(names: readonly string[], head = 12, tail = 3): string {
+  if (names.length <= head + tail + 1) return names.join(', ');
+  return [...names.slice(0, head), `… ${names.length - head - tail} more …`, ...names.slice(-tail)].join(', ');
+}
+
+/** Four significant digits, or `—` for a missing value. */
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
