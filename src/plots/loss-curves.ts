@@ -71,11 +71,13 @@ export function lossCurvesSpec(history: LossHistory, options: LossCurvesOptions 
   const best = history.bestEpoch;
   if (best !== undefined && Number.isInteger(best) && best >= 1) {
     const marker = { data: { values: [{ epoch: best, label: `best epoch ${best}` }] } };
+    // In the right half the label goes left of the rule, or it would run past the plot into the legend.
+    const isLate = best > epochs / 2;
     layer.push(
       { ...marker, mark: { type: 'rule', color: '#666666', strokeDash: [4, 3] }, encoding: { x: { field: 'epoch', type: 'quantitative' } } },
       {
         ...marker,
-        mark: { type: 'text', color: '#444444', align: 'left', baseline: 'top', dx: 4, dy: 2, y: 0 },
+        mark: { type: 'text', color: '#444444', align: isLate ? 'right' : 'left', baseline: 'top', dx: isLate ? -4 : 4, dy: 2, y: 0 },
         encoding: { x: { field: 'epoch', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
       },
     );
