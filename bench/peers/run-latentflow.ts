@@ -29,8 +29,7 @@ import { parseArgs } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import * as tf from '@tensorflow/tfjs';
-import { Autoencoder, type AutoencoderConfig, fitThreshold, type Matrix, PcaModel, rocAuc, Scaler, selectBackend } from '../../src/index.js';
-import { averagePrecision } from './average-precision.js';
+import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, PcaModel, rocAuc, Scaler, selectBackend } from '../../src/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({

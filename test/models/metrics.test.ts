@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { quantileSorted, rocAuc } from '../../src/models/metrics.js';
+import { averagePrecision, quantileSorted, rocAuc } from '../../src/models/metrics.js';
 
 describe('rocAuc', () => {
   test('is 1 when every positive outscores every negative, 0 when reversed', () => {
@@ -42,5 +42,20 @@ describe('quantileSorted', () => {
     expect(quantileSorted(sorted, 1)).toBe(10);
     expect(quantileSorted(sorted, 0.5)).toBe(5.5);
     expect(quantileSorted(sorted, 0.8)).toBeCloseTo(8.2, 12);
+  });
+});
+
+describe('averagePrecision', () => {
+  test('matches scikit-learn average_precision_score, ties entering together', () => {
+    expect(averagePrecision([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.8333333333333333, 12);
+    expect(averagePrecision([0.5, 0.5, 0.5, 0.1], [1, 0, 1, 0])).toBeCloseTo(2 / 3, 12);
+    expect(averagePrecision([3, 2, 1], [true, true, false])).toBe(1);
+    expect(averagePrecision([Infinity, 1, -Infinity], [0, 1, 0])).toBeCloseTo(0.5, 12);
+  });
+
+  test('rejects mismatched lengths, no positives and NaN scores', () => {
+    expect(() => averagePrecision([1, 2], [1])).toThrow(RangeError);
+    expect(() => averagePrecision([1, 2], [0, 0])).toThrow(/positive/);
+    expect(() => averagePrecision([1, NaN], [0, 1])).toThrow(/NaN/);
   });
 });
