@@ -142,11 +142,15 @@ ln -s libtensorflow_cc.so.2 "$PKG/deps/lib/libtensorflow.so.2.9.1"
 ln -s libtensorflow_framework.so.2 "$PKG/deps/lib/libtensorflow_framework.so"
 printf '{ "tf-lib": "file://%s" }\n' "$(cd "$LIB_DIR" && pwd)" > "$PKG/scripts/custom-binary.json"
 
-# 5. Compile the addon (about 10 s of g++). npm's bundled node-gyp is used when none is on PATH.
+# 5. Compile the addon (about 10 s of g++). node-pre-gyp runs `node $npm_config_node_gyp`, so that must be
+# node-gyp's JavaScript entry point: under `npm run`, the `node-gyp` on PATH is npm's shell wrapper
+# (node-gyp-bin/node-gyp), which node cannot run. npm's bundled node-gyp.js first, else a PATH one resolved
+# to its real file.
 log "building the addon with node-pre-gyp"
-NODE_GYP=$(command -v node-gyp || true)
-if [[ -z $NODE_GYP ]]; then
-  NODE_GYP=$(dirname "$(dirname "$(realpath "$(command -v npm)")")")/node_modules/node-gyp/bin/node-gyp.js
+NODE_GYP=$(dirname "$(dirname "$(realpath "$(command -v npm)")")")/node_modules/node-gyp/bin/node-gyp.js
+if [[ ! -f $NODE_GYP ]] && command -v node-gyp >/dev/null; then
+  NODE_GYP=$(realpath "$(command -v node-gyp)")
+  head -c 200 "$NODE_GYP" | grep -q node || die "node-gyp on PATH ($NODE_GYP) is not a node script; install node-gyp"
 fi
 [[ -f $NODE_GYP ]] || die "node-gyp not found (looked on PATH and next to npm)"
 (
