@@ -14,9 +14,17 @@
  *    and, with `--profile`, a V8 CPU profile of the single worker bucketed by module (kafkajs consume,
  *    kafkajs produce, GC, ...).
  *
+ * 4. CPU per record: each worker's own CPU time (user + system, from /proc) from joining the group to the
+ *    end of the run, divided by the records it scored: on a shared machine this is steadier than records/s,
+ *    and 1e6 / (us per record) is what one dedicated core would do.
+ *
  * Run: `npx tsx bench/kafka-throughput.ts [--messages 150000] [--batch-rows 500,1000,2000,4000]
- * [--rates 2000,5000] [--latency-seconds 20] [--latency-batch-rows 1000] [--latency-only] [--profile]`.
- * Workers run a private tsc build of the CLI (.cache/bench-kafka/dist). Writes bench/results/kafka.md.
+ * [--rates 2000,5000 | --latency-fractions 0.5] [--latency-seconds 20] [--latency-batch-rows 1000]
+ * [--latency-only | --no-latency] [--profile] [--repeats 1] [--refs worktree,before=HEAD] [--out file]`. Workers run a private tsc build of the CLI
+ * (.cache/bench-kafka/dist); `--refs` compares builds of git tree-ishes (`worktree` = the files as they are)
+ * in alternation, so that a change of load hits each alike. `--latency-fractions` offers that fraction of
+ * the measured backlog rate (of the same worker count, first ref) instead of fixed `--rates`.
+ * Writes bench/results/kafka.md (or `--out`).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -50,6 +58,15 @@ const LATENCY_SECONDS = Number(arg('latency-seconds', '20'));
 /** Batch size for the latency runs: at a steady rate batches close by linger time, so it matters little. */
 const LATENCY_BATCH_ROWS = Number(arg('latency-batch-rows', '1000'));
 const SKIP_THROUGHPUT = process.argv.includes('--latency-only');
+/** Code versions: `label=tree-ish` or a bare tree-ish (its own label); `worktree` = the files as they are. */
+const REF_SPECS = arg('refs', 'worktree')
+  .split(',')
+  .map((spec) => (spec.includes('=') ? { label: spec.slice(0, spec.indexOf('=')), treeish: spec.slice(spec.indexOf('=') + 1) } : { label: spec, treeish: spec }));
+const REFS = REF_SPECS.map((r) => r.label);
+const REPEATS = Number(arg('repeats', '1'));
+const SKIP_LATENCY = process.argv.includes('--no-latency');
+const OUT = arg('out', 'bench/results/kafka.md');
+const LATENCY_FRACTIONS = process.argv.includes('--latency-fractions') ? arg('latency-fractions', '0.5').split(',').map(Number) : undefined;
 const PROFILE = process.argv.includes('--profile');
 
 const kafka = new Kafka({ clientId: 'latentflow-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
@@ -136,32 +153,59 @@ async function size(topic: string): Promise<number> {
 
 interface WorkerRun {
   stop(): Promise<{ code: number | null; metrics: Record<string, unknown> | undefined; stderr: string }>;
+  /** The worker's CPU time so far (us). */
+  cpu(): Promise<number>;
   ready: Promise<void>;
   /** The log tail when the worker has exited on its own, else undefined. */
   died(): string | undefined;
 }
 
 /**
- * Compiles the CLI into .cache/bench-kafka/dist (tsc, as `npm run build` does), so workers run plain
- * JavaScript like an installed latentflow, whatever state the shared dist/ is in.
+ * Compiles the CLI of `ref` (tsc, as `npm run build` does), so workers run plain JavaScript like an
+ * installed latentflow: `worktree` builds the files as they are into .cache/bench-kafka/dist; a git tree-ish
+ * is exported (`git archive`) into .cache/bench-kafka/tree-<n>/ and built there (node_modules resolve to
+ * the repository's).
  */
-async function buildCli(): Promise<string> {
-  const out = path.join(CACHE, 'dist');
+async function buildCli(ref: string, n: number): Promise<string> {
+  let base = ROOT;
+  let out = path.join(CACHE, 'dist');
+  if (ref !== 'worktree') {
+    base = path.join(CACHE, `tree-${n}`);
+    out = path.join(base, 'dist');
+    await rm(base, { recursive: true, force: true });
+    await mkdir(base, { recursive: true });
+    await run('bash', ['-c', `git archive ${JSON.stringify(ref)} src data/quickstart tsconfig.json tsconfig.build.json package.json | tar -x -C ${JSON.stringify(base)}`], ROOT);
+  }
   await rm(out, { recursive: true, force: true });
-  await new Promise<void>((resolve) => {
-    const tsc = spawn(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, stdio: 'ignore' });
-    // Type errors elsewhere in a work tree still emit JavaScript; only a missing entry point is fatal.
-    tsc.on('close', () => resolve());
-  });
-  await writeFile(path.join(CACHE, 'package.json'), await readFile(path.join(ROOT, 'package.json')));
+  // Type errors elsewhere in a work tree still emit JavaScript; only a missing entry point is fatal.
+  await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(base, 'tsconfig.build.json'), '--outDir', out], base).catch(() => undefined);
+  if (ref === 'worktree') await writeFile(path.join(CACHE, 'package.json'), await readFile(path.join(ROOT, 'package.json')));
   const bin = path.join(out, 'cli/bin.js');
   if (!existsSync(bin)) throw new Error(`tsc did not produce ${bin}`);
   return bin;
 }
 
-let cliBin = '';
+function run(cmd: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: 'ignore' });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}`))));
+  });
+}
 
-function worker(topic: string, group: string, modelDir: string, batchRows: number, profileDir?: string): WorkerRun {
+/** CPU time (user + system) of a process so far, in microseconds, from /proc (Linux; 0 elsewhere). */
+async function cpuUs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s; after the name they are at 11 and 12.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
+function worker(cliBin: string, topic: string, group: string, modelDir: string, batchRows: number, profileDir?: string): WorkerRun {
   const node = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), cliBin];
   const child = spawn(
     process.execPath,
@@ -186,6 +230,7 @@ function worker(topic: string, group: string, modelDir: string, batchRows: numbe
   );
   return {
     ready,
+    cpu: () => cpuUs(child.pid),
     died: () => (hasExited ? stderr.split('\n').slice(-5).join('\n') : undefined),
     async stop() {
       child.kill('SIGTERM');
@@ -215,22 +260,26 @@ async function produceBacklog(topic: string, base: Record<string, unknown>[], n:
 }
 
 interface ThroughputResult {
+  ref: string;
   workers: number;
+  /** Worker CPU (user + system) per record scored, from joining the group to the end (us). */
+  cpuUsPerRecord: number;
   batchRows: number;
   perSec: number;
   steps: Record<string, number>;
   profile?: Record<string, number>;
 }
 
-async function throughput(modelDir: string, base: Record<string, unknown>[], workers: number, batchRows: number): Promise<ThroughputResult> {
+async function throughput(ref: string, cliBin: string, modelDir: string, base: Record<string, unknown>[], workers: number, batchRows: number): Promise<ThroughputResult> {
   const name = `bench-tp-${Date.now().toString(36)}`;
   const t = await topics(name);
   const produceRate = await produceBacklog(t.input, base, MESSAGES);
   console.error(`  backlog of ${MESSAGES} produced at ${Math.round(produceRate)} records/s`);
-  const profileDir = PROFILE && workers === 1 ? path.join(CACHE, `prof-${batchRows}`) : undefined;
+  const profileDir = PROFILE && workers === 1 ? path.join(CACHE, `prof-${REFS.indexOf(ref)}-${batchRows}`) : undefined;
   if (profileDir) await rm(profileDir, { recursive: true, force: true });
-  const crew = Array.from({ length: workers }, () => worker(t.input, `bench-${name}`, modelDir, batchRows, profileDir));
+  const crew = Array.from({ length: workers }, () => worker(cliBin, t.input, `bench-${name}`, modelDir, batchRows, profileDir));
   await Promise.all(crew.map((w) => w.ready));
+  const cpuStart = await Promise.all(crew.map((w) => w.cpu()));
   let first: { at: number; n: number } | undefined;
   let last = { at: performance.now(), n: 0 };
   const deadline = Date.now() + 15 * 60_000;
@@ -244,13 +293,15 @@ async function throughput(modelDir: string, base: Record<string, unknown>[], wor
     if (n >= MESSAGES) break;
     await sleep(100);
   }
+  const cpuEnd = await Promise.all(crew.map((w) => w.cpu()));
+  const cpuUsPerRecord = cpuEnd.reduce((sum, c, i) => sum + c - cpuStart[i], 0) / MESSAGES;
   const results = await Promise.all(crew.map((w) => w.stop()));
   await deleteTopics(name);
   const perSec = first === undefined ? 0 : ((last.n - first.n) * 1000) / (last.at - first.at);
   const steps: Record<string, number> = {};
   for (const r of results) for (const k of ['parseMs', 'arrowMs', 'modelMs', 'encodeMs']) steps[k] = (steps[k] ?? 0) + Number(r.metrics?.[k] ?? 0);
   const profile = profileDir ? await profileBuckets(profileDir) : undefined;
-  return { workers, batchRows, perSec, steps, profile };
+  return { ref, workers, batchRows, perSec, cpuUsPerRecord, steps, profile };
 }
 
 /** Self time of a V8 CPU profile, bucketed by what the code belongs to (percent of samples). */
@@ -309,17 +360,19 @@ function bucket(fn: string, url: string): string {
   if (fn === '(program)') return 'V8 / native (program)';
   if (/kafkajs\/src\/(producer|protocol\/requests\/produce|protocol\/recordBatch\/v0\/index|protocol\/recordBatch\/record\/v0\/index|protocol\/recordBatch\/crc32C|protocol\/encoder|utils\/long)/.test(url)) return 'kafkajs produce (encode, partition, CRC)';
   if (/kafkajs\/src\/(consumer|protocol\/requests\/fetch|protocol\/decoder|protocol\/recordBatch\/(v0\/decoder|record\/v1\/decoder|record\/v0\/decoder))/.test(url)) return 'kafkajs consume (fetch, decode)';
+  if (url.includes('kafka/partitioner') || url.includes('kafka/producer')) return 'kafkajs produce (encode, partition, CRC)';
   if (url.includes('kafkajs')) return 'kafkajs other (network, requests)';
   if (url.includes('record-codec')) return 'JSON parse + feature read';
   if (url.includes('apache-arrow') || url.includes('record-batch') || url.includes('io/batch') || url.includes('io/features')) return 'Arrow build / read';
   if (url.includes('tfjs') || url.includes('models/')) return 'model (scaler + TensorFlow.js)';
   if (url.includes('output-codec') || url.includes('scored-messages') || url.includes('csv-types')) return 'output encoding';
-  if (url.includes('pino') || url.includes('sketches-js') || url.includes('monitor/')) return 'monitor loop, metrics, logs';
+  if (url.includes('pino') || url.includes('sketches-js') || url.includes('monitor/') || url.includes('consumer-feed') || url.includes('offset-tracker')) return 'monitor loop, metrics, logs';
   if (url.startsWith('node:') || url === '' || fn === '(root)') return NODE_CORE;
   return OTHER;
 }
 
 interface LatencyResult {
+  ref: string;
   workers: number;
   batchRows: number;
   rate: number;
@@ -328,12 +381,15 @@ interface LatencyResult {
   p99: number;
   max: number;
   count: number;
+  /** The workers' own view: record timestamp until its outputs are acknowledged, p50 / p99 (worst worker). */
+  workerP50: number | null;
+  workerP99: number | null;
 }
 
-async function latency(modelDir: string, base: Record<string, unknown>[], workers: number, batchRows: number, rate: number): Promise<LatencyResult> {
+async function latency(ref: string, cliBin: string, modelDir: string, base: Record<string, unknown>[], workers: number, batchRows: number, rate: number): Promise<LatencyResult> {
   const name = `bench-lat-${Date.now().toString(36)}`;
   const t = await topics(name);
-  const crew = Array.from({ length: workers }, () => worker(t.input, `bench-${name}`, modelDir, batchRows));
+  const crew = Array.from({ length: workers }, () => worker(cliBin, t.input, `bench-${name}`, modelDir, batchRows));
   await Promise.all(crew.map((w) => w.ready));
   await sleep(1000);
   const latencies: number[] = [];
@@ -370,12 +426,18 @@ async function latency(modelDir: string, base: Record<string, unknown>[], worker
   while (latencies.length < total && Date.now() < deadline) await sleep(100);
   await producer.disconnect();
   await reader.disconnect();
-  await Promise.all(crew.map((w) => w.stop()));
+  const stopped = await Promise.all(crew.map((w) => w.stop()));
   await deleteTopics(name);
+  const own = stopped.map((r) => r.metrics?.endToEndLatencyMs as { p50: number | null; p99: number | null } | undefined);
+  for (const r of stopped) {
+    // Where a worker's latency goes: received -> acknowledged per batch, and the broker's acknowledgement alone.
+    console.error(`  worker: batch received -> acked ${JSON.stringify(r.metrics?.batchLatencyMs)}, produce ack ${JSON.stringify(r.metrics?.produceAckMs)}, batches ${String(r.metrics?.batches)}`);
+  }
+  const worst = (k: 'p50' | 'p99') => (own.some((q) => q?.[k] != null) ? Math.max(...own.map((q) => q?.[k] ?? 0)) : null);
   // The first second includes the groups settling; measure the steady state.
   const steady = latencies.slice(Math.min(latencies.length - 1, rate)).sort((a, b) => a - b);
   const q = (p: number) => steady[Math.min(steady.length - 1, Math.floor(p * steady.length))];
-  return { workers, batchRows, rate, achieved: Math.round(achieved), p50: Math.round(q(0.5)), p99: Math.round(q(0.99)), max: Math.round(steady.at(-1) ?? 0), count: latencies.length };
+  return { ref, workers, batchRows, rate, achieved: Math.round(achieved), p50: Math.round(q(0.5)), p99: Math.round(q(0.99)), max: Math.round(steady.at(-1) ?? 0), count: latencies.length, workerP50: worst('p50'), workerP99: worst('p99') };
 }
 
 async function main(): Promise<void> {
@@ -387,34 +449,60 @@ async function main(): Promise<void> {
   }
   await ensureBroker();
   await mkdir(CACHE, { recursive: true });
-  cliBin = await buildCli();
+  const bins = new Map<string, string>();
+  for (const [n, ref] of REF_SPECS.entries()) bins.set(ref.label, await buildCli(ref.treeish, n));
   const modelDir = await model();
   const base = await rows();
   const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
-  console.error(`load average before: ${load()}`);
+  const loadBefore = load();
+  console.error(`load average before: ${loadBefore}`);
 
   const tp: ThroughputResult[] = [];
-  for (const b of SKIP_THROUGHPUT ? [] : BATCH_ROWS) {
-    console.error(`throughput, 1 worker, batchRows ${b}`);
-    tp.push(await throughput(modelDir, base, 1, b));
-    console.error(`  ${Math.round(tp.at(-1)!.perSec)} records/s`);
+  const label = (r: { ref: string }) => (REFS.length > 1 ? `${r.ref} ` : '');
+  // Alternate the refs for each setting, so that a change of load hits every ref alike.
+  for (let repeat = 0; repeat < (SKIP_THROUGHPUT ? 0 : REPEATS); repeat++) {
+    for (const b of BATCH_ROWS) {
+      for (const ref of REFS) {
+        console.error(`throughput, ${ref}, 1 worker, batchRows ${b}`);
+        tp.push(await throughput(ref, bins.get(ref)!, modelDir, base, 1, b));
+        console.error(`  ${Math.round(tp.at(-1)!.perSec)} records/s, ${tp.at(-1)!.cpuUsPerRecord.toFixed(1)} us CPU/record, load ${load()}`);
+      }
+    }
   }
+  const bestBatch = new Map<string, number>();
   if (!SKIP_THROUGHPUT) {
-    const best = tp.reduce((a, b) => (b.perSec > a.perSec ? b : a));
-    console.error(`throughput, 2 workers, batchRows ${best.batchRows}`);
-    tp.push(await throughput(modelDir, base, 2, best.batchRows));
-    console.error(`  ${Math.round(tp.at(-1)!.perSec)} records/s`);
+    // Best batch size: the highest mean rate over the repeats.
+    for (const ref of REFS) {
+      const mean = (b: number) => {
+        const runs = tp.filter((r) => r.ref === ref && r.batchRows === b);
+        return runs.reduce((sum, r) => sum + r.perSec, 0) / runs.length;
+      };
+      bestBatch.set(ref, BATCH_ROWS.reduce((a, b) => (mean(b) > mean(a) ? b : a)));
+    }
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      for (const ref of REFS) {
+        console.error(`throughput, ${ref}, 2 workers, batchRows ${bestBatch.get(ref)}`);
+        tp.push(await throughput(ref, bins.get(ref)!, modelDir, base, 2, bestBatch.get(ref)!));
+        console.error(`  ${Math.round(tp.at(-1)!.perSec)} records/s, ${tp.at(-1)!.cpuUsPerRecord.toFixed(1)} us CPU/record, load ${load()}`);
+      }
+    }
   }
 
   const lat: LatencyResult[] = [];
-  for (const workers of [1, 2]) {
-    for (const rate of RATES) {
-      console.error(`latency, ${workers} worker(s), ${rate} records/s offered, batchRows ${LATENCY_BATCH_ROWS}`);
-      try {
-        lat.push(await latency(modelDir, base, workers, LATENCY_BATCH_ROWS, rate));
-        console.error(`  p50 ${lat.at(-1)!.p50} ms, p99 ${lat.at(-1)!.p99} ms`);
-      } catch (error) {
-        console.error(`  failed: ${(error as Error).message}`);
+  for (const workers of SKIP_LATENCY ? [] : [1, 2]) {
+    // Rates: fixed, or a fraction of what this many workers drained (first ref), which they can sustain.
+    const runs = tp.filter((r) => r.ref === REFS[0] && r.workers === workers && (workers === 2 || r.batchRows === bestBatch.get(REFS[0])));
+    const measured = runs.length > 0 ? runs.reduce((sum, r) => sum + r.perSec, 0) / runs.length : undefined;
+    const rates = LATENCY_FRACTIONS !== undefined && measured !== undefined ? LATENCY_FRACTIONS.map((f) => Math.round((f * measured) / 100) * 100) : RATES;
+    for (const rate of rates) {
+      for (const ref of REFS) {
+        console.error(`latency, ${ref}, ${workers} worker(s), ${rate} records/s offered, batchRows ${LATENCY_BATCH_ROWS}`);
+        try {
+          lat.push(await latency(ref, bins.get(ref)!, modelDir, base, workers, LATENCY_BATCH_ROWS, rate));
+          console.error(`  p50 ${lat.at(-1)!.p50} ms, p99 ${lat.at(-1)!.p99} ms, max ${lat.at(-1)!.max} ms, load ${load()}`);
+        } catch (error) {
+          console.error(`  failed: ${(error as Error).message}`);
+        }
       }
     }
   }
@@ -423,29 +511,33 @@ async function main(): Promise<void> {
     '## Streaming on Kafka: `latentflow monitor` end to end',
     '',
     `\`npx tsx bench/kafka-throughput.ts ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString().slice(0, 10)}, local broker`,
-    `(Apache Kafka 3.9.2, \`scripts/kafka/broker.sh\`, 6 partitions) on the same 2 cores; load average ${load()} at the end.`,
+    `(Apache Kafka 3.9.2, \`scripts/kafka/broker.sh\`, 6 partitions) on the same 2 cores; load average ${loadBefore} before, ${load()} at the end.`,
     `Pump-telemetry JSON records (~270 bytes, 8 features), autoencoder 8-32-16-3-16-32-8, TensorFlow.js wasm backend.`,
+    ...(REFS.length > 1 ? ['', `Code compared: ${REF_SPECS.map((r) => `${r.label} = \`${r.treeish}\``).join(', ')} (runs alternated).`] : []),
     '',
-    '| workers | batchRows | records/s (backlog drain) | JSON parse ms | Arrow ms | model ms | encode ms |',
-    '|---|---|---|---|---|---|---|',
-    ...tp.map((r) => `| ${r.workers} | ${r.batchRows} | ${Math.round(r.perSec)} | ${Math.round(r.steps.parseMs)} | ${Math.round(r.steps.arrowMs)} | ${Math.round(r.steps.modelMs)} | ${Math.round(r.steps.encodeMs)} |`),
+    `| ${REFS.length > 1 ? 'code | ' : ''}workers | batchRows | records/s (backlog drain) | worker CPU us/record | records/s per dedicated core | JSON parse CPU ms | Arrow CPU ms | model CPU ms | encode CPU ms |`,
+    `|${REFS.length > 1 ? '---|' : ''}---|---|---|---|---|---|---|---|---|`,
+    ...tp.map(
+      (r) =>
+        `| ${REFS.length > 1 ? `${r.ref} | ` : ''}${r.workers} | ${r.batchRows} | ${Math.round(r.perSec)} | ${r.cpuUsPerRecord.toFixed(1)} | ${Math.round(1e6 / r.cpuUsPerRecord)} | ${Math.round(r.steps.parseMs)} | ${Math.round(r.steps.arrowMs)} | ${Math.round(r.steps.modelMs)} | ${Math.round(r.steps.encodeMs)} |`,
+    ),
     '',
-    `Step columns: milliseconds spent in each step for the ${MESSAGES.toLocaleString('en')} records, summed over workers, from the workers' own timers (wall clock: on a busy machine they include waiting for a core).`,
+    `records/s: wall clock, all workers together. Worker CPU: user + system time of the worker processes from joining the group to the last record, per record (so per dedicated core = 1e6 / that; the broker's CPU is not in it). Step columns: process CPU time in each step for the ${MESSAGES.toLocaleString('en')} records, summed over workers, from the workers' own counters.`,
     '',
-    '| workers | batchRows | offered records/s | achieved | p50 ms | p99 ms | max ms |',
-    '|---|---|---|---|---|---|---|',
-    ...lat.map((r) => `| ${r.workers} | ${r.batchRows} | ${r.rate} | ${r.achieved} | ${r.p50} | ${r.p99} | ${r.max} |`),
+    `| ${REFS.length > 1 ? 'code | ' : ''}workers | batchRows | offered records/s | achieved | p50 ms | p99 ms | max ms | worker's own p50 / p99 ms |`,
+    `|${REFS.length > 1 ? '---|' : ''}---|---|---|---|---|---|---|---|`,
+    ...lat.map((r) => `| ${REFS.length > 1 ? `${r.ref} | ` : ''}${r.workers} | ${r.batchRows} | ${r.rate} | ${r.achieved} | ${r.p50} | ${r.p99} | ${r.max} | ${r.workerP50 ?? '-'} / ${r.workerP99 ?? '-'} |`),
     '',
-    'Latency: producer send time (in the record) to the scored record read back, same host clock.',
+    "Latency: producer send time (in the record) to the scored record read back by the bench, same host clock; the first second is left out. Worker's own: the record's timestamp until the worker's outputs for it were acknowledged (its metrics, whole run; the worst worker), i.e. without the bench reader's fetch and parse.",
   ];
   for (const r of tp.filter((x) => x.profile)) {
-    lines.push('', `CPU profile of the single worker, batchRows ${r.batchRows}: share of its busy time (not idle, not start-up module loading); Node core time is counted for the code that called it:`, '');
+    lines.push('', `CPU profile of the single worker, ${label(r)}batchRows ${r.batchRows}: share of its busy time (not idle, not start-up module loading); Node core time is counted for the code that called it:`, '');
     lines.push('| where | % |', '|---|---|');
     for (const [k, v] of Object.entries(r.profile!).sort((a, b) => b[1] - a[1])) lines.push(`| ${k} | ${v} |`);
   }
   const text = `${lines.join('\n')}\n`;
-  await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
-  await writeFile(path.join(ROOT, 'bench/results/kafka.md'), text);
+  await mkdir(path.dirname(path.resolve(ROOT, OUT)), { recursive: true });
+  await writeFile(path.resolve(ROOT, OUT), text);
   process.stdout.write(text);
 }
 

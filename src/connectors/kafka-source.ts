@@ -2,7 +2,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
-import { KafkaFeed } from '../kafka/consumer-feed.js';
+import { feedOptions, KafkaFeed } from '../kafka/consumer-feed.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, toRecordBatch } from '../kafka/record-batch.js';
@@ -74,26 +74,7 @@ export const kafkaSource = defineStage({
       batches: () => {
         if (isClosed) return (async function* () {})();
         const kafka = kafkaClient(p, ctx.logger);
-        feed = new KafkaFeed(
-          kafka,
-          {
-            connector: TYPE,
-            topics: p.topics,
-            groupId: p.groupId,
-            fromBeginning: p.fromBeginning,
-            batchRows: p.batchRows,
-            lingerMs: p.lingerMs,
-            maxBufferedRows: p.maxBufferedRows ?? 4 * p.batchRows,
-            sessionTimeoutMs: p.sessionTimeoutMs,
-            rebalanceTimeoutMs: p.rebalanceTimeoutMs,
-            heartbeatIntervalMs: Math.min(p.heartbeatIntervalMs, Math.floor(p.sessionTimeoutMs / 3)),
-            maxBytesPerPartition: p.maxBytesPerPartition,
-            maxWaitTimeMs: p.maxWaitTimeMs,
-            drainTimeoutMs: p.drainTimeoutMs,
-            idleTimeoutMs: p.idleTimeoutMs,
-          },
-          ctx.logger,
-        );
+        feed = new KafkaFeed(kafka, feedOptions(TYPE, p.topics, p), ctx.logger);
         const registration = registerTicketOwner(feed);
         unregister = registration.unregister;
         if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });

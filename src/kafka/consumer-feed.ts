@@ -35,6 +35,46 @@ export interface FeedOptions {
   idleTimeoutMs?: number;
 }
 
+/** The consumer params `kafka-source` and the monitor share (same names in their option schemas). */
+export interface FeedParams {
+  groupId: string;
+  fromBeginning: boolean;
+  batchRows: number;
+  lingerMs: number;
+  maxBufferedRows?: number;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxBytesPerPartition: number;
+  maxWaitTimeMs: number;
+  drainTimeoutMs: number;
+  idleTimeoutMs?: number;
+}
+
+/**
+ * The {@link FeedOptions} of a stage or the monitor, built in one place: the buffer defaults to four
+ * batches, and the heartbeat interval is capped at a third of the session timeout (Kafka wants at least
+ * three heartbeats per session).
+ */
+export function feedOptions(connector: string, topics: string[], p: FeedParams): FeedOptions {
+  return {
+    connector,
+    topics,
+    groupId: p.groupId,
+    fromBeginning: p.fromBeginning,
+    batchRows: p.batchRows,
+    lingerMs: p.lingerMs,
+    maxBufferedRows: p.maxBufferedRows ?? 4 * p.batchRows,
+    sessionTimeoutMs: p.sessionTimeoutMs,
+    rebalanceTimeoutMs: p.rebalanceTimeoutMs,
+    heartbeatIntervalMs: Math.min(p.heartbeatIntervalMs, Math.floor(p.sessionTimeoutMs / 3)),
+    maxBytesPerPartition: p.maxBytesPerPartition,
+    maxWaitTimeMs: p.maxWaitTimeMs,
+    drainTimeoutMs: p.drainTimeoutMs,
+    ...(p.idleTimeoutMs !== undefined ? { idleTimeoutMs: p.idleTimeoutMs } : {}),
+  };
+}
+
 /** A batch handed to the pipeline. Settle its ticket once all its outputs are acknowledged. */
 export interface FeedBatch {
   ticket: number;

@@ -48,6 +48,16 @@ export function appendJsonFields(value: Uint8Array, fields: string, needles: rea
   for (const needle of needles) {
     if (bytes.indexOf(needle) >= 0) return reserialised(bytes, fields);
   }
+  return spliceJsonFields(bytes, fields);
+}
+
+/**
+ * {@link appendJsonFields} for a value known not to have any of the fields at its top level (the decoder
+ * saw the parsed object), so the byte search for them is skipped. `isTaken` true takes the slow path.
+ */
+export function spliceJsonFields(value: Buffer, fields: string, isTaken = false): Buffer {
+  const bytes = value;
+  if (isTaken) return reserialised(bytes, fields);
   let end = bytes.length - 1;
   while (end >= 0 && isSpace(bytes[end])) end--;
   if (end < 0 || bytes[end] !== 0x7d) return reserialised(bytes, fields);

@@ -58,61 +58,87 @@ export interface DecodedRecords {
   /** Feature values of the accepted records, row-major, `accepted.length × features.length`. */
   values: Float64Array;
   rejected: Rejected[];
+  /**
+   * With `reservedFields`: per accepted record (same order as `accepted`), 1 when its JSON object already
+   * has one of those names as a top-level key (an output writer must then replace, not append, it).
+   */
+  taken?: Uint8Array;
 }
 
 /**
  * Parses each record's value as a JSON object and reads the features from it. Never throws for bad data:
  * every record is either accepted or rejected with a reason, so a poison record cannot stop a partition.
+ * `reservedFields` (the names an output writer appends, e.g. score and is_anomaly) are looked up in each
+ * parsed object while it is at hand, so the writer need not search the bytes for them (see `taken`).
  */
-export function decodeRecords(records: readonly InputRecord[], mapping: FeatureMapping): DecodedRecords {
+export function decodeRecords(records: readonly InputRecord[], mapping: FeatureMapping, reservedFields?: readonly string[]): DecodedRecords {
   const d = mapping.features.length;
   const accepted: number[] = [];
   const rejected: Rejected[] = [];
   const values = new Float64Array(records.length * d);
+  const taken = reservedFields !== undefined ? new Uint8Array(records.length) : undefined;
+  const reserved = reservedFields ?? [];
+  // Field names for messages, joined once per batch rather than once per record and feature.
+  const names = mapping.kind === 'fields' ? mapping.paths.map((p) => p.join('.')) : [mapping.path.join('.')];
   for (let i = 0; i < records.length; i++) {
-    const problem = decodeOne(records[i].value, mapping, values, accepted.length * d);
-    if (problem === undefined) accepted.push(i);
-    else rejected.push({ index: i, ...problem });
+    const parsed = decodeOne(records[i].value, mapping, names, values, accepted.length * d);
+    if (parsed instanceof Problem) {
+      rejected.push({ index: i, reason: parsed.reason, detail: parsed.detail });
+      continue;
+    }
+    if (taken !== undefined) {
+      for (const name of reserved) if (Object.hasOwn(parsed, name)) taken[accepted.length] = 1;
+    }
+    accepted.push(i);
   }
-  return { accepted, values: values.subarray(0, accepted.length * d), rejected };
+  return { accepted, values: values.subarray(0, accepted.length * d), rejected, ...(taken !== undefined ? { taken: taken.subarray(0, accepted.length) } : {}) };
 }
 
-type Problem = { reason: DeadLetterReason; detail: string };
+/** Why a record is rejected (a class, so it cannot be mistaken for a parsed record's object). */
+class Problem {
+  constructor(
+    readonly reason: DeadLetterReason,
+    readonly detail: string,
+  ) {}
+}
 
-/** Writes the features of one value into `out` at `at`, or returns why it cannot. */
-function decodeOne(value: Buffer | null, mapping: FeatureMapping, out: Float64Array, at: number): Problem | undefined {
-  if (value === null || value.length === 0) return { reason: 'empty-value', detail: 'the record has no value (tombstone or empty)' };
+/** Writes the features of one value into `out` at `at` and returns the parsed object, or why it cannot. */
+function decodeOne(value: Buffer | null, mapping: FeatureMapping, names: readonly string[], out: Float64Array, at: number): Problem | object {
+  if (value === null || value.length === 0) return new Problem('empty-value', 'the record has no value (tombstone or empty)');
   let parsed: unknown;
   try {
     parsed = JSON.parse(value.toString('utf8'));
   } catch (error) {
-    return { reason: 'invalid-json', detail: `value is not JSON: ${(error as Error).message}` };
+    return new Problem('invalid-json', `value is not JSON: ${(error as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { reason: 'not-an-object', detail: `expected a JSON object, received ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}` };
+    return new Problem('not-an-object', `expected a JSON object, received ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}`);
   }
   if (mapping.kind === 'fields') {
     for (let c = 0; c < mapping.paths.length; c++) {
-      const v = lookup(parsed, mapping.paths[c]);
-      const problem = checkNumber(v, mapping.paths[c].join('.'));
-      if (problem !== undefined) return problem;
-      out[at + c] = v as number;
+      const path = mapping.paths[c];
+      const v = path.length === 1 ? (parsed as Record<string, unknown>)[path[0]] : lookup(parsed, path);
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        out[at + c] = v;
+        continue;
+      }
+      return checkNumber(v, names[c]) ?? new Problem('non-numeric', `field "${names[c]}" is not a finite number`);
     }
-    return undefined;
+    return parsed;
   }
-  const field = mapping.path.join('.');
+  const field = names[0];
   const array = lookup(parsed, mapping.path);
-  if (array === undefined || array === null) return { reason: 'missing-field', detail: `field "${field}" is missing` };
-  if (!Array.isArray(array)) return { reason: 'non-numeric', detail: `field "${field}" should be an array of ${mapping.features.length} numbers, received ${show(array)}` };
+  if (array === undefined || array === null) return new Problem('missing-field', `field "${field}" is missing`);
+  if (!Array.isArray(array)) return new Problem('non-numeric', `field "${field}" should be an array of ${mapping.features.length} numbers, received ${show(array)}`);
   if (array.length !== mapping.features.length) {
-    return { reason: 'wrong-dimension', detail: `field "${field}" has ${array.length} values, the model expects ${mapping.features.length} (${mapping.features.join(', ')})` };
+    return new Problem('wrong-dimension', `field "${field}" has ${array.length} values, the model expects ${mapping.features.length} (${mapping.features.join(', ')})`);
   }
   for (let c = 0; c < array.length; c++) {
     const problem = checkNumber(array[c], `${field}[${c}]`);
     if (problem !== undefined) return problem;
     out[at + c] = array[c] as number;
   }
-  return undefined;
+  return parsed;
 }
 
 function lookup(obj: object, path: readonly string[]): unknown {
@@ -126,9 +152,9 @@ function lookup(obj: object, path: readonly string[]): unknown {
 
 function checkNumber(v: unknown, field: string): Problem | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return undefined;
-  if (v === undefined || v === null) return { reason: 'missing-field', detail: `field "${field}" is ${v === null ? 'null' : 'missing'}` };
+  if (v === undefined || v === null) return new Problem('missing-field', `field "${field}" is ${v === null ? 'null' : 'missing'}`);
   // JSON has no NaN/Infinity; a finite-looking literal too large for a double parses as Infinity.
-  return { reason: 'non-numeric', detail: `field "${field}" should be a finite number, received ${show(v)}` };
+  return new Problem('non-numeric', `field "${field}" should be a finite number, received ${show(v)}`);
 }
 
 function show(v: unknown): string {

@@ -1,7 +1,7 @@
 import { DataType, Precision, type Data, type RecordBatch, type Utf8, type Vector } from 'apache-arrow';
 import type { Message } from 'kafkajs';
 import { formatFloat32, formatFloat64 } from '../io/csv-types.js';
-import { appendJsonFields, fieldNeedles, toBuffer } from './output-codec.js';
+import { appendJsonFields, fieldNeedles, spliceJsonFields, toBuffer } from './output-codec.js';
 import { utf8Bytes, type KafkaColumns } from './record-batch.js';
 
 /** Which columns of a scored batch become what in the output records. */
@@ -16,6 +16,16 @@ export interface ScoredEncoding {
   extraColumns: readonly string[];
   /** Also write rows without a finite score (their score as null) instead of only listing them. */
   keepUnscorable?: boolean;
+  /**
+   * The input records behind the batch's rows, in row order, when the caller has them (the monitor): their
+   * key and value Buffers are used as they are, instead of views made of the Arrow key and value columns.
+   */
+  rows?: readonly { key: Buffer | null; value: Buffer | null }[];
+  /**
+   * Per row, 1 when the record's JSON object already has one of the appended names at its top level (from
+   * `decodeRecords(..., reservedFields)`): then the byte search for the names is skipped.
+   */
+  taken?: Uint8Array;
 }
 
 /** The output records of one batch. */
@@ -63,7 +73,16 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
     }
     const isAnomaly = flagAt !== undefined && flagAt(i);
     let value: Buffer;
-    if (valueData !== undefined) {
+    const row = enc.rows?.[i];
+    if (row !== undefined && row.value !== null && enc.taken !== undefined) {
+      let fields = scoreAt !== undefined ? scoreKey + scoreText : '';
+      if (flagAt !== undefined) fields += flagKey + (isAnomaly ? 'true' : 'false');
+      for (const e of extraParts) {
+        const v = e.at.value(i);
+        fields += e.key + (v === null || !Number.isFinite(v) ? 'null' : e.at.format(v));
+      }
+      value = spliceJsonFields(row.value, fields, enc.taken[i] === 1);
+    } else if (valueData !== undefined) {
       let fields = scoreAt !== undefined ? scoreKey + scoreText : '';
       if (flagAt !== undefined) fields += flagKey + (isAnomaly ? 'true' : 'false');
       for (const e of extraParts) {
@@ -74,7 +93,7 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
     } else {
       value = Buffer.from(JSON.stringify(batch.get(i)?.toJSON() ?? {}, jsonReplacer), 'utf8');
     }
-    const key = keyData !== undefined ? toBuffer(utf8Bytes(keyData, i)) : null;
+    const key = row !== undefined ? row.key : keyData !== undefined ? toBuffer(utf8Bytes(keyData, i)) : null;
     const message: Message = { key, value };
     out.scored.push(message);
     if (isAnomaly) out.anomalies.push(message);
@@ -125,15 +144,26 @@ function boolReader(vector: Vector): (i: number) => boolean {
 }
 
 /**
- * `formatFloat32` starting at 6 significant digits: a normal float32 that has a shorter form that reads
- * back as itself rounds to it (padded with zeros) at 6 digits already (its relative spacing, 6e-8, is far
- * below half a unit of the 6th digit), so the result is the same and the loop is shorter.
+ * `formatFloat32` (the shortest text that reads back as the same float32) with fewer tries. A float32 needs
+ * 7 or 8 significant digits most of the time (about 30 % and 66 % of scores), rarely fewer or 9; and if d
+ * digits read back, so do d + 1 (the d-digit text is also a (d + 1)-digit candidate, and the nearest one
+ * is at least as close). So: try 7; if it reads back, go down while shorter ones do; else go up to 8, 9.
+ * About two `toPrecision` calls per value instead of three.
  */
 export function shortestFloat32(x: number): string {
-  // Subnormals carry fewer digits; zero and non-finite values have their own spelling.
-  if (!(Math.abs(x) >= 1.1754943508222875e-38) || !Number.isFinite(x)) return formatFloat32(x);
-  for (let digits = 6; digits <= 9; digits++) {
-    const candidate = Number(x.toPrecision(digits));
+  // Zero and non-finite values have their own spelling.
+  if (x === 0 || !Number.isFinite(x)) return formatFloat32(x);
+  let candidate = Number(x.toPrecision(7));
+  if (Math.fround(candidate) === x) {
+    for (let digits = 6; digits >= 1; digits--) {
+      const shorter = Number(x.toPrecision(digits));
+      if (Math.fround(shorter) !== x) break;
+      candidate = shorter;
+    }
+    return String(candidate);
+  }
+  for (let digits = 8; digits <= 9; digits++) {
+    candidate = Number(x.toPrecision(digits));
     if (Math.fround(candidate) === x) return String(candidate);
   }
   return formatFloat32(x);

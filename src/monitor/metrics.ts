@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { FeedStats } from '../kafka/consumer-feed.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
 
-/** CPU time spent per step of the score path (ms), summed over batches. */
+/** CPU time of the process (user + system) spent per step of the score path (ms), summed over batches. */
 export interface StepTimes {
   /** JSON.parse of values and reading the feature fields. */
   parseMs: number;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { kafkaClient, STARTUP_RETRY } from '../kafka/client.js';
-import { KafkaFeed } from '../kafka/consumer-feed.js';
+import { feedOptions, KafkaFeed } from '../kafka/consumer-feed.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns } from '../kafka/record-batch.js';
 import { featureMapping } from '../kafka/record-codec.js';
@@ -51,26 +51,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
 
   const watcher = new ModelWatcher(path.resolve(o.model), logger, o.reloadCheckMs);
   const producer = new OutputProducer(kafka, { connector: 'monitor', deliveryTimeoutMs: o.deliveryTimeoutMs, logger });
-  const feed = new KafkaFeed(
-    kafka,
-    {
-      connector: 'monitor',
-      topics: [o.topic],
-      groupId: o.groupId,
-      fromBeginning: o.fromBeginning,
-      batchRows: o.batchRows,
-      lingerMs: o.lingerMs,
-      maxBufferedRows: o.maxBufferedRows ?? 4 * o.batchRows,
-      sessionTimeoutMs: o.sessionTimeoutMs,
-      rebalanceTimeoutMs: o.rebalanceTimeoutMs,
-      // Kafka wants at least three heartbeats per session timeout.
-      heartbeatIntervalMs: Math.min(o.heartbeatIntervalMs, Math.floor(o.sessionTimeoutMs / 3)),
-      maxBytesPerPartition: o.maxBytesPerPartition,
-      maxWaitTimeMs: o.maxWaitTimeMs,
-      drainTimeoutMs: o.drainTimeoutMs,
-    },
-    logger,
-  );
+  const feed = new KafkaFeed(kafka, feedOptions('monitor', [o.topic], o), logger);
   const metrics = new MonitorMetrics();
   const names = kafkaColumns();
   let scorer: (Scorer & { adaptive?: AdaptiveThreshold }) | undefined;

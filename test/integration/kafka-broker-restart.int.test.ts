@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsSnapshot } from '../../src/monitor/metrics.js';
 import { runMonitor } from '../../src/monitor/monitor.js';
 import { brokerScript, useBroker } from './broker.js';
-import { createTopics, deleteTopics, produce, readTopics, sensorMessages, sensorRecords, testKafka, topicSize, trainSensorModel, uniqueName, waitFor } from './kafka-helpers.js';
+import { kafkaSuite, produce, readTopics, sensorMessages, sensorRecords, topicSize, uniqueName, waitFor } from './kafka-helpers.js';
 
 /**
  * This file restarts its broker, so it runs its own on another port: the shared one stays up for the
@@ -17,38 +14,29 @@ const broker = await useBroker(PORT);
 
 describe.skipIf(!broker.ok)('monitor across a broker restart', () => {
   const brokers = broker.ok ? broker.brokers : [];
-  let dir: string;
+  const suite = kafkaSuite(brokers, { prefix: 'restart', model: 'pca' });
   let modelDir: string;
   let kafka: Kafka;
-  let topics: string[] = [];
   let stop: AbortController | undefined;
   let done: Promise<unknown> | undefined;
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'latentflow-kafka-restart-'));
-    modelDir = path.join(dir, 'model');
-    await trainSensorModel(modelDir, 'pca');
-    kafka = testKafka(brokers);
+  beforeAll(() => {
+    ({ kafka, modelDir } = suite);
   });
 
   afterEach(async () => {
     stop?.abort();
     await done?.catch(() => undefined);
-    await deleteTopics(kafka, topics);
-    topics = [];
   });
 
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
     // Only this file uses this broker.
     await brokerScript('stop', PORT).catch(() => undefined);
   });
 
   it('scores every input key after the broker is killed and restarted mid-run (duplicates counted)', async () => {
     const base = uniqueName('restart');
-    const t = { input: base, scored: `${base}.scored`, anomalies: `${base}.anomalies`, deadLetter: `${base}.dead-letter` };
-    topics.push(...Object.values(t));
-    await createTopics(kafka, Object.values(t), 3);
+    const t = await suite.topicsFor(base, 3);
     const first = sensorRecords(20_000, 21, 0.01, 'a');
     const second = sensorRecords(5_000, 22, 0.01, 'b');
     await produce(kafka, t.input, sensorMessages(first));

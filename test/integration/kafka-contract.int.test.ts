@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import type { Kafka } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { kafkaSink } from '../../src/connectors/kafka-sink.js';
 import { kafkaSource } from '../../src/connectors/kafka-source.js';
 import { DLQ_HEADERS } from '../../src/kafka/output-codec.js';
@@ -16,17 +14,15 @@ import { numbers, planeWithOutliers } from '../helpers/data.js';
 import { useBroker } from './broker.js';
 import {
   committedTotal,
-  createTopics,
-  deleteTopics,
   produce,
   readTopics,
   SENSOR_FEATURES,
   sensorMessages,
   sensorRecords,
-  testKafka,
   topicSize,
   trainSensorModel,
   uniqueName,
+  kafkaSuite,
 } from './kafka-helpers.js';
 
 /**
@@ -39,30 +35,14 @@ const KAFKA_STAGES = ['kafka-source', 'kafka-sink'];
 
 describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
   const brokers = broker.ok ? broker.brokers : [];
+  const suite = kafkaSuite(brokers, { prefix: 'contract' });
+  const topic = suite.topic;
   let kafka: Kafka;
   let dir: string;
-  let topics: string[] = [];
 
-  beforeAll(async () => {
-    kafka = testKafka(brokers);
-    dir = await mkdtemp(path.join(os.tmpdir(), 'latentflow-kafka-contract-'));
+  beforeAll(() => {
+    ({ kafka, dir } = suite);
   });
-
-  afterEach(async () => {
-    await deleteTopics(kafka, topics);
-    topics = [];
-  });
-
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function topic(prefix: string, partitions = 2): Promise<string> {
-    const name = uniqueName(prefix);
-    topics.push(name);
-    await createTopics(kafka, [name], partitions);
-    return name;
-  }
 
   const source = (t: string, extra: Record<string, unknown> = {}) =>
     kafkaSource.create(

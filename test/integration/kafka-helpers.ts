@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Kafka, logLevel, Partitioners, type IHeaders, type Message } from 'kafkajs';
 import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import { saveDetector } from '../../src/artifact/model-dir.js';
@@ -218,4 +222,80 @@ export async function trainSensorModel(dir: string, kind: 'autoencoder' | 'pca' 
   const detector = await ctx.models.get<Detector>('fit');
   await saveDetector(dir, detector);
   await stage.close(); // disposes the detector
+}
+
+/** The topics of a monitor run named `base`: the input and the default output topics. */
+export interface MonitorTopics {
+  input: string;
+  scored: string;
+  anomalies: string;
+  deadLetter: string;
+}
+
+/** What {@link kafkaSuite} sets up for the tests of one `describe`. */
+export interface KafkaSuite {
+  /** A kafkajs client for test code (set in beforeAll). */
+  readonly kafka: Kafka;
+  /** A temporary folder, deleted after all tests. */
+  readonly dir: string;
+  /** `<dir>/model`, the trained sensor model (when `model` was given). */
+  readonly modelDir: string;
+  /** Creates the topics of a monitor run named `base`; they are deleted after the test. */
+  topicsFor(base: string, partitions: number): Promise<MonitorTopics>;
+  /** Creates one topic named after `prefix`; deleted after the test. */
+  topic(prefix: string, partitions?: number): Promise<string>;
+  /** Deletes these topics after the test too (topics created otherwise). */
+  track(...names: string[]): void;
+}
+
+/**
+ * The setup every Kafka integration suite shares; call it first inside `describe`. beforeAll: a temporary
+ * folder, the sensor model trained into `<dir>/model` (`model`: autoencoder or PCA), a test client.
+ * afterEach: the test's topics are deleted (vitest runs after-hooks in reverse order, so a suite's own
+ * afterEach, registered later, stops its monitors first). afterAll: the folder is deleted.
+ */
+export function kafkaSuite(brokers: string[], options: { prefix: string; model?: 'autoencoder' | 'pca' }): KafkaSuite {
+  let kafka: Kafka | undefined;
+  let dir = '';
+  let topics: string[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), `latentflow-kafka-${options.prefix}-`));
+    if (options.model !== undefined) await trainSensorModel(path.join(dir, 'model'), options.model);
+    kafka = testKafka(brokers);
+  });
+  afterEach(async () => {
+    if (kafka !== undefined) await deleteTopics(kafka, topics);
+    topics = [];
+  });
+  afterAll(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+  const suite: KafkaSuite = {
+    get kafka() {
+      if (kafka === undefined) throw new Error('kafkaSuite: the client is set in beforeAll');
+      return kafka;
+    },
+    get dir() {
+      return dir;
+    },
+    get modelDir() {
+      return path.join(dir, 'model');
+    },
+    async topicsFor(base, partitions) {
+      const t = { input: base, scored: `${base}.scored`, anomalies: `${base}.anomalies`, deadLetter: `${base}.dead-letter` };
+      topics.push(...Object.values(t));
+      await createTopics(suite.kafka, Object.values(t), partitions);
+      return t;
+    },
+    async topic(prefix, partitions = 2) {
+      const name = uniqueName(prefix);
+      topics.push(name);
+      await createTopics(suite.kafka, [name], partitions);
+      return name;
+    },
+    track(...names) {
+      topics.push(...names);
+    },
+  };
+  return suite;
 }

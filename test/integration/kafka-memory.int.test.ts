@@ -1,43 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Kafka } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsSnapshot } from '../../src/monitor/metrics.js';
 import { runMonitor } from '../../src/monitor/monitor.js';
 import { useBroker } from './broker.js';
-import { committedTotal, createTopics, deleteTopics, produce, sensorMessages, sensorRecords, testKafka, topicSize, trainSensorModel, uniqueName, waitFor } from './kafka-helpers.js';
+import { committedTotal, createTopics, kafkaSuite, produce, sensorMessages, sensorRecords, topicSize, uniqueName, waitFor } from './kafka-helpers.js';
 
 const broker = await useBroker();
 
 describe.skipIf(!broker.ok)('monitor memory on a long run', () => {
   const brokers = broker.ok ? broker.brokers : [];
-  let dir: string;
-  let modelDir: string;
+  const suite = kafkaSuite(brokers, { prefix: 'memory', model: 'autoencoder' });
   let kafka: Kafka;
-  let topics: string[] = [];
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'latentflow-kafka-memory-'));
-    modelDir = path.join(dir, 'model');
-    await trainSensorModel(modelDir, 'autoencoder');
-    kafka = testKafka(brokers);
-  });
-
-  afterEach(async () => {
-    await deleteTopics(kafka, topics);
-    topics = [];
-  });
-
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+  let modelDir: string;
+  beforeAll(() => {
+    ({ kafka, modelDir } = suite);
   });
 
   it('scores 200,000 records with the autoencoder while tf.memory().numTensors stays flat and the heap does not grow', async () => {
     const base = uniqueName('memory');
     const t = { input: base, scored: `${base}.scored`, deadLetter: `${base}.dead-letter` };
-    topics.push(...Object.values(t));
+    suite.track(...Object.values(t));
     await createTopics(kafka, Object.values(t), 3);
     const n = 200_000;
     await produce(kafka, t.input, sensorMessages(sensorRecords(n, 41, 0.01)), 5000);

@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Kafka, Message } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadDetector, saveDetector } from '../../src/artifact/model-dir.js';
 import { DLQ_HEADERS } from '../../src/kafka/output-codec.js';
 import type { MetricsSnapshot } from '../../src/monitor/metrics.js';
@@ -12,55 +10,36 @@ import { seededRandom } from '../../src/models/random.js';
 import { useBroker } from './broker.js';
 import {
   committedTotal,
-  createTopics,
-  deleteTopics,
   produce,
   readTopics,
   sensorMessages,
   sensorRecords,
-  testKafka,
   topicSize,
-  trainSensorModel,
   uniqueName,
   waitFor,
+  kafkaSuite,
 } from './kafka-helpers.js';
 
 const broker = await useBroker();
 
 describe.skipIf(!broker.ok)('monitor on a real broker', () => {
   const brokers = broker.ok ? broker.brokers : [];
+  const suite = kafkaSuite(brokers, { prefix: 'monitor', model: 'autoencoder' });
+  const topicsFor = suite.topicsFor;
   let dir: string;
   let modelDir: string;
   let kafka: Kafka;
-  let topics: string[] = [];
   let running: { stop: AbortController; done: Promise<MetricsSnapshot | undefined> }[] = [];
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'latentflow-kafka-'));
-    modelDir = path.join(dir, 'model');
-    await trainSensorModel(modelDir, 'autoencoder');
-    kafka = testKafka(brokers);
+  beforeAll(() => {
+    ({ kafka, modelDir, dir } = suite);
   });
 
   afterEach(async () => {
     for (const r of running) r.stop.abort();
     await Promise.all(running.map((r) => r.done));
     running = [];
-    await deleteTopics(kafka, topics);
-    topics = [];
   });
-
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  /** Creates the input and output topics of a monitor run named `base`. */
-  async function topicsFor(base: string, partitions: number) {
-    const names = { input: base, scored: `${base}.scored`, anomalies: `${base}.anomalies`, deadLetter: `${base}.dead-letter` };
-    topics.push(...Object.values(names));
-    await createTopics(kafka, Object.values(names), partitions);
-    return names;
-  }
 
   /** Starts an in-process monitor; it stops when the test ends (or when `stop()` is called). */
   function startMonitor(options: Partial<MonitorOptionsInput> & { topic: string; groupId: string }) {

@@ -1,22 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useBroker } from './broker.js';
 import {
   committedTotal,
-  createTopics,
-  deleteTopics,
   produce,
   readTopics,
   sensorMessages,
   sensorRecords,
-  testKafka,
   topicSize,
-  trainSensorModel,
   uniqueName,
   waitFor,
+  kafkaSuite,
 } from './kafka-helpers.js';
 import { logLines, startWorker, type Worker } from './workers.js';
 
@@ -24,37 +18,21 @@ const broker = await useBroker();
 
 describe.skipIf(!broker.ok)('monitor processes in a consumer group', () => {
   const brokers = broker.ok ? broker.brokers : [];
-  let dir: string;
+  const suite = kafkaSuite(brokers, { prefix: 'workers', model: 'pca' });
+  const topicsFor = suite.topicsFor;
   let modelDir: string;
   let kafka: Kafka;
-  let topics: string[] = [];
   let workers: Worker[] = [];
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'latentflow-kafka-workers-'));
-    modelDir = path.join(dir, 'model');
-    await trainSensorModel(modelDir, 'pca');
-    kafka = testKafka(brokers);
+  beforeAll(() => {
+    ({ kafka, modelDir } = suite);
   });
 
   afterEach(async () => {
     for (const w of workers) w.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exited));
     workers = [];
-    await deleteTopics(kafka, topics);
-    topics = [];
   });
-
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function topicsFor(base: string, partitions: number) {
-    const t = { input: base, scored: `${base}.scored`, anomalies: `${base}.anomalies`, deadLetter: `${base}.dead-letter` };
-    topics.push(...Object.values(t));
-    await createTopics(kafka, Object.values(t), partitions);
-    return t;
-  }
 
   function worker(topic: string, groupId: string, extra: string[] = []): Worker {
     const w = startWorker([

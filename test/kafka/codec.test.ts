@@ -129,6 +129,33 @@ describe('shortestFloat32', () => {
       const x = Math.fround(Math.exp((random() - 0.5) * 40) * (random() < 0.1 ? -1 : 1));
       expect(shortestFloat32(x)).toBe(formatFloat32(x));
     }
-    for (const x of [0.1, 0.5, 1, 100, 1e-7, 3.4e38, 1.5e-45].map(Math.fround)) expect(shortestFloat32(x)).toBe(formatFloat32(x));
+    for (const x of [0.1, 0.5, 1, 100, 1e-7, 3.4e38, 1.5e-45, -0, 0, 1.2e-38, 7e-39, 12345678, 9.999999].map(Math.fround)) expect(shortestFloat32(x)).toBe(formatFloat32(x));
+  });
+});
+
+describe('the monitor fast path (record buffers, reserved fields seen while parsing)', () => {
+  const mapping = featureMapping(['a', 'b']);
+  const records = [record('{"a": 1, "b": 2}', 0), record('{"a": 3, "b": 4, "score": "old"}', 1), record('{"a": 5, "b": 6, "x": {"score": 1}}', 2)];
+
+  it('decodeRecords marks records that already have a reserved top-level key (nested ones are not)', () => {
+    const d = decodeRecords(records, mapping, ['score', 'is_anomaly']);
+    expect(Array.from(d.taken!)).toEqual([0, 1, 0]);
+    expect(decodeRecords(records, mapping).taken).toBeUndefined();
+  });
+
+  it('encodeScored with rows and taken writes the same bytes as the Arrow path and reuses the key Buffers', () => {
+    const d = decodeRecords(records, mapping, ['score', 'is_anomaly']);
+    const base = toRecordBatch(records, d, mapping, kafkaColumns(), new Map());
+    const batch = withColumns(base, [float32Column('score', new Float32Array([0.1, 2, 0.3])), boolColumn('is_anomaly', [false, true, false])]);
+    const enc = { names: kafkaColumns(), scoreColumn: 'score', flagColumn: 'is_anomaly', extraColumns: [] };
+    const slow = encodeScored(batch, enc);
+    const fast = encodeScored(batch, { ...enc, rows: d.accepted.map((i) => records[i]), taken: d.taken });
+    // Same JSON; the byte search also re-serialises a record with a nested "score", the parse-time check
+    // (top level only) keeps its original bytes.
+    expect(fast.scored.map((m) => JSON.parse(String(m.value)))).toEqual(slow.scored.map((m) => JSON.parse(String(m.value))));
+    expect(String(fast.scored[2].value)).toBe('{"a": 5, "b": 6, "x": {"score": 1},"score":0.3,"is_anomaly":false}');
+    expect(JSON.parse(String(fast.scored[1].value))).toEqual({ a: 3, b: 4, score: 2, is_anomaly: true });
+    expect(fast.scored[0].key).toBe(records[0].key);
+    expect(fast.anomalies.map((m) => String(m.key))).toEqual(['k1']);
   });
 });
