@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ["floor", "pyod-ae", "pyod-pca", "iforest", "lf-default", "lf-pyodlike", "lf-pyodlike-bn", "lf-pca"]
+ORDER = ["floor", "pyod-ae", "pyod-pca", "iforest", "lf-default", "lf-previous", "lf-pyodlike", "lf-pyodlike-bn", "lf-pca", "lf-pca-recon"]
 LABEL = {
     "floor": "floor (Σz²)",
     "pyod-ae": "PyOD AutoEncoder()",
@@ -33,13 +33,17 @@ LABEL = {
     "lf-default": "latentflow AE defaults",
     "lf-pyodlike": "latentflow AE PyOD-like",
     "lf-pyodlike-bn": "latentflow AE PyOD-like + BN + WD",
+    "lf-previous": "latentflow AE previous defaults",
     "lf-pca": "latentflow PCA",
+    "lf-pca-recon": "latentflow PCA (reconstruction score)",
 }
 PAIRS = [
     ("lf-default", "pyod-ae"), ("lf-default", "iforest"), ("lf-default", "pyod-pca"), ("lf-default", "floor"),
     ("lf-pyodlike", "pyod-ae"), ("lf-pyodlike", "floor"),
     ("lf-pyodlike-bn", "pyod-ae"), ("lf-pyodlike-bn", "floor"),
+    ("lf-previous", "pyod-ae"),
     ("lf-pca", "pyod-pca"), ("lf-pca", "floor"),
+    ("lf-pca-recon", "pyod-pca"),
 ]
 
 
@@ -178,13 +182,16 @@ def main() -> None:
 
     shapes = sorted({(r["dataset"], r.get("layers")) for r in lf["results"] if r.get("layers") and r["method"] == "lf-default"})
     pyodlike = sorted({(r["dataset"], r.get("layers")) for r in lf["results"] if r.get("layers") and r["method"] == "lf-pyodlike"})
-    epochs = [r["epochs"] for r in lf["results"] if r["method"] == "lf-default"]
+    epochs = [r["epochs"] for r in lf["results"] if r["method"] == "lf-default"] or [0]
     out.append("\n### Notes\n")
-    out.append(f"- latentflow AE defaults, layer widths: {', '.join(f'{d} {l}' for d, l in shapes)}; "
-               f"epochs run (at most 50, early stopping with patience 5 on a 10 % validation split): {min(epochs)}–{max(epochs)}, median {int(np.median(epochs))}.")
+    out.append(f"- latentflow AE defaults: robust scaling (median/IQR), `scoreBy: balanced`, layer widths "
+               f"{', '.join(f'{d} {l}' for d, l in shapes)}; epochs run (at most 10, early stopping with patience 5 on a "
+               f"10 % validation split): {min(epochs)}–{max(epochs)}, median {int(np.median(epochs))}. "
+               "The choices are measured in bench/results/peers-defaults.md.")
     out.append(f"- latentflow AE PyOD-like, layer widths: {', '.join(f'{d} {l}' for d, l in pyodlike)} "
-               "(PyOD: d-64-32-64-d on every set). Not expressible today: batch norm after each hidden Linear, "
-               "Adam weight decay 1e-5, dropout after the code layer, a code wider than d - 1.")
+               "(PyOD: d-64-32-64-d on every set), scored by reconstruction error like PyOD. Without batch norm and weight "
+               "decay (options `batchNorm`, `weightDecay` exist; the + BN + WD row when run). Not expressible: dropout "
+               "after the code layer, a code wider than d - 1.")
     for m, why in le.get("skipped", {}).items():
         out.append(f"- {LABEL[m]}: not run, the model refused the config ({why}).")
     nonfinite = sorted({(r["dataset"], r["method"]) for r in peers["results"] if r.get("nonfinite")})

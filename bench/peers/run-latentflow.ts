@@ -3,15 +3,18 @@
  * writes test scores and timings as JSON for bench/peers/merge.py.
  *
  * Methods (each fits a standard `Scaler` on the train part first, as `latentflow fit` does by default):
- *   lf-default   `Autoencoder` with every default (shape from the input width d, 50 epochs, batch 256,
- *                10 % validation split, early stopping), seed = split seed
- *   lf-pyodlike  the closest existing configuration to PyOD's AutoEncoder(): d-64-c-64-d with
+ *   lf-default   `Autoencoder` with every default (shape from the input width d, 10 epochs, batch 256,
+ *                10 % validation split, early stopping, `scoreBy: balanced`) behind the scaler the
+ *                autoencoder-fit stage uses by default (robust), seed = split seed
+ *   lf-previous  the defaults before the study (standard scaling, 50 epochs, reconstruction error)
+ *   lf-pyodlike  the closest configuration to PyOD's AutoEncoder() without batch norm: d-64-c-64-d with
  *                c = min(32, d - 1), ReLU on every hidden layer and the code, dropout 0.2, Adam lr 1e-3,
- *                10 epochs, batch 32, no validation split, no early stopping (PyOD has neither). Missing:
- *                batch norm, weight decay, dropout on the code layer (see the report)
- *   lf-pyodlike-bn  lf-pyodlike plus `batchNorm: true, weightDecay: 1e-5`, options proposed for the model;
- *                skipped (with a note) while the Autoencoder does not accept them
- *   lf-pca       `PcaModel` with its default (components explaining 95 % of the variance)
+ *                10 epochs, batch 32, no validation split, no early stopping (PyOD has neither), scored by
+ *                reconstruction error. Missing: dropout on the code layer
+ *   lf-pyodlike-bn  lf-pyodlike plus `batchNorm: true, weightDecay: 1e-5` (the same config as PyOD's)
+ *   lf-pca       `PcaModel` with its defaults (95 % of the variance, `scoreBy: mahalanobis`)
+ *   lf-pca-recon `PcaModel` scored by reconstruction error (its previous default)
+ *   x-*          the defaults study: one fit, every scoring rule of explore.ts as `x-…/variant`
  *
  * fit_s: scaler fit + transform, model fit, scoring the training rows and a contamination=0.1 threshold
  * (what `latentflow fit` does; PyOD's fit also scores the training rows for its threshold).
@@ -29,7 +32,9 @@ import { parseArgs } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import * as tf from '@tensorflow/tfjs';
-import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, PcaModel, rocAuc, Scaler, selectBackend } from '../../src/index.js';
+import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
+import { AUTOENCODER_SCALER } from '../../src/models/autoencoder-config.js';
+import * as ex from './explore.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({
@@ -37,7 +42,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', default: path.join(root, '.cache/bench-data/full') },
     out: { type: 'string', default: path.join(root, '.cache/bench-results/full/latentflow.json') },
     backend: { type: 'string', default: 'auto' },
-    methods: { type: 'string', default: 'lf-default,lf-pyodlike,lf-pyodlike-bn,lf-pca' },
+    methods: { type: 'string', default: 'lf-default,lf-pyodlike,lf-pca,lf-pca-recon' },
     'min-score-s': { type: 'string', default: '0.25' },
   },
 });
@@ -47,7 +52,13 @@ interface Split { seed: number; train: string; test: string }
 interface DatasetEntry { name: string; features: number; splits: Split[] }
 
 /** One fitted method: scores raw rows (scaling included). */
-interface Fitted { score(x: Matrix): Float32Array; dispose(): void; info: Record<string, unknown> }
+interface Fitted {
+  score(x: Matrix): Float32Array;
+  dispose(): void;
+  info: Record<string, unknown>;
+  /** Other scoring rules of the same fit, reported as `method/variant` (same fit_s, no scoring rate). */
+  variants?: Record<string, (x: Matrix) => ArrayLike<number>>;
+}
 type Method = (x: Matrix, seed: number) => Promise<Fitted>;
 
 /** PyOD AutoEncoder() defaults expressed with the options latentflow has today. */
@@ -64,13 +75,14 @@ export function pyodLikeConfig(d: number, seed: number): AutoencoderConfig {
     batchSize: 32,
     validationSplit: 0,
     earlyStopping: false,
+    scoreBy: 'reconstruction',
     seed,
   };
 }
 
-function autoencoderMethod(config: (d: number, seed: number) => AutoencoderConfig): Method {
+function autoencoderMethod(config: (d: number, seed: number) => AutoencoderConfig, scalerMethod: ScalerMethod = 'standard'): Method {
   return async (x, seed) => {
-    const scaler = new Scaler('standard').fit(x);
+    const scaler = new Scaler(scalerMethod).fit(x);
     const xs = scaler.transform(x);
     const model = new Autoencoder(x.cols, config(x.cols, seed));
     const history = await model.fit(xs);
@@ -83,19 +95,116 @@ function autoencoderMethod(config: (d: number, seed: number) => AutoencoderConfi
   };
 }
 
+/**
+ * Defaults study: one fit of `config`, every scoring rule of bench/peers/explore.ts as a variant.
+ */
+function exploreMethod(scalerMethod: 'standard' | 'robust', config: (d: number, seed: number) => AutoencoderConfig, clip = 0): Method {
+  return async (x, seed) => {
+    const scaler = new Scaler(scalerMethod).fit(x);
+    const prep = (m: Matrix): Matrix => {
+      const t = scaler.transform(m);
+      if (clip > 0) for (let i = 0; i < t.data.length; i++) t.data[i] = Math.max(-clip, Math.min(clip, t.data[i]));
+      return t;
+    };
+    const xs = prep(x);
+    const model = new Autoencoder(x.cols, config(x.cols, seed));
+    const history = await model.fit(xs);
+    const trainRecon = model.reconstruct(xs);
+    const st = ex.fitStats(xs, trainRecon, model.encode(xs));
+    const rp1 = ex.fitReconPca(trainRecon, 1);
+    const rp0 = ex.fitReconPca(trainRecon, 1e-6);
+    const rp05 = ex.fitReconPca(trainRecon, 0.5);
+    const rp2 = ex.fitReconPca(trainRecon, 2);
+    const meanOf = (a: Float64Array) => a.reduce((t, v) => t + v, 0) / a.length;
+    const balance = meanOf(ex.reconMahalanobis(trainRecon, rp1)) / (meanOf(ex.residualScores(xs, trainRecon, null)) * x.cols);
+    const trainStd = ex.residualScores(xs, trainRecon, st.residualSd);
+    const balanceStd = meanOf(ex.reconMahalanobis(trainRecon, rp1)) / (meanOf(trainStd) * x.cols);
+    const d = x.cols;
+    const k = model.config.codeSize;
+    const parts = (m: Matrix) => {
+      const t = prep(m);
+      const recon = model.reconstruct(t);
+      const code = model.encode(t);
+      return {
+        t,
+        recon: ex.residualScores(t, recon, null),
+        sd: ex.residualScores(t, recon, st.residualSd),
+        mad: ex.residualScores(t, recon, st.residualMad),
+        maha: ex.latentScores(code, st, false),
+        rm1: ex.reconMahalanobis(recon, rp1),
+        rm0: ex.reconMahalanobis(recon, rp0),
+        rm05: ex.reconMahalanobis(recon, rp05),
+        rm2: ex.reconMahalanobis(recon, rp2),
+        diag: ex.latentScores(code, st, true),
+      };
+    };
+    const combined = (m: Matrix) => {
+      const p = parts(m);
+      return ex.combine(p.sd, d / (d + k), p.maha, 1 / (d + k));
+    };
+    fitThreshold(Float32Array.from(combined(x)), { method: 'contamination', value: 0.1 });
+    return {
+      score: (m) => Float32Array.from(combined(m)),
+      dispose: () => model.dispose(),
+      info: { layers: model.layerUnits.join('-'), epochs: history.epochs, stoppedEarly: history.stoppedEarly },
+      variants: {
+        recon: (m) => parts(m).recon,
+        'std-sd': (m) => parts(m).sd,
+        'std-mad': (m) => parts(m).mad,
+        maha: (m) => parts(m).maha,
+        diag: (m) => parts(m).diag,
+        'recon+maha': (m) => { const p = parts(m); return ex.combine(p.recon, 1, p.maha, 1 / k); },
+        'sse+maha': (m) => { const p = parts(m); return ex.combine(p.recon, d / (d + k), p.maha, 1 / (d + k)); },
+        'sse+rm1': (m) => { const p = parts(m); return ex.combine(p.recon, 1, p.rm1, 1 / d); },
+        'bal+rm1': (m) => { const p = parts(m); return ex.combine(p.recon, d * balance, p.rm1, 1); },
+        'balstd+rm1': (m) => { const p = parts(m); return ex.combine(p.sd, d * balanceStd, p.rm1, 1); },
+        'max-norm': (m) => { const p = parts(m); return p.recon.map((v, i) => Math.max(v * d * balance, p.rm1[i])); },
+        'sse+rm05': (m) => { const p = parts(m); return ex.combine(p.recon, 1, p.rm05, 1 / d); },
+        'sse+rm2': (m) => { const p = parts(m); return ex.combine(p.recon, 1, p.rm2, 1 / d); },
+        'sse+rm0': (m) => { const p = parts(m); return ex.combine(p.recon, 1, p.rm0, 1 / d); },
+        'sse+diag': (m) => { const p = parts(m); return ex.combine(p.recon, d / (d + k), p.diag, 1 / (d + k)); },
+        'mad+maha': (m) => { const p = parts(m); return ex.combine(p.mad, d / (d + k), p.maha, 1 / (d + k)); },
+        'sd+diag': (m) => { const p = parts(m); return ex.combine(p.sd, d / (d + k), p.diag, 1 / (d + k)); },
+        zsq: (m) => ex.sumSquares(prep(m)),
+      },
+    };
+  };
+}
+
+const d4 = (d: number) => Math.max(1, Math.ceil(d / 4));
+
 const METHODS: Record<string, Method> = {
-  'lf-default': autoencoderMethod((_d, seed) => ({ seed })),
+  'x-default': exploreMethod('standard', (_d, seed) => ({ seed })),
+  'x-robust': exploreMethod('robust', (_d, seed) => ({ seed })),
+  'x-robust-clip': exploreMethod('robust', (_d, seed) => ({ seed }), 5),
+  'x-e20': exploreMethod('standard', (_d, seed) => ({ seed, epochs: 20 })),
+  'x-e20-b64': exploreMethod('standard', (_d, seed) => ({ seed, epochs: 20, batchSize: 64 })),
+  'x-robust-e20': exploreMethod('robust', (_d, seed) => ({ seed, epochs: 20 })),
+  'x-robust-e10-lr3': exploreMethod('robust', (_d, seed) => ({ seed, epochs: 10, learningRate: 3e-3 })),
+  'x-robust-e10-b128': exploreMethod('robust', (_d, seed) => ({ seed, epochs: 10, batchSize: 128 })),
+  'x-robust-e10': exploreMethod('robust', (_d, seed) => ({ seed, epochs: 10 })),
+  'x-e10': exploreMethod('standard', (_d, seed) => ({ seed, epochs: 10 })),
+  'x-e10-lr3': exploreMethod('standard', (_d, seed) => ({ seed, epochs: 10, learningRate: 3e-3 })),
+  'x-e20-c4': exploreMethod('standard', (_d, seed) => ({ seed, epochs: 20, codeSize: Math.min(d4(_d), _d - 1) })),
+  'x-pyodlike': exploreMethod('standard', pyodLikeConfig),
+  'lf-default': autoencoderMethod((_d, seed) => ({ seed }), AUTOENCODER_SCALER),
+  'lf-previous': autoencoderMethod((_d, seed) => ({ seed, epochs: 50, scoreBy: 'reconstruction' })),
   'lf-pyodlike': autoencoderMethod(pyodLikeConfig),
   // Options not in AutoencoderConfig yet: the cast lets this compile either way; the constructor decides.
-  'lf-pyodlike-bn': autoencoderMethod((d, seed) => ({ ...pyodLikeConfig(d, seed), batchNorm: true, weightDecay: 1e-5 }) as AutoencoderConfig),
-  'lf-pca': async (x) => {
+  'lf-pyodlike-bn': autoencoderMethod((d, seed) => ({ ...pyodLikeConfig(d, seed), batchNorm: true, weightDecay: 1e-5 })),
+  'lf-pca': pcaMethod({}),
+  'lf-pca-recon': pcaMethod({ scoreBy: 'reconstruction' }),
+};
+
+function pcaMethod(config: PcaConfig): Method {
+  return async (x) => {
     const scaler = new Scaler('standard').fit(x);
     const xs = scaler.transform(x);
-    const model = new PcaModel().fit(xs);
+    const model = new PcaModel(config).fit(xs);
     fitThreshold(model.score(xs), { method: 'contamination', value: 0.1 });
     return { score: (m) => model.score(scaler.transform(m)), dispose: () => undefined, info: { k: model.k } };
-  },
-};
+  };
+}
 
 async function readSplit(file: string): Promise<{ x: Matrix; labels: Int8Array }> {
   const table = tableFromIPC(pw.readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
@@ -181,6 +290,11 @@ async function main(): Promise<void> {
             scores: Array.from(scores),
           };
           results.push(r);
+          for (const [v, fn] of Object.entries(fitted.variants ?? {})) {
+            const vs = Array.from(fn(test.x));
+            results.push({ dataset: ds.name, seed: split.seed, method: `${m}/${v}`, fit_s: fitS, score_rows_s: null,
+              roc_auc: rocAuc(vs, test.labels), ap: averagePrecision(vs, test.labels), scores: vs });
+          }
           console.error(
             `${ds.name.padEnd(12)} seed ${split.seed} ${m.padEnd(11)} auc ${r.roc_auc.toFixed(3)} ap ${r.ap.toFixed(3)} fit ${fitS.toFixed(2).padStart(7)}s score ${rate.toFixed(0).padStart(10)} rows/s`,
           );

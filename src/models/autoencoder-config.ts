@@ -1,4 +1,5 @@
 import { ModelConfigError } from '../errors.js';
+import { SCORE_BYS, type ScoreBy } from './autoencoder-scoring.js';
 
 /** Activation of a hidden layer or of the code layer. */
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'linear';
@@ -143,7 +144,7 @@ export interface AutoencoderConfig {
   loss?: LossName;
   /** Adam step size; > 0. Default 1e-3. */
   learningRate?: number;
-  /** Maximum passes over the training rows; integer >= 1. Default 50. */
+  /** Maximum passes over the training rows; integer >= 1. Default 10. */
   epochs?: number;
   /** Rows per gradient step; integer >= 1. Default 256. */
   batchSize?: number;
@@ -156,6 +157,29 @@ export interface AutoencoderConfig {
   earlyStopping?: EarlyStoppingConfig | boolean;
   /** Dropout rate after each hidden layer in training (seeded masks); in [0, 1). Default 0. */
   dropout?: number;
+  /**
+   * Batch normalisation between each hidden (and the code) layer's Dense and its activation, as PyOD's
+   * AutoEncoder does: batch statistics in training, moving averages (momentum 0.9, epsilon 1e-5, PyTorch's
+   * values) when scoring, encoding and validating. Dense networks only (not with `convolutional`,
+   * `variational` or `contractive`). Default false.
+   */
+  batchNorm?: boolean;
+  /**
+   * L2 weight decay on every trainable weight: each gradient gains `weightDecay · w` before the Adam step
+   * (PyTorch Adam's coupled `weight_decay`, not decoupled AdamW), as if `weightDecay / 2 · Σ w²` were added
+   * to the training loss (it is not added to the reported or validation loss). >= 0. Default 0.
+   */
+  weightDecay?: number;
+  /**
+   * What `score` returns (see `ScoreBy`): `reconstruction` (mean squared reconstruction error), `standardized` (each
+   * feature's error divided by its training RMS error) or `standardized-code` (that plus the code's
+   * Mahalanobis distance from the training codes); see `ScoreBy`. A variational model with
+   * `variational.scoreBy: elbo` scores by the ELBO whatever this says. Or `mahalanobis` (the squared
+   * reconstruction error plus the floored Mahalanobis distance of the reconstruction along the learned
+   * manifold) or `balanced` (standardized residual and that distance, equally weighted). Default
+   * `balanced` (bench/results/peers-defaults.md); files saved without `scoreBy` load as `reconstruction`.
+   */
+  scoreBy?: ScoreBy;
   /** Seeds weights, shuffling, the validation split, dropout, denoising noise and VAE samples; integer in [0, 2^32). Default 42. */
   seed?: number;
   /** Sparse code penalty (`{ type: l1, weight }` or `{ type: kl, target, weight }`). Default none. */
@@ -192,6 +216,9 @@ export interface ResolvedAutoencoderConfig {
   validationSplit: number;
   earlyStopping: Required<EarlyStoppingConfig> | false;
   dropout: number;
+  batchNorm: boolean;
+  weightDecay: number;
+  scoreBy: ScoreBy;
   seed: number;
   sparsity: ResolvedSparsity | null;
   denoising: ResolvedDenoising | null;
@@ -215,18 +242,27 @@ export const VARIANT_DEFAULTS = {
   poolSize: 2,
 } as const;
 
-/** Defaults that do not depend on the input width. */
+/**
+ * Scaling the detector puts in front of an autoencoder when none is asked for: median / IQR per column,
+ * which keeps the training anomalies from setting the scale (bench/results/peers-defaults.md).
+ */
+export const AUTOENCODER_SCALER = 'robust' as const;
+
+/** Defaults that do not depend on the input width (each chosen in bench/results/peers-defaults.md). */
 export const AUTOENCODER_DEFAULTS = {
   activation: 'relu',
   codeActivation: 'linear',
   outputActivation: 'linear',
   loss: 'mse',
   learningRate: 1e-3,
-  epochs: 50,
+  epochs: 10,
   batchSize: 256,
   validationSplit: 0.1,
   earlyStopping: { patience: 5, minDelta: 0 },
   dropout: 0,
+  batchNorm: false,
+  weightDecay: 0,
+  scoreBy: 'balanced',
   seed: 42,
   sparsity: null,
   denoising: null,
@@ -249,6 +285,9 @@ const OPTION_NAMES: readonly (keyof AutoencoderConfig)[] = [
   'validationSplit',
   'earlyStopping',
   'dropout',
+  'batchNorm',
+  'weightDecay',
+  'scoreBy',
   'seed',
   'sparsity',
   'denoising',
@@ -331,12 +370,31 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
   requireFraction('validationSplit', validationSplit);
   const dropout = config.dropout ?? AUTOENCODER_DEFAULTS.dropout;
   requireFraction('dropout', dropout);
+  const batchNorm = config.batchNorm ?? AUTOENCODER_DEFAULTS.batchNorm;
+  if (typeof batchNorm !== 'boolean') {
+    throw new ModelConfigError('batchNorm', `autoencoder: expected true or false, received ${String(batchNorm)}`);
+  }
+  const weightDecay = config.weightDecay ?? AUTOENCODER_DEFAULTS.weightDecay;
+  if (typeof weightDecay !== 'number' || !Number.isFinite(weightDecay) || weightDecay < 0) {
+    throw new ModelConfigError('weightDecay', `autoencoder: expected a number >= 0, received ${String(weightDecay)}`);
+  }
+  const scoreBy = config.scoreBy ?? AUTOENCODER_DEFAULTS.scoreBy;
+  requireOneOf('scoreBy', scoreBy, SCORE_BYS);
   const seed = config.seed ?? AUTOENCODER_DEFAULTS.seed;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new ModelConfigError('seed', `autoencoder: expected an integer in [0, 4294967295], received ${String(seed)}`);
   }
 
   const variants = resolveVariants(config, codeActivation);
+  if (batchNorm) {
+    const other = (['convolutional', 'variational', 'contractive'] as const).find((name) => variants[name] !== null);
+    if (other !== undefined) {
+      throw new ModelConfigError(
+        'batchNorm',
+        `autoencoder: batchNorm is available for dense networks only, and ${other} is set; remove batchNorm or ${other}`,
+      );
+    }
+  }
   if (variants.convolutional !== null) {
     const [h, w, c] = variants.convolutional.shape;
     if (h * w * c !== inputDim) {
@@ -361,6 +419,9 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     validationSplit,
     earlyStopping: resolveEarlyStopping(config.earlyStopping),
     dropout,
+    batchNorm,
+    weightDecay,
+    scoreBy,
     seed,
     ...variants,
   };

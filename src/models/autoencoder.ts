@@ -7,11 +7,12 @@ import {
   resolveAutoencoderConfig,
 } from './autoencoder-config.js';
 import { buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
+import { checkScoringStats, fitScoringStats, type ScoringStats, ScoringTensors } from './autoencoder-scoring.js';
 import { ConvNetwork } from './conv-network.js';
 import { type AutoencoderNetwork, DenseNetwork } from './dense-network.js';
 import { type Matrix, sliceRows } from './matrix.js';
 import { deriveSeed } from './random.js';
-import { type FitOptions, type TrainingHistory, runTrainingLoop } from './training-loop.js';
+import { type FitOptions, FusedAdam, type TrainingHistory, runTrainingLoop } from './training-loop.js';
 import { VariationalNetwork, gaussianKl } from './variational-network.js';
 
 export type {
@@ -23,6 +24,7 @@ export type {
   SparsityConfig,
   VariationalConfig,
 } from './autoencoder-config.js';
+export type { ScoreBy, ScoringStats } from './autoencoder-scoring.js';
 export type { EpochLog, FitOptions, OnEpoch, StopReason, TrainingHistory } from './training-loop.js';
 
 /** JSON part of a saved autoencoder; the weights are saved separately through a tfjs `IOHandler`. */
@@ -33,6 +35,12 @@ export interface AutoencoderState {
   params: ResolvedAutoencoderConfig;
   inputDim: number;
   history: TrainingHistory | null;
+  /**
+   * Training statistics of the standardized scores (`scoreBy` standardized or standardized-code); null or
+   * absent for `reconstruction` (files written before scoreBy existed have neither, and load as
+   * `reconstruction`).
+   */
+  scoring?: ScoringStats | null;
 }
 
 /** Rows per forward pass when encoding or scoring; bounds device memory whatever the input size. */
@@ -59,6 +67,8 @@ export class Autoencoder {
   readonly config: Readonly<ResolvedAutoencoderConfig>;
   private network: AutoencoderNetwork | undefined;
   private trainingHistory: TrainingHistory | null = null;
+  private scoringStats: ScoringStats | null = null;
+  private scoringTensors: ScoringTensors | undefined;
   private isFitting = false;
   private isDisposed = false;
   private fitController: AbortController | undefined;
@@ -104,19 +114,20 @@ export class Autoencoder {
     const controller = new AbortController();
     this.fitController = controller;
     let network: AutoencoderNetwork | undefined;
-    let optimizer: tf.Optimizer | undefined;
+    let optimizer: FusedAdam | undefined;
     try {
       this.checkInput(x, 'fit');
       this.checkTrainingValues(x);
       await tf.ready();
       network = buildNetwork(this.inputDim, this.config);
-      optimizer = tf.train.adam(this.config.learningRate);
+      optimizer = new FusedAdam(this.config.learningRate, this.config.weightDecay);
       const loss = buildLoss(this.config, network, this.inputDim);
       const net = network;
       const denoising = this.config.denoising;
       const history = await runTrainingLoop({
         x,
         variables: net.trainableVariables,
+        stateVariables: net.stateVariables,
         optimizer,
         batchLoss: (batch, step) => {
           // Noise only in training steps: the validation loss is measured on clean rows, like scoring.
@@ -133,10 +144,12 @@ export class Autoencoder {
         signal: options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]),
       });
       if (this.isDisposed) throw new ModelStateError('autoencoder: disposed during fit; the fit was abandoned');
+      const stats = this.config.scoreBy === 'reconstruction' ? null : this.fitStats(net, x);
       this.network?.dispose();
       this.network = network;
       network = undefined;
       this.trainingHistory = history;
+      this.setScoringStats(stats);
       return history;
     } finally {
       network?.dispose();
@@ -168,9 +181,11 @@ export class Autoencoder {
   }
 
   /**
-   * Per-row anomaly score; higher means more anomalous. By default the mean squared reconstruction error
-   * (whatever the training loss). A variational model with `scoreBy: elbo` returns instead the per-row
-   * training objective at z = μ, (Σ_features loss + beta · KL) / inputDim. Deterministic for every variant.
+   * Per-row anomaly score; higher means more anomalous. What it measures follows `scoreBy` (see `ScoreBy`):
+   * the mean squared reconstruction error (whatever the training loss), or the standardized errors, alone or
+   * with the code's Mahalanobis distance. A variational model with `variational.scoreBy: elbo` returns
+   * instead the per-row training objective at z = μ, (Σ_features loss + beta · KL) / inputDim.
+   * Deterministic for every variant.
    */
   score(x: Matrix): Float32Array {
     const net = this.requireFitted(x, 'score');
@@ -183,7 +198,33 @@ export class Autoencoder {
         return tf.add(recon, tf.mul(variational.beta / this.inputDim, gaussianKl(mean, logVar))).reshape([-1, 1]) as tf.Tensor2D;
       }).data;
     }
-    return this.mapChunks(x, 1, (xt) => tf.mean(tf.squaredDifference(xt, net.reconstruct(xt)), 1, true) as tf.Tensor2D).data;
+    const scoreBy = this.config.scoreBy;
+    const tensors = this.scoringTensors;
+    if (scoreBy === 'reconstruction' || tensors === undefined) {
+      return this.mapChunks(x, 1, (xt) => tf.mean(tf.squaredDifference(xt, net.reconstruct(xt)), 1, true) as tf.Tensor2D).data;
+    }
+    return this.mapChunks(x, 1, (xt) => {
+      const code = net.encode(xt);
+      return tensors.score(scoreBy, xt, code, net.decode(code));
+    }).data;
+  }
+
+  /** The training statistics of the standardized scores; null with `scoreBy: reconstruction` or before fit. */
+  get scoring(): ScoringStats | null {
+    return this.scoringStats === null ? null : structuredClone(this.scoringStats);
+  }
+
+  /** Residual scales and code statistics of the training rows under the network just trained. */
+  private fitStats(net: AutoencoderNetwork, x: Matrix): ScoringStats {
+    const code = this.mapChunks(x, this.config.codeSize, (xt) => net.encode(xt));
+    const recon = this.mapChunks(code, this.inputDim, (zt) => net.decode(zt));
+    return fitScoringStats(this.config.scoreBy, x, recon, code) as ScoringStats;
+  }
+
+  private setScoringStats(stats: ScoringStats | null): void {
+    this.scoringTensors?.dispose();
+    this.scoringTensors = stats === null ? undefined : new ScoringTensors(stats);
+    this.scoringStats = stats;
   }
 
   /**
@@ -234,7 +275,10 @@ export class Autoencoder {
     }).data;
   }
 
-  /** Per-feature squared reconstruction errors, same shape as `x`; row means equal `score`. */
+  /**
+   * Per-feature squared reconstruction errors in scaled units, same shape as `x`, whatever `scoreBy` says;
+   * row means equal `score` when `scoreBy` is `reconstruction`.
+   */
   featureErrors(x: Matrix): Matrix {
     const net = this.requireFitted(x, 'featureErrors');
     return this.mapChunks(x, this.inputDim, (xt) => tf.squaredDifference(xt, net.reconstruct(xt)));
@@ -259,6 +303,7 @@ export class Autoencoder {
       params: structuredClone(this.config) as ResolvedAutoencoderConfig,
       inputDim: this.inputDim,
       history: this.trainingHistory === null ? null : structuredClone(this.trainingHistory),
+      scoring: this.scoringStats === null ? null : structuredClone(this.scoringStats),
     };
   }
 
@@ -269,7 +314,13 @@ export class Autoencoder {
         `autoencoder: expected a saved state with type "autoencoder" and version 1, received type "${String(savedState?.type)}" version ${String(savedState?.version)}`,
       );
     }
-    const model = new Autoencoder(savedState.inputDim, savedState.params);
+    // Files written before scoreBy, batchNorm and weightDecay existed lack them: they load with the
+    // behaviour they were trained and scored with (reconstruction error, no batch norm, no decay), never
+    // with whatever the defaults are now.
+    const saved: Partial<ResolvedAutoencoderConfig> = savedState.params;
+    const params = { scoreBy: 'reconstruction', batchNorm: false, weightDecay: 0, ...saved } as ResolvedAutoencoderConfig;
+    const model = new Autoencoder(savedState.inputDim, params);
+    const stats = checkScoringStats(model.config.scoreBy, savedState.scoring, model.inputDim, model.config.codeSize);
     const layersModel = await tf.loadLayersModel(handler);
     try {
       model.network = networkFromModel(layersModel, savedState.inputDim, model.config);
@@ -278,6 +329,7 @@ export class Autoencoder {
       throw error;
     }
     model.trainingHistory = savedState.history ?? null;
+    model.setScoringStats(stats === null ? null : structuredClone(stats));
     return model;
   }
 
@@ -291,6 +343,8 @@ export class Autoencoder {
     this.fitController?.abort(new ModelStateError('autoencoder: disposed during fit; the fit was abandoned'));
     this.network?.dispose();
     this.network = undefined;
+    this.scoringTensors?.dispose();
+    this.scoringTensors = undefined;
   }
 
   /** Runs `fn` on chunks of `x` inside `tf.tidy` and copies each result into one output matrix. */

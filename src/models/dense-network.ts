@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelStateError } from '../errors.js';
-import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
+import type { Activation, ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import { activate, activationDerivative, dropOut, kernelAndBias } from './network-ops.js';
 import { deriveSeed } from './random.js';
 
@@ -46,6 +46,11 @@ export interface AutoencoderNetwork {
   readonly model: tf.LayersModel;
   /** The weights gradient descent updates. */
   readonly trainableVariables: tf.Variable[];
+  /**
+   * State that training changes besides the weights (batch-norm moving averages); early stopping restores it
+   * with the best epoch's weights. Absent or empty when there is none.
+   */
+  readonly stateVariables?: tf.Variable[];
   forward(x: tf.Tensor2D, options?: ForwardOptions): ForwardPass;
   /** The code of `x` (for a variational network, the posterior mean μ). */
   encode(x: tf.Tensor2D): tf.Tensor2D;
@@ -76,48 +81,78 @@ const OUTPUT_LAYER = 'reconstruction';
  */
 export class DenseNetwork implements AutoencoderNetwork {
   private constructor(
-    /** The saved model; its Dense layers in order: encoder hidden, code, decoder hidden, reconstruction. */
+    /** The saved model: per block a Dense layer (and with batch norm its BatchNormalization and Activation). */
     readonly model: tf.LayersModel,
-    private readonly layers: tf.layers.Layer[],
-    /** Index of the code layer within `layers`. */
+    /** Blocks in order: encoder hidden, code, decoder hidden, reconstruction. */
+    private readonly blocks: Block[],
+    /** Index of the code block within `blocks`. */
     private readonly codeIndex: number,
     private readonly dropout: number,
     private readonly activations: ResolvedAutoencoderConfig['activation'][],
   ) {}
 
-  /** Builds a fresh network with seeded Glorot-uniform kernels and zero biases. */
+  /**
+   * Builds a fresh network with seeded Glorot-uniform kernels and zero biases. With `batchNorm`, each hidden
+   * and code block is Dense (linear) -> BatchNormalization -> Activation, three saved layers.
+   */
   static build(inputDim: number, config: ResolvedAutoencoderConfig): DenseNetwork {
     const specs = layerSpecs(inputDim, config);
-    const layers = specs.map((spec, i) =>
-      tf.layers.dense({
+    const last = specs.length - 1;
+    const blocks: Block[] = specs.map((spec, i) => {
+      const isNormalised = config.batchNorm && i !== last;
+      const dense = tf.layers.dense({
         units: spec.units,
-        activation: spec.activation,
+        activation: isNormalised ? 'linear' : spec.activation,
         name: spec.name,
         inputShape: i === 0 ? [inputDim] : undefined,
         kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `layer-${i}`) }),
         biasInitializer: 'zeros',
-      }),
-    );
-    const model = tf.sequential({ name: 'autoencoder', layers });
-    return new DenseNetwork(model, layers, config.hiddenUnits.length, config.dropout, specs.map((s) => s.activation));
+      });
+      if (!isNormalised) return { dense };
+      return {
+        dense,
+        // PyTorch's BatchNorm1d defaults (Keras' are momentum 0.99, epsilon 1e-3).
+        norm: tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${spec.name}_bn` }),
+        activation: tf.layers.activation({ activation: spec.activation, name: `${spec.name}_act` }),
+      };
+    });
+    const model = tf.sequential({ name: 'autoencoder', layers: blocks.flatMap(blockLayers) });
+    return new DenseNetwork(model, blocks, config.hiddenUnits.length, config.dropout, specs.map((s) => s.activation));
   }
 
   /** Wraps a loaded model, checking that its layers match `config` for `inputDim` columns. */
   static fromModel(model: tf.LayersModel, inputDim: number, config: ResolvedAutoencoderConfig): DenseNetwork {
     const specs = layerSpecs(inputDim, config);
-    const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense');
+    const blocks: Block[] = [];
+    for (const layer of model.layers) {
+      const kind = layer.getClassName();
+      if (kind === 'Dense') blocks.push({ dense: layer });
+      else if (kind === 'BatchNormalization' && blocks.length > 0) blocks[blocks.length - 1].norm = layer;
+      else if (kind === 'Activation' && blocks.length > 0) blocks[blocks.length - 1].activation = layer;
+    }
     const expected = [inputDim, ...specs.map((s) => s.units)].join('-');
     const inputWidth = model.inputs[0]?.shape[1];
-    const received = [inputWidth, ...dense.map((layer) => (layer.getConfig() as { units?: number }).units)].join('-');
+    const received = [inputWidth, ...blocks.map((b) => (b.dense.getConfig() as { units?: number }).units)].join('-');
     if (expected !== received) {
       throw new ModelStateError(`autoencoder: saved network has layers ${received}, its saved params describe ${expected}; the model files do not belong together`);
     }
-    return new DenseNetwork(model, dense, config.hiddenUnits.length, config.dropout, specs.map((s) => s.activation));
+    const normalised = blocks.filter((b) => b.norm !== undefined).length;
+    if (normalised !== (config.batchNorm ? blocks.length - 1 : 0)) {
+      throw new ModelStateError(
+        `autoencoder: saved network has ${normalised} batch-norm layers, its saved params say batchNorm=${config.batchNorm}; the model files do not belong together`,
+      );
+    }
+    return new DenseNetwork(model, blocks, config.hiddenUnits.length, config.dropout, specs.map((s) => s.activation));
+  }
+
+  /** The batch-norm moving means and variances; empty without `batchNorm`. */
+  get stateVariables(): tf.Variable[] {
+    return this.blocks.flatMap((b) => (b.norm ? b.norm.nonTrainableWeights.map((w) => w.read() as tf.Variable) : []));
   }
 
   /** The weights gradient descent updates, in layer order (kernel, bias per layer). */
   get trainableVariables(): tf.Variable[] {
-    return this.layers.flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
+    return this.blocks.flatMap(blockLayers).flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
   }
 
   /** Runs the whole network on `x`, keeping the intermediate tensors. */
@@ -129,9 +164,10 @@ export class DenseNetwork implements AutoencoderNetwork {
     const hidden: tf.Tensor2D[] = [];
     let h = x;
     let code: tf.Tensor2D | undefined;
-    const last = this.layers.length - 1;
+    const last = this.blocks.length - 1;
+    const isTraining = options.isTraining === true;
     for (let i = 0; i <= last; i++) {
-      h = this.layers[i].apply(h) as tf.Tensor2D;
+      h = applyBlock(this.blocks[i], h, isTraining, this.activations[i]);
       if (i === this.codeIndex) {
         code = h;
       } else if (i !== last) {
@@ -145,21 +181,21 @@ export class DenseNetwork implements AutoencoderNetwork {
   /** The code (bottleneck activations) of `x`. */
   encode(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
-    for (let i = 0; i <= this.codeIndex; i++) h = this.layers[i].apply(h) as tf.Tensor2D;
+    for (let i = 0; i <= this.codeIndex; i++) h = applyBlock(this.blocks[i], h, false, this.activations[i]);
     return h;
   }
 
   /** Rows rebuilt from codes by the decoder layers. */
   decode(code: tf.Tensor2D): tf.Tensor2D {
     let h = code;
-    for (let i = this.codeIndex + 1; i < this.layers.length; i++) h = this.layers[i].apply(h) as tf.Tensor2D;
+    for (let i = this.codeIndex + 1; i < this.blocks.length; i++) h = applyBlock(this.blocks[i], h, false, this.activations[i]);
     return h;
   }
 
   /** The reconstruction of `x`, without dropout. */
   reconstruct(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
-    for (const layer of this.layers) h = layer.apply(h) as tf.Tensor2D;
+    this.blocks.forEach((block, i) => (h = applyBlock(block, h, false, this.activations[i])));
     return h;
   }
 
@@ -175,7 +211,7 @@ export class DenseNetwork implements AutoencoderNetwork {
     const slopes: tf.Tensor2D[] = [];
     let a: tf.Tensor2D = x;
     for (let i = 0; i <= this.codeIndex; i++) {
-      const { kernel, bias } = kernelAndBias(this.layers[i]);
+      const { kernel, bias } = kernelAndBias(this.blocks[i].dense);
       const z = tf.add(tf.matMul(a, kernel as tf.Tensor2D), bias) as tf.Tensor2D;
       kernels.push(kernel as tf.Tensor2D);
       slopes.push(activationDerivative(this.activations[i], z) as tf.Tensor2D);
@@ -211,6 +247,35 @@ export class DenseNetwork implements AutoencoderNetwork {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+/** One Dense layer and, with batch norm, its normalisation and activation layers. */
+interface Block {
+  dense: tf.layers.Layer;
+  norm?: tf.layers.Layer;
+  activation?: tf.layers.Layer;
+}
+
+function blockLayers(block: Block): tf.layers.Layer[] {
+  return [block.dense, ...(block.norm ? [block.norm] : []), ...(block.activation ? [block.activation] : [])];
+}
+
+/**
+ * One block on raw ops over the layers' own variables (what `Layer.apply` computes, without its per-call
+ * bookkeeping, which costs more than the arithmetic on small tabular networks): Dense, then with batch norm
+ * the normalisation (batch statistics and a moving-average update only when training), then the activation.
+ * ReLU and linear blocks run as one fused matMul + bias + activation kernel.
+ */
+function applyBlock(block: Block, x: tf.Tensor2D, isTraining: boolean, activation: Activation): tf.Tensor2D {
+  const { kernel, bias } = kernelAndBias(block.dense);
+  if (block.norm) {
+    const z = tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias) as tf.Tensor2D;
+    return activate(activation, block.norm.apply(z, { training: isTraining }) as tf.Tensor2D) as tf.Tensor2D;
+  }
+  if (activation === 'relu' || activation === 'linear') {
+    return tf.fused.matMul({ a: x, b: kernel as tf.Tensor2D, bias, activation }) as tf.Tensor2D;
+  }
+  return activate(activation, tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias)) as tf.Tensor2D;
 }
 
 interface LayerSpec {

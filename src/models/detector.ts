@@ -7,9 +7,9 @@ export interface ReconstructionModel {
   /** Latent code, one row per input row. */
   encode(x: Matrix): Matrix;
   reconstruct(x: Matrix): Matrix;
-  /** Per-row mean squared reconstruction error; higher means more anomalous. */
+  /** Per-row anomaly score (the model's `scoreBy`, e.g. reconstruction error); higher means more anomalous. */
   score(x: Matrix): Float32Array;
-  /** Per-row, per-feature squared reconstruction error. */
+  /** Per-row, per-feature squared reconstruction error (whatever `scoreBy` says). */
   featureErrors(x: Matrix): Matrix;
   dispose?(): void;
 }

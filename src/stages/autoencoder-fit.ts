@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { ModelConfigError } from '../errors.js';
-import { checkVariantOptions, VARIANT_DEFAULTS } from '../models/autoencoder-config.js';
+import { AUTOENCODER_DEFAULTS, AUTOENCODER_SCALER, checkVariantOptions, VARIANT_DEFAULTS } from '../models/autoencoder-config.js';
+import { SCORE_BYS, type ScoreBy } from '../models/autoencoder-scoring.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage } from '../pipeline/stage.js';
 import { fitDetectorStage } from './fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, thresholdRuleParam } from './params.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, thresholdRuleParam } from './params.js';
 
 const activation = z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'linear']);
 const D = VARIANT_DEFAULTS;
@@ -76,7 +77,7 @@ export const autoencoderModelParams = z
     outputActivation: z.enum(['linear', 'sigmoid']).optional().describe('Output activation; sigmoid for data in [0,1] (default linear)'),
     loss: z.enum(['mse', 'bce']).optional().describe('Training loss; bce needs sigmoid output and [0,1] inputs (default mse)'),
     learningRate: z.number().positive().optional().describe('Adam learning rate (default 1e-3)'),
-    epochs: z.number().int().positive().optional().describe('Maximum epochs (default 50)'),
+    epochs: z.number().int().positive().optional().describe(`Maximum epochs (default ${AUTOENCODER_DEFAULTS.epochs})`),
     batchSize: z.number().int().positive().optional().describe('Rows per gradient step (default 256)'),
     validationSplit: z.number().min(0).lt(1).optional().describe('Fraction of rows held out to monitor loss, seeded (default 0.1)'),
     earlyStopping: z
@@ -84,6 +85,12 @@ export const autoencoderModelParams = z
       .optional()
       .describe('Stop when the monitored loss stalls and restore the best weights (default {patience: 5, minDelta: 0}); false = off'),
     dropout: z.number().min(0).lt(1).optional().describe('Dropout rate after hidden layers, training only (default 0)'),
+    batchNorm: z.boolean().optional().describe('Batch norm between each hidden/code Dense and its activation, as PyOD; dense networks only (default false)'),
+    weightDecay: z.number().min(0).optional().describe('Coupled L2 weight decay added to every gradient (PyTorch Adam weight_decay) (default 0)'),
+    scoreBy: z
+      .enum(SCORE_BYS as [ScoreBy, ...ScoreBy[]])
+      .optional()
+      .describe(`Score: reconstruction (MSE), standardized (errors / training RMS error per feature), standardized-code (+ code Mahalanobis), mahalanobis (MSE + floored Mahalanobis of the reconstruction) or balanced (standardized errors and that distance, equal weight) (default ${AUTOENCODER_DEFAULTS.scoreBy})`),
     sparsity,
     denoising,
     contractive,
@@ -106,7 +113,9 @@ const params = z.strictObject({
   features: featuresParam,
   exclude: excludeParam,
   onMissing: onMissingParam.default('error'),
-  scaler: scalerParam,
+  scaler: scalerMethodParam
+    .default(AUTOENCODER_SCALER)
+    .describe(`Feature scaling fitted on training rows and saved with the model (default ${AUTOENCODER_SCALER}: median/IQR, see bench/results/peers-defaults.md)`),
   model: autoencoderModelParams.describe('Autoencoder network and training options'),
   threshold: thresholdRuleParam.optional(),
   saveTo: z.string().optional().describe('Model directory to write (atomically), relative to the pipeline file'),

@@ -19,10 +19,10 @@ export const onMissingParam = z
   .enum(['error', 'drop', 'impute'])
   .describe('Null/NaN/infinite feature values: error names row and column; drop removes the row (counted); impute uses the training mean');
 
-export const scalerParam = z
-  .enum(['standard', 'minmax', 'robust', 'none'])
-  .default('standard')
-  .describe('Feature scaling fitted on training rows and saved with the model');
+/** The scaler choice without a default, for stages whose default differs (autoencoder-fit). */
+export const scalerMethodParam = z.enum(['standard', 'minmax', 'robust', 'none']);
+
+export const scalerParam = scalerMethodParam.default('standard').describe('Feature scaling fitted on training rows and saved with the model');
 
 export const thresholdRuleParam = z
   .discriminatedUnion('method', [

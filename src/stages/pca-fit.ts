@@ -12,6 +12,10 @@ const params = z
     scaler: scalerParam,
     k: z.number().int().positive().optional().describe('Number of principal components kept'),
     varianceFraction: z.number().gt(0).max(1).optional().describe('Keep the fewest components explaining this variance fraction (default 0.95)'),
+    scoreBy: z
+      .enum(['reconstruction', 'mahalanobis'])
+      .optional()
+      .describe('Score: reconstruction error from the kept components, or Mahalanobis distance over all components with variances floored at the mean column variance (default mahalanobis)'),
     threshold: thresholdRuleParam.optional(),
     saveTo: z.string().optional().describe('Model directory to write (atomically), relative to the pipeline file'),
     maxRows: maxRowsParam,
@@ -26,7 +30,8 @@ export const pcaFit = defineStage({
   params,
   create(p, ctx) {
     return fitDetectorStage('pca', p, ctx, async (x) => {
-      const model = new PcaModel(p.k !== undefined ? { k: p.k } : { varianceFraction: p.varianceFraction });
+      const components = p.k !== undefined ? { k: p.k } : { varianceFraction: p.varianceFraction };
+      const model = new PcaModel(p.scoreBy === undefined ? components : { ...components, scoreBy: p.scoreBy });
       model.fit(x);
       return { model, explainedVariance: model.explainedVariance.slice(0, model.k) };
     });

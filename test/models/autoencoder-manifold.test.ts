@@ -23,6 +23,8 @@ describe('autoencoder versus PCA', () => {
       const ae = new Autoencoder(d, {
         codeSize: 1,
         hiddenUnits: [32, 32],
+        // The property is about reconstruction error, whatever the default score.
+        scoreBy: 'reconstruction',
         epochs: 80,
         batchSize: 64,
         learningRate: 5e-3,

@@ -17,8 +17,9 @@ beforeAll(async () => {
   await selectBackend();
 });
 
+/** These properties compare reconstruction errors, so `score` is asked for the mean squared error. */
 async function fitted(d: number, config: AutoencoderConfig, x: Matrix): Promise<Autoencoder> {
-  const ae = new Autoencoder(d, config);
+  const ae = new Autoencoder(d, { scoreBy: 'reconstruction', ...config });
   await ae.fit(x);
   return ae;
 }

@@ -18,7 +18,7 @@ describe('variational autoencoder', () => {
   const x = gaussianFactors(1500, 1);
   let vae: Autoencoder;
   beforeAll(async () => {
-    vae = new Autoencoder(8, { hiddenUnits: [32], codeSize: 2, variational: { beta: 1 }, epochs: 40, batchSize: 64, learningRate: 3e-3, earlyStopping: false, seed: 1 });
+    vae = new Autoencoder(8, { hiddenUnits: [32], codeSize: 2, variational: { beta: 1 }, scoreBy: 'reconstruction', epochs: 40, batchSize: 64, learningRate: 3e-3, earlyStopping: false, seed: 1 });
     await vae.fit(x);
   });
   afterAll(() => vae?.dispose());
@@ -106,6 +106,7 @@ describe('convolutional autoencoder', () => {
       learningRate: 3e-3,
       validationSplit: 0,
       earlyStopping: false,
+      scoreBy: 'reconstruction' as const,
       seed: 1,
     };
     const dense = new Autoencoder(784, { ...base, hiddenUnits: [128] });

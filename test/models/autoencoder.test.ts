@@ -239,7 +239,7 @@ describe('Autoencoder fit control', () => {
   });
 
   test('score is the row mean of featureErrors and does not mutate the input', async () => {
-    const ae = await trained(small);
+    const ae = await trained({ ...small, scoreBy: 'reconstruction' });
     try {
       const copy = Float32Array.from(data.data);
       const scores = ae.score(data);

@@ -30,7 +30,7 @@ describe('PcaModel', () => {
 
   test('with k = 2 on planar data the reconstruction error is the noise level (MSE ≈ 0.05² · 6/8)', () => {
     const x = plane();
-    const pca = new PcaModel({ k: 2 }).fit(x);
+    const pca = new PcaModel({ k: 2, scoreBy: 'reconstruction' }).fit(x);
     expect(meanOf(pca.score(x))).toBeCloseTo(0.0025 * (6 / 8), 3);
     expect(pca.encode(x).cols).toBe(2);
   });
@@ -61,7 +61,7 @@ describe('PcaModel', () => {
   test('score is the row mean of featureErrors; inputs are not mutated', () => {
     const x = gaussianMatrix(30, 6, 4);
     const copy = Float32Array.from(x.data);
-    const pca = new PcaModel({ k: 2 }).fit(x);
+    const pca = new PcaModel({ k: 2, scoreBy: 'reconstruction' }).fit(x);
     const scores = pca.score(x);
     const errors = pca.featureErrors(x);
     for (let r = 0; r < 30; r++) expect(scores[r]).toBeCloseTo(meanOf(errors.data.subarray(r * 6, r * 6 + 6)), 6);
@@ -102,3 +102,37 @@ describe('PcaModel', () => {
     expect(() => new PcaModel({ k: 2, varianceFraction: 0.9 })).toThrow(ModelConfigError);
   });
 });
+
+describe('PcaModel scoreBy mahalanobis', () => {
+  test('is the default; a row out along a low-variance axis outranks one equally far along a high-variance axis', () => {
+    // Column 0 has sd 3, column 1 sd 1, column 2 sd 0.5 (its variance is floored at the mean column variance).
+    const rand = seededNormal(11);
+    const rows = 2000;
+    const data = new Float32Array(rows * 3);
+    for (let r = 0; r < rows; r++) [3, 1, 0.5].forEach((sd, j) => (data[r * 3 + j] = sd * rand()));
+    const pca = new PcaModel({ k: 1 }).fit({ data, rows, cols: 3 });
+    expect(pca.config.scoreBy).toBe('mahalanobis');
+    const s = pca.score({ data: Float32Array.from([3, 0, 0, 0, 3, 0, 0, 0, 3]), rows: 3, cols: 3 });
+    const meanVariance = (9 + 1 + 0.25) / 3;
+    expect(s[0]).toBeCloseTo(1 / 3, 1); // 3² / 9 / d
+    expect(s[1]).toBeCloseTo(9 / meanVariance / 3, 1); // variance 1 < floor: divided by the floor
+    expect(s[2]).toBeCloseTo(s[1], 1); // variance 0.25 < floor: the same distance scores the same
+    expect(s[1]).toBeGreaterThan(2 * s[0]);
+  });
+
+  test('toJSON/fromJSON keeps the scores; a state saved without scoreBy loads as reconstruction', () => {
+    const x = gaussianMatrix(200, 4, 6);
+    const pca = new PcaModel({ k: 2 }).fit(x);
+    expect(sameBits(PcaModel.fromJSON(JSON.parse(JSON.stringify(pca.toJSON()))).score(x), pca.score(x))).toBe(true);
+    const { allAxes: _a, axisVariances: _v, ...old } = pca.toJSON();
+    const legacy = PcaModel.fromJSON({ ...old, params: { k: 2 } });
+    expect(legacy.config.scoreBy).toBe('reconstruction');
+    expect(sameBits(legacy.score(x), new PcaModel({ k: 2, scoreBy: 'reconstruction' }).fit(x).score(x))).toBe(true);
+  });
+});
+
+function seededNormal(seed: number): () => number {
+  let s = seed;
+  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 1) / (2 ** 32 + 2);
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}

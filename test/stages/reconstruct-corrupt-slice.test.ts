@@ -24,7 +24,7 @@ describe('autoencoder-fit variant options and the reconstruct stage', () => {
     const fit = autoencoderFit.create(
       autoencoderFit.params.parse({
         exclude: ['outlier'],
-        model: { codeSize: 2, epochs: 3, codeActivation: 'relu', sparsity: { type: 'l1', weight: 1e-3 }, denoising: { type: 'gaussian', sigma: 0.1 } },
+        model: { codeSize: 2, epochs: 3, scoreBy: 'reconstruction', codeActivation: 'relu', sparsity: { type: 'l1', weight: 1e-3 }, denoising: { type: 'gaussian', sigma: 0.1 } },
       }),
       ctx,
     );
