@@ -298,6 +298,19 @@ const OPTION_NAMES: readonly (keyof AutoencoderConfig)[] = [
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
+/**
+ * Widest input the default score measures along the learned manifold. `balanced` keeps a d x d whitening
+ * matrix of the training reconstructions: for 784 pixels that is 614,656 numbers in the model file (13 MB
+ * of JSON), an eigendecomposition that adds about 30 s to every fit and a d x d product per scored row.
+ * Wider inputs (images) default to `standardized`, the per-feature half of `balanced`, which costs O(d).
+ */
+export const MANIFOLD_SCORE_MAX_FEATURES = 256;
+
+/** `scoreBy` when none is given: `balanced`, or `standardized` above {@link MANIFOLD_SCORE_MAX_FEATURES} columns. */
+export function defaultScoreBy(inputDim: number): ScoreBy {
+  return inputDim > MANIFOLD_SCORE_MAX_FEATURES ? 'standardized' : AUTOENCODER_DEFAULTS.scoreBy;
+}
+
 /** Default code width for `inputDim` columns: about a third of the input, at most 32, always below the input. */
 export function defaultCodeSize(inputDim: number): number {
   return Math.min(inputDim - 1, clamp(Math.ceil(inputDim / 3), 1, 32));
@@ -378,7 +391,7 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
   if (typeof weightDecay !== 'number' || !Number.isFinite(weightDecay) || weightDecay < 0) {
     throw new ModelConfigError('weightDecay', `autoencoder: expected a number >= 0, received ${String(weightDecay)}`);
   }
-  const scoreBy = config.scoreBy ?? AUTOENCODER_DEFAULTS.scoreBy;
+  const scoreBy = config.scoreBy ?? defaultScoreBy(inputDim);
   requireOneOf('scoreBy', scoreBy, SCORE_BYS);
   const seed = config.seed ?? AUTOENCODER_DEFAULTS.seed;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
