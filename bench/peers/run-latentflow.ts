@@ -15,6 +15,7 @@
  *   lf-pca       `PcaModel` with its defaults (95 % of the variance, `scoreBy: mahalanobis`)
  *   lf-pca-recon `PcaModel` scored by reconstruction error (its previous default)
  *   x-*          the defaults study: one fit, every scoring rule of explore.ts as `x-…/variant`
+ *   x-ens        the ensemble and distance-weight study: 3 default fits, `x-ens/k{K}-w{W}` variants
  *
  * fit_s: scaler fit + transform, model fit, scoring the training rows and a contamination=0.1 threshold
  * (what `latentflow fit` does; PyOD's fit also scores the training rows for its threshold).
@@ -34,6 +35,7 @@ import * as pw from 'parquet-wasm/node';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
 import { AUTOENCODER_SCALER } from '../../src/models/autoencoder-config.js';
+import { ScoringTensors } from '../../src/models/autoencoder-scoring.js';
 import * as ex from './explore.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -42,7 +44,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', default: path.join(root, '.cache/bench-data/full') },
     out: { type: 'string', default: path.join(root, '.cache/bench-results/full/latentflow.json') },
     backend: { type: 'string', default: 'auto' },
-    methods: { type: 'string', default: 'lf-default,lf-pyodlike,lf-pca,lf-pca-recon' },
+    methods: { type: 'string', default: 'lf-default,lf-pyodlike-bn,lf-pyodlike,lf-pca,lf-pca-recon' },
     'min-score-s': { type: 'string', default: '0.25' },
   },
 });
@@ -171,6 +173,60 @@ function exploreMethod(scalerMethod: 'standard' | 'robust', config: (d: number, 
   };
 }
 
+/**
+ * Ensemble study: K = 3 default models (one robust scaler, member i seeded with `memberSeed(seed, i)`), and
+ * per member the two parts of `balanced` (standardized residual and manifold distance, each over its
+ * training mean). Variants `x-ens/k{K}-w{W}`: the mean over the first K members of (r + W·m) / (1 + W).
+ * fit_s covers all 3 members (K = 1, 2 cost about 1/3, 2/3 of it).
+ */
+function ensembleMethod(members: number): Method {
+  return async (x, seed) => {
+    const scaler = new Scaler(AUTOENCODER_SCALER).fit(x);
+    const xs = scaler.transform(x);
+    const models: Autoencoder[] = [];
+    for (let i = 0; i < members; i++) {
+      const model = new Autoencoder(x.cols, { seed: memberSeed(seed, i) });
+      await model.fit(xs);
+      models.push(model);
+    }
+    const tensors = models.map((m) => new ScoringTensors(m.scoring!));
+    const parts = (raw: Matrix) => {
+      const t = scaler.transform(raw);
+      return models.map((model, i) => {
+        const recon = model.reconstruct(t);
+        const st = model.scoring!;
+        const [r, m] = tf.tidy(() => {
+          const p = tensors[i].parts(tf.tensor2d(t.data, [t.rows, t.cols]), tf.tensor2d(recon.data, [t.rows, t.cols]));
+          return [tf.div(p.residual, st.residualNorm!), tf.div(p.manifold, st.manifoldNorm!)];
+        });
+        const out = { r: Float64Array.from(r.dataSync()), m: Float64Array.from(m.dataSync()) };
+        r.dispose();
+        m.dispose();
+        return out;
+      });
+    };
+    const mix = (p: { r: Float64Array; m: Float64Array }[], k: number, w: number) => {
+      const out = new Float64Array(p[0].r.length);
+      for (let i = 0; i < k; i++) for (let j = 0; j < out.length; j++) out[j] += (p[i].r[j] + w * p[i].m[j]) / (1 + w) / k;
+      return out;
+    };
+    fitThreshold(Float32Array.from(mix(parts(x), members, 1)), { method: 'contamination', value: 0.1 });
+    const variants: Record<string, (m: Matrix) => ArrayLike<number>> = {};
+    for (let k = 1; k <= members; k++) for (const w of [0.25, 0.33, 0.5, 0.75, 1, 1.5, 2, 3]) variants[`k${k}-w${w}`] = (m) => mix(parts(m), k, w);
+    return {
+      score: (m) => Float32Array.from(mix(parts(m), members, 1)),
+      dispose: () => { tensors.forEach((t) => t.dispose()); models.forEach((m) => m.dispose()); },
+      info: { members },
+      variants,
+    };
+  };
+}
+
+/** Member i's seed in an ensemble: a 32-bit mix of the ensemble seed and i (member 0 keeps the seed). */
+function memberSeed(seed: number, i: number): number {
+  return i === 0 ? seed : (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i, 0xc2b2ae35)) >>> 0;
+}
+
 const d4 = (d: number) => Math.max(1, Math.ceil(d / 4));
 
 const METHODS: Record<string, Method> = {
@@ -187,6 +243,7 @@ const METHODS: Record<string, Method> = {
   'x-e10-lr3': exploreMethod('standard', (_d, seed) => ({ seed, epochs: 10, learningRate: 3e-3 })),
   'x-e20-c4': exploreMethod('standard', (_d, seed) => ({ seed, epochs: 20, codeSize: Math.min(d4(_d), _d - 1) })),
   'x-pyodlike': exploreMethod('standard', pyodLikeConfig),
+  'x-ens': ensembleMethod(3),
   'lf-default': autoencoderMethod((_d, seed) => ({ seed }), AUTOENCODER_SCALER),
   'lf-previous': autoencoderMethod((_d, seed) => ({ seed, epochs: 50, scoreBy: 'reconstruction' })),
   'lf-pyodlike': autoencoderMethod(pyodLikeConfig),

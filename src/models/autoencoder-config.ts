@@ -176,7 +176,7 @@ export interface AutoencoderConfig {
    * Mahalanobis distance from the training codes); see `ScoreBy`. A variational model with
    * `variational.scoreBy: elbo` scores by the ELBO whatever this says. Or `mahalanobis` (the squared
    * reconstruction error plus the floored Mahalanobis distance of the reconstruction along the learned
-   * manifold) or `balanced` (standardized residual and that distance, equally weighted). Default
+   * manifold) or `balanced` (standardized residual and that distance, weighted 2/3 and 1/3). Default
    * `balanced` (bench/results/peers-defaults.md); files saved without `scoreBy` load as `reconstruction`.
    */
   scoreBy?: ScoreBy;

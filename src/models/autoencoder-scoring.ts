@@ -22,10 +22,10 @@ import type { Matrix } from './matrix.js';
  *   the autoencoder analogue of PyOD PCA's weighting. Training rows average about 1 after standard scaling.
  *   Best mean ROC-AUC on the peer sets, but when the model rebuilds its rows well the manifold part
  *   dwarfs the residual and subtle off-manifold faults are lost (quickstart pump data: 0.60).
- * - `balanced`: the two views of `standardized` and `mahalanobis` with equal weight: the standardized
- *   residual Σ_j (error_j / s_j)² and the floored Mahalanobis distance of x̂, each divided by its mean over
- *   the training rows, averaged (training rows average 1). Off-manifold faults and rows far out along the
- *   manifold both stand out, however well the model fits.
+ * - `balanced`: the two views of `standardized` and `mahalanobis`: the standardized residual
+ *   Σ_j (error_j / s_j)² and the floored Mahalanobis distance of x̂, each divided by its mean over the
+ *   training rows, then weighted 2/3 and 1/3 ({@link BALANCED_MANIFOLD_WEIGHT}; training rows average 1).
+ *   Off-manifold faults and rows far out along the manifold both stand out, however well the model fits.
  */
 export type ScoreBy = 'reconstruction' | 'standardized' | 'standardized-code' | 'mahalanobis' | 'balanced';
 
@@ -54,7 +54,22 @@ export interface ScoringStats {
   /** `balanced`: the training rows' mean standardized residual Σ_j (error_j / s_j)² and mean manifold distance. */
   residualNorm?: number;
   manifoldNorm?: number;
+  /**
+   * `balanced`: the manifold part's share of the score, in (0, 1); the residual gets the rest. Saved so a
+   * file scores as it did when written; files without it (written when the weight was 1/2) load as 1/2.
+   */
+  manifoldWeight?: number;
 }
+
+/**
+ * `balanced`: the manifold distance's share of the score, 1/3 (the residual's 2/3). Shares 1/5 … 3/4 on
+ * the peer sets × 5 seeds: 1/3 gives the best mean ROC-AUC; larger shares lose the small sets (wine, glass,
+ * pima, ionosphere) and the quickstart's subtle faults, smaller ones the digit sets (pendigits)
+ * (bench/results/peers-defaults.md, "Distance weight").
+ */
+export const BALANCED_MANIFOLD_WEIGHT = 1 / 3;
+/** The weight of files written before {@link ScoringStats.manifoldWeight} was saved. */
+const LEGACY_MANIFOLD_WEIGHT = 0.5;
 
 /** Smallest variance `mahalanobis` divides by: the variance of a standardized column. */
 export const MANIFOLD_VARIANCE_FLOOR = 1;
@@ -95,7 +110,12 @@ export function fitScoringStats(scoreBy: ScoreBy, x: Matrix, recon: Matrix, code
       tensors.dispose();
     }
     // Floors keep a perfectly rebuilt (or perfectly constant) training set from dividing by zero.
-    return { ...stats, residualNorm: Math.max(residualSum / x.rows, 1e-12), manifoldNorm: Math.max(manifoldSum / x.rows, 1e-12) };
+    return {
+      ...stats,
+      residualNorm: Math.max(residualSum / x.rows, 1e-12),
+      manifoldNorm: Math.max(manifoldSum / x.rows, 1e-12),
+      manifoldWeight: BALANCED_MANIFOLD_WEIGHT,
+    };
   }
   const standardized = fitStandardizedStats(x, recon, code);
   if (scoreBy === 'standardized') return { residualScale: standardized.residualScale };
@@ -198,7 +218,11 @@ export function checkScoringStats(scoreBy: ScoreBy, stats: ScoringStats | null |
     scoreBy === 'mahalanobis'
       ? hasManifold
       : scoreBy === 'balanced'
-        ? hasManifold && hasResidual && typeof s.residualNorm === 'number' && typeof s.manifoldNorm === 'number'
+        ? hasManifold &&
+          hasResidual &&
+          typeof s.residualNorm === 'number' &&
+          typeof s.manifoldNorm === 'number' &&
+          (s.manifoldWeight === undefined || (s.manifoldWeight > 0 && s.manifoldWeight < 1))
         : hasResidual && (scoreBy === 'standardized' || (s.codeMean?.length === codeSize && s.codeWhitening?.length === codeSize * codeSize));
   if (!isComplete) {
     throw new ModelStateError(
@@ -219,10 +243,12 @@ export class ScoringTensors {
   private readonly manifoldWhitening: tf.Tensor2D | undefined;
   private readonly residualNorm: number;
   private readonly manifoldNorm: number;
+  private readonly manifoldWeight: number;
 
   constructor(stats: ScoringStats) {
     this.residualNorm = stats.residualNorm ?? 1;
     this.manifoldNorm = stats.manifoldNorm ?? 1;
+    this.manifoldWeight = stats.manifoldWeight ?? LEGACY_MANIFOLD_WEIGHT;
     const keep = <T extends tf.Tensor>(t: T): T => (this.tensors.push(t), t);
     if (stats.residualScale) this.inverseScale = keep(tf.tensor1d(stats.residualScale.map((v) => 1 / v), 'float32'));
     if (stats.codeMean && stats.codeWhitening) {
@@ -250,7 +276,7 @@ export class ScoringTensors {
     const d = x.shape[1];
     if (scoreBy === 'balanced') {
       const { residual, manifold } = this.parts(x, recon);
-      return tf.add(tf.mul(residual, 0.5 / this.residualNorm), tf.mul(manifold, 0.5 / this.manifoldNorm));
+      return tf.add(tf.mul(residual, (1 - this.manifoldWeight) / this.residualNorm), tf.mul(manifold, this.manifoldWeight / this.manifoldNorm));
     }
     if (scoreBy === 'mahalanobis') {
       const residual = tf.sum(tf.squaredDifference(x, recon), 1, true);

@@ -12,7 +12,7 @@ import { ConvNetwork } from './conv-network.js';
 import { type AutoencoderNetwork, DenseNetwork } from './dense-network.js';
 import { type Matrix, sliceRows } from './matrix.js';
 import { deriveSeed } from './random.js';
-import { type FitOptions, FusedAdam, type TrainingHistory, runTrainingLoop } from './training-loop.js';
+import { createAdam, type FitOptions, type StepOptimizer, type TrainingHistory, runTrainingLoop } from './training-loop.js';
 import { VariationalNetwork, gaussianKl } from './variational-network.js';
 
 export type {
@@ -114,13 +114,13 @@ export class Autoencoder {
     const controller = new AbortController();
     this.fitController = controller;
     let network: AutoencoderNetwork | undefined;
-    let optimizer: FusedAdam | undefined;
+    let optimizer: StepOptimizer | undefined;
     try {
       this.checkInput(x, 'fit');
       this.checkTrainingValues(x);
       await tf.ready();
       network = buildNetwork(this.inputDim, this.config);
-      optimizer = new FusedAdam(this.config.learningRate, this.config.weightDecay);
+      optimizer = createAdam(network.trainableVariables, this.config.learningRate, this.config.weightDecay);
       const loss = buildLoss(this.config, network, this.inputDim);
       const net = network;
       const denoising = this.config.denoising;

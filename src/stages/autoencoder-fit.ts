@@ -90,7 +90,7 @@ export const autoencoderModelParams = z
     scoreBy: z
       .enum(SCORE_BYS as [ScoreBy, ...ScoreBy[]])
       .optional()
-      .describe(`Score: reconstruction (MSE), standardized (errors / training RMS error per feature), standardized-code (+ code Mahalanobis), mahalanobis (MSE + floored Mahalanobis of the reconstruction) or balanced (standardized errors and that distance, equal weight) (default ${AUTOENCODER_DEFAULTS.scoreBy})`),
+      .describe(`Score: reconstruction (MSE), standardized (errors / training RMS error per feature), standardized-code (+ code Mahalanobis), mahalanobis (MSE + floored Mahalanobis of the reconstruction) or balanced (standardized errors 2/3 and that distance 1/3) (default ${AUTOENCODER_DEFAULTS.scoreBy})`),
     sparsity,
     denoising,
     contractive,

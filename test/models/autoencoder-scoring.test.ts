@@ -122,7 +122,7 @@ describe('Autoencoder scoreBy', () => {
     }
   });
 
-  test('balanced is the default and averages 1 over the training rows (each part weighs one half)', async () => {
+  test('balanced is the default and averages 1 over the training rows', async () => {
     const ae = new Autoencoder(6, config);
     await ae.fit(data);
     try {
@@ -132,6 +132,55 @@ describe('Autoencoder scoreBy', () => {
       expect(ae.scoring?.residualNorm).toBeGreaterThan(0);
     } finally {
       ae.dispose();
+    }
+  });
+
+  /** Per row: the residual and manifold parts of `balanced`, each over its training mean. */
+  function balancedParts(ae: Autoencoder, x: Matrix): { r: Float32Array; m: Float32Array } {
+    const stats = ae.scoring as ScoringStats;
+    const tensors = new ScoringTensors(stats);
+    const recon = ae.reconstruct(x);
+    try {
+      return tf.tidy(() => {
+        const p = tensors.parts(tf.tensor2d(x.data, [x.rows, x.cols]), tf.tensor2d(recon.data, [x.rows, x.cols]));
+        return {
+          r: tf.div(p.residual, stats.residualNorm as number).dataSync() as Float32Array,
+          m: tf.div(p.manifold, stats.manifoldNorm as number).dataSync() as Float32Array,
+        };
+      });
+    } finally {
+      tensors.dispose();
+    }
+  }
+
+  test('balanced weighs the residual 2/3 and the manifold distance 1/3, and saves the weight', async () => {
+    const ae = new Autoencoder(6, config);
+    await ae.fit(data);
+    try {
+      expect(ae.scoring?.manifoldWeight).toBeCloseTo(1 / 3, 12);
+      const { r, m } = balancedParts(ae, data);
+      const s = ae.score(data);
+      for (let i = 0; i < 20; i++) expect(s[i]).toBeCloseTo((2 / 3) * r[i] + (1 / 3) * m[i], 4);
+    } finally {
+      ae.dispose();
+    }
+  });
+
+  test('a balanced file saved without manifoldWeight scores with equal weights, as when it was written', async () => {
+    const ae = new Autoencoder(6, config);
+    await ae.fit(data);
+    const loaded = await roundTrip(ae, (state) => {
+      const { manifoldWeight: _dropped, ...scoring } = state.scoring as ScoringStats;
+      return { ...state, scoring };
+    });
+    try {
+      const { r, m } = balancedParts(ae, data);
+      const s = loaded.score(data);
+      for (let i = 0; i < 20; i++) expect(s[i]).toBeCloseTo(0.5 * r[i] + 0.5 * m[i], 4);
+      await expect(roundTrip(ae, (state) => ({ ...state, scoring: { ...(state.scoring as ScoringStats), manifoldWeight: 1.5 } }))).rejects.toThrow(/scoring statistics/);
+    } finally {
+      ae.dispose();
+      loaded.dispose();
     }
   });
 
