@@ -106,7 +106,9 @@ async function fit(
   const x = concatRows(parts, features.length);
   if (invalidRows > 0) ctx.logger.warn({ invalidRows, policy: params.onMissing }, `${invalidRows} training rows had missing values (${params.onMissing})`);
   if (x.rows < 2) throw new DataError('need at least 2 valid training rows', { expected: '>= 2 rows', received: `${x.rows}` });
-  ctx.logger.info({ rows: x.rows, features }, `fitting ${kind} on ${x.rows} rows x ${features.length} features`);
+  // A structured log line stays one readable line: 784 pixel names would not (`latentflow info` lists them).
+  const shownFeatures = features.length <= 32 ? features : [...features.slice(0, 16), `… ${features.length - 16} more`];
+  ctx.logger.info({ rows: x.rows, features: shownFeatures }, `fitting ${kind} on ${x.rows} rows x ${features.length} features`);
 
   const scaler = new Scaler(params.scaler);
   scaler.fit(x);
