@@ -1,7 +1,7 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Float64, Utf8, makeVector, vectorFromArray, type RecordBatch } from 'apache-arrow';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { csvSink } from '../../src/connectors/csv-sink.js';
 import { ipcSink } from '../../src/connectors/ipc-sink.js';
 import { parquetSink } from '../../src/connectors/parquet-sink.js';
@@ -88,8 +88,8 @@ describe.each(SINKS)('%s writes atomically', (_label, def, extra) => {
       () => new Error('the write succeeded'),
       (error: unknown) => error,
     );
-    await new Promise((r) => setTimeout(r, 30));
-    expect((await readdir(dir)).some((f) => f.startsWith('out.data.tmp-'))).toBe(true);
+    // Wait for the temp file (not a fixed delay: a loaded machine may take longer than any guess to open it).
+    await vi.waitFor(async () => expect((await readdir(dir)).some((f) => f.startsWith('out.data.tmp-'))).toBe(true), { timeout: 10_000, interval: 10 });
     await sink.close();
     expect(await readdir(dir)).toEqual([]);
     expect(openFdsUnder(dir)).toBe(0);
