@@ -110,7 +110,13 @@ describe('Autoencoder tensor memory', () => {
       const all = ae.score(big);
       const tail = ae.score({ data: big.data.subarray(9000 * 6), rows: 1000, cols: 6 });
       expect(all.length).toBe(10_000);
-      expect(Array.from(all.subarray(9000))).toEqual(Array.from(tail));
+      if (tf.getBackend() === 'tensorflow') {
+        // Native TensorFlow blocks a matmul differently for 10,000 and 1,000 rows, so sums round differently
+        // in the last bit; wasm (the default) computes each row the same way whatever the batch.
+        Array.from(tail).forEach((v, i) => expect(all[9000 + i]).toBeCloseTo(v, 4));
+      } else {
+        expect(Array.from(all.subarray(9000))).toEqual(Array.from(tail));
+      }
     } finally {
       ae.dispose();
     }
