@@ -10,6 +10,16 @@ export interface Lifecycle {
 }
 
 /**
+ * The check a sink makes before each batch it takes: the run was not cancelled (throws the signal's reason)
+ * and the sink was not closed meanwhile (a ConnectorError naming the target), so a write never outlives
+ * either.
+ */
+export function checkWritable(signal: AbortSignal, isClosed: () => boolean, connector: string, target: string): void {
+  signal.throwIfAborted();
+  if (isClosed()) throw new ConnectorError('closed while writing', { connector, path: target });
+}
+
+/**
  * A source whose `close()` releases whatever its unfinished iterator still holds (file handles, streams,
  * wasm objects registered on `closers`) and is idempotent.
  */

@@ -2,12 +2,12 @@ import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { ConnectorError, DataError } from '../errors.js';
+import { DataError } from '../errors.js';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { cellFormatter } from '../io/csv-types.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
-import { closableSink } from './closable.js';
+import { checkWritable, closableSink } from './closable.js';
 
 const TYPE = 'csv-sink';
 
@@ -64,8 +64,7 @@ async function writeCsv(p: CsvSinkParams, ctx: StageContext, input: AsyncIterabl
       if (p.hasHeader) await file.write(stringify([names], options));
     };
     for await (const batch of input) {
-      ctx.signal.throwIfAborted();
-      if (isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+      checkWritable(ctx.signal, isClosed, TYPE, target);
       names ??= batch.schema.fields.map((f) => f.name);
       await writeHeader();
       if (batch.numRows === 0) continue;

@@ -6,7 +6,7 @@ import { writeAtomically } from '../io/atomic-file.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { binSeries, type BinnedSeries } from '../plots/bins.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
-import { closableSink, type Lifecycle } from './closable.js';
+import { checkWritable, closableSink, type Lifecycle } from './closable.js';
 import { columnGroupParam, groupLabel, resolveGroup } from './column-groups.js';
 
 // Re-exported: binning moved to src/plots/bins.ts, shared with the score histogram of plot-sink.
@@ -73,8 +73,7 @@ async function writeHistogram(p: z.output<typeof params>, ctx: StageContext, inp
   let rows = 0;
   let batches = 0;
   for await (const batch of input) {
-    ctx.signal.throwIfAborted();
-    if (life.isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+    checkWritable(ctx.signal, life.isClosed, TYPE, target);
     batches++;
     rows += batch.numRows;
     if (batch.numRows === 0) continue;

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
-import { ConnectorError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { imageGridPng } from '../plots/image-grid.js';
-import { closableSink, type Lifecycle } from './closable.js';
+import { checkWritable, closableSink, type Lifecycle } from './closable.js';
 import { columnGroupParam, resolveGroup } from './column-groups.js';
 
 const TYPE = 'image-grid-sink';
@@ -50,8 +49,7 @@ async function writeGrid(p: z.output<typeof params>, ctx: StageContext, input: A
   let rows = 0;
   let batches = 0;
   for await (const batch of input) {
-    ctx.signal.throwIfAborted();
-    if (life.isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+    checkWritable(ctx.signal, life.isClosed, TYPE, target);
     batches++;
     const take = Math.min(batch.numRows, p.count - images[0].length);
     rows += batch.numRows;

@@ -1,12 +1,11 @@
 import path from 'node:path';
 import { AsyncByteQueue, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, type RecordBatch, type RecordBatchWriter } from 'apache-arrow';
 import { z } from 'zod';
-import { ConnectorError } from '../errors.js';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
-import { closableSink } from './closable.js';
+import { checkWritable, closableSink } from './closable.js';
 
 const TYPE = 'ipc-sink';
 
@@ -78,8 +77,7 @@ async function writeIpc(p: IpcSinkParams, ctx: StageContext, input: AsyncIterabl
     let batches = 0;
     let index = 0;
     for await (const original of input) {
-      ctx.signal.throwIfAborted();
-      if (isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+      checkWritable(ctx.signal, isClosed, TYPE, target);
       const batch = decodeDictionaries(original);
       guard.check(batch, index++);
       if (schema === undefined) {

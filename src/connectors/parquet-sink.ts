@@ -2,12 +2,11 @@ import path from 'node:path';
 import { Schema, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { z } from 'zod';
-import { ConnectorError } from '../errors.js';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
-import { closableSink } from './closable.js';
+import { checkWritable, closableSink } from './closable.js';
 
 const TYPE = 'parquet-sink';
 
@@ -73,8 +72,7 @@ async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: Asyn
     /** The next batch with rows, checked against the first batch; undefined at the end of the input. */
     const next = async (): Promise<RecordBatch | undefined> => {
       for (;;) {
-        ctx.signal.throwIfAborted();
-        if (isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+        checkWritable(ctx.signal, isClosed, TYPE, target);
         const r = await batches.next();
         if (r.done === true) return undefined;
         // Decoded so batches with different dictionaries agree; Parquet dictionary-encodes on its own.

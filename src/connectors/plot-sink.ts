@@ -12,7 +12,7 @@ import { inferColorType, scatterSpec, type ScatterPoint } from '../plots/scatter
 import { scoreHistogramSpec } from '../plots/score-histogram.js';
 import { modelRef } from '../stages/model-ref.js';
 import { modelRefParam } from '../stages/params.js';
-import { closableSink, type Lifecycle } from './closable.js';
+import { checkWritable, closableSink, type Lifecycle } from './closable.js';
 
 const TYPE = 'plot-sink';
 
@@ -105,8 +105,7 @@ async function writePlot(p: PlotParams, ctx: StageContext, input: AsyncIterable<
   let rows = 0;
   let batches = 0;
   for await (const batch of input) {
-    ctx.signal.throwIfAborted();
-    if (life.isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+    checkWritable(ctx.signal, life.isClosed, TYPE, target);
     collector?.add(batch, batches);
     batches++;
     rows += batch.numRows;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
-import { ConnectorError, DataError } from '../errors.js';
+import { DataError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { extractFeatures, isNumericType } from '../io/features.js';
 import type { Detector } from '../models/detector.js';
@@ -11,7 +11,7 @@ import { buildReportHtml } from '../report/build-report.js';
 import { flagsOf, ReportCollector } from '../report/report-data.js';
 import { modelRef } from '../stages/model-ref.js';
 import { modelRefParam } from '../stages/params.js';
-import { closableSink, type Lifecycle } from './closable.js';
+import { checkWritable, closableSink, type Lifecycle } from './closable.js';
 
 const TYPE = 'report-sink';
 
@@ -90,8 +90,7 @@ async function writeReport(p: Params, ctx: StageContext, input: AsyncIterable<Re
     });
   };
   for await (const batch of input) {
-    ctx.signal.throwIfAborted();
-    if (life.isClosed()) throw new ConnectorError('closed while writing', { connector: TYPE, path: target });
+    checkWritable(ctx.signal, life.isClosed, TYPE, target);
     detector ??= await ref.get();
     collector ??= newCollector(detector, batch);
     const { scores, keptRows } = scoresOf(batch, batches, p, detector, ctx);
