@@ -12,6 +12,7 @@ import {
   type DataType,
   type Vector,
 } from 'apache-arrow';
+import type { Matrix } from '../models/matrix.js';
 
 /** A column to add to a batch: a name and an Arrow vector with one value per row. */
 export interface NamedColumn {
@@ -94,3 +95,12 @@ function assemble(schema: Schema, children: Data[], length: number): RecordBatch
 }
 
 export { Float32 };
+
+/** The columns of a row-major matrix as float32 Arrow columns, named in column order. */
+export function matrixColumns(m: Matrix, names: readonly string[]): NamedColumn[] {
+  return names.map((name, c) => {
+    const col = new Float32Array(m.rows);
+    for (let r = 0; r < m.rows; r++) col[r] = m.data[r * m.cols + c];
+    return float32Column(name, col);
+  });
+}

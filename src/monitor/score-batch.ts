@@ -1,6 +1,6 @@
 import type { Message, TopicMessages } from 'kafkajs';
 import { Bool, makeVector, makeData } from 'apache-arrow';
-import { withColumns, float32Column, type NamedColumn } from '../io/batch.js';
+import { withColumns, float32Column, matrixColumns, type NamedColumn } from '../io/batch.js';
 import { extractFeatures } from '../io/features.js';
 import type { FeedBatch } from '../kafka/consumer-feed.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
@@ -66,11 +66,7 @@ export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns
     columns.push(float32Column(SCORE_COLUMN, scores), { name: FLAG_COLUMN, vector: boolVector(flags) });
     if (scorer.hasCode) {
       const code = scorer.detector.encode(x);
-      for (let c = 0; c < code.cols; c++) {
-        const col = new Float32Array(code.rows);
-        for (let r = 0; r < code.rows; r++) col[r] = code.data[r * code.cols + c];
-        columns.push(float32Column(`${CODE_PREFIX}${c}`, col));
-      }
+      columns.push(...matrixColumns(code, Array.from({ length: code.cols }, (_, c) => `${CODE_PREFIX}${c}`)));
     }
   }
   const t3 = cpuMs();

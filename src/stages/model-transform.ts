@@ -1,5 +1,5 @@
 import type { Schema } from 'apache-arrow';
-import { float32Column, takeRows, withColumns, type NamedColumn } from '../io/batch.js';
+import { takeRows, withColumns, type NamedColumn } from '../io/batch.js';
 import { extractFeatures } from '../io/features.js';
 import type { Detector, MissingHandling } from '../models/detector.js';
 import type { Matrix } from '../models/matrix.js';
@@ -49,13 +49,4 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
     async close() {},
     stats: () => ({ rows, dropped, ...spec.stats?.() }),
   };
-}
-
-/** The columns of a row-major matrix as float32 Arrow columns, named in column order. */
-export function matrixColumns(m: Matrix, names: readonly string[]): NamedColumn[] {
-  return names.map((name, c) => {
-    const col = new Float32Array(m.rows);
-    for (let r = 0; r < m.rows; r++) col[r] = m.data[r * m.cols + c];
-    return float32Column(name, col);
-  });
 }

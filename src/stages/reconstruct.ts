@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineStage } from '../pipeline/stage.js';
-import { matrixColumns, modelTransform } from './model-transform.js';
+import { matrixColumns } from '../io/batch.js';
+import { modelTransform } from './model-transform.js';
 import { modelRefParam, onMissingParam } from './params.js';
 
 const params = z.strictObject({

@@ -1,6 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
-import { float32Column, takeRows, withColumns } from '../io/batch.js';
+import { matrixColumns, takeRows, withColumns } from '../io/batch.js';
 import { extractFeatures, finiteColumnMeans, resolveFeatures } from '../io/features.js';
 import { concatRows } from '../models/matrix.js';
 import { Scaler } from '../models/scaler.js';
@@ -45,12 +45,7 @@ export const scale = defineStage({
         for (let i = 0; i < batches.length; i++) {
           const { matrix, keptRows } = extracted[i];
           const scaled = scaler.transform(matrix);
-          const columns = features.map((name, c) => {
-            const col = new Float32Array(scaled.rows);
-            for (let r = 0; r < scaled.rows; r++) col[r] = scaled.data[r * scaled.cols + c];
-            return float32Column(name, col);
-          });
-          yield withColumns(keptRows ? takeRows(batches[i], keptRows) : batches[i], columns);
+          yield withColumns(keptRows ? takeRows(batches[i], keptRows) : batches[i], matrixColumns(scaled, features));
         }
       },
       async close() {},

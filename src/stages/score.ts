@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { float32Column, type NamedColumn } from '../io/batch.js';
+import { float32Column, matrixColumns, type NamedColumn } from '../io/batch.js';
 import { defineStage } from '../pipeline/stage.js';
-import { matrixColumns, modelTransform } from './model-transform.js';
+import { modelTransform } from './model-transform.js';
 import { modelRefParam, onMissingParam } from './params.js';
 import { checkInputSchema } from './schema-check.js';
 
