@@ -6,34 +6,16 @@
  * (the like-for-like comparison) and each model's default score (PCA: all components, Mahalanobis; the
  * autoencoder: `balanced`). Run: `npm run bench:quickstart`.
  */
-import path from 'node:path';
-import type { RecordBatch } from 'apache-arrow';
-import { csvSource } from '../src/connectors/csv-source.js';
-import { extractFeatures } from '../src/io/features.js';
 import { Autoencoder } from '../src/models/autoencoder.js';
-import { concatRows, type Matrix } from '../src/models/matrix.js';
+import type { Matrix } from '../src/models/matrix.js';
 import { rocAuc } from '../src/models/metrics.js';
 import { PcaModel } from '../src/models/pca.js';
 import { Scaler } from '../src/models/scaler.js';
-import { ModelSlots } from '../src/pipeline/model-slots.js';
+import { QUICKSTART_FEATURES as FEATURES, readQuickstart as read } from './quickstart-data.js';
 import { selectBackend } from '../src/runtime/backend.js';
-import { silentLogger } from '../src/runtime/logger.js';
-import { noProgress } from '../src/runtime/progress.js';
 
-const FEATURES = ['temperature', 'pressure', 'vibration', 'flow', 'current', 'rpm', 'power', 'noise_db'];
 const SEEDS = [1, 2, 3];
-const root = path.resolve(import.meta.dirname, '..');
 
-async function read(file: string): Promise<{ x: Matrix; labels: boolean[] }> {
-  const ctx = { stageId: 'bench', signal: new AbortController().signal, logger: silentLogger(), seed: 0, progress: noProgress, models: new ModelSlots(), baseDir: root };
-  const source = csvSource.create(csvSource.params.parse({ path: file }), ctx);
-  const batches: RecordBatch[] = [];
-  for await (const b of source.batches()) batches.push(b);
-  await source.close();
-  const x = concatRows(batches.map((b, i) => extractFeatures(b, i, FEATURES, 'error').matrix), FEATURES.length);
-  const labels = batches.flatMap((b) => (b.getChild('label') ? Array.from({ length: b.numRows }, (_, i) => b.getChild('label')!.get(i) === 'anomaly') : []));
-  return { x, labels };
-}
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 

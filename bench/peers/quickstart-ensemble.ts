@@ -4,33 +4,17 @@
  * data/quickstart/new.csv of the mean over the first K members of (r + W·m) / (1 + W), r and m the two parts
  * of `balanced`. Run: npx tsx bench/peers/quickstart-ensemble.ts [seed...]
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Autoencoder, type Matrix, rocAuc, Scaler, selectBackend } from '../../src/index.js';
+import { Autoencoder, rocAuc, Scaler, selectBackend } from '../../src/index.js';
 import { ScoringTensors } from '../../src/models/autoencoder-scoring.js';
+import { readQuickstart as read } from '../quickstart-data.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const FEATURES = ['temperature', 'pressure', 'vibration', 'flow', 'current', 'rpm', 'power', 'noise_db'];
-function read(file: string): { x: Matrix; labels: boolean[] } {
-  const [header, ...rows] = readFileSync(path.join(root, file), 'utf8').trim().split('\n');
-  const cols = header.split(',');
-  const at = FEATURES.map((f) => cols.indexOf(f));
-  const data = new Float32Array(rows.length * FEATURES.length);
-  const labels: boolean[] = [];
-  rows.forEach((line, r) => {
-    const v = line.split(',');
-    at.forEach((c, j) => (data[r * FEATURES.length + j] = Number(v[c])));
-    labels.push(v[cols.indexOf('label')] === 'anomaly');
-  });
-  return { x: { data, rows: rows.length, cols: FEATURES.length }, labels };
-}
 function memberSeed(seed: number, i: number): number {
   return i === 0 ? seed : (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i, 0xc2b2ae35)) >>> 0;
 }
 await selectBackend('auto');
-const train = read('data/quickstart/train.csv');
-const test = read('data/quickstart/new.csv');
+const train = await read('data/quickstart/train.csv');
+const test = await read('data/quickstart/new.csv');
 const scaler = new Scaler('standard').fit(train.x);
 const xs = scaler.transform(train.x);
 const t = scaler.transform(test.x);

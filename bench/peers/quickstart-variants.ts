@@ -3,29 +3,13 @@
  * unlike the peer sets' mostly extreme anomalies): ROC-AUC of each on data/quickstart/new.csv, for the
  * quickstart's own model config. Run: npx tsx bench/peers/quickstart-variants.ts
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Autoencoder, type AutoencoderConfig, type Matrix, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
+import { Autoencoder, type AutoencoderConfig, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
 import * as ex from './explore.js';
+import { readQuickstart as read } from '../quickstart-data.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const FEATURES = ['temperature', 'pressure', 'vibration', 'flow', 'current', 'rpm', 'power', 'noise_db'];
-function read(file: string): { x: Matrix; labels: boolean[] } {
-  const [header, ...rows] = readFileSync(path.join(root, file), 'utf8').trim().split('\n');
-  const cols = header.split(',');
-  const at = FEATURES.map((f) => cols.indexOf(f));
-  const data = new Float32Array(rows.length * FEATURES.length);
-  const labels: boolean[] = [];
-  rows.forEach((line, r) => {
-    const v = line.split(',');
-    at.forEach((c, j) => (data[r * FEATURES.length + j] = Number(v[c])));
-    labels.push(v[cols.indexOf('label')] === 'anomaly');
-  });
-  return { x: { data, rows: rows.length, cols: FEATURES.length }, labels };
-}
 await selectBackend('auto');
-const train = read('data/quickstart/train.csv');
-const test = read('data/quickstart/new.csv');
+const train = await read('data/quickstart/train.csv');
+const test = await read('data/quickstart/new.csv');
 const configs: [string, ScalerMethod, AutoencoderConfig][] = [
   ['quickstart config', 'standard', { hiddenUnits: [32, 16], codeSize: 3, epochs: 100, batchSize: 128, learningRate: 0.003, seed: 1 }],
   ['defaults, robust', 'robust', { seed: 1 }],
