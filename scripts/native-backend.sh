@@ -28,14 +28,23 @@ LIB_DIR=$CACHE/libtensorflow-$TF_WHEEL_VERSION
 log() { printf '[native-backend] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Prints "tensorflow <TF_Version>" when the native backend loads and computes, fails otherwise.
+# Prints "tensorflow <TF_Version>" when the native backend loads and computes, fails otherwise. TensorFlow
+# writes absl/oneDNN lines to stderr (and on some CPUs to stdout) even at TF_CPP_MIN_LOG_LEVEL=2, so the
+# result is the one line behind a marker, never the whole output; stderr is kept only to explain a failure.
+CHECK_MARK='latentflow-native-check:'
 check_backend() {
-  TF_CPP_MIN_LOG_LEVEL=2 node --input-type=module -e "
+  local out status=0
+  out=$(TF_CPP_MIN_LOG_LEVEL=2 node --input-type=module -e "
     const tf = await import('@tensorflow/tfjs-node');
     const sum = tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).sum().dataSync()[0]);
     if (tf.getBackend() !== 'tensorflow' || sum !== 12) throw new Error('backend ' + tf.getBackend() + ', sum ' + sum);
-    console.log(tf.getBackend(), tf.backend().binding.TF_Version);
-  " 2>&1
+    console.log('$CHECK_MARK', tf.getBackend(), tf.backend().binding.TF_Version);
+  " 2>&1) || status=$?
+  local line
+  line=$(printf '%s\n' "$out" | sed -n "s/^$CHECK_MARK //p" | tail -1)
+  if ((status == 0)) && [[ -n $line ]]; then printf '%s\n' "$line"; return 0; fi
+  printf '%s\n' "$out"
+  return 1
 }
 
 MODE=build
