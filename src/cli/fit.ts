@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { definePipeline } from '../pipeline/spec.js';
+import { SpecError } from '../errors.js';
+import { definePipeline, loadYamlValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
 import { globalOptions, list, nonNegativeInt, positiveInt, positiveIntList, positiveNumber, thresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
@@ -30,7 +29,7 @@ interface FitOptions extends GlobalOptions {
 
 /** Builds the fit pipeline: source -> <type>-fit (saves the model) [-> score -> threshold -> sink]. */
 export async function fitSpec(o: FitOptions) {
-  const fileModel = o.config ? ((parseYaml(await readFile(o.config, 'utf8')) ?? {}) as Record<string, unknown>) : {};
+  const fileModel = o.config ? await configBlock(o.config) : {};
   const common = {
     id: 'model',
     ...(o.features ? { features: o.features } : {}),
@@ -64,6 +63,15 @@ export async function fitSpec(o: FitOptions) {
     source: sourceEntry(o.input, formatOf(o.input, o.format), undefined, o.delimiter),
     ...scored,
   });
+}
+
+/** The `--config` file: a YAML mapping of autoencoder options (positioned SpecError otherwise). */
+async function configBlock(file: string): Promise<Record<string, unknown>> {
+  const value = (await loadYamlValue(file)) ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new SpecError('--config expects a YAML mapping of autoencoder options (the `model:` block of autoencoder-fit)', { file, line: 1, column: 1, path: '' });
+  }
+  return value as Record<string, unknown>;
 }
 
 export function registerFit(program: Command): void {
