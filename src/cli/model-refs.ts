@@ -38,6 +38,7 @@ export async function checkModelRefs(specs: readonly PipelineSpec[]): Promise<vo
     return pending;
   };
 
+  const earlierDocumentIds = new Set<string>();
   for (const spec of specs) {
     const fitIds = new Set<string>();
     const allFits = [...spec.stages].filter(isFitStage).map((s) => s.id);
@@ -54,7 +55,8 @@ export async function checkModelRefs(specs: readonly PipelineSpec[]): Promise<vo
             const problem = await loadProblem(dir);
             if (problem !== undefined) {
               const ids = fitIds.size > 0 ? `fit stages before it: ${[...fitIds].join(', ')}` : 'no fit stage comes before it in this document';
-              throw new SpecError(`model "${ref}" is neither a fit stage id (${ids}) nor a loadable model directory: ${problem}`, where);
+              const local = earlierDocumentIds.has(ref) ? '; model ids are local to one YAML document: refer to the directory its fit saves to (saveTo)' : '';
+              throw new SpecError(`model "${ref}" is neither a fit stage id (${ids}) nor a loadable model directory: ${problem}${local}`, where);
             }
           }
         }
@@ -65,6 +67,7 @@ export async function checkModelRefs(specs: readonly PipelineSpec[]): Promise<vo
         if (typeof saveTo === 'string') savedDirs.add(path.resolve(spec.baseDir, saveTo));
       }
     }
+    for (const id of fitIds) earlierDocumentIds.add(id);
   }
 }
 
