@@ -133,7 +133,7 @@ async function checkMagic(handle: FileHandle, file: string): Promise<void> {
     throw new DataError(`${TYPE}: not a Parquet file: it does not start with PAR1 (${size} bytes)`, { file, expected: 'PAR1 at the start', received: `bytes 0x${head.toString('hex')}` });
   }
   if (size < 12 || tail.toString('latin1') !== PAR1) {
-    throw new DataError(`${TYPE}: the Parquet file is truncated: it starts with PAR1 but does not end with the PAR1 footer (${size} bytes); it was cut short or is still being written`, {
+    throw new DataError(`${TYPE}: the Parquet file is truncated: it starts with PAR1 but does not end with the PAR1 footer (${size} bytes); it was cut short, is still being written, or is not a Parquet file`, {
       file,
       expected: 'PAR1 at the end of the file',
       received: `bytes 0x${tail.toString('hex')}`,
