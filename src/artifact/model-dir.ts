@@ -8,6 +8,7 @@ import { PcaModel } from '../models/pca.js';
 import { Scaler, type ScalerState } from '../models/scaler.js';
 import type { ThresholdState } from '../models/threshold.js';
 import { fileLoadHandler, fileSaveHandler } from './tfjs-file-handler.js';
+import { validateManifest } from './validate-model.js';
 
 /** Name of the manifest inside a model directory. */
 export const MANIFEST = 'latentflow.json';
@@ -65,6 +66,7 @@ export async function saveDetector(dir: string, detector: Detector): Promise<voi
 export async function loadDetector(dir: string): Promise<Detector> {
   const target = path.resolve(dir);
   const manifest = await readManifest(target);
+  validateManifest(target, manifest);
   const scaler = Scaler.fromJSON(manifest.scaler);
   let model;
   try {

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { definePipeline } from '../pipeline/spec.js';
+import { SpecError } from '../errors.js';
+import { definePipeline, loadYamlValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
-import { globalOptions, list, number, positiveInt, thresholdRule, type GlobalOptions } from './options.js';
+import { globalOptions, list, nonNegativeInt, positiveInt, positiveIntList, positiveNumber, thresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
 interface FitOptions extends GlobalOptions {
@@ -19,7 +18,7 @@ interface FitOptions extends GlobalOptions {
   threshold: Record<string, unknown>;
   config?: string;
   codeSize?: number;
-  hidden?: string[];
+  hidden?: number[];
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
@@ -30,7 +29,7 @@ interface FitOptions extends GlobalOptions {
 
 /** Builds the fit pipeline: source -> <type>-fit (saves the model) [-> score -> threshold -> sink]. */
 export async function fitSpec(o: FitOptions) {
-  const fileModel = o.config ? ((parseYaml(await readFile(o.config, 'utf8')) ?? {}) as Record<string, unknown>) : {};
+  const fileModel = o.config ? await configBlock(o.config) : {};
   const common = {
     id: 'model',
     ...(o.features ? { features: o.features } : {}),
@@ -49,7 +48,7 @@ export async function fitSpec(o: FitOptions) {
           model: {
             ...fileModel,
             ...(o.codeSize ? { codeSize: o.codeSize } : {}),
-            ...(o.hidden ? { hiddenUnits: o.hidden.map(Number) } : {}),
+            ...(o.hidden ? { hiddenUnits: o.hidden } : {}),
             ...(o.epochs ? { epochs: o.epochs } : {}),
             ...(o.batchSize ? { batchSize: o.batchSize } : {}),
             ...(o.learningRate ? { learningRate: o.learningRate } : {}),
@@ -64,6 +63,15 @@ export async function fitSpec(o: FitOptions) {
     source: sourceEntry(o.input, formatOf(o.input, o.format), undefined, o.delimiter),
     ...scored,
   });
+}
+
+/** The `--config` file: a YAML mapping of autoencoder options (positioned SpecError otherwise). */
+async function configBlock(file: string): Promise<Record<string, unknown>> {
+  const value = (await loadYamlValue(file)) ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new SpecError('--config expects a YAML mapping of autoencoder options (the `model:` block of autoencoder-fit)', { file, line: 1, column: 1, path: '' });
+  }
+  return value as Record<string, unknown>;
 }
 
 export function registerFit(program: Command): void {
@@ -83,12 +91,12 @@ export function registerFit(program: Command): void {
       .option('--threshold <rule>', 'contamination=F | percentile=P | fixed=V | mad=K', thresholdRule, { method: 'contamination', value: 0.01 })
       .option('--config <yaml>', 'YAML file with autoencoder options (the `model:` block of autoencoder-fit)')
       .option('--code-size <n>', 'autoencoder code width', positiveInt('--code-size'))
-      .option('--hidden <widths>', 'encoder hidden widths, comma-separated, e.g. 64,32', list)
+      .option('--hidden <widths>', 'encoder hidden widths, comma-separated, e.g. 64,32', positiveIntList('--hidden'))
       .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'))
       .option('--batch-size <n>', 'rows per gradient step', positiveInt('--batch-size'))
-      .option('--learning-rate <x>', 'Adam learning rate', number('--learning-rate'))
+      .option('--learning-rate <x>', 'Adam learning rate', positiveNumber('--learning-rate'))
       .option('--k <n>', 'PCA components', positiveInt('--k'))
-      .option('--seed <n>', 'random seed', positiveInt('--seed'))
+      .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
       .option('--delimiter <char>', 'CSV field delimiter (default , or a tab for .tsv)'),
   ).action(async (options: FitOptions) => {
     await runSpecs([await fitSpec(options)], options);

@@ -4,7 +4,7 @@ import type { MetricsSnapshot } from '../monitor/metrics.js';
 import { runMonitor } from '../monitor/monitor.js';
 import { monitorOptionsSchema, type MonitorOptionsInput } from '../monitor/options.js';
 import { createLogger } from '../runtime/logger.js';
-import { list, positiveInt } from './options.js';
+import { list, nonNegativeInt, positiveInt } from './options.js';
 
 interface MonitorCliOptions {
   brokers: string[];
@@ -94,14 +94,6 @@ function adaptiveSpec(value: string | true): Record<string, number> {
     out[key] = n;
   }
   return out;
-}
-
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} expects an integer >= 0, received "${value}"`);
-    return n;
-  };
 }
 
 /** One human line about a finished monitor run, for stdout. */

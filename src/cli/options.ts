@@ -1,4 +1,5 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { validateRule, type ThresholdRule } from '../models/threshold.js';
 
 /** Options every command that runs a pipeline accepts. */
 export interface GlobalOptions {
@@ -16,33 +17,80 @@ export function globalOptions(command: Command): Command {
     .option('--json', 'print the run summary as JSON on stdout');
 }
 
+// Option parsers throw commander's InvalidArgumentError: commander then prints one line naming the option
+// and the value, and the CLI exits 2 (an invalid command), never a stack trace.
+
 /** Parses a comma-separated list option. */
 export function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** Parses a positive integer option, with the option's name in the error. */
+/** Parses a positive integer option (1, 2, ...), with the option's name in the error. */
 export function positiveInt(name: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} expects a positive integer, received "${value}"`);
+    const n = toNumber(value);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a positive integer, received "${value}"`);
     return n;
   };
 }
 
-/** Parses a number option. */
+/** Parses an integer option >= 0 (0, 1, ...), with the option's name in the error. */
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = toNumber(value);
+    if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} expects an integer >= 0, received "${value}"`);
+    return n;
+  };
+}
+
+/** Parses a finite number option. */
 export function number(name: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n)) throw new Error(`${name} expects a number, received "${value}"`);
+    const n = toNumber(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} expects a number, received "${value}"`);
     return n;
   };
 }
 
-/** `contamination=0.05`, `percentile=99`, `fixed=0.3`, `mad=3` -> a threshold rule object. */
+/** Parses a finite number option > 0 (rates, sizes). */
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = toNumber(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a number > 0, received "${value}"`);
+    return n;
+  };
+}
+
+/** A comma-separated list of positive integers, e.g. `--hidden 64,32`. */
+export function positiveIntList(name: string) {
+  const one = positiveInt(name);
+  return (value: string): number[] => {
+    const items = list(value);
+    if (items.length === 0) throw new InvalidArgumentError(`${name} expects comma-separated positive integers, received "${value}"`);
+    return items.map(one);
+  };
+}
+
+/**
+ * `contamination=0.05`, `percentile=99`, `fixed=0.3`, `mad=3` -> a threshold rule object, checked against
+ * the same ranges the threshold model enforces (so the CLI and YAML accept the same values).
+ */
 export function thresholdRule(value: string): Record<string, unknown> {
-  const m = /^(contamination|percentile|fixed|mad)[=:](-?[\d.eE+-]+)$/.exec(value.trim());
-  if (!m) throw new Error(`--threshold expects method=value with method contamination|percentile|fixed|mad, received "${value}"`);
-  const v = Number(m[2]);
-  return m[1] === 'mad' ? { method: 'mad', k: v } : { method: m[1], value: v };
+  const m = /^(contamination|percentile|fixed|mad)[=:](.+)$/.exec(value.trim());
+  const v = m ? toNumber(m[2]) : Number.NaN;
+  if (!m || !Number.isFinite(v)) {
+    throw new InvalidArgumentError(`--threshold expects method=value with method contamination|percentile|fixed|mad and a number, received "${value}"`);
+  }
+  const rule = m[1] === 'mad' ? { method: 'mad', k: v } : { method: m[1], value: v };
+  try {
+    validateRule(rule as ThresholdRule);
+  } catch (error) {
+    throw new InvalidArgumentError(`--threshold ${(error as Error).message}`);
+  }
+  return rule;
+}
+
+/** Number(value), except that blank text is NaN (Number('') is 0, which would pass for a value). */
+function toNumber(value: string): number {
+  return value.trim() === '' ? Number.NaN : Number(value);
 }

@@ -61,6 +61,11 @@ async function* readIpc(p: IpcSourceParams, ctx: StageContext, closers: Closers,
   }
   let stream: ReadStream | undefined;
   let reader: RecordBatchReader | undefined;
+  // How far reading got, so a truncated or damaged file is reported at the batch that failed.
+  let kind: 'file' | 'stream' | undefined;
+  let storedBatches = 0;
+  let storedRows = 0;
+  let isOpen = false;
   const release = closers.add(async () => {
     await Promise.resolve(reader?.cancel()).catch(() => undefined);
     stream?.destroy();
@@ -68,16 +73,23 @@ async function* readIpc(p: IpcSourceParams, ctx: StageContext, closers: Closers,
   });
   try {
     const format = await detectFormat(handle, file, p.format);
+    kind = format;
     if (format === 'file') {
+      await checkFooter(handle, file);
       reader = await RecordBatchReader.from(handle);
     } else {
       stream = handle.createReadStream({ highWaterMark: 1 << 16 });
       reader = await RecordBatchReader.from(stream);
     }
     await reader.open();
+    isOpen = true;
     const stored = reader;
     const raw = (async function* () {
-      for await (const batch of stored) yield batch as RecordBatch;
+      for await (const batch of stored) {
+        yield batch as RecordBatch;
+        storedBatches++;
+        storedRows += batch.numRows;
+      }
     })();
     const sized = p.batchRows !== undefined ? rebatch(raw, p.batchRows) : raw;
     let firstRow = 0;
@@ -95,9 +107,35 @@ async function* readIpc(p: IpcSourceParams, ctx: StageContext, closers: Closers,
     if (isClosed() && !(err instanceof LatentflowError)) return;
     if (err instanceof LatentflowError || ctx.signal.aborted) throw err;
     if (isFsError(err)) throw fileError(TYPE, file, 'read', err);
-    throw new DataError(`${TYPE}: not a readable Arrow IPC ${p.format === 'auto' ? 'file or stream' : p.format}: ${(err as Error)?.message ?? String(err)}`, { file }, { cause: err });
+    const detail = ((err as Error)?.message ?? String(err)).replace(/\.$/, '');
+    if (!isOpen || kind === undefined) {
+      throw new DataError(`${TYPE}: not a readable Arrow IPC ${kind ?? (p.format === 'auto' ? 'file or stream' : p.format)} (no valid schema at its start): ${detail}`, { file }, { cause: err });
+    }
+    throw new DataError(
+      `${TYPE}: the Arrow IPC ${kind} is truncated or damaged at record batch ${storedBatches} (${storedRows} rows in ${storedBatches} batches read before it): ${detail}; the file was cut short or corrupted, write it again`,
+      { file, batch: storedBatches },
+      { cause: err, code: 'E_TRUNCATED' },
+    );
   } finally {
     await release();
+  }
+}
+
+/**
+ * An IPC file ends with its footer and the ARROW1 magic; without them it was cut short (an interrupted copy,
+ * a write still in progress), and Arrow's reader would fail with an internal message about array lengths.
+ */
+async function checkFooter(handle: FileHandle, file: string): Promise<void> {
+  const { size } = await handle.stat();
+  const tail = Buffer.alloc(MAGIC.length);
+  const { bytesRead } = await handle.read(tail, 0, tail.length, Math.max(0, size - MAGIC.length));
+  // Smallest valid file: magic + padding, footer length (4 bytes) and the closing magic.
+  if (size < 2 * MAGIC.length + 6 || bytesRead !== MAGIC.length || tail.toString('latin1') !== MAGIC) {
+    throw new DataError(`${TYPE}: the Arrow IPC file is truncated: it starts with ARROW1 but does not end with the ARROW1 footer (${size} bytes); it was cut short, is still being written, or is not an Arrow IPC file`, {
+      file,
+      expected: 'ARROW1 at the end of the file',
+      received: `bytes 0x${tail.subarray(0, bytesRead).toString('hex')}`,
+    }, { code: 'E_TRUNCATED' });
   }
 }
 

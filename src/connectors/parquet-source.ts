@@ -59,6 +59,9 @@ async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: 
     throw fileError(TYPE, file, 'open', err);
   }
   let parquet: pw.ParquetFile | undefined;
+  // The row group being decoded, so a damaged file is reported where it failed.
+  let currentGroup: number | undefined;
+  let groupCount = 0;
   const release = closers.add(async () => {
     try {
       parquet?.free();
@@ -70,18 +73,21 @@ async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: 
   });
   try {
     const blob = await fileHandleBlob(handle);
+    await checkMagic(handle, file);
     try {
       parquet = await pw.ParquetFile.fromFile(blob);
     } catch (err) {
-      throw new DataError(`${TYPE}: not a readable Parquet file: ${(err as Error)?.message ?? String(err)}`, { file }, { cause: err });
+      throw new DataError(`${TYPE}: not a readable Parquet file (its footer metadata is damaged): ${(err as Error)?.message ?? String(err)}`, { file }, { cause: err });
     }
     const meta = parquet.metadata();
     const groups = meta.numRowGroups();
+    groupCount = groups;
     meta.free();
     const reader = parquet;
     const raw = (async function* () {
       for (let group = 0; group < groups; group++) {
         ctx.signal.throwIfAborted();
+        currentGroup = group;
         const table = tableFromIPC((await reader.read({ rowGroups: [group], batchSize: p.batchRows })).intoIPCStream());
         for (const batch of table.batches) yield decodeDictionaries(batch);
       }
@@ -103,9 +109,35 @@ async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: 
     if (isClosed() && !(err instanceof LatentflowError)) return;
     if (err instanceof LatentflowError || ctx.signal.aborted) throw err;
     if (isFsError(err)) throw fileError(TYPE, file, 'read', err);
-    throw new DataError(`${TYPE}: cannot read the Parquet data: ${(err as Error)?.message ?? String(err)}`, { file }, { cause: err });
+    const at = currentGroup !== undefined ? ` in row group ${currentGroup} of ${groupCount}` : '';
+    throw new DataError(`${TYPE}: cannot read the Parquet data${at}, the file is damaged: ${(err as Error)?.message ?? String(err)}`, { file }, { cause: err });
   } finally {
     await release();
+  }
+}
+
+/** Parquet magic, at both ends of every Parquet file. */
+const PAR1 = 'PAR1';
+
+/**
+ * A Parquet file starts and ends with PAR1 (the footer length sits just before the closing one). A file cut
+ * short loses the end, and parquet-wasm would then only say "Corrupt footer"; this names the cause.
+ */
+async function checkMagic(handle: FileHandle, file: string): Promise<void> {
+  const { size } = await handle.stat();
+  const head = Buffer.alloc(4);
+  const tail = Buffer.alloc(4);
+  await handle.read(head, 0, 4, 0);
+  if (size >= 12) await handle.read(tail, 0, 4, size - 4);
+  if (head.toString('latin1') !== PAR1) {
+    throw new DataError(`${TYPE}: not a Parquet file: it does not start with PAR1 (${size} bytes)`, { file, expected: 'PAR1 at the start', received: `bytes 0x${head.toString('hex')}` });
+  }
+  if (size < 12 || tail.toString('latin1') !== PAR1) {
+    throw new DataError(`${TYPE}: the Parquet file is truncated: it starts with PAR1 but does not end with the PAR1 footer (${size} bytes); it was cut short, is still being written, or is not a Parquet file`, {
+      file,
+      expected: 'PAR1 at the end of the file',
+      received: `bytes 0x${tail.toString('hex')}`,
+    }, { code: 'E_TRUNCATED' });
   }
 }
 

@@ -328,6 +328,13 @@ export class Autoencoder {
       layersModel.dispose();
       throw error;
     }
+    // A NaN or infinite weight (a damaged weights.bin, or a diverged fit saved by an older version) makes
+    // every score NaN or Infinity: refuse the file instead of flagging every row or none.
+    const bad = model.network.weightValues().findIndex((w) => w.some((v) => !Number.isFinite(v)));
+    if (bad >= 0) {
+      model.dispose();
+      throw new ModelStateError(`autoencoder: weight tensor ${bad} in the saved weights holds NaN or infinite values; the weights file is damaged: fit the model again`);
+    }
     model.trainingHistory = savedState.history ?? null;
     model.setScoringStats(stats === null ? null : structuredClone(stats));
     return model;

@@ -1,3 +1,4 @@
+import { ModelStateError } from '../errors.js';
 import type { Matrix } from './matrix.js';
 import type { Scaler } from './scaler.js';
 import type { ThresholdState } from './threshold.js';
@@ -20,7 +21,10 @@ export type DetectorKind = 'autoencoder' | 'pca';
 /** How missing values were handled in training, and how scoring handles them by default. */
 export interface MissingHandling {
   policy: 'error' | 'drop' | 'impute';
-  /** Training means per feature (raw units), used by `impute`. */
+  /**
+   * Training means per feature (raw units, over the finite values), used by `impute`. Saved whatever the
+   * fit's policy, so scoring may impute on any model; null only in models saved before that.
+   */
   imputeValues: number[] | null;
 }
 
@@ -56,6 +60,21 @@ export class Detector {
     readonly training: TrainingSummary,
     public threshold: ThresholdState | null,
   ) {}
+
+  /**
+   * The replacement values scoring under `policy` needs: the training means for `impute`, nothing otherwise.
+   * A model saved without means (before they were always kept) cannot impute: ModelStateError saying so.
+   */
+  missingValuesFor(policy: MissingHandling['policy']): number[] | undefined {
+    if (policy !== 'impute') return undefined;
+    if (this.missing.imputeValues === null || this.missing.imputeValues === undefined) {
+      throw new ModelStateError(
+        `onMissing impute needs the training means, and this ${this.kind} model (fitted with onMissing ${this.missing.policy}) was saved without them; ` +
+          'refit it with this latentflow version (means are now always saved), or score with onMissing error or drop',
+      );
+    }
+    return this.missing.imputeValues;
+  }
 
   /** Raw feature rows, scaled as in training. */
   prepare(x: Matrix): Matrix {

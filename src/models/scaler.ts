@@ -286,8 +286,11 @@ export class Scaler {
  * it would blow values up, so such columns keep scale 1 (as scikit-learn does).
  */
 function safeScale(spread: number, level: number): number {
-  const tiny = 10 * Number.EPSILON * Math.max(1, Math.abs(level));
-  return spread > tiny && Number.isFinite(spread) ? spread : 1;
+  return hasSpread(spread, level) && Number.isFinite(spread) ? spread : 1;
+}
+
+function hasSpread(spread: number, level: number): boolean {
+  return spread > 10 * Number.EPSILON * Math.max(1, Math.abs(level));
 }
 
 function checkFinite(m: Matrix): void {
@@ -301,4 +304,25 @@ function checkFinite(m: Matrix): void {
       });
     }
   }
+}
+
+/**
+ * Indices of the columns of `m` with no spread (max - min within rounding noise of the column's level): the
+ * columns a `Scaler` gives scale 1 instead of dividing by zero. They carry no information a model can learn;
+ * when every column is such, a fitted model would score every row alike.
+ */
+export function constantColumns(m: Matrix): number[] {
+  const { data, rows, cols } = m;
+  const out: number[] = [];
+  for (let j = 0; j < cols; j++) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let r = 0; r < rows; r++) {
+      const v = data[r * cols + j];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (rows > 0 && !hasSpread(max - min, min)) out.push(j);
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, parseAllDocuments, type Document, type Node } from 'yaml';
 import { z } from 'zod';
@@ -15,6 +15,8 @@ export interface StageSpec {
   params: Record<string, unknown>;
   /** Where the stage starts in the pipeline file, for runtime errors that point back at the spec. */
   location: SpecLocation;
+  /** Where each param given in the file sits (its key), for checks that point at one param (`validate`). */
+  paramLocations: Record<string, SpecLocation>;
 }
 
 /** A validated pipeline: source -> transforms -> sink. */
@@ -53,13 +55,65 @@ const pipelineSchema = z.strictObject({
  * hold several YAML documents (separated by `---`): they are steps run in order, e.g. fit, then score.
  */
 export async function loadPipelineFile(file: string): Promise<PipelineSpec[]> {
-  let text: string;
+  return parsePipelines(await readYamlText(file, 'pipeline file'), file);
+}
+
+/**
+ * Resource limits on YAML the CLI reads. A pipeline is a few kilobytes: a file over `MAX_YAML_BYTES` is a
+ * mistake (or an attack), and so is a document whose aliases expand beyond `MAX_YAML_ALIASES` nodes
+ * (the "billion laughs" bomb, which would otherwise take all memory). Both are SpecErrors naming the file.
+ */
+export const YAML_LIMITS = { maxBytes: 4 * 1024 * 1024, maxAliasCount: 1000 } as const;
+
+/** Reads a YAML file's text within `YAML_LIMITS`; SpecError naming the file otherwise. */
+async function readYamlText(file: string, what: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    const info = await stat(file);
+    if (info.isFile() && info.size > YAML_LIMITS.maxBytes) {
+      throw new SpecError(`${what} is ${info.size} bytes, over the ${YAML_LIMITS.maxBytes}-byte limit for YAML; is this the right file?`, { file, line: 0, column: 0, path: '' });
+    }
+    return await readFile(file, 'utf8');
   } catch (cause) {
-    throw new SpecError(`cannot read pipeline file: ${(cause as Error).message}`, { file, line: 0, column: 0, path: '' }, { cause });
+    if (cause instanceof SpecError) throw cause;
+    throw new SpecError(`cannot read ${what}: ${(cause as Error).message}`, { file, line: 0, column: 0, path: '' }, { cause });
   }
-  return parsePipelines(text, file);
+}
+
+/**
+ * A single-document YAML file (e.g. `fit --config`) as a plain value, under the same limits and with the
+ * same positioned errors as pipeline files.
+ */
+export async function loadYamlValue(file: string): Promise<unknown> {
+  const text = await readYamlText(file, 'YAML file');
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  if (list.length > 1) throw new SpecError(`expected one YAML document, found ${list.length}`, { file, line: 1, column: 1, path: '' });
+  const doc = list[0];
+  if (!doc) return null;
+  syntaxCheck(doc, lineCounter, file);
+  return toPlain(doc, lineCounter, file);
+}
+
+function syntaxCheck(doc: Document, lineCounter: LineCounter, file: string): void {
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw new SpecError(`YAML syntax: ${first.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col, path: '' });
+  }
+}
+
+/** `doc.toJS()` within the alias limit; the yaml library's ReferenceError becomes a SpecError at the document. */
+function toPlain(doc: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+  } catch (cause) {
+    const pos = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
+    const reason = /alias/i.test((cause as Error).message)
+      ? `aliases expand to more than ${YAML_LIMITS.maxAliasCount} nodes (a YAML "billion laughs" expansion); write the values out or use fewer aliases`
+      : `cannot read the YAML document: ${(cause as Error).message}`;
+    throw new SpecError(reason, { file, line: pos.line, column: pos.col, path: '' }, { cause });
+  }
 }
 
 /** Parses and validates pipeline YAML text, one spec per document. `file` names it in messages and anchors relative paths. */
@@ -69,16 +123,13 @@ export function parsePipelines(text: string, file = '<inline>'): PipelineSpec[] 
   const list = Array.isArray(docs) ? docs : [];
   const specs: PipelineSpec[] = [];
   list.forEach((doc, index) => {
-    const first = doc.errors[0];
-    if (first) {
-      const pos = lineCounter.linePos(first.pos[0]);
-      throw new SpecError(`YAML syntax: ${first.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col, path: '' });
-    }
+    syntaxCheck(doc, lineCounter, file);
     if (doc.contents === null) return;
     const locate = (keyPath: readonly PropertyKey[], atKey?: string): SpecLocation =>
       locateInDocument(doc, lineCounter, file, keyPath, atKey);
-    const spec = validatePipeline(doc.toJS() ?? {}, file, locate);
-    if (list.length > 1 && !(doc.toJS() as { name?: string }).name) spec.name = `${spec.name}#${index + 1}`;
+    const value = toPlain(doc, lineCounter, file) ?? {};
+    const spec = validatePipeline(value, file, locate);
+    if (list.length > 1 && !(value as { name?: string }).name) spec.name = `${spec.name}#${index + 1}`;
     specs.push(spec);
   });
   if (specs.length === 0) throw new SpecError('the pipeline file is empty', { file, line: 1, column: 1, path: '' });
@@ -113,7 +164,8 @@ function validatePipeline(value: unknown, file: string, locate: Locate): Pipelin
     for (let n = 2; givenId === undefined && ids.has(id); n++) id = `${type}-${n}`;
     if (ids.has(id)) throw new SpecError(`duplicate stage id "${id}"; ids must be unique`, locate([...keyPath, 'id']));
     ids.add(id);
-    return { id, type, definition, params: parsed.data as Record<string, unknown>, location: locate(keyPath) };
+    const paramLocations = Object.fromEntries(Object.keys(raw).map((key) => [key, locate(keyPath, key)]));
+    return { id, type, definition, params: parsed.data as Record<string, unknown>, location: locate(keyPath), paramLocations };
   };
   const source = resolve(p.source, ['source'], 'source');
   const stages = p.stages.map((s, i) => resolve(s, ['stages', i], 'transform'));

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { saveDetector } from '../artifact/model-dir.js';
-import { DataError } from '../errors.js';
+import { checkFittedDetector } from '../artifact/validate-model.js';
+import { DataError, ModelStateError, type DataLocation } from '../errors.js';
+import { META } from '../io/batch-meta.js';
 import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../io/features.js';
 import { Detector, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../models/detector.js';
 import { concatRows, type Matrix } from '../models/matrix.js';
 import { quantileSorted, sortedCopy } from '../models/metrics.js';
-import { Scaler, type ScalerMethod } from '../models/scaler.js';
+import { constantColumns, Scaler, type ScalerMethod } from '../models/scaler.js';
 import { fitThreshold, type ThresholdRule } from '../models/threshold.js';
 import type { StageContext, Transform } from '../pipeline/stage.js';
 import { currentBackend } from '../runtime/backend.js';
@@ -59,11 +61,8 @@ export function fitDetectorStage(
             });
           }
         }
-        if (rows === 0) {
-          ctx.logger.warn({}, 'no training rows; nothing fitted');
-          ctx.models.fail(ctx.stageId, new DataError('the fit stage received no rows'));
-          return;
-        }
+        // No rows is no model: an error (exit 1), never a run that succeeds without writing the model.
+        if (rows === 0) throw emptyInput(batches, params.saveTo);
         detector = await fit(kind, params, ctx, batches, fitModel);
         stats = {
           rows: detector.training.rows,
@@ -96,16 +95,26 @@ async function fit(
   fitModel: (x: Matrix) => Promise<FittedModel>,
 ): Promise<Detector> {
   const features = resolveFeatures(batches[0].schema, params.features, params.exclude);
-  const imputeValues = params.onMissing === 'impute' ? Array.from(finiteColumnMeans(batches, features)) : null;
+  const trainingMeans = params.onMissing === 'impute' ? Array.from(finiteColumnMeans(batches, features)) : null;
   let invalidRows = 0;
   const parts = batches.map((batch, i) => {
-    const ex = extractFeatures(batch, i, features, params.onMissing, imputeValues ?? undefined);
+    const ex = extractFeatures(batch, i, features, params.onMissing, trainingMeans ?? undefined);
     invalidRows += ex.invalidRows;
     return ex.matrix;
   });
   const x = concatRows(parts, features.length);
   if (invalidRows > 0) ctx.logger.warn({ invalidRows, policy: params.onMissing }, `${invalidRows} training rows had missing values (${params.onMissing})`);
-  if (x.rows < 2) throw new DataError('need at least 2 valid training rows', { expected: '>= 2 rows', received: `${x.rows}` });
+  if (x.rows < 2) {
+    throw new DataError(`need at least 2 valid training rows to fit ${kind}; add rows${invalidRows > 0 ? ' or use onMissing: impute' : ''}`, {
+      ...fileOf(batches),
+      expected: '>= 2 rows',
+      received: `${x.rows} rows`,
+    }, { code: 'E_TOO_FEW_ROWS' });
+  }
+  // The training means are saved whatever the policy, so `score --on-missing impute` works on any model.
+  // After extraction every kept row is finite, so each column has finite values to average.
+  const imputeValues = trainingMeans ?? Array.from(finiteColumnMeans(batches, features));
+  checkSpread(x, features, batches, ctx);
   // A structured log line stays one readable line: 784 pixel names would not (`latentflow info` lists them).
   const shownFeatures = features.length <= 32 ? features : [...features.slice(0, 16), `… ${features.length - 16} more`];
   ctx.logger.info({ rows: x.rows, features: shownFeatures }, `fitting ${kind} on ${x.rows} rows x ${features.length} features`);
@@ -118,6 +127,15 @@ async function fit(
   const fitMs = Math.round(performance.now() - started);
   const trainScores = fitted.model.score(scaled);
   const sorted = sortedCopy(trainScores);
+  // A model whose own training rows score NaN or Infinity cannot score anything: refuse it before the
+  // threshold (which would report the same thing less clearly) and before anything is saved.
+  const firstBad = Array.prototype.findIndex.call(trainScores, (v: number) => !Number.isFinite(v));
+  if (firstBad >= 0) {
+    fitted.model.dispose?.();
+    throw new ModelStateError(
+      `${kind}: training row ${firstBad} scores ${trainScores[firstBad]}, so the model cannot score; the fit diverged or the data is degenerate: lower the learning rate, try another scaler, or check the feature values`,
+    );
+  }
   const threshold = params.threshold ? fitThreshold(trainScores, params.threshold) : null;
   const training: TrainingSummary = {
     rows: x.rows,
@@ -131,6 +149,12 @@ async function fit(
     scoreQuantiles: Object.fromEntries([0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1].map((q) => [`q${q}`, quantileSorted(sorted, q)])),
   };
   const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold);
+  try {
+    checkFittedDetector(detector);
+  } catch (error) {
+    detector.dispose();
+    throw error;
+  }
   ctx.logger.info({ fitMs, threshold: threshold?.threshold }, `${kind} fitted in ${fitMs} ms`);
   if (params.saveTo) {
     const dir = path.resolve(ctx.baseDir, params.saveTo);
@@ -138,4 +162,35 @@ async function fit(
     ctx.logger.info({ dir }, 'model saved');
   }
   return detector;
+}
+
+/** The source file of the training batches, when the source said (every file source does). */
+function fileOf(batches: readonly RecordBatch[]): Pick<DataLocation, 'file'> {
+  const file = batches[0]?.schema.metadata.get(META.file);
+  return file !== undefined ? { file } : {};
+}
+
+/** The error for a fit that received no rows: names the input file and says that no model was written. */
+function emptyInput(batches: readonly RecordBatch[], saveTo: string | undefined): DataError {
+  const what = batches.length === 0 ? 'the input is empty (no header, no rows)' : 'the input has a header but no rows';
+  const unsaved = saveTo !== undefined ? `; no model was written to ${saveTo}` : '';
+  return new DataError(`${what}: a model needs training rows${unsaved}`, { ...fileOf(batches), expected: '>= 2 rows', received: '0 rows' }, { code: 'E_EMPTY_INPUT' });
+}
+
+/**
+ * Constant features carry nothing to learn; the scaler gives them scale 1 (so scores stay finite) and the
+ * fit warns naming them. When every feature is constant every row would score the same, and any new value
+ * would look infinitely anomalous: that is a DataError, not a model.
+ */
+function checkSpread(x: Matrix, features: readonly string[], batches: readonly RecordBatch[], ctx: StageContext): void {
+  const constant = constantColumns(x).map((j) => features[j]);
+  if (constant.length === 0) return;
+  if (constant.length === features.length) {
+    throw new DataError(
+      `every feature is constant over the ${x.rows} training rows, so there is nothing to learn; fit on data that varies, or choose other features`,
+      { ...fileOf(batches), column: features.length === 1 ? features[0] : undefined, expected: 'at least one feature with two distinct values', received: 'constant columns only' },
+      { code: 'E_CONSTANT_DATA' },
+    );
+  }
+  ctx.logger.warn({ columns: constant }, `constant feature columns carry no information (kept with scale 1): ${constant.map((c) => JSON.stringify(c)).join(', ')}; consider excluding them (exclude, --exclude)`);
 }

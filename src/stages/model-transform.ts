@@ -37,7 +37,7 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
         const detector = await ref.get();
         if (batchIndex === 0) spec.onFirstBatch?.(detector, batch.schema);
         const policy = spec.onMissing ?? detector.missing.policy;
-        const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missing.imputeValues ?? undefined);
+        const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missingValuesFor(policy));
         const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
         if (ex.keptRows) dropped += batch.numRows - ex.keptRows.length;
         const columns = spec.columns(detector, ex.matrix);

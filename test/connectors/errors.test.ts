@@ -133,7 +133,7 @@ describe('corrupt or mismatched binary files are DataErrors naming the file', ()
     await writeAll(ipcSink, { path: whole }, table());
     const truncated = path.join(dir, 'truncated.arrow');
     await writeFile(truncated, (await readFile(whole)).subarray(0, 40));
-    expect(await rejection(readAll(ipcSource, { path: truncated }))).toMatchObject({ code: 'E_DATA', file: truncated });
+    expect(await rejection(readAll(ipcSource, { path: truncated }))).toMatchObject({ code: 'E_TRUNCATED', file: truncated });
 
     const asStream = await rejection(readAll(ipcSource, { path: whole, format: 'stream' }));
     expect(asStream).toMatchObject({ code: 'E_DATA', file: whole });
@@ -147,12 +147,13 @@ describe('corrupt or mismatched binary files are DataErrors naming the file', ()
   it('parquet-source: garbage and a truncated file', async () => {
     const garbage = path.join(dir, 'garbage.parquet');
     await writeFile(garbage, 'PAR1 but not really a parquet file, sorry');
-    expect(await rejection(readAll(parquetSource, { path: garbage }))).toMatchObject({ code: 'E_DATA', file: garbage });
+    // Starts with PAR1 but has no footer: reported as truncated (or not Parquet at all).
+    expect(await rejection(readAll(parquetSource, { path: garbage }))).toMatchObject({ code: 'E_TRUNCATED', file: garbage });
     const whole = path.join(dir, 'whole.parquet');
     await writeAll(parquetSink, { path: whole }, table());
     const truncated = path.join(dir, 'truncated.parquet');
     await writeFile(truncated, (await readFile(whole)).subarray(0, 60));
-    expect(await rejection(readAll(parquetSource, { path: truncated }))).toMatchObject({ code: 'E_DATA', file: truncated });
+    expect(await rejection(readAll(parquetSource, { path: truncated }))).toMatchObject({ code: 'E_TRUNCATED', file: truncated });
   });
 });
 

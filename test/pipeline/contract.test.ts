@@ -127,6 +127,11 @@ describe('stage contract', () => {
           return;
         }
         const { params } = await examples[def.type]();
+        // A fit stage with no rows has no model to publish or save: that is an error (issue 11), not an empty run.
+        if (def.type.endsWith('-fit')) {
+          await expect(drive(def, params, [])).rejects.toMatchObject({ code: 'E_EMPTY_INPUT' });
+          return;
+        }
         const out = await drive(def, params, []);
         if (def.kind === 'transform') expect(out).toEqual([]);
         else expect((out as { rows: number }).rows).toBe(0);

@@ -62,7 +62,9 @@ describe('featureContributions', () => {
     const [row] = normalRows(1);
     const broken = Float32Array.from(row);
     broken[2] = Number.NaN;
-    const out = featureContributions(detector, [broken, row]);
+    // Models fitted now always save the training means; one saved before that (imputeValues null) gives no breakdown.
+    const older = { ...detector, features: detector.features, featureErrors: detector.featureErrors.bind(detector), reconstruct: detector.reconstruct.bind(detector), missing: { policy: 'error' as const, imputeValues: null } };
+    const out = featureContributions(older, [broken, row]);
     expect(out[0].features).toBeNull();
     expect(out[1].features).toHaveLength(6);
   });

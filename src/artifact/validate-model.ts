@@ -1,0 +1,205 @@
+import { ArtifactError, LatentflowError, ModelStateError } from '../errors.js';
+import type { Detector } from '../models/detector.js';
+import { SCALER_METHODS } from '../models/scaler.js';
+import { validateRule, type ThresholdRule } from '../models/threshold.js';
+
+/**
+ * The checks that keep a model which cannot score out of use, run on the same JSON form twice: by the fit
+ * before it saves (`checkFittedDetector`) and by `loadDetector` on every manifest it reads
+ * (`validateManifest`). A model passes only when every field scoring reads is present, has the length the
+ * feature list implies, and holds finite numbers (scales and variances > 0). A scale of 0 or a NaN
+ * threshold would otherwise load and flag every row (or none) without any error.
+ *
+ * Problems are found by `manifestProblem`, which returns one sentence naming the field (`scaler.scale[2]`)
+ * and what it holds; the callers wrap it in the error type of their situation.
+ */
+
+/** Throws `ArtifactError` naming `dir` and the bad field when `manifest` (parsed latentflow.json) cannot score. */
+export function validateManifest(dir: string, manifest: unknown): void {
+  const problem = manifestProblem(manifest);
+  if (problem !== undefined) {
+    throw new ArtifactError(dir, `latentflow.json: ${problem}; the model directory is damaged or was edited: fit the model again`);
+  }
+}
+
+/**
+ * Refuses a freshly fitted detector that could not score: its weights must be finite and its saved form must
+ * pass the same checks as a loaded manifest. (The fit checks its training scores itself, before the
+ * threshold.) Throws `ModelStateError` saying what is wrong.
+ */
+export function checkFittedDetector(detector: Detector): void {
+  const model = detector.model as { toJSON?: () => unknown; getWeights?: () => Float32Array[] };
+  const weights = model.getWeights?.() ?? [];
+  for (let w = 0; w < weights.length; w++) {
+    const at = firstNonFinite(weights[w]);
+    if (at >= 0) {
+      throw new ModelStateError(`${detector.kind}: weight tensor ${w} holds ${String(weights[w][at])} after fitting; lower the learning rate or check the feature values`);
+    }
+  }
+  const problem = manifestProblem({
+    kind: detector.kind,
+    features: [...detector.features],
+    missing: detector.missing,
+    scaler: detector.scaler.toJSON(),
+    threshold: detector.threshold,
+    model: model.toJSON?.(),
+    training: detector.training,
+  });
+  if (problem !== undefined) throw new ModelStateError(`${detector.kind}: the fitted model cannot score: ${problem}`);
+}
+
+/** Index of the first non-finite value, or -1. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
+type Obj = Record<string, unknown>;
+
+/** The first reason `manifest` cannot score, as one sentence, or undefined when it can. */
+export function manifestProblem(manifest: unknown): string | undefined {
+  try {
+    const m = object(manifest, 'the manifest');
+    const features = featureList(m.features);
+    const n = features.length;
+    missingPolicy(m.missing, n);
+    scalerState(m.scaler, n);
+    threshold(m.threshold);
+    if (m.kind === 'pca') pcaState(object(m.model, 'model'), n);
+    else if (m.kind === 'autoencoder') autoencoderState(object(m.model, 'model'), n);
+    else throw new Problem(`kind is ${show(m.kind)}; expected "autoencoder" or "pca"`);
+    object(m.training, 'training');
+    return undefined;
+  } catch (error) {
+    if (error instanceof Problem) return error.message;
+    throw error;
+  }
+}
+
+/** A manifest field that fails a check; caught by `manifestProblem`. */
+class Problem extends Error {}
+
+function featureList(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw new Problem(`features is ${show(value)}; expected a non-empty list of column names`);
+  const seen = new Set<string>();
+  value.forEach((name, i) => {
+    if (typeof name !== 'string' || name === '') throw new Problem(`features[${i}] is ${show(name)}; expected a non-empty column name`);
+    if (seen.has(name)) throw new Problem(`features lists "${name}" twice; every feature column must be distinct`);
+    seen.add(name);
+  });
+  return value as string[];
+}
+
+function missingPolicy(value: unknown, n: number): void {
+  const m = object(value, 'missing');
+  if (m.policy !== 'error' && m.policy !== 'drop' && m.policy !== 'impute') {
+    throw new Problem(`missing.policy is ${show(m.policy)}; expected error, drop or impute`);
+  }
+  // Models saved before the means were always kept have null here; impute then says so when it is asked for.
+  if (m.imputeValues !== null && m.imputeValues !== undefined) finiteArray(m.imputeValues, 'missing.imputeValues', n);
+  else if (m.policy === 'impute') throw new Problem('missing.policy is impute but missing.imputeValues is absent');
+}
+
+function scalerState(value: unknown, n: number): void {
+  const s = object(value, 'scaler');
+  if (s.type !== 'scaler' || s.version !== 1) throw new Problem(`scaler has type ${show(s.type)} version ${show(s.version)}; expected "scaler" version 1`);
+  const method = object(s.params, 'scaler.params').method;
+  if (!SCALER_METHODS.includes(method as never)) throw new Problem(`scaler.params.method is ${show(method)}; expected one of ${SCALER_METHODS.join(', ')}`);
+  if (s.cols !== n) throw new Problem(`scaler.cols is ${show(s.cols)} but the model has ${n} features`);
+  if (typeof s.count !== 'number' || !Number.isSafeInteger(s.count) || s.count < 1) {
+    throw new Problem(`scaler.count is ${show(s.count)}; expected the number of training rows (>= 1)`);
+  }
+  if (method === 'robust') {
+    finiteArray(s.center, 'scaler.center', n);
+    positiveArray(s.scale, 'scaler.scale', n);
+  } else if (method === 'standard' || method === 'minmax') {
+    finiteArray(s.mean, 'scaler.mean', n);
+    const m2 = finiteArray(s.m2, 'scaler.m2', n);
+    const min = finiteArray(s.min, 'scaler.min', n);
+    const max = finiteArray(s.max, 'scaler.max', n);
+    for (let j = 0; j < n; j++) {
+      if (m2[j] < 0) throw new Problem(`scaler.m2[${j}] is ${m2[j]}; a sum of squares cannot be negative`);
+      if (min[j] > max[j]) throw new Problem(`scaler.min[${j}] is ${min[j]}, above scaler.max[${j}] ${max[j]}`);
+    }
+  }
+}
+
+function threshold(value: unknown): void {
+  if (value === null || value === undefined) return;
+  const t = object(value, 'threshold');
+  if (typeof t.threshold !== 'number' || !Number.isFinite(t.threshold)) {
+    throw new Problem(`threshold.threshold is ${show(t.threshold)}; expected a finite number (a NaN or infinite threshold flags every row or none)`);
+  }
+  try {
+    validateRule(t as unknown as ThresholdRule);
+  } catch (error) {
+    if (error instanceof LatentflowError) throw new Problem(`threshold rule: ${error.message}`);
+    throw error;
+  }
+}
+
+function pcaState(s: Obj, n: number): void {
+  if (s.type !== 'pca' || s.version !== 1) throw new Problem(`model has type ${show(s.type)} version ${show(s.version)}; expected "pca" version 1`);
+  if (s.inputDim !== n) throw new Problem(`model.inputDim is ${show(s.inputDim)} but the model has ${n} features`);
+  const k = s.k;
+  if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1 || k > n) throw new Problem(`model.k is ${show(k)}; expected an integer from 1 to ${n}`);
+  finiteArray(s.mean, 'model.mean', n);
+  finiteArray(s.components, 'model.components', k * n);
+  if (s.varianceRatios !== undefined) finiteArray(s.varianceRatios, 'model.varianceRatios');
+  if (s.allAxes !== undefined || s.axisVariances !== undefined) {
+    const variances = positiveArray(s.axisVariances, 'model.axisVariances');
+    finiteArray(s.allAxes, 'model.allAxes', variances.length * n);
+  }
+}
+
+function autoencoderState(s: Obj, n: number): void {
+  if (s.type !== 'autoencoder' || s.version !== 1) {
+    throw new Problem(`model has type ${show(s.type)} version ${show(s.version)}; expected "autoencoder" version 1`);
+  }
+  if (s.inputDim !== n) throw new Problem(`model.inputDim is ${show(s.inputDim)} but the model has ${n} features`);
+  const codeSize = object(s.params, 'model.params').codeSize;
+  if (typeof codeSize !== 'number' || !Number.isSafeInteger(codeSize) || codeSize < 1) {
+    throw new Problem(`model.params.codeSize is ${show(codeSize)}; expected a positive integer`);
+  }
+  if (s.scoring === null || s.scoring === undefined) return;
+  const stats = object(s.scoring, 'model.scoring');
+  for (const [key, v] of Object.entries(stats)) {
+    if (Array.isArray(v)) {
+      if (key === 'residualScale') positiveArray(v, `model.scoring.${key}`, n);
+      else finiteArray(v, `model.scoring.${key}`);
+    } else if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v))) {
+      throw new Problem(`model.scoring.${key} is ${show(v)}; expected a finite number`);
+    }
+  }
+}
+
+function object(value: unknown, name: string): Obj {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Problem(`${name} is ${show(value)}; expected an object`);
+  return value as Obj;
+}
+
+/** `value` as an array of finite numbers (of `length`, when given). */
+function finiteArray(value: unknown, name: string, length?: number): number[] {
+  if (!Array.isArray(value)) throw new Problem(`${name} is ${show(value)}; expected ${length ?? 'a list of'} numbers`);
+  if (length !== undefined && value.length !== length) throw new Problem(`${name} has ${value.length} values; expected ${length}`);
+  value.forEach((v, i) => {
+    // JSON has no NaN or Infinity: a damaged file holds null or a string there.
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Problem(`${name}[${i}] is ${show(v)}; expected a finite number`);
+  });
+  return value as number[];
+}
+
+function positiveArray(value: unknown, name: string, length?: number): number[] {
+  const values = finiteArray(value, name, length);
+  values.forEach((v, i) => {
+    if (v <= 0) throw new Problem(`${name}[${i}] is ${v}; expected a number > 0 (scoring divides by it)`);
+  });
+  return values;
+}
+
+/** A short printable form of a JSON value for messages. */
+function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
