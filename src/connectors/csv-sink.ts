@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { cellFormatter } from '../io/csv-types.js';
@@ -50,7 +50,7 @@ export const csvSink = defineStage({
 });
 
 async function writeCsv(p: CsvSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, closers: Closers, isClosed: () => boolean): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   // csv-stringify leaves a lone CR unquoted, but the reader treats it as a line break, so quote it.
   const options = { delimiter: p.delimiter, eof: true, record_delimiter: 'unix' as const, quoted_match: /\r/ };
   const body = async (file: AtomicFile): Promise<SinkSummary> => {

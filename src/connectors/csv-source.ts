@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { Field, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
 import { CsvError, parse, type Options } from 'csv-parse';
@@ -10,6 +9,8 @@ import { sourceMetadata } from '../io/batch-meta.js';
 import { Closers } from '../io/closers.js';
 import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType } from '../io/csv-types.js';
 import { fileError, isFsError } from '../io/file-error.js';
+import { openInput } from '../io/input-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
 import { closableSource } from './closable.js';
 
@@ -117,10 +118,10 @@ function parserOptions(p: CsvSourceParams): Options {
 
 async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
-  const file = path.resolve(ctx.baseDir, p.path);
+  const file = resolveFilePath(ctx.baseDir, p.path);
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    handle = await openInput(file);
   } catch (err) {
     throw fileError(TYPE, file, 'open', err);
   }

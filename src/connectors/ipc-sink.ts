@@ -1,6 +1,6 @@
-import path from 'node:path';
 import { AsyncByteQueue, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, type RecordBatch, type RecordBatchWriter } from 'apache-arrow';
 import { z } from 'zod';
+import { resolveFilePath } from '../io/output-target.js';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
@@ -63,7 +63,7 @@ export const ipcSink = defineStage({
 });
 
 async function writeIpc(p: IpcSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, closers: Closers, isClosed: () => boolean): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   const body = async (file: AtomicFile): Promise<SinkSummary> => {
     const sink = new ChunkCollector();
     const writer: RecordBatchWriter = p.format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();

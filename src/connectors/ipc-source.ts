@@ -1,5 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import type { ReadStream } from 'node:fs';
 import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
@@ -7,6 +6,8 @@ import { DataError, LatentflowError } from '../errors.js';
 import { emptyBatch } from '../io/batch.js';
 import { Closers } from '../io/closers.js';
 import { fileError, isFsError } from '../io/file-error.js';
+import { openInput } from '../io/input-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
@@ -52,10 +53,10 @@ export const ipcSource = defineStage({
 
 async function* readIpc(p: IpcSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
-  const file = path.resolve(ctx.baseDir, p.path);
+  const file = resolveFilePath(ctx.baseDir, p.path);
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    handle = await openInput(file);
   } catch (err) {
     throw fileError(TYPE, file, 'open', err);
   }

@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { Schema, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { z } from 'zod';
+import { resolveFilePath } from '../io/output-target.js';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { Closers } from '../io/closers.js';
 import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
@@ -57,7 +57,7 @@ export const parquetSink = defineStage({
 });
 
 async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, closers: Closers, isClosed: () => boolean): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   // Built right before use: parquet-wasm takes ownership of the properties (they must not be freed after).
   const properties = () => new pw.WriterPropertiesBuilder().setCompression(CODECS[p.compression]).setMaxRowGroupSize(p.rowGroupRows).build();
 

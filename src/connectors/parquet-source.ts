@@ -1,5 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { tableFromIPC, type RecordBatch, type Schema } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { z } from 'zod';
@@ -7,6 +6,8 @@ import { DataError, LatentflowError } from '../errors.js';
 import { emptyBatch } from '../io/batch.js';
 import { Closers } from '../io/closers.js';
 import { fileError, isFsError } from '../io/file-error.js';
+import { openInput } from '../io/input-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { decodeDictionaries, decodeDictionarySchema, located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
@@ -47,11 +48,15 @@ export const parquetSource = defineStage({
 
 async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
-  const file = path.resolve(ctx.baseDir, p.path);
+  const file = resolveFilePath(ctx.baseDir, p.path);
   let handle: FileHandle;
+  let isStream = false;
   try {
-    handle = await open(file, 'r');
-    if (!(await handle.stat()).isFile()) {
+    handle = await openInput(file);
+    const st = await handle.stat();
+    // Parquet is read by offset; a pipe (stdin, a FIFO) is read whole into memory first.
+    isStream = st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+    if (!st.isFile() && !isStream) {
       await handle.close();
       throw Object.assign(new Error(`EISDIR: not a regular file, open '${file}'`), { code: 'EISDIR', syscall: 'open' });
     }
@@ -69,7 +74,7 @@ async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: 
     await handle.close();
   });
   try {
-    const blob = await fileHandleBlob(handle);
+    const blob = isStream ? new Blob([await handle.readFile()]) : await fileHandleBlob(handle);
     try {
       parquet = await pw.ParquetFile.fromFile(blob);
     } catch (err) {

@@ -1,7 +1,7 @@
-import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { extractFeatures, isNumericType } from '../io/features.js';
 import type { Detector } from '../models/detector.js';
@@ -66,7 +66,7 @@ export const reportSink = defineStage({
 });
 
 async function writeReport(p: Params, ctx: StageContext, input: AsyncIterable<RecordBatch>, life: Lifecycle): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   const ref = modelRef(p.model, ctx);
   let collector: ReportCollector | undefined;
   let idColumn = p.idColumn;
