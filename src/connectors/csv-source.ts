@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { Field, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
 import { CsvError, parse, type Options } from 'csv-parse';
@@ -9,7 +8,7 @@ import { sourceMetadata } from '../io/batch-meta.js';
 import { Closers } from '../io/closers.js';
 import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType } from '../io/csv-types.js';
 import { fileError, isFsError } from '../io/file-error.js';
-import { openInput } from '../io/input-file.js';
+import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
 import { closableSource } from './closable.js';
@@ -119,20 +118,20 @@ function parserOptions(p: CsvSourceParams): Options {
 async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
   const file = resolveFilePath(ctx.baseDir, p.path);
-  let handle: FileHandle;
+  let source: InputFile;
   try {
-    handle = await openInput(file);
+    source = await openInput(file);
   } catch (err) {
     throw fileError(TYPE, file, 'open', err);
   }
-  const input = handle.createReadStream({ highWaterMark: 1 << 16 });
+  const input = source.stream(1 << 16);
   const parser = parse(parserOptions(p));
   // Errors of either stream surface through the parser's iterator; the callback only silences them here.
   pipeline(input, parser, () => undefined);
   const release = closers.add(async () => {
     parser.destroy();
     input.destroy();
-    await handle.close();
+    await source.close();
   });
   const lines = new LineCounter();
 

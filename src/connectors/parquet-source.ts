@@ -6,7 +6,7 @@ import { DataError, LatentflowError } from '../errors.js';
 import { emptyBatch } from '../io/batch.js';
 import { Closers } from '../io/closers.js';
 import { fileError, isFsError } from '../io/file-error.js';
-import { openInput } from '../io/input-file.js';
+import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
 import { decodeDictionaries, decodeDictionarySchema, located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
@@ -49,15 +49,15 @@ export const parquetSource = defineStage({
 async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
   const file = resolveFilePath(ctx.baseDir, p.path);
-  let handle: FileHandle;
-  let isStream = false;
+  let source: InputFile;
+  let isStream = true;
   try {
-    handle = await openInput(file);
-    const st = await handle.stat();
+    source = await openInput(file);
+    const st = await source.handle?.stat();
     // Parquet is read by offset; a pipe (stdin, a FIFO) is read whole into memory first.
-    isStream = st.isFIFO() || st.isSocket() || st.isCharacterDevice();
-    if (!st.isFile() && !isStream) {
-      await handle.close();
+    isStream = st === undefined || st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+    if (st !== undefined && !st.isFile() && !isStream) {
+      await source.close();
       throw Object.assign(new Error(`EISDIR: not a regular file, open '${file}'`), { code: 'EISDIR', syscall: 'open' });
     }
   } catch (err) {
@@ -71,10 +71,10 @@ async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: 
       // Still borrowed by a pending read (close() raced it); wasm-bindgen drops it when that settles.
     }
     parquet = undefined;
-    await handle.close();
+    await source.close();
   });
   try {
-    const blob = isStream ? new Blob([await handle.readFile()]) : await fileHandleBlob(handle);
+    const blob = isStream ? new Blob([await source.readAll()]) : await fileHandleBlob(source.handle!);
     try {
       parquet = await pw.ParquetFile.fromFile(blob);
     } catch (err) {
