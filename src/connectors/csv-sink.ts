@@ -2,8 +2,8 @@ import type { RecordBatch } from 'apache-arrow';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
-import { resolveFilePath } from '../io/output-target.js';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
 import { cellFormatter } from '../io/csv-types.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
@@ -15,7 +15,7 @@ const TYPE = 'csv-sink';
 const params = z
   .object({
     /** File to write (replaced atomically). */
-    path: z.string().min(1).describe('CSV file to write, replaced atomically when done; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('CSV file to write, replaced atomically when done (devices, FIFOs and - for stdout are written directly); a relative path resolves against the pipeline file folder'),
     /** Field separator, default `,`. */
     delimiter: z.string().min(1).default(',').describe('Field separator (one or more characters), e.g. "," or "\\t"'),
     /** Whether to write a header record, default true. */

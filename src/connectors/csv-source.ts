@@ -19,7 +19,7 @@ const TYPE = 'csv-source';
 const params = z
   .object({
     /** CSV file to read. */
-    path: z.string().min(1).describe('CSV file to read; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('CSV file to read (- for stdin); a relative path resolves against the pipeline file folder'),
     /** Field separator, default `,`. */
     delimiter: z.string().min(1).default(',').describe('Field separator (one or more characters), e.g. "," or "\\t"'),
     /** Whether the first record names the columns, default true. */

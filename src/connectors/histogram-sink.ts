@@ -1,8 +1,8 @@
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
-import { resolveFilePath } from '../io/output-target.js';
 import { writeAtomically } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { binSeries, type BinnedSeries } from '../plots/bins.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';

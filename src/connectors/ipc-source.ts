@@ -20,7 +20,7 @@ const MAGIC = 'ARROW1';
 const params = z
   .object({
     /** Arrow IPC file or stream to read. */
-    path: z.string().min(1).describe('Arrow IPC file (.arrow/.feather) or stream (.arrows) to read; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('Arrow IPC file (.arrow/.feather) or stream (.arrows) to read (- for stdin, read as a stream); a relative path resolves against the pipeline file folder'),
     /** IPC flavour, default `auto`. */
     format: z
       .enum(['auto', 'file', 'stream'])

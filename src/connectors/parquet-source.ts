@@ -19,7 +19,7 @@ const TYPE = 'parquet-source';
 const params = z
   .object({
     /** Parquet file to read. */
-    path: z.string().min(1).describe('Parquet file to read; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('Parquet file to read (- for stdin, buffered in memory); a relative path resolves against the pipeline file folder'),
     /** Rows per output batch, default 8192. */
     batchRows: z.number().int().positive().default(8192).describe('Rows per output batch (rows); the last batch may be shorter'),
   })

@@ -1,8 +1,8 @@
 import { DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
 import { z } from 'zod';
 import { ConnectorError, DataError, ModelStateError } from '../errors.js';
-import { resolveFilePath } from '../io/output-target.js';
 import { writeAtomically } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { isNumericType } from '../io/features.js';
 import { deriveSeed, seededRandom } from '../models/random.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';

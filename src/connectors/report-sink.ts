@@ -1,8 +1,8 @@
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
-import { resolveFilePath } from '../io/output-target.js';
 import { writeAtomically } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { extractFeatures, isNumericType } from '../io/features.js';
 import type { Detector } from '../models/detector.js';
 import { deriveSeed } from '../models/random.js';
