@@ -147,3 +147,21 @@ export class ArtifactError extends LatentflowError {
     this.dir = dir;
   }
 }
+
+/**
+ * A path the run was asked to write (an output file, a model directory) that would destroy or alter data it
+ * does not own: the input itself, a folder holding the input or the pipeline file, or something at a model
+ * path that latentflow did not write. Raised before anything is read or written; nothing is touched.
+ */
+export class PathError extends LatentflowError {
+  /** The path that was refused (absolute). */
+  readonly path: string;
+  /** The other path it conflicts with (the input, the pipeline file, the model directory), when there is one. */
+  readonly conflictsWith?: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown; conflictsWith?: string }) {
+    super('E_PATH', `${path}: ${message}`, options);
+    this.path = path;
+    this.conflictsWith = options?.conflictsWith;
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * latentflow's public library API. Everything here is stable; other modules are internal.
  */
-export { ArtifactError, ConnectorError, DataError, LatentflowError, ModelConfigError, ModelStateError, SpecError } from './errors.js';
+export { ArtifactError, ConnectorError, DataError, LatentflowError, ModelConfigError, ModelStateError, PathError, SpecError } from './errors.js';
 
 export type { Sink, SinkSummary, Source, Stage, StageContext, StageDefinition, StageKind, Transform } from './pipeline/stage.js';
 export { defineStage } from './pipeline/stage.js';

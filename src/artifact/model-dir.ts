@@ -1,19 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ArtifactError } from '../errors.js';
+import { ArtifactError, LatentflowError } from '../errors.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { Detector, type DetectorKind, type MissingHandling, type TrainingSummary } from '../models/detector.js';
 import { PcaModel } from '../models/pca.js';
 import { Scaler, type ScalerState } from '../models/scaler.js';
 import type { ThresholdState } from '../models/threshold.js';
+import { MANIFEST, versionNumber } from './model-layout.js';
+import { writeModelVersion } from './model-save.js';
 import { fileLoadHandler, fileSaveHandler } from './tfjs-file-handler.js';
 import { validateManifest } from './validate-model.js';
 
-/** Name of the manifest inside a model directory. */
-export const MANIFEST = 'latentflow.json';
-/** Bumped when the manifest changes incompatibly; loading a newer format fails with a clear message. */
-export const FORMAT_VERSION = 1;
+export { MANIFEST } from './model-layout.js';
+/**
+ * Bumped when the manifest changes incompatibly; loading a newer format fails with a clear message. 2: the
+ * network files sit in the version folder the manifest names (`versionDir`), and training means are always
+ * saved; format 1 (flat layout) still loads.
+ */
+export const FORMAT_VERSION = 2;
 
 /**
  * `latentflow.json`: everything needed to score new data except the network weights, which sit beside it
@@ -31,53 +35,90 @@ export interface Manifest {
   /** The model's own saved state: `{ type, version, params, ... }`. */
   model: Record<string, unknown>;
   training: TrainingSummary;
+  /**
+   * The version directory (`v-<n>`) holding this model's network files (model.json, weights.bin); absent
+   * for models without network files (PCA) and for models saved before versioned directories, whose
+   * network files sit beside the manifest. See artifact/model-layout.ts.
+   */
+  versionDir?: string;
 }
 
 /**
- * Writes `detector` to `dir` atomically: everything goes to a sibling temp directory that is renamed into
- * place, so a reader (or a monitor hot-reloading the model) sees the old model or the new one, never a mix.
+ * Writes `detector` to `dir` so that every reader, even one polling in a loop, sees the old model or the new
+ * one, whole: the network files go to a new version directory `dir/v-<n>/`, then the manifest naming it
+ * replaces `dir/latentflow.json` with one rename (see artifact/model-layout.ts). `dir` must be absent, an
+ * empty folder or a model directory latentflow wrote; anything else is a PathError and nothing is touched.
+ * When the save fails, the previous model is left as it was.
  */
 export async function saveDetector(dir: string, detector: Detector): Promise<void> {
   const target = path.resolve(dir);
-  const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await mkdir(tmp, { recursive: true });
   try {
-    const manifest: Manifest = {
-      format: 'latentflow-model',
-      formatVersion: FORMAT_VERSION,
-      kind: detector.kind,
-      features: [...detector.features],
-      missing: detector.missing,
-      scaler: detector.scaler.toJSON(),
-      threshold: detector.threshold,
-      model: modelState(detector) as unknown as Record<string, unknown>,
-      training: detector.training,
-    };
-    if (detector.model instanceof Autoencoder) await detector.model.save(fileSaveHandler(tmp));
-    await writeFile(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    await swapInto(tmp, target);
+    await writeModelVersion(target, {
+      writeNetwork: detector.model instanceof Autoencoder ? (into) => (detector.model as Autoencoder).save(fileSaveHandler(into)).then(() => undefined) : undefined,
+      manifest: (versionDir) => {
+        const manifest: Manifest = {
+          format: 'latentflow-model',
+          formatVersion: FORMAT_VERSION,
+          kind: detector.kind,
+          features: [...detector.features],
+          missing: detector.missing,
+          scaler: detector.scaler.toJSON(),
+          threshold: detector.threshold,
+          model: modelState(detector) as unknown as Record<string, unknown>,
+          training: detector.training,
+          ...(versionDir !== undefined ? { versionDir } : {}),
+        };
+        return `${JSON.stringify(manifest, null, 2)}\n`;
+      },
+    });
   } catch (error) {
-    await rm(tmp, { recursive: true, force: true });
+    if (error instanceof LatentflowError) throw error;
     throw new ArtifactError(target, `cannot save model: ${(error as Error).message}`, { cause: error });
   }
 }
 
-/** Reads a model directory written by {@link saveDetector}. */
+/** Loads retried when the manifest moved on while the files it named were being read (see {@link loadDetector}). */
+const LOAD_ATTEMPTS = 5;
+
+/**
+ * Reads a model directory written by {@link saveDetector} (either layout). If the network files cannot be
+ * read and the manifest changed meanwhile (a writer replaced the model and pruned the version this load
+ * had started on), the load starts over from the new manifest.
+ */
 export async function loadDetector(dir: string): Promise<Detector> {
   const target = path.resolve(dir);
-  const manifest = await readManifest(target);
+  for (let attempt = 1; ; attempt++) {
+    const manifest = await readManifest(target);
+    try {
+      return await detectorFrom(target, manifest);
+    } catch (error) {
+      if (attempt >= LOAD_ATTEMPTS || !(await manifestChanged(target, manifest))) throw error;
+    }
+  }
+}
+
+async function detectorFrom(target: string, manifest: Manifest): Promise<Detector> {
   validateManifest(target, manifest);
   const scaler = Scaler.fromJSON(manifest.scaler);
+  const networkDir = manifest.versionDir !== undefined ? path.join(target, manifest.versionDir) : target;
   let model;
   try {
     model =
       manifest.kind === 'autoencoder'
-        ? await Autoencoder.load(fileLoadHandler(target), manifest.model as never)
+        ? await Autoencoder.load(fileLoadHandler(networkDir), manifest.model as never)
         : PcaModel.fromJSON(manifest.model as never);
   } catch (error) {
     throw new ArtifactError(target, `cannot load the ${manifest.kind} model: ${(error as Error).message}`, { cause: error });
   }
   return new Detector(manifest.kind, manifest.features, scaler, model, manifest.missing, manifest.training, manifest.threshold);
+}
+
+async function manifestChanged(target: string, loaded: Manifest): Promise<boolean> {
+  try {
+    return JSON.stringify(JSON.parse(await readFile(path.join(target, MANIFEST), 'utf8'))) !== JSON.stringify(loaded);
+  } catch {
+    return true; // unreadable now: let the next attempt report it
+  }
 }
 
 /** The manifest alone (for `latentflow info`), validated. */
@@ -100,6 +141,9 @@ export async function readManifest(dir: string): Promise<Manifest> {
     throw new ArtifactError(dir, `model format ${manifest.formatVersion} is newer than this latentflow reads (${FORMAT_VERSION}); upgrade latentflow`);
   }
   if (manifest.kind !== 'autoencoder' && manifest.kind !== 'pca') throw new ArtifactError(dir, `unknown model kind "${String(manifest.kind)}"`);
+  if (manifest.versionDir !== undefined && versionNumber(String(manifest.versionDir)) === undefined) {
+    throw new ArtifactError(dir, `${MANIFEST} names version directory ${JSON.stringify(manifest.versionDir)}; expected v-<n> inside the model directory`);
+  }
   return manifest;
 }
 
@@ -107,23 +151,4 @@ function modelState(detector: Detector): unknown {
   const model = detector.model as { toJSON?: () => unknown };
   if (!model.toJSON) throw new Error(`${detector.kind} model cannot be serialised`);
   return model.toJSON();
-}
-
-/** Replaces `target` by `tmp` with renames only, so the switch is atomic for readers of the new path. */
-async function swapInto(tmp: string, target: string): Promise<void> {
-  const old = `${target}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
-  let hasOld = false;
-  try {
-    await rename(target, old);
-    hasOld = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  try {
-    await rename(tmp, target);
-  } catch (error) {
-    if (hasOld) await rename(old, target);
-    throw error;
-  }
-  if (hasOld) await rm(old, { recursive: true, force: true });
 }

@@ -15,13 +15,24 @@ const EXTENSIONS: Record<string, FileFormat> = {
   '.pq': 'parquet',
 };
 
-/** The format of `file` from `explicit` or its extension; a clear error when neither tells. */
+/**
+ * The format of `file` from `explicit` or its extension; a clear error when neither tells. `-` (standard
+ * input or output) has no extension, so it needs `explicit`.
+ */
 export function formatOf(file: string, explicit?: string, option = '--format'): FileFormat {
   if (explicit) {
     if (!['csv', 'arrow', 'arrows', 'parquet'].includes(explicit)) {
       throw new SpecError(`unknown format "${explicit}"; use csv, arrow (IPC file), arrows (IPC stream) or parquet`, { file: '<cli>', line: 0, column: 0, path: option });
     }
     return explicit as FileFormat;
+  }
+  if (file === '-') {
+    throw new SpecError(`"-" (standard input/output) has no extension to tell its format; pass ${option} csv, arrow, arrows or parquet`, {
+      file: '<cli>',
+      line: 0,
+      column: 0,
+      path: option,
+    });
   }
   const format = EXTENSIONS[path.extname(file).toLowerCase()];
   if (!format) {

@@ -11,6 +11,7 @@ interface FitOptions extends GlobalOptions {
   type: 'autoencoder' | 'pca';
   format?: string;
   output?: string;
+  outputFormat?: string;
   features?: string[];
   exclude?: string[];
   onMissing?: string;
@@ -55,7 +56,7 @@ export async function fitSpec(o: FitOptions) {
           },
         };
   const scored = o.output
-    ? { stages: [fit, { type: 'score', model: 'model' }, { type: 'threshold', model: 'model' }], sink: sinkEntry(o.output, formatOf(o.output, undefined, '--output'), o.delimiter) }
+    ? { stages: [fit, { type: 'score', model: 'model' }, { type: 'threshold', model: 'model' }], sink: sinkEntry(o.output, formatOf(o.output, o.outputFormat, '--output-format'), o.delimiter) }
     : { stages: [fit], sink: { type: 'null-sink' } };
   return definePipeline({
     name: 'fit',
@@ -79,11 +80,12 @@ export function registerFit(program: Command): void {
     program
       .command('fit')
       .description('Fit an autoencoder (or PCA) with scaler and threshold on a file and save the model directory')
-      .requiredOption('-i, --input <file>', 'training data (.csv, .arrow, .arrows, .parquet)')
+      .requiredOption('-i, --input <file>', 'training data (.csv, .arrow, .arrows, .parquet; - for stdin with --format)')
       .requiredOption('-m, --model <dir>', 'model directory to write')
       .addOption(new Option('-t, --type <type>', 'model family').choices(['autoencoder', 'pca']).default('autoencoder'))
       .option('--format <format>', 'input format when the extension does not tell: csv, arrow, arrows, parquet')
-      .option('-o, --output <file>', 'also write the training rows with score and is_anomaly')
+      .option('-o, --output <file>', 'also write the training rows with score and is_anomaly (- for stdout)')
+      .option('--output-format <format>', 'output format when the extension does not tell (needed for -o -)')
       .option('--features <names>', 'feature columns, comma-separated (default: every numeric column)', list)
       .option('--exclude <names>', 'numeric columns that are not features (ids, labels), comma-separated', list)
       .addOption(new Option('--on-missing <policy>', 'null/NaN feature values').choices(['error', 'drop', 'impute']))

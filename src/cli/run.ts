@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
+import { outputTarget, resolveFilePath } from '../io/output-target.js';
 import { runPipeline, type RunSummary } from '../pipeline/runner.js';
 import { loadPipelineFile, type PipelineSpec } from '../pipeline/spec.js';
 import { cliSession } from './session.js';
 import { formatSummary } from './summary.js';
 import { globalOptions, type GlobalOptions } from './options.js';
 
-/** Runs specs in order, printing each summary; SIGINT/SIGTERM abort the run in flight cleanly. */
+/**
+ * Runs specs in order, printing each summary; SIGINT/SIGTERM abort the run in flight cleanly. A summary
+ * goes to stderr instead of stdout when the run's sink writes to stdout (`-o -`, `/dev/stdout`), so it
+ * never ends up inside the data.
+ */
 export async function runSpecs(specs: PipelineSpec[], options: GlobalOptions): Promise<RunSummary[]> {
   const { logger, progress } = cliSession(options);
   const controller = new AbortController();
@@ -18,13 +23,19 @@ export async function runSpecs(specs: PipelineSpec[], options: GlobalOptions): P
       if (options.backend) spec.backend = options.backend;
       const summary = await runPipeline(spec, { logger, progress, signal: controller.signal });
       summaries.push(summary);
-      process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+      const out = (await sinkWritesStdout(spec)) ? process.stderr : process.stdout;
+      out.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
     }
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
   return summaries;
+}
+
+async function sinkWritesStdout(spec: PipelineSpec): Promise<boolean> {
+  const p = spec.sink.params.path;
+  return typeof p === 'string' && (await outputTarget(resolveFilePath(spec.baseDir, p))).kind === 'stdout';
 }
 
 export function registerRun(program: Command): void {

@@ -38,9 +38,9 @@ export function scoreSpec(o: ScoreOptions, mode: 'score' | 'encode') {
 function common(command: Command): Command {
   return globalOptions(
     command
-      .requiredOption('-i, --input <file>', 'data to process (.csv, .arrow, .arrows, .parquet)')
+      .requiredOption('-i, --input <file>', 'data to process (.csv, .arrow, .arrows, .parquet; - for stdin with --format)')
       .requiredOption('-m, --model <dir>', 'model directory written by `latentflow fit`')
-      .requiredOption('-o, --output <file>', 'where to write the rows (format from the extension)')
+      .requiredOption('-o, --output <file>', 'where to write the rows (format from the extension; - for stdout with --output-format)')
       .option('--format <format>', 'input format when the extension does not tell')
       .option('--output-format <format>', 'output format when the extension does not tell')
       .addOption(new Option('--on-missing <policy>', 'override the model\'s missing-value policy').choices(['error', 'drop', 'impute']))

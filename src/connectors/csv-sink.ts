@@ -1,9 +1,9 @@
-import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
 import { cellFormatter } from '../io/csv-types.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
@@ -15,7 +15,7 @@ const TYPE = 'csv-sink';
 const params = z
   .object({
     /** File to write (replaced atomically). */
-    path: z.string().min(1).describe('CSV file to write, replaced atomically when done; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('CSV file to write, replaced atomically when done (devices, FIFOs and - for stdout are written directly); a relative path resolves against the pipeline file folder'),
     /** Field separator, default `,`. */
     delimiter: z.string().min(1).default(',').describe('Field separator (one or more characters), e.g. "," or "\\t"'),
     /** Whether to write a header record, default true. */
@@ -50,7 +50,7 @@ export const csvSink = defineStage({
 });
 
 async function writeCsv(p: CsvSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, closers: Closers, isClosed: () => boolean): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   // csv-stringify leaves a lone CR unquoted, but the reader treats it as a line break, so quote it.
   const options = { delimiter: p.delimiter, eof: true, record_delimiter: 'unix' as const, quoted_match: /\r/ };
   const body = async (file: AtomicFile): Promise<SinkSummary> => {

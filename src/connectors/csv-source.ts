@@ -1,6 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { Field, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
 import { CsvError, parse, type Options } from 'csv-parse';
@@ -10,6 +8,8 @@ import { sourceMetadata } from '../io/batch-meta.js';
 import { Closers } from '../io/closers.js';
 import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType } from '../io/csv-types.js';
 import { fileError, isFsError } from '../io/file-error.js';
+import { openInput, type InputFile } from '../io/input-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
 import { closableSource } from './closable.js';
 
@@ -19,7 +19,7 @@ const TYPE = 'csv-source';
 const params = z
   .object({
     /** CSV file to read. */
-    path: z.string().min(1).describe('CSV file to read; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('CSV file to read (- for stdin); a relative path resolves against the pipeline file folder'),
     /** Field separator, default `,`. */
     delimiter: z.string().min(1).default(',').describe('Field separator (one or more characters), e.g. "," or "\\t"'),
     /** Whether the first record names the columns, default true. */
@@ -117,21 +117,21 @@ function parserOptions(p: CsvSourceParams): Options {
 
 async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
-  const file = path.resolve(ctx.baseDir, p.path);
-  let handle: FileHandle;
+  const file = resolveFilePath(ctx.baseDir, p.path);
+  let source: InputFile;
   try {
-    handle = await open(file, 'r');
+    source = await openInput(file);
   } catch (err) {
     throw fileError(TYPE, file, 'open', err);
   }
-  const input = handle.createReadStream({ highWaterMark: 1 << 16 });
+  const input = source.stream(1 << 16);
   const parser = parse(parserOptions(p));
   // Errors of either stream surface through the parser's iterator; the callback only silences them here.
   pipeline(input, parser, () => undefined);
   const release = closers.add(async () => {
     parser.destroy();
     input.destroy();
-    await handle.close();
+    await source.close();
   });
   const lines = new LineCounter();
 

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { binSeries, type BinnedSeries } from '../plots/bins.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
@@ -67,7 +67,7 @@ export function histogramSpec(binned: BinnedSeries[], options: { layout: 'rows' 
 }
 
 async function writeHistogram(p: z.output<typeof params>, ctx: StageContext, input: AsyncIterable<RecordBatch>, life: Lifecycle): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   const held = p.series.map(() => ({ values: new Float64Array(1024), length: 0 }));
   let columns: string[][] | undefined;
   let rows = 0;

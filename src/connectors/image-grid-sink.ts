@@ -1,7 +1,7 @@
-import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { writeAtomically } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { imageGridPng } from '../plots/image-grid.js';
 import { checkWritable, closableSink, type Lifecycle } from './closable.js';
@@ -41,7 +41,7 @@ export const imageGridSink = defineStage({
 });
 
 async function writeGrid(p: z.output<typeof params>, ctx: StageContext, input: AsyncIterable<RecordBatch>, life: Lifecycle): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   const shape: [number, number, number] = [p.shape[0], p.shape[1], p.shape[2] ?? 1];
   const size = shape[0] * shape[1] * shape[2];
   const images: Float32Array[][] = p.rows.map(() => []);

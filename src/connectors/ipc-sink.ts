@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { AsyncByteQueue, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, type RecordBatch, type RecordBatchWriter } from 'apache-arrow';
 import { z } from 'zod';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
 import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
@@ -13,7 +13,7 @@ const TYPE = 'ipc-sink';
 const params = z
   .object({
     /** File to write (replaced atomically). */
-    path: z.string().min(1).describe('Arrow IPC file to write, replaced atomically when done; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('Arrow IPC file to write, replaced atomically when done (devices, FIFOs and - for stdout are written directly); a relative path resolves against the pipeline file folder'),
     /** IPC flavour, default `file`. */
     format: z
       .enum(['file', 'stream'])
@@ -63,7 +63,7 @@ export const ipcSink = defineStage({
 });
 
 async function writeIpc(p: IpcSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, closers: Closers, isClosed: () => boolean): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   const body = async (file: AtomicFile): Promise<SinkSummary> => {
     const sink = new ChunkCollector();
     const writer: RecordBatchWriter = p.format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();

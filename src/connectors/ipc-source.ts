@@ -1,12 +1,13 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
-import type { ReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { DataError, LatentflowError } from '../errors.js';
 import { emptyBatch } from '../io/batch.js';
 import { Closers } from '../io/closers.js';
 import { fileError, isFsError } from '../io/file-error.js';
+import { openInput, type InputFile } from '../io/input-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
@@ -19,7 +20,7 @@ const MAGIC = 'ARROW1';
 const params = z
   .object({
     /** Arrow IPC file or stream to read. */
-    path: z.string().min(1).describe('Arrow IPC file (.arrow/.feather) or stream (.arrows) to read; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('Arrow IPC file (.arrow/.feather) or stream (.arrows) to read (- for stdin, read as a stream); a relative path resolves against the pipeline file folder'),
     /** IPC flavour, default `auto`. */
     format: z
       .enum(['auto', 'file', 'stream'])
@@ -52,14 +53,14 @@ export const ipcSource = defineStage({
 
 async function* readIpc(p: IpcSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
-  const file = path.resolve(ctx.baseDir, p.path);
-  let handle: FileHandle;
+  const file = resolveFilePath(ctx.baseDir, p.path);
+  let source: InputFile;
   try {
-    handle = await open(file, 'r');
+    source = await openInput(file);
   } catch (err) {
     throw fileError(TYPE, file, 'open', err);
   }
-  let stream: ReadStream | undefined;
+  let stream: Readable | undefined;
   let reader: RecordBatchReader | undefined;
   // How far reading got, so a truncated or damaged file is reported at the batch that failed.
   let kind: 'file' | 'stream' | undefined;
@@ -69,16 +70,16 @@ async function* readIpc(p: IpcSourceParams, ctx: StageContext, closers: Closers,
   const release = closers.add(async () => {
     await Promise.resolve(reader?.cancel()).catch(() => undefined);
     stream?.destroy();
-    await handle.close();
+    await source.close();
   });
   try {
-    const format = await detectFormat(handle, file, p.format);
+    const format = await detectFormat(source, file, p.format);
     kind = format;
     if (format === 'file') {
-      await checkFooter(handle, file);
-      reader = await RecordBatchReader.from(handle);
+      await checkFooter(source.handle!, file);
+      reader = await RecordBatchReader.from(source.handle!);
     } else {
-      stream = handle.createReadStream({ highWaterMark: 1 << 16 });
+      stream = source.stream(1 << 16);
       reader = await RecordBatchReader.from(stream);
     }
     await reader.open();
@@ -139,8 +140,13 @@ async function checkFooter(handle: FileHandle, file: string): Promise<void> {
   }
 }
 
-/** The IPC flavour of the open file: by its first bytes (regular files only; pipes are streams). */
-async function detectFormat(handle: FileHandle, file: string, wanted: IpcSourceParams['format']): Promise<'file' | 'stream'> {
+/** The IPC flavour of the open file: by its first bytes (regular files only; pipes and stdin are streams). */
+async function detectFormat(source: InputFile, file: string, wanted: IpcSourceParams['format']): Promise<'file' | 'stream'> {
+  if (source.handle === undefined) {
+    if (wanted === 'file') throw new DataError(`${TYPE}: format: file needs a regular file (it is read by offset); use format: stream for standard input`, { file });
+    return 'stream';
+  }
+  const handle: FileHandle = source.handle;
   const stat = await handle.stat();
   if (stat.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${file}'`), { code: 'EISDIR', syscall: 'read' });
   if (!stat.isFile()) {

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { Schema, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { z } from 'zod';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
 import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
@@ -21,7 +21,7 @@ const CODECS = {
 const params = z
   .object({
     /** File to write (replaced atomically). */
-    path: z.string().min(1).describe('Parquet file to write, replaced atomically when done; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('Parquet file to write, replaced atomically when done (devices, FIFOs and - for stdout are written directly); a relative path resolves against the pipeline file folder'),
     /** Column compression codec, default zstd. */
     compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd').describe('Compression codec for every column chunk'),
     /** Rows per row group, default 65536: the writer's memory bound and the reader's unit of work. */
@@ -57,7 +57,7 @@ export const parquetSink = defineStage({
 });
 
 async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, closers: Closers, isClosed: () => boolean): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   // Built right before use: parquet-wasm takes ownership of the properties (they must not be freed after).
   const properties = () => new pw.WriterPropertiesBuilder().setCompression(CODECS[p.compression]).setMaxRowGroupSize(p.rowGroupRows).build();
 

@@ -1,5 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { tableFromIPC, type RecordBatch, type Schema } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { z } from 'zod';
@@ -7,6 +6,8 @@ import { DataError, LatentflowError } from '../errors.js';
 import { emptyBatch } from '../io/batch.js';
 import { Closers } from '../io/closers.js';
 import { fileError, isFsError } from '../io/file-error.js';
+import { openInput, type InputFile } from '../io/input-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { decodeDictionaries, decodeDictionarySchema, located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
@@ -18,7 +19,7 @@ const TYPE = 'parquet-source';
 const params = z
   .object({
     /** Parquet file to read. */
-    path: z.string().min(1).describe('Parquet file to read; a relative path resolves against the pipeline file folder'),
+    path: z.string().min(1).describe('Parquet file to read (- for stdin, buffered in memory); a relative path resolves against the pipeline file folder'),
     /** Rows per output batch, default 8192. */
     batchRows: z.number().int().positive().default(8192).describe('Rows per output batch (rows); the last batch may be shorter'),
   })
@@ -47,12 +48,16 @@ export const parquetSource = defineStage({
 
 async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
-  const file = path.resolve(ctx.baseDir, p.path);
-  let handle: FileHandle;
+  const file = resolveFilePath(ctx.baseDir, p.path);
+  let source: InputFile;
+  let isStream = true;
   try {
-    handle = await open(file, 'r');
-    if (!(await handle.stat()).isFile()) {
-      await handle.close();
+    source = await openInput(file);
+    const st = await source.handle?.stat();
+    // Parquet is read by offset; a pipe (stdin, a FIFO) is read whole into memory first.
+    isStream = st === undefined || st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+    if (st !== undefined && !st.isFile() && !isStream) {
+      await source.close();
       throw Object.assign(new Error(`EISDIR: not a regular file, open '${file}'`), { code: 'EISDIR', syscall: 'open' });
     }
   } catch (err) {
@@ -69,11 +74,11 @@ async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: 
       // Still borrowed by a pending read (close() raced it); wasm-bindgen drops it when that settles.
     }
     parquet = undefined;
-    await handle.close();
+    await source.close();
   });
   try {
-    const blob = await fileHandleBlob(handle);
-    await checkMagic(handle, file);
+    const blob = isStream ? new Blob([await source.readAll()]) : await fileHandleBlob(source.handle!);
+    await checkMagic(blob, file);
     try {
       parquet = await pw.ParquetFile.fromFile(blob);
     } catch (err) {
@@ -123,12 +128,10 @@ const PAR1 = 'PAR1';
  * A Parquet file starts and ends with PAR1 (the footer length sits just before the closing one). A file cut
  * short loses the end, and parquet-wasm would then only say "Corrupt footer"; this names the cause.
  */
-async function checkMagic(handle: FileHandle, file: string): Promise<void> {
-  const { size } = await handle.stat();
-  const head = Buffer.alloc(4);
-  const tail = Buffer.alloc(4);
-  await handle.read(head, 0, 4, 0);
-  if (size >= 12) await handle.read(tail, 0, 4, size - 4);
+async function checkMagic(blob: Blob, file: string): Promise<void> {
+  const size = blob.size;
+  const head = Buffer.from(await blob.slice(0, 4).arrayBuffer());
+  const tail = size >= 12 ? Buffer.from(await blob.slice(size - 4, size).arrayBuffer()) : Buffer.alloc(4);
   if (head.toString('latin1') !== PAR1) {
     throw new DataError(`${TYPE}: not a Parquet file: it does not start with PAR1 (${size} bytes)`, { file, expected: 'PAR1 at the start', received: `bytes 0x${head.toString('hex')}` });
   }

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
 import { z } from 'zod';
 import { ConnectorError, DataError, ModelStateError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { isNumericType } from '../io/features.js';
 import { deriveSeed, seededRandom } from '../models/random.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
@@ -99,7 +99,7 @@ export const plotSink = defineStage({
 });
 
 async function writePlot(p: PlotParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, life: Lifecycle): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   const ref = p.model !== undefined ? modelRef(p.model, ctx) : undefined;
   const collector = p.chart === 'scatter' ? scatterCollector(p, ctx, target) : p.chart === 'score-histogram' ? scoreCollector(p, target) : undefined;
   let rows = 0;

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
+import { resolveFilePath } from '../io/output-target.js';
 import { extractFeatures, isNumericType } from '../io/features.js';
 import type { Detector } from '../models/detector.js';
 import { deriveSeed } from '../models/random.js';
@@ -66,7 +66,7 @@ export const reportSink = defineStage({
 });
 
 async function writeReport(p: Params, ctx: StageContext, input: AsyncIterable<RecordBatch>, life: Lifecycle): Promise<SinkSummary> {
-  const target = path.resolve(ctx.baseDir, p.path);
+  const target = resolveFilePath(ctx.baseDir, p.path);
   const ref = modelRef(p.model, ctx);
   let collector: ReportCollector | undefined;
   let idColumn = p.idColumn;

@@ -1,22 +1,36 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ConnectorError } from '../errors.js';
 import type { Closers } from './closers.js';
 import { fileError } from './file-error.js';
+import { STDIO, outputTarget } from './output-target.js';
+import { removeStaleTemps, tempPathFor } from './temp-names.js';
 
 /**
  * A file being written under a temporary name next to its final path. Nothing appears at the final path
  * until `commit()` renames the temp file into place (an atomic replace on POSIX file systems), so readers
  * never see a half-written file and an existing file stays untouched until then.
  *
+ * Paths that must not be renamed over are written directly instead (see {@link outputTarget}): `-` and
+ * `/dev/stdout` go to standard output, devices, FIFOs and sockets are opened and written in place; a
+ * symlink is never replaced, the file it leads to is (atomically). A direct write cannot be undone, so
+ * `discard()` only stops it.
+ *
+ * Before the temp file is created, leftovers of killed runs for the same final path are removed: our exact
+ * temp names (`<final name>.tmp-<pid>-<8 hex>`) whose pid is no longer alive, nothing else.
+ *
  * Call order: `write()` any number of times, then exactly one of `commit()` or `discard()`.
  */
 export interface AtomicFile {
-  /** Where the file ends up. */
+  /** Where the file ends up (for a symlink: the end of its chain; for stdout: `-`). */
   readonly path: string;
-  /** The temp file: `<final name>.tmp-<pid>-<random hex>` in the same folder (same file system, so rename is atomic). */
+  /**
+   * The temp file: `<final name>.tmp-<pid>-<random hex>` in the same folder (same file system, so rename is
+   * atomic); for a direct write, the final path itself.
+   */
   readonly tempPath: string;
+  /** True when writing in place (stdout, device, FIFO, socket): there is no temp file. */
+  readonly isDirect: boolean;
   /** Appends `chunk` (strings as UTF-8). */
   write(chunk: Uint8Array | string): Promise<void>;
   /** Flushes to disk (fsync), closes and renames into place. On failure the temp file is removed. */
@@ -27,15 +41,21 @@ export interface AtomicFile {
 
 /** Opens a new temp file for `finalPath`, creating missing folders; file-system failures are ConnectorErrors naming `connector`. */
 export async function createAtomicFile(finalPath: string, connector: string): Promise<AtomicFile> {
-  const tempPath = path.join(path.dirname(finalPath), `${path.basename(finalPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const target = await outputTarget(finalPath);
+  if (target.kind === 'stdout') return stdoutFile(connector);
+  const direct = target.kind === 'direct';
+  const destination = target.path;
+  const tempPath = direct ? destination : tempPathFor(destination);
   let handle: FileHandle;
   try {
     // Output folders are created like `mkdir -p`: a run configured to write to out/x/ should not fail on it.
-    await mkdir(path.dirname(finalPath), { recursive: true });
-    // 'wx': fail rather than clobber if the random name somehow exists.
-    handle = await open(tempPath, 'wx');
+    if (!direct) await mkdir(path.dirname(destination), { recursive: true });
+    if (!direct) await removeStaleTemps(destination);
+    // 'wx': fail rather than clobber if the random name somehow exists. A special file is opened as it is
+    // (a FIFO blocks here until a reader opens it, as with a shell redirect).
+    handle = await open(tempPath, direct ? 'w' : 'wx');
   } catch (err) {
-    throw fileError(connector, finalPath, 'create a temp file for', err);
+    throw fileError(connector, finalPath, direct ? 'open' : 'create a temp file for', err);
   }
   let state: 'open' | 'committed' | 'discarded' = 'open';
   const notOpen = () =>
@@ -45,12 +65,13 @@ export async function createAtomicFile(finalPath: string, connector: string): Pr
     if (state !== 'open') return;
     state = 'discarded';
     await handle.close().catch(() => undefined);
-    await rm(tempPath, { force: true }).catch(() => undefined);
+    if (!direct) await rm(tempPath, { force: true }).catch(() => undefined);
   };
 
   return {
-    path: finalPath,
+    path: destination,
     tempPath,
+    isDirect: direct,
     async write(chunk) {
       if (state !== 'open') throw notOpen();
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
@@ -68,9 +89,10 @@ export async function createAtomicFile(finalPath: string, connector: string): Pr
     async commit() {
       if (state !== 'open') throw notOpen();
       try {
-        await handle.sync();
+        // fsync is meaningless (EINVAL) on pipes and terminals; a direct write only needs the close.
+        if (!direct) await handle.sync();
         await handle.close();
-        await rename(tempPath, finalPath);
+        if (!direct) await rename(tempPath, destination);
         state = 'committed';
       } catch (err) {
         await discard();
@@ -78,6 +100,32 @@ export async function createAtomicFile(finalPath: string, connector: string): Pr
       }
     },
     discard,
+  };
+}
+
+/** Writes to fd 1 through `process.stdout` (which stays open for the rest of the process), waiting for drain. */
+function stdoutFile(connector: string): AtomicFile {
+  const out = process.stdout;
+  let state: 'open' | 'committed' | 'discarded' = 'open';
+  const send = (chunk: Uint8Array | string) =>
+    new Promise<void>((resolve, reject) => {
+      out.write(chunk, (err) => (err ? reject(fileError(connector, STDIO, 'write', err)) : resolve()));
+    });
+  return {
+    path: STDIO,
+    tempPath: STDIO,
+    isDirect: true,
+    async write(chunk) {
+      if (state !== 'open') throw new ConnectorError(`standard output was already ${state}`, { connector, path: STDIO });
+      await send(chunk);
+    },
+    async commit() {
+      if (state !== 'open') throw new ConnectorError(`standard output was already ${state}`, { connector, path: STDIO });
+      state = 'committed';
+    },
+    async discard() {
+      state = state === 'open' ? 'discarded' : state;
+    },
   };
 }
 

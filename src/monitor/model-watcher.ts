@@ -18,10 +18,11 @@ export interface LoadedModel {
  * Watches a model directory and loads a replacement in the background; the caller swaps models only
  * between batches through {@link current}, so no batch is scored half by one model and half by the next.
  *
- * `saveDetector` (and `latentflow fit`) replace a model directory atomically (a temp directory renamed into
- * place), so a change shows as a new inode of the directory or of its manifest. Changes are noticed by
- * `fs.watch` on the parent directory (prompt) and by polling `stat` every `pollMs` (fs.watch misses
- * renames on some file systems). A model that fails to load is logged and the current one stays in use;
+ * `saveDetector` (and `latentflow fit`) replace a model by writing a new version directory and then renaming
+ * a new `latentflow.json` over the old one (see artifact/model-layout.ts), so a change shows as a new inode
+ * of the manifest (or, for directories replaced whole by older latentflow versions, of the directory).
+ * Changes are noticed by `fs.watch` on the directory and on its parent (prompt) and by polling `stat`
+ * every `pollMs` (fs.watch misses renames on some file systems). A model that fails to load is logged and the current one stays in use;
  * the same broken directory is not retried until it changes again.
  */
 export class ModelWatcher {
@@ -31,7 +32,7 @@ export class ModelWatcher {
   private checkAgain = false;
   private failedIdentity: string | undefined;
   private versions = 0;
-  private watcher: FSWatcher | undefined;
+  private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private isClosed = false;
 
@@ -46,14 +47,9 @@ export class ModelWatcher {
     const identity = await this.identity();
     const detector = await loadDetector(this.dir);
     this.active = { detector, version: ++this.versions, identity: identity ?? 'unknown' };
-    try {
-      this.watcher = watch(path.dirname(path.resolve(this.dir)), { persistent: false }, (_event, name) => {
-        if (name === null || String(name).startsWith(path.basename(this.dir))) void this.check();
-      });
-      this.watcher.on('error', (error) => this.logger.debug({ err: error }, 'model watch: fs.watch failed; polling only'));
-    } catch (error) {
-      this.logger.debug({ err: error }, 'model watch: fs.watch unavailable; polling only');
-    }
+    const target = path.resolve(this.dir);
+    this.watch(path.dirname(target), (name) => name.startsWith(path.basename(target)));
+    this.watch(target, (name) => name.startsWith(MANIFEST));
     this.timer = setInterval(() => void this.check(), this.pollMs);
     this.timer.unref();
     return this.active;
@@ -100,13 +96,27 @@ export class ModelWatcher {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.watcher?.close();
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers = [];
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.loading?.catch(() => undefined);
     this.pending?.detector.dispose();
     this.active?.detector.dispose();
     this.pending = undefined;
     this.active = undefined;
+  }
+
+  /** Checks on every change `fs.watch` reports in `folder` for a name `isRelevant` accepts. */
+  private watch(folder: string, isRelevant: (name: string) => boolean): void {
+    try {
+      const watcher = watch(folder, { persistent: false }, (_event, name) => {
+        if (name === null || isRelevant(String(name))) void this.check();
+      });
+      watcher.on('error', (error) => this.logger.debug({ err: error, folder }, 'model watch: fs.watch failed; polling only'));
+      this.watchers.push(watcher);
+    } catch (error) {
+      this.logger.debug({ err: error, folder }, 'model watch: fs.watch unavailable; polling only');
+    }
   }
 
   private async loadIfChanged(): Promise<void> {
@@ -135,7 +145,7 @@ export class ModelWatcher {
       const [d, m] = await Promise.all([stat(this.dir), stat(path.join(this.dir, MANIFEST))]);
       return `${d.ino}:${m.ino}:${m.mtimeMs}:${m.size}`;
     } catch {
-      return undefined; // between the two renames of a swap, or being written: look again later
+      return undefined; // absent (or between the renames of an old-style directory swap): look again later
     }
   }
 }

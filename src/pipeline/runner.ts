@@ -4,6 +4,7 @@ import { selectBackend } from '../runtime/backend.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { noProgress, type Progress } from '../runtime/progress.js';
 import { ModelSlots } from './model-slots.js';
+import { checkPipelinePaths } from './path-check.js';
 import type { PipelineSpec, StageSpec } from './spec.js';
 import type { SinkSummary, Source, Stage, StageContext, Transform, Sink } from './stage.js';
 
@@ -40,6 +41,8 @@ export interface RunSummary {
  * order, also when one fails or the run is aborted; the first error is the one rethrown.
  */
 export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}): Promise<RunSummary> {
+  // Before any stage opens a file: a run that would overwrite its own input or a user's folder never starts.
+  await checkPipelinePaths(spec);
   const logger = (options.logger ?? silentLogger()).child({ pipeline: spec.name });
   const progress = options.progress ?? noProgress;
   const controller = new AbortController();

@@ -45,7 +45,9 @@ describe('model directory', () => {
     expect(loaded.features).toEqual(original.features);
     expect(loaded.threshold).toEqual(original.threshold);
     expect(Array.from(scores(loaded))).toEqual(Array.from(scores(original)));
-    expect((await readdir(path.join(dir, 'ae'))).sort()).toEqual(['latentflow.json', 'model.json', 'weights.bin']);
+    // Versioned layout: the manifest names v-1/, which holds the network files.
+    expect((await readdir(path.join(dir, 'ae'))).sort()).toEqual(['latentflow.json', 'v-1']);
+    expect((await readdir(path.join(dir, 'ae', 'v-1'))).sort()).toEqual(['model.json', 'weights.bin']);
     loaded.dispose();
     original.dispose();
   });

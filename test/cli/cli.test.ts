@@ -35,7 +35,7 @@ describe('latentflow CLI, end to end on the bundled data from a temp directory',
     const manifest = JSON.parse(await readFile(path.join(dir, 'model/latentflow.json'), 'utf8'));
     expect(manifest.features).toEqual(['temperature', 'pressure', 'vibration', 'flow', 'current', 'rpm', 'power', 'noise_db']);
     expect(manifest.threshold.method).toBe('contamination');
-    expect(await exists(path.join(dir, 'model/model.json'))).toBe(true);
+    expect(await exists(path.join(dir, 'model', manifest.versionDir, 'model.json'))).toBe(true);
     const logs = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(logs.some((l) => /backend/.test(l.msg))).toBe(true);
   });
