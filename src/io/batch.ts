@@ -14,6 +14,7 @@ import {
 } from 'apache-arrow';
 import { DataError } from '../errors.js';
 import type { Matrix } from '../models/matrix.js';
+import { META, rowLocation } from './batch-meta.js';
 import { takeData } from './take-rows.js';
 
 /** A column to add to a batch: a name and an Arrow vector with one value per row. */
@@ -121,7 +122,13 @@ export function withMetadata(batch: RecordBatch, metadata: Map<string, string>):
  */
 export function takeRows(batch: RecordBatch, indices: readonly number[]): RecordBatch {
   const children = batch.schema.fields.map((field, c) => takeData(batch.data.children[c], indices, field.name));
-  return assemble(batch.schema, children, indices.length);
+  // The file lines of the kept rows, so a later stage still reports the right line.
+  const meta = batch.schema.metadata;
+  const hasLines = meta.has(META.firstLine) || meta.has(META.lines);
+  const lines = hasLines ? indices.map((i) => rowLocation(batch, 0, i).line ?? 0) : [];
+  const metadata = new Map([...meta].filter(([k]) => k !== META.firstLine && k !== META.lines));
+  if (hasLines) metadata.set(META.lines, lines.join(','));
+  return assemble(new Schema(batch.schema.fields, metadata), children, indices.length);
 }
 
 /** An empty batch of the given schema. */

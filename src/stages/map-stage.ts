@@ -128,7 +128,7 @@ export function mapStage(
       const taken = names.filter((n) => schema.fields.some((f) => f.name === n));
       if (taken.length > 0) {
         throw new DataError(
-          `${name}: output column${taken.length > 1 ? 's' : ''} ${taken.map((n) => `"${n}"`).join(', ')} already in the input; set outputPrefix (e.g. outputPrefix: "lf_") or name the coordinate columns with columns: [...] (input columns are never overwritten)`,
+          `${name}: output column${taken.length > 1 ? 's' : ''} ${taken.map((n) => `"${n}"`).join(', ')} already in the input; name the coordinate columns with columns: [...] or set outputPrefix (e.g. outputPrefix: "lf_"); input columns are never overwritten`,
           { expected: `no columns named ${names.join(', ')}`, received: schema.fields.map((f) => f.name).join(', ') },
         );
       }
