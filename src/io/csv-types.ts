@@ -1,3 +1,4 @@
+import { temporalFormatter } from './arrow-text.js';
 import { Bool, DataType, Float32, Float64, Int32, Int64, Precision, Utf8, makeData, type Data, type Vector } from 'apache-arrow';
 
 /**
@@ -275,7 +276,9 @@ export function formatFloat64(x: number): string {
 
 /**
  * A function giving the CSV text of row `i` of `column`, or null for a null. Numbers are written so that
- * reading them back gives the same value; bools as true/false; other types through `String(value)`.
+ * reading them back gives the same value; int64 exactly; strings (numeric text too) verbatim; bools as
+ * true/false; timestamps, dates and decimals as exact ISO 8601 / decimal text (see `arrow-text.ts`);
+ * dictionary columns as their values; other types through `String(value)`.
  */
 export function cellFormatter(column: Vector): (i: number) => string | null {
   const type = column.type as DataType;
@@ -288,6 +291,8 @@ export function cellFormatter(column: Vector): (i: number) => string | null {
     const format = type.precision === Precision.SINGLE ? formatFloat32 : formatFloat64;
     return (i) => (hasNulls && !data.getValid(i) ? null : format(values[i]));
   }
+  const temporal = temporalFormatter(column);
+  if (temporal !== undefined) return temporal;
   return (i) => {
     const v: unknown = column.get(i);
     if (v === null || v === undefined) return null;
