@@ -8,6 +8,7 @@ import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerScore } from './score.js';
 import { registerValidate } from './validate.js';
+import { terminalText } from './terminal-text.js';
 import { version } from './version.js';
 
 /** Exit codes: 0 success, 1 the run failed (data, model, connector), 2 the command or pipeline is invalid. */
@@ -31,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof LatentflowError) {
-      process.stderr.write(`latentflow: error ${error.code}: ${error.message}\n`);
+      process.stderr.write(`latentflow: error ${error.code}: ${terminalText(error.message)}\n`);
       return error instanceof SpecError ? 2 : 1;
     }
     process.stderr.write(`latentflow: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -3,6 +3,7 @@ import { runPipeline, type RunSummary } from '../pipeline/runner.js';
 import { loadPipelineFile, type PipelineSpec } from '../pipeline/spec.js';
 import { cliSession } from './session.js';
 import { formatSummary } from './summary.js';
+import { terminalLines } from './terminal-text.js';
 import { globalOptions, type GlobalOptions } from './options.js';
 
 /** Runs specs in order, printing each summary; SIGINT/SIGTERM abort the run in flight cleanly. */
@@ -18,7 +19,7 @@ export async function runSpecs(specs: PipelineSpec[], options: GlobalOptions): P
       if (options.backend) spec.backend = options.backend;
       const summary = await runPipeline(spec, { logger, progress, signal: controller.signal });
       summaries.push(summary);
-      process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+      process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${terminalLines(formatSummary(summary))}\n`);
     }
   } finally {
     process.off('SIGINT', stop);

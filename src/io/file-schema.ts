@@ -77,7 +77,24 @@ export class SchemaGuard {
   }
 }
 
-/** `batch` with its own schema metadata plus the source metadata of a file source (file, first row). */
+/**
+ * `batch` with its own schema metadata plus the source metadata of a file source (file, first row). A
+ * schema with two columns of the same name is a DataError naming it and both 1-based positions: every
+ * stage finds columns by name, so the second would be silently ignored.
+ */
 export function located(batch: RecordBatch, file: string, firstRow: number): RecordBatch {
+  const seen = new Map<string, number>();
+  batch.schema.fields.forEach((f, i) => {
+    const before = seen.get(f.name);
+    if (before !== undefined) {
+      throw new DataError(`duplicate column name ${JSON.stringify(f.name)} in the file's schema at columns ${before + 1} and ${i + 1}; rename one of them`, {
+        file,
+        column: f.name,
+        expected: 'unique column names',
+        received: `columns [${batch.schema.fields.map((g) => g.name).join(', ')}]`,
+      });
+    }
+    seen.set(f.name, i);
+  });
   return withMetadata(batch, new Map([...batch.schema.metadata, ...sourceMetadata({ file, firstRow })]));
 }
