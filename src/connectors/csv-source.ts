@@ -48,8 +48,14 @@ export type CsvSourceParams = z.output<typeof params>;
 /**
  * Streams a CSV file into record batches: csv-parse over a read stream, so memory holds one batch (plus the
  * inference window), never the file. Undeclared columns are float64 when every non-null value in the first
- * `inferRows` rows is a number (integers too, so nothing is truncated; also when every value there is
- * null, with a warning), otherwise Utf8 strings. A later value that does not fit, a record with the wrong
+ * `inferRows` rows is a number written as float64 writes it back (integers too, so nothing is truncated;
+ * also when every value there is null, with a warning); numeric text (Utf8 holding the exact text, field
+ * metadata `latentflow.numeric: text`, still numeric for features) when every value is a number but some
+ * are written otherwise (`00017`, `1.50`, 20-digit ids), so ids pass through unchanged; otherwise Utf8
+ * strings. After the window, a cell of an inferred float64 column that float64 would change (`007`, too
+ * many digits) is a DataError; one only spelled otherwise (`2.0`, `1e3`) keeps its value and is counted
+ * (one warning, `respelledCells` in the run summary). Invalid UTF-8 is a DataError with line and byte
+ * offset. Column names are taken verbatim (an empty one becomes c<i>; duplicates are a DataError). A later value that does not fit, a record with the wrong
  * number of fields or malformed quoting is a DataError naming the file, the 1-based line where the record
  * starts and, for a value, the column, expected type and received text.
  *
