@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, runPipeline } from '../../src/index.js';
 import { definePipeline } from '../../src/pipeline/spec.js';
 import { terminalText } from '../../src/cli/terminal-text.js';
+import { buildCli, latentflow } from '../helpers/cli.js';
 
 /** Robustness suite: any column name works; duplicates are a clear error; printed names are escaped. */
 
@@ -83,5 +84,15 @@ describe('column names (robustness)', () => {
     expect(printed).toBe('column "a\\x1b[2Jb\\u202e\\x07" missing\\nnext');
     // eslint-disable-next-line no-control-regex
     expect(/[\u0000-\u001f\u007f-\u009f]/.test(printed)).toBe(false);
+  });
+
+  it('the CLI prints an error naming a column with control characters without raw control characters', async () => {
+    buildCli();
+    await writeFile(path.join(dir, 'esc.csv'), 'x\u001b[2J,x\u001b[2J\n1,2\n');
+    await writeFile(path.join(dir, 'esc.yaml'), 'source: { type: csv-source, path: esc.csv }\nsink: { type: null-sink }\n');
+    const result = await latentflow(['run', 'esc.yaml'], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('x\\x1b[2J');
+    expect(result.stderr.includes('\u001b')).toBe(false);
   });
 });
