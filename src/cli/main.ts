@@ -8,6 +8,7 @@ import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerScore } from './score.js';
 import { registerValidate } from './validate.js';
+import { terminalText } from './terminal-text.js';
 import { version } from './version.js';
 
 /** Shown after a usage error, on the same line so the error stays one line. */
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Autoencoder anomaly detection and dimensionality reduction over Arrow record batches')
     .version(version())
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`latentflow: ${oneLine(text)} ${USAGE_HINT}\n`) });
+    .configureOutput({ outputError: (text, write) => write(`latentflow: ${terminalText(oneLine(text))} ${USAGE_HINT}\n`) });
   registerRun(program);
   registerValidate(program);
   registerList(program);
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const isDebug = wantsStack(argv);
     if (error instanceof LatentflowError) {
-      process.stderr.write(`latentflow: error ${error.code}: ${oneLine(error.message)}\n`);
+      process.stderr.write(`latentflow: error ${error.code}: ${terminalText(oneLine(error.message))}\n`);
       if (isDebug && error.stack) process.stderr.write(`${error.stack}\n`);
       return error instanceof SpecError ? 2 : 1;
     }
@@ -48,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       isDebug
         ? `latentflow: internal error: ${(error as Error)?.stack ?? message}\n`
-        : `latentflow: internal error: ${oneLine(message)} (rerun with --log-level debug for the stack trace)\n`,
+        : `latentflow: internal error: ${terminalText(oneLine(message))} (rerun with --log-level debug for the stack trace)\n`,
     );
     return 1;
   }

@@ -4,6 +4,7 @@ import { runPipeline, type RunSummary } from '../pipeline/runner.js';
 import { loadPipelineFile, type PipelineSpec } from '../pipeline/spec.js';
 import { cliSession } from './session.js';
 import { formatSummary } from './summary.js';
+import { terminalLines } from './terminal-text.js';
 import { globalOptions, type GlobalOptions } from './options.js';
 
 /**
@@ -24,7 +25,7 @@ export async function runSpecs(specs: PipelineSpec[], options: GlobalOptions): P
       const summary = await runPipeline(spec, { logger, progress, signal: controller.signal });
       summaries.push(summary);
       const out = (await sinkWritesStdout(spec)) ? process.stderr : process.stdout;
-      out.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+      out.write(options.json ? `${JSON.stringify(summary)}\n` : `${terminalLines(formatSummary(summary))}\n`);
     }
   } finally {
     process.off('SIGINT', stop);

@@ -1,7 +1,7 @@
 import type { Schema } from 'apache-arrow';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
-import { isNumericType } from '../io/features.js';
+import { isNumericField } from '../io/features.js';
 
 /**
  * A named group of numeric columns for the plot sinks: `{ prefix: z }` means the columns `z0, z1, …` (the
@@ -61,7 +61,7 @@ export function resolveGroup(schema: Schema, group: ColumnGroup, stage: string, 
     if (field === undefined) {
       throw new DataError(`${stage}: missing column`, { column: name, expected: 'a numeric column', received: 'no such column' });
     }
-    if (!isNumericType(field.type)) {
+    if (!isNumericField(field)) {
       throw new DataError(`${stage}: column is not numeric`, { column: name, expected: 'int or float column', received: String(field.type) });
     }
   }

@@ -32,7 +32,9 @@ export type CsvSinkParams = z.output<typeof params>;
  * Writes batches as CSV, one batch at a time (memory holds one batch's text), to a temp file renamed into
  * place at the end. Values read back as they were: float64 as the shortest round-trip decimal, float32 as
  * the shortest decimal that rounds back to the same float32, NaN/Infinity/-Infinity spelled out, -0 kept,
- * bools as true/false, int64 exactly, nulls as empty fields; values containing the delimiter, quotes or
+ * bools as true/false, int64 exactly, strings and numeric text verbatim, timestamps as ISO 8601 in UTC
+ * with the unit's fraction digits (`2026-01-01T00:00:00.000Z`; us 6, ns 9), dates as YYYY-MM-DD, decimals
+ * as exact decimal text, dictionary columns as their values, nulls as empty fields; values containing the delimiter, quotes or
  * newlines are quoted by csv-stringify. (An empty string is written as an empty field too, so it reads
  * back as null.)
  *

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { DataError, LatentflowError } from '../errors.js';
 import { sourceMetadata } from '../io/batch-meta.js';
 import { Closers } from '../io/closers.js';
-import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType } from '../io/csv-types.js';
+import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType, type CsvReadType } from '../io/csv-types.js';
+import { numericTextField } from '../io/numeric-field.js';
+import { utf8Check } from '../io/utf8-check.js';
 import { fileError, isFsError } from '../io/file-error.js';
 import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
@@ -46,8 +48,14 @@ export type CsvSourceParams = z.output<typeof params>;
 /**
  * Streams a CSV file into record batches: csv-parse over a read stream, so memory holds one batch (plus the
  * inference window), never the file. Undeclared columns are float64 when every non-null value in the first
- * `inferRows` rows is a number (integers too, so nothing is truncated; also when every value there is
- * null, with a warning), otherwise Utf8 strings. A later value that does not fit, a record with the wrong
+ * `inferRows` rows is a number written as float64 writes it back (integers too, so nothing is truncated;
+ * also when every value there is null, with a warning); numeric text (Utf8 holding the exact text, field
+ * metadata `latentflow.numeric: text`, still numeric for features) when every value is a number but some
+ * are written otherwise (`00017`, `1.50`, 20-digit ids), so ids pass through unchanged; otherwise Utf8
+ * strings. After the window, a cell of an inferred float64 column that float64 would change (`007`, too
+ * many digits) is a DataError; one only spelled otherwise (`2.0`, `1e3`) keeps its value and is counted
+ * (one warning, `respelledCells` in the run summary). Invalid UTF-8 is a DataError with line and byte
+ * offset. Column names are taken verbatim (an empty one becomes c<i>; duplicates are a DataError). A later value that does not fit, a record with the wrong
  * number of fields or malformed quoting is a DataError naming the file, the 1-based line where the record
  * starts and, for a value, the column, expected type and received text.
  *
@@ -65,9 +73,17 @@ export const csvSource = defineStage({
   description: 'Reads a CSV file as a stream of batches (types inferred from the first rows, or declared)',
   params,
   create(p, ctx): Source {
-    return closableSource(({ closers, isClosed }) => readCsv(p, ctx, closers, isClosed));
+    const counts: ReadCounts = { respelledCells: 0 };
+    // The runner reads `stats` from any stage that has it (the run summary's respelled-cell count).
+    return Object.assign(closableSource(({ closers, isClosed }) => readCsv(p, ctx, closers, isClosed, counts)), { stats: () => ({ ...counts }) });
   },
 });
+
+/** Counters of one read, for the run summary. */
+interface ReadCounts {
+  /** Cells of inferred float64 columns written otherwise than float64 writes them back (`2.0`, `1e3`). */
+  respelledCells: number;
+}
 
 /** A parsed record with the 1-based file line it starts on. */
 interface CsvRecord {
@@ -115,7 +131,7 @@ function parserOptions(p: CsvSourceParams): Options {
   };
 }
 
-async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean): AsyncGenerator<RecordBatch> {
+async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers, isClosed: () => boolean, counts: ReadCounts): AsyncGenerator<RecordBatch> {
   if (isClosed()) return;
   const file = resolveFilePath(ctx.baseDir, p.path);
   let source: InputFile;
@@ -126,8 +142,10 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
   }
   const input = source.stream(1 << 16);
   const parser = parse(parserOptions(p));
-  // Errors of either stream surface through the parser's iterator; the callback only silences them here.
-  pipeline(input, parser, () => undefined);
+  // Invalid UTF-8 is an error naming the byte, not text silently replaced by U+FFFD.
+  const checked = utf8Check(TYPE, file);
+  // Errors of any stream surface through the parser's iterator; the callback only silences them here.
+  pipeline(input, checked, parser, () => undefined);
   const release = closers.add(async () => {
     parser.destroy();
     input.destroy();
@@ -136,7 +154,8 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
   const lines = new LineCounter();
 
   const nulls = new Set(p.nullValues);
-  const declared = p.columns ?? {};
+  // A Map, not the params object: a column may be named `constructor` or `toString`.
+  const declared = new Map<string, CsvColumnType>(Object.entries(p.columns ?? {}));
   let names: string[] | undefined;
   let builder: BatchBuilder | undefined;
   let window: CsvRecord[] = [];
@@ -144,7 +163,7 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
 
   const start = (first: CsvRecord): string[] => {
     const found = p.hasHeader ? headerNames(file, first) : first.fields.map((_, i) => `c${i}`);
-    for (const name of Object.keys(declared)) {
+    for (const name of declared.keys()) {
       if (!found.includes(name)) {
         throw new DataError(`${TYPE}: column "${name}" declared in \`columns\` is not in the file; the file has: ${found.join(', ')}`, {
           file,
@@ -154,10 +173,10 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
     }
     return found;
   };
-  const typesFrom = (rows: readonly CsvRecord[], names: string[]): CsvColumnType[] => {
+  const typesFrom = (rows: readonly CsvRecord[], names: string[]): CsvReadType[] => {
     const isNull = (cell: string) => nulls.has(cell) || nulls.has(cell.trim());
-    const types = names.map((name, c) => declared[name] ?? inferColumnType(rows.map((r) => r.fields[c]), isNull));
-    const empty = names.filter((name, c) => declared[name] === undefined && rows.every((r) => isNull(r.fields[c])));
+    const types = names.map((name, c) => declared.get(name) ?? inferColumnType(rows.map((r) => r.fields[c]), isNull));
+    const empty = names.filter((name, c) => !declared.has(name) && rows.every((r) => isNull(r.fields[c])));
     if (empty.length > 0 && rows.length > 0) {
       ctx.logger.warn(
         { file, columns: empty, inferRows: p.inferRows },
@@ -174,7 +193,7 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
     if (b.rows === p.batchRows) ready.push(b.flush());
   };
   const fixTypes = (names: string[]): BatchBuilder => {
-    const b = new BatchBuilder(file, names, typesFrom(window, names), nulls, declared, p.inferRows);
+    const b = new BatchBuilder(file, names, typesFrom(window, names), nulls, declared, p.inferRows, counts);
     for (const r of window) add(b, r);
     window = [];
     return b;
@@ -214,6 +233,13 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
       yield batch;
       if (isClosed()) return;
     }
+    const first = builder.firstRespelled;
+    if (first !== undefined) {
+      ctx.logger.warn(
+        { file, respelledCells: counts.respelledCells, firstLine: first.line, firstColumn: first.column, firstText: first.text },
+        `${TYPE}: ${counts.respelledCells} cells of columns inferred as float64 are numbers written otherwise than they will be written out (first: line ${first.line}, column ${JSON.stringify(first.column)}, ${JSON.stringify(first.text)}); the values are kept. To keep the text, declare the column as string in \`columns\` or raise \`inferRows\``,
+      );
+    }
     ctx.logger.debug({ file, rows: builder.rowsEmitted }, `${TYPE}: read ${file}`);
   } catch (err) {
     if (isClosed() && !(err instanceof LatentflowError)) return;
@@ -235,13 +261,20 @@ function wrongFieldCount(file: string, line: number, expected: number, received:
   });
 }
 
-/** Column names from the header record: empty names become c<i>; duplicates are a DataError. */
+/**
+ * Column names from the header record, verbatim (any text is a name: `constructor`, unicode, quotes,
+ * commas, newlines). An empty (or all-space) name becomes `c<i>`, its 0-based position, as without a
+ * header. Two equal names (also a generated `c<i>` equal to a name in the file) are a DataError naming the
+ * name and both 1-based positions.
+ */
 function headerNames(file: string, header: CsvRecord): string[] {
   const names = header.fields.map((f, i) => (f.trim() === '' ? `c${i}` : f));
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) {
-      throw new DataError(`${TYPE}: duplicate column name in the header; rename one of them`, {
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    const before = seen.get(name);
+    if (before !== undefined) {
+      const generated = [before, i].filter((k) => header.fields[k].trim() === '').map((k) => ` (column ${k + 1} has an empty name, read as c${k})`).join('');
+      throw new DataError(`${TYPE}: duplicate column name ${JSON.stringify(name)} in the header at columns ${before + 1} and ${i + 1}${generated}; rename one of them`, {
         file,
         line: header.line,
         column: name,
@@ -249,8 +282,8 @@ function headerNames(file: string, header: CsvRecord): string[] {
         received: JSON.stringify(header.fields),
       });
     }
-    seen.add(name);
-  }
+    seen.set(name, i);
+  });
   return names;
 }
 
@@ -322,14 +355,18 @@ class BatchBuilder {
   constructor(
     private readonly file: string,
     private readonly names: string[],
-    private readonly types: CsvColumnType[],
+    private readonly types: CsvReadType[],
     private readonly nulls: ReadonlySet<string>,
-    private readonly declared: Record<string, CsvColumnType>,
+    private readonly declared: ReadonlyMap<string, CsvColumnType>,
     private readonly inferRows: number,
+    private readonly counts: ReadCounts,
   ) {
     this.cells = names.map(() => []);
-    this.fields = names.map((name, c) => new Field(name, arrowTypeOf(types[c]), true));
+    this.fields = names.map((name, c) => (types[c] === 'numeric-text' ? numericTextField(name) : new Field(name, arrowTypeOf(types[c]), true)));
   }
+
+  /** The first respelled cell of an inferred float64 column (see {@link numberSpelling}), for the warning. */
+  firstRespelled: { line: number; column: string; text: string } | undefined;
 
   get rows(): number {
     return this.lines.length;
@@ -344,11 +381,23 @@ class BatchBuilder {
   flush(): RecordBatch {
     const { lines } = this;
     const n = lines.length;
-    const children: Data[] = this.types.map((type, c) =>
-      buildColumn(type, this.cells[c], this.nulls, (row, text) => {
-        throw this.badValue(c, lines[row], text);
-      }),
-    );
+    const children: Data[] = this.types.map((type, c) => {
+      const isInferredFloat = type === 'float64' && !this.declared.has(this.names[c]);
+      const respelled = (row: number, text: string, kind: 'respelled' | 'value-changing') => {
+        if (kind === 'value-changing') throw this.valueChanging(c, lines[row], text);
+        this.counts.respelledCells++;
+        this.firstRespelled ??= { line: lines[row], column: this.names[c], text };
+      };
+      return buildColumn(
+        type,
+        this.cells[c],
+        this.nulls,
+        (row, text) => {
+          throw this.badValue(c, lines[row], text);
+        },
+        isInferredFloat ? respelled : undefined,
+      );
+    });
     let consecutive = true;
     for (let i = 1; i < n && consecutive; i++) consecutive = lines[i] === lines[0] + i;
     const where =
@@ -364,7 +413,7 @@ class BatchBuilder {
     const name = this.names[c];
     const type = this.types[c];
     const advice =
-      this.declared[name] !== undefined
+      this.declared.has(name)
         ? `the column is declared as ${type} in \`columns\`; fix the value or declare the column as string in \`columns\``
         : `the column was inferred as ${type} from the first ${this.inferRows} rows; declare the column as string in \`columns\` (columns: { ${JSON.stringify(name)}: string })`;
     return new DataError(`${TYPE}: value does not fit the column type; ${advice}`, {
@@ -374,5 +423,17 @@ class BatchBuilder {
       expected: EXPECTED_TEXT[type],
       received: JSON.stringify(text),
     });
+  }
+
+  /**
+   * A number in an inferred float64 column whose identity float64 would change (a leading zero, more
+   * digits than float64 keeps): reading on would write another value out than the file holds.
+   */
+  private valueChanging(c: number, line: number, text: string): DataError {
+    const name = this.names[c];
+    return new DataError(
+      `${TYPE}: the column was inferred as float64 from the first ${this.inferRows} rows, but this value would not survive as float64 (a leading zero or more digits than float64 keeps); declare the column as string in \`columns\` (columns: { ${JSON.stringify(name)}: string }) or raise \`inferRows\` so it is read as numeric text`,
+      { file: this.file, line, column: name, expected: 'a number float64 writes back unchanged', received: JSON.stringify(text) },
+    );
   }
 }

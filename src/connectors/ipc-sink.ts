@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
-import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
+import { DictionaryUnifier } from '../io/dictionaries.js';
+import { SchemaGuard, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { checkWritable, closableSink } from './closable.js';
 
@@ -72,13 +73,15 @@ async function writeIpc(p: IpcSinkParams, ctx: StageContext, input: AsyncIterabl
       for (const chunk of sink.take()) await file.write(chunk);
     };
     const guard = new SchemaGuard(TYPE, target);
+    const dictionaries = new DictionaryUnifier(TYPE);
     let schema: Schema | undefined;
     let rows = 0;
     let batches = 0;
     let index = 0;
     for await (const original of input) {
       checkWritable(ctx.signal, isClosed, TYPE, target);
-      const batch = decodeDictionaries(original);
+      // Dictionary columns stay dictionaries: one growing dictionary per column, written as deltas.
+      const batch = dictionaries.unify(original);
       guard.check(batch, index++);
       if (schema === undefined) {
         schema = fileSchema(batch.schema);

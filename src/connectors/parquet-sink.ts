@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
-import { SchemaGuard, decodeDictionaries, fileSchema, relabel } from '../io/file-schema.js';
+import { DictionaryUnifier } from '../io/dictionaries.js';
+import { SchemaGuard, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { checkWritable, closableSink } from './closable.js';
 
@@ -64,6 +65,7 @@ async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: Asyn
   const body = async (file: AtomicFile): Promise<SinkSummary> => {
     const batches = input[Symbol.asyncIterator]();
     const guard = new SchemaGuard(TYPE, target);
+    const dictionaries = new DictionaryUnifier(TYPE);
     let index = 0;
     let rows = 0;
     let written = 0;
@@ -75,8 +77,9 @@ async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: Asyn
         checkWritable(ctx.signal, isClosed, TYPE, target);
         const r = await batches.next();
         if (r.done === true) return undefined;
-        // Decoded so batches with different dictionaries agree; Parquet dictionary-encodes on its own.
-        const batch = decodeDictionaries(r.value);
+        // Dictionary columns stay dictionaries (the file's Arrow schema says so, and readers get them back);
+        // batches with different dictionaries are put on one dictionary type.
+        const batch = dictionaries.unify(r.value);
         guard.check(batch, index++);
         schema ??= fileSchema(batch.schema);
         if (batch.numRows > 0) return batch;

@@ -8,7 +8,7 @@ import { Closers } from '../io/closers.js';
 import { fileError, isFsError } from '../io/file-error.js';
 import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
-import { decodeDictionaries, decodeDictionarySchema, located } from '../io/file-schema.js';
+import { located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
 import { closableSource } from './closable.js';
@@ -31,9 +31,9 @@ export type ParquetSourceParams = z.output<typeof params>;
 /**
  * Reads a Parquet file one row group at a time with parquet-wasm, which reads byte ranges on demand (the
  * footer, then the current row group's column chunks), re-sliced into `batchRows` batches. Memory holds
- * one row group (in wasm memory while decoding, then as Arrow JS batches). Dictionary-encoded columns
- * (parquet-wasm returns strings that way) are decoded to their value type, so strings are plain Utf8 as
- * from the other sources. Each batch carries the file's schema metadata plus source metadata (file, first
+ * one row group (in wasm memory while decoding, then as Arrow JS batches). Columns keep the Arrow type
+ * the file's Arrow schema gives (dictionary columns stay dictionaries, timestamps keep unit and zone,
+ * int64 and decimals stay exact). Each batch carries the file's schema metadata plus source metadata (file, first
  * row). A file with no rows yields one zero-row batch with its schema.
  */
 export const parquetSource = defineStage({
@@ -94,7 +94,7 @@ async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: 
         ctx.signal.throwIfAborted();
         currentGroup = group;
         const table = tableFromIPC((await reader.read({ rowGroups: [group], batchSize: p.batchRows })).intoIPCStream());
-        for (const batch of table.batches) yield decodeDictionaries(batch);
+        for (const batch of table.batches) yield batch;
       }
     })();
     let firstRow = 0;
@@ -107,7 +107,7 @@ async function* readParquet(p: ParquetSourceParams, ctx: StageContext, closers: 
       firstRow += batch.numRows;
     }
     if (!yielded) {
-      const schema: Schema = decodeDictionarySchema(tableFromIPC(reader.schema().intoIPCStream()).schema);
+      const schema: Schema = tableFromIPC(reader.schema().intoIPCStream()).schema;
       yield located(emptyBatch(schema), file, 0);
     }
   } catch (err) {

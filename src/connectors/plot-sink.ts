@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConnectorError, DataError, ModelStateError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
-import { isNumericType } from '../io/features.js';
+import { isNumericField } from '../io/features.js';
 import { deriveSeed, seededRandom } from '../models/random.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { lossCurvesSpec } from '../plots/loss-curves.js';
@@ -243,7 +243,7 @@ function column(batch: RecordBatch, batchIndex: number, name: string, param: str
 
 function numericColumn(batch: RecordBatch, batchIndex: number, name: string, param: string): Vector {
   const vector = column(batch, batchIndex, name, param);
-  if (!isNumericType(vector.type)) {
+  if (!isNumericField(batch.schema.fields.find((f) => f.name === name)!)) {
     throw new DataError(`${TYPE}: column "${name}" (param \`${param}\`) is not numeric; cast it or choose a numeric column`, {
       batch: batchIndex,
       column: name,

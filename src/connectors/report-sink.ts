@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
-import { extractFeatures, isNumericType } from '../io/features.js';
+import { extractFeatures, isNumericField } from '../io/features.js';
 import type { Detector } from '../models/detector.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
@@ -126,7 +126,7 @@ async function writeReport(p: Params, ctx: StageContext, input: AsyncIterable<Re
 function scoresOf(batch: RecordBatch, batchIndex: number, p: Params, detector: Detector, ctx: StageContext): { scores: ArrayLike<number>; keptRows: number[] | null } {
   const column = batch.getChild(p.scoreColumn);
   if (column) {
-    if (!isNumericType(column.type)) {
+    if (!isNumericField(batch.schema.fields.find((f) => f.name === p.scoreColumn)!)) {
       throw new DataError(`${TYPE}: the score column is not numeric; set scoreColumn to the column a \`score\` stage wrote`, {
         batch: batchIndex,
         column: p.scoreColumn,

@@ -12,7 +12,10 @@ import {
   type DataType,
   type Vector,
 } from 'apache-arrow';
+import { DataError } from '../errors.js';
 import type { Matrix } from '../models/matrix.js';
+import { META, rowLocation } from './batch-meta.js';
+import { takeData } from './take-rows.js';
 
 /** A column to add to a batch: a name and an Arrow vector with one value per row. */
 export interface NamedColumn {
@@ -31,28 +34,68 @@ export function boolColumn(name: string, values: ArrayLike<boolean>): NamedColum
 }
 
 /**
- * Returns a new batch with `columns` appended (or replacing same-named ones in place), sharing every other
- * column's buffers with `batch`. The input batch is never modified.
+ * Who adds columns, for the error when an added column would replace an input column: the stage type and
+ * the option that renames its outputs (e.g. `{ stage: 'score', option: 'outputPrefix' }`).
  */
-export function withColumns(batch: RecordBatch, columns: readonly NamedColumn[]): RecordBatch {
+export interface ColumnOwner {
+  stage: string;
+  option: string;
+}
+
+/**
+ * Returns a new batch with `columns` appended, sharing every other column's buffers with `batch`. The input
+ * batch is never modified. An added column whose name is already in the batch (an input column, or an
+ * earlier added one) is a DataError naming it, its position and `owner`'s renaming option: an output never
+ * silently replaces an input (use {@link replaceColumns} where replacing is the documented purpose).
+ */
+export function withColumns(batch: RecordBatch, columns: readonly NamedColumn[], owner: ColumnOwner = { stage: 'stage', option: 'outputPrefix' }): RecordBatch {
   const fields = [...batch.schema.fields];
   const children: Data[] = [...batch.data.children];
-  for (const { name, vector } of columns) {
-    if (vector.length !== batch.numRows) {
-      throw new RangeError(`withColumns: column "${name}" has ${vector.length} values for ${batch.numRows} rows`);
-    }
-    const data = vector.data.length === 1 ? vector.data[0] : makeVector(vector.toArray()).data[0];
-    const field = new Field(name, vector.type, vector.nullCount > 0);
-    const at = fields.findIndex((f) => f.name === name);
+  for (const column of columns) {
+    const at = fields.findIndex((f) => f.name === column.name);
     if (at >= 0) {
-      fields[at] = field;
-      children[at] = data;
-    } else {
-      fields.push(field);
-      children.push(data);
+      const what = at < batch.schema.fields.length ? `input column ${at + 1}` : 'another column it adds';
+      throw new DataError(
+        `${owner.stage}: output column ${JSON.stringify(column.name)} would replace ${what} of the same name; set \`${owner.option}\` to rename the outputs (e.g. ${owner.option}: "lf_"), or rename the input column`,
+        {
+          column: column.name,
+          expected: `no column named ${JSON.stringify(column.name)} in the input`,
+          received: `columns [${batch.schema.fields.map((f) => f.name).join(', ')}]`,
+        },
+      );
     }
+    fields.push(fieldOf(batch, column));
+    children.push(dataOf(column));
   }
   return assemble(new Schema(fields, batch.schema.metadata), children, batch.numRows);
+}
+
+/**
+ * Returns a new batch where each of `columns` replaces the column of the same name, in place (for stages
+ * whose documented purpose is to rewrite columns: `scale`, `corrupt`). A name not in the batch is a
+ * RangeError (a programming error: the stage resolved its columns from this batch).
+ */
+export function replaceColumns(batch: RecordBatch, columns: readonly NamedColumn[]): RecordBatch {
+  const fields = [...batch.schema.fields];
+  const children: Data[] = [...batch.data.children];
+  for (const column of columns) {
+    const at = fields.findIndex((f) => f.name === column.name);
+    if (at < 0) throw new RangeError(`replaceColumns: no column "${column.name}" to replace`);
+    fields[at] = fieldOf(batch, column);
+    children[at] = dataOf(column);
+  }
+  return assemble(new Schema(fields, batch.schema.metadata), children, batch.numRows);
+}
+
+function fieldOf(batch: RecordBatch, { name, vector }: NamedColumn): Field {
+  if (vector.length !== batch.numRows) {
+    throw new RangeError(`withColumns: column "${name}" has ${vector.length} values for ${batch.numRows} rows`);
+  }
+  return new Field(name, vector.type, vector.nullCount > 0);
+}
+
+function dataOf({ vector }: NamedColumn): Data {
+  return vector.data.length === 1 ? vector.data[0] : makeVector(vector.toArray()).data[0];
 }
 
 /** A batch holding only the named columns, in that order (buffers shared). */
@@ -73,14 +116,19 @@ export function withMetadata(batch: RecordBatch, metadata: Map<string, string>):
   return assemble(new Schema(batch.schema.fields, metadata), [...batch.data.children], batch.numRows);
 }
 
-/** Copies the rows at `indices` (ascending keeps order) into a new batch with the same schema. */
+/**
+ * Copies the rows at `indices` (ascending keeps order) into a new batch with the same schema, exactly for
+ * every column type (see {@link takeData}; an unsupported layout is a DataError, never a lossy copy).
+ */
 export function takeRows(batch: RecordBatch, indices: readonly number[]): RecordBatch {
-  const children = batch.schema.fields.map((field, c) => {
-    const column = batch.getChildAt(c)!;
-    const values = indices.map((i) => column.get(i));
-    return vectorFromArray(values, field.type as DataType).data[0];
-  });
-  return assemble(batch.schema, children, indices.length);
+  const children = batch.schema.fields.map((field, c) => takeData(batch.data.children[c], indices, field.name));
+  // The file lines of the kept rows, so a later stage still reports the right line.
+  const meta = batch.schema.metadata;
+  const hasLines = meta.has(META.firstLine) || meta.has(META.lines);
+  const lines = hasLines ? indices.map((i) => rowLocation(batch, 0, i).line ?? 0) : [];
+  const metadata = new Map([...meta].filter(([k]) => k !== META.firstLine && k !== META.lines));
+  if (hasLines) metadata.set(META.lines, lines.join(','));
+  return assemble(new Schema(batch.schema.fields, metadata), children, indices.length);
 }
 
 /** An empty batch of the given schema. */

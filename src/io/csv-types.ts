@@ -1,3 +1,4 @@
+import { temporalFormatter } from './arrow-text.js';
 import { Bool, DataType, Float32, Float64, Int32, Int64, Precision, Utf8, makeData, type Data, type Vector } from 'apache-arrow';
 
 /**
@@ -7,8 +8,17 @@ import { Bool, DataType, Float32, Float64, Int32, Int64, Precision, Utf8, makeDa
 export const CSV_COLUMN_TYPES = ['float64', 'float32', 'int32', 'int64', 'bool', 'string'] as const;
 export type CsvColumnType = (typeof CSV_COLUMN_TYPES)[number];
 
+/**
+ * The types a CSV column is read as: a declarable {@link CsvColumnType}, or `numeric-text`, which only
+ * inference gives: every value in the inference window is a number, but at least one is not written the way
+ * float64 would write it back (`00017`, `1.50`, `1e3`, a 20-digit id), so the column keeps the exact text (a
+ * Utf8 column marked as numeric, see {@link numericTextField}) instead of a float64 that would change it.
+ */
+export type CsvReadType = CsvColumnType | 'numeric-text';
+
 /** What a cell must look like for each type, as printed in a DataError's `expected`. */
-export const EXPECTED_TEXT: Record<CsvColumnType, string> = {
+export const EXPECTED_TEXT: Record<CsvReadType, string> = {
+  'numeric-text': 'a number (the column holds numbers as written, e.g. ids with leading zeros)',
   float64: 'float64 (a decimal number, NaN or Infinity)',
   float32: 'float32 (a decimal number, NaN or Infinity)',
   int32: 'int32 (an integer from -2147483648 to 2147483647)',
@@ -18,8 +28,9 @@ export const EXPECTED_TEXT: Record<CsvColumnType, string> = {
 };
 
 /** The Arrow type a CSV column type is read into. */
-export function arrowTypeOf(type: CsvColumnType): DataType {
+export function arrowTypeOf(type: CsvReadType): DataType {
   switch (type) {
+    case 'numeric-text':
     case 'float64':
       return new Float64();
     case 'float32':
@@ -71,15 +82,58 @@ function parseBool(text: string): boolean | undefined {
 
 /**
  * Infers a column's type from the cells of the inference window: float64 when every non-null cell is a
- * number (also when every cell is null, as pandas does; the caller warns about those), otherwise string.
+ * number written as float64 writes it back (also when every cell is null, as pandas does; the caller warns
+ * about those); numeric-text when every non-null cell is a number but some are written otherwise (so
+ * reading them as float64 and writing them out would change the text); otherwise string.
  */
-export function inferColumnType(cells: readonly string[], isNull: (cell: string) => boolean): CsvColumnType {
+export function inferColumnType(cells: readonly string[], isNull: (cell: string) => boolean): CsvReadType {
+  let isCanonical = true;
   for (const cell of cells) {
     if (isNull(cell)) continue;
-    if (parseNumber(cell) === undefined) return 'string';
+    const x = parseNumber(cell);
+    if (x === undefined) return 'string';
+    if (isCanonical && formatFloat64(x) !== cell) isCanonical = false;
   }
-  return 'float64';
+  return isCanonical ? 'float64' : 'numeric-text';
 }
+
+/**
+ * How a number cell read as float64 relates to its text: `canonical` when writing the value back gives the
+ * same text; `respelled` when it gives another spelling of the same decimal number (`2.0`, `2.50`, `1e3`,
+ * `+5`, ` 5`, `nan`); `value-changing` when the text names something float64 does not keep: a leading zero
+ * in the integer part (`007`, an id, not the number 7) or more significant digits than float64 holds, so
+ * that the decimal written back differs (`12345678901234567891` -> `12345678901234567000`).
+ */
+export function numberSpelling(text: string, x: number): 'canonical' | 'respelled' | 'value-changing' {
+  const written = formatFloat64(x);
+  if (written === text) return 'canonical';
+  const s = hasOuterSpace(text) ? text.trim() : text;
+  if (!DECIMAL.test(s)) return 'respelled'; // NaN / Inf in another case or sign
+  if (/^[+-]?0\d/.test(s)) return 'value-changing';
+  return normalDecimal(s) === normalDecimal(written) ? 'respelled' : 'value-changing';
+}
+
+/** A decimal's sign, significant digits and exponent (`-1.50e2` -> `-15e1`), to compare decimals exactly. */
+function normalDecimal(text: string): string {
+  const m = /^([+-]?)(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (m === null) return text;
+  let digits = `${m[2]}${m[3]}`;
+  let exponent = Number(m[4] ?? '0') - m[3].length;
+  const lead = /^0*/.exec(digits)![0].length;
+  digits = digits.slice(lead);
+  const trail = /0*$/.exec(digits)![0].length;
+  digits = digits.slice(0, digits.length - trail);
+  exponent += trail;
+  if (digits === '') return '0';
+  return `${m[1] === '-' ? '-' : ''}${digits}e${exponent}`;
+}
+
+/**
+ * Called for a cell of an inferred float64 column that is a number not written the way float64 writes it
+ * back (see {@link numberSpelling}): `respelled` cells are kept as values (the caller counts them);
+ * for a `value-changing` one the callback must throw.
+ */
+export type Respelled = (row: number, text: string, kind: 'respelled' | 'value-changing') => void;
 
 /**
  * Called with the row index (in `cells`) and text of a cell that does not fit the column's type; it must
@@ -91,9 +145,15 @@ export type BadCell = (row: number, text: string) => never;
  * Builds the Arrow column for `cells` read as `type`. Cells in `nulls` become nulls (for non-string types
  * they are matched after trimming spaces, so ` NA ` is null too; string cells are kept verbatim).
  */
-export function buildColumn(type: CsvColumnType, cells: readonly string[], nulls: ReadonlySet<string>, bad: BadCell): Data {
+export function buildColumn(type: CsvReadType, cells: readonly string[], nulls: ReadonlySet<string>, bad: BadCell, respelled?: Respelled): Data {
   const n = cells.length;
   if (type === 'string') return utf8Column(cells, nulls);
+  if (type === 'numeric-text') {
+    // Null texts match after trimming, as for the numeric types; every other cell must be a number.
+    const isNull = (c: string) => nulls.has(c) || (hasOuterSpace(c) && nulls.has(c.trim()));
+    for (let i = 0; i < n; i++) if (!isNull(cells[i]) && parseNumber(cells[i]) === undefined) bad(i, cells[i]);
+    return utf8Column(cells, { has: isNull });
+  }
   const validity = new Uint8Array((n + 7) >> 3);
   let nullCount = 0;
   const isNullAt = (i: number): boolean => {
@@ -115,6 +175,10 @@ export function buildColumn(type: CsvColumnType, cells: readonly string[], nulls
         if (isNullAt(i)) continue;
         const x = parseNumber(cells[i]);
         if (x === undefined) bad(i, cells[i]);
+        if (respelled !== undefined) {
+          const kind = numberSpelling(cells[i], x);
+          if (kind !== 'canonical') respelled(i, cells[i], kind);
+        }
         values[i] = x;
       }
       return values instanceof Float64Array
@@ -160,7 +224,7 @@ export function buildColumn(type: CsvColumnType, cells: readonly string[], nulls
  * A Utf8 column of `cells` (verbatim; exact matches of `nulls` are null), encoded in one native call: the
  * Arrow builder encodes string by string, which costs more than parsing the CSV.
  */
-function utf8Column(cells: readonly string[], nulls: ReadonlySet<string>): Data {
+function utf8Column(cells: readonly string[], nulls: Pick<ReadonlySet<string>, 'has'>): Data {
   const n = cells.length;
   const offsets = new Int32Array(n + 1);
   const validity = new Uint8Array((n + 7) >> 3);
@@ -212,7 +276,9 @@ export function formatFloat64(x: number): string {
 
 /**
  * A function giving the CSV text of row `i` of `column`, or null for a null. Numbers are written so that
- * reading them back gives the same value; bools as true/false; other types through `String(value)`.
+ * reading them back gives the same value; int64 exactly; strings (numeric text too) verbatim; bools as
+ * true/false; timestamps, dates and decimals as exact ISO 8601 / decimal text (see `arrow-text.ts`);
+ * dictionary columns as their values; other types through `String(value)`.
  */
 export function cellFormatter(column: Vector): (i: number) => string | null {
   const type = column.type as DataType;
@@ -225,6 +291,8 @@ export function cellFormatter(column: Vector): (i: number) => string | null {
     const format = type.precision === Precision.SINGLE ? formatFloat32 : formatFloat64;
     return (i) => (hasNulls && !data.getValid(i) ? null : format(values[i]));
   }
+  const temporal = temporalFormatter(column);
+  if (temporal !== undefined) return temporal;
   return (i) => {
     const v: unknown = column.get(i);
     if (v === null || v === undefined) return null;

@@ -1,7 +1,13 @@
-import { DataType, type RecordBatch, type Schema } from 'apache-arrow';
+import type { RecordBatch, Schema } from 'apache-arrow';
 import { DataError } from '../errors.js';
 import type { Matrix } from '../models/matrix.js';
 import { rowLocation } from './batch-meta.js';
+import { isNumericField, numericReader } from './numeric-field.js';
+
+export { isNumericField, isNumericType } from './numeric-field.js';
+
+/** The largest finite float32 (features are float32 in the models; a larger finite value would become Infinity). */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * What to do with a row whose feature value is null, NaN or infinite: `error` (default; a DataError naming
@@ -10,21 +16,16 @@ import { rowLocation } from './batch-meta.js';
  */
 export type MissingPolicy = 'error' | 'drop' | 'impute';
 
-/** True for Arrow types whose values convert to a number without loss of meaning (ints, floats, decimals). */
-export function isNumericType(type: DataType): boolean {
-  return DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type);
-}
-
 /**
  * The feature columns to use: the named ones (checked to exist and be numeric), or with `'numeric'` every
  * numeric column except `exclude`, in schema order.
  */
 export function resolveFeatures(schema: Schema, features: readonly string[] | 'numeric', exclude: readonly string[] = []): string[] {
   if (features === 'numeric') {
-    const names = schema.fields.filter((f) => isNumericType(f.type) && !exclude.includes(f.name)).map((f) => f.name);
+    const names = schema.fields.filter((f) => isNumericField(f) && !exclude.includes(f.name)).map((f) => f.name);
     if (names.length === 0) {
       throw new DataError('no numeric feature columns in the input', {
-        expected: 'at least one int or float column',
+        expected: 'at least one int, float, decimal or numeric-text column',
         received: describeSchema(schema),
       });
     }
@@ -45,7 +46,7 @@ export function checkColumns(schema: Schema, features: readonly string[]): void 
   }
   for (const name of features) {
     const field = schema.fields.find((f) => f.name === name)!;
-    if (!isNumericType(field.type)) {
+    if (!isNumericField(field)) {
       throw new DataError('feature column is not numeric; cast it or leave it out of `features`', {
         column: name,
         expected: 'int or float column',
@@ -86,14 +87,11 @@ export function extractFeatures(
   const data = new Float32Array(rows * cols);
   let bad: Uint8Array | null = null;
   for (let c = 0; c < cols; c++) {
-    const column = batch.getChild(features[c])!;
-    const values = column.toArray() as ArrayLike<number | bigint>;
-    const hasNulls = column.nullCount > 0;
+    const read = featureReader(batch, batchIndex, features[c]);
     for (let r = 0; r < rows; r++) {
-      const raw = values[r];
-      const v = typeof raw === 'bigint' ? Number(raw) : (raw as number);
-      const isValid = (!hasNulls || column.isValid(r)) && Number.isFinite(v);
-      if (isValid) {
+      const v = read(r);
+      if (v !== null && Number.isFinite(v)) {
+        if (Math.abs(v) > FLOAT32_MAX) throw float32Overflow(batch, batchIndex, r, features[c], v);
         data[r * cols + c] = v;
         continue;
       }
@@ -102,7 +100,7 @@ export function extractFeatures(
           ...rowLocation(batch, batchIndex, r),
           column: features[c],
           expected: 'finite number',
-          received: hasNulls && !column.isValid(r) ? 'null' : String(v),
+          received: v === null ? 'null' : String(v),
         });
       }
       bad ??= new Uint8Array(rows);
@@ -131,25 +129,50 @@ export function extractFeatures(
 export function finiteColumnMeans(batches: readonly RecordBatch[], features: readonly string[]): Float64Array {
   const sums = new Float64Array(features.length);
   const counts = new Float64Array(features.length);
-  for (const batch of batches) {
+  batches.forEach((batch, b) => {
     features.forEach((name, c) => {
-      const column = batch.getChild(name)!;
-      const values = column.toArray() as ArrayLike<number | bigint>;
-      const hasNulls = column.nullCount > 0;
+      const read = featureReader(batch, b, name);
       for (let r = 0; r < batch.numRows; r++) {
-        const raw = values[r];
-        const v = typeof raw === 'bigint' ? Number(raw) : (raw as number);
-        if ((!hasNulls || column.isValid(r)) && Number.isFinite(v)) {
+        const v = read(r);
+        if (v !== null && Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX) {
           sums[c] += v;
           counts[c]++;
         }
       }
     });
-  }
+  });
   return sums.map((s, c) => {
     if (counts[c] === 0) {
       throw new DataError('column has no finite value to impute from', { column: features[c], expected: 'at least one finite number', received: 'only null/NaN' });
     }
     return s / counts[c];
+  });
+}
+
+/** A float64 reader of one feature column; a numeric-text cell that is not a number is a located DataError. */
+function featureReader(batch: RecordBatch, batchIndex: number, name: string): (row: number) => number | null {
+  const at = batch.schema.fields.findIndex((f) => f.name === name);
+  return numericReader(batch.getChildAt(at)!, batch.schema.fields[at], (row, text) => {
+    throw new DataError('feature value is not a number; fix the value, or leave the column out of `features`', {
+      ...rowLocation(batch, batchIndex, row),
+      column: name,
+      expected: 'a number',
+      received: JSON.stringify(text),
+    });
+  });
+}
+
+/**
+ * A finite value beyond float32's range: the models compute in float32, where it would become Infinity and
+ * the error would name Infinity instead of the value the file holds.
+ */
+function float32Overflow(batch: RecordBatch, batchIndex: number, row: number, column: string, value: number): DataError {
+  const at = batch.schema.fields.findIndex((f) => f.name === column);
+  const raw: unknown = batch.getChildAt(at)!.get(row);
+  return new DataError('feature value is too large for float32 (the models compute in float32); rescale the column (e.g. divide by a constant or take a log) or leave it out of `features`', {
+    ...rowLocation(batch, batchIndex, row),
+    column,
+    expected: 'finite number within float32 range (|x| <= 3.4028234663852886e38)',
+    received: typeof raw === 'string' ? JSON.stringify(raw) : String(value),
   });
 }

@@ -1,4 +1,4 @@
-import { Dictionary, Field, RecordBatch, Schema, Struct, makeData, util, vectorFromArray, type Data, type DataType } from 'apache-arrow';
+import { Field, RecordBatch, Schema, Struct, makeData, util } from 'apache-arrow';
 import { DataError } from '../errors.js';
 import { META, sourceMetadata } from './batch-meta.js';
 import { withMetadata } from './batch.js';
@@ -77,42 +77,24 @@ export class SchemaGuard {
   }
 }
 
-/** `schema` with every dictionary-encoded field replaced by its value type (see {@link decodeDictionaries}). */
-export function decodeDictionarySchema(schema: Schema): Schema {
-  if (!schema.fields.some((f) => f.type instanceof Dictionary)) return schema;
-  const fields = schema.fields.map((f) => (f.type instanceof Dictionary ? new Field(f.name, f.type.dictionary as DataType, f.nullable, f.metadata) : f));
-  return new Schema(fields, schema.metadata);
-}
-
 /**
- * `batch` with every dictionary-encoded column decoded to its value type (parquet-wasm returns strings as
- * Dictionary<Int32, Utf8>; decoding makes them plain Utf8 like the other sources give). Other columns are
- * shared; a batch without dictionaries is returned as is.
+ * `batch` with its own schema metadata plus the source metadata of a file source (file, first row). A
+ * schema with two columns of the same name is a DataError naming it and both 1-based positions: every
+ * stage finds columns by name, so the second would be silently ignored.
  */
-export function decodeDictionaries(batch: RecordBatch): RecordBatch {
-  const fields = batch.schema.fields;
-  if (!fields.some((f) => f.type instanceof Dictionary)) return batch;
-  const newFields: Field[] = [];
-  const children: Data[] = [];
-  fields.forEach((field, c) => {
-    const data = batch.data.children[c];
-    if (!(field.type instanceof Dictionary)) {
-      newFields.push(field);
-      children.push(data);
-      return;
-    }
-    const valueType = field.type.dictionary as DataType;
-    const column = batch.getChildAt(c)!;
-    const values: unknown[] = new Array(batch.numRows);
-    for (let i = 0; i < batch.numRows; i++) values[i] = column.get(i);
-    newFields.push(new Field(field.name, valueType, field.nullable, field.metadata));
-    children.push(vectorFromArray(values, valueType).data[0]);
-  });
-  const schema = new Schema(newFields, batch.schema.metadata);
-  return new RecordBatch(schema, makeData({ type: new Struct(newFields), length: batch.numRows, nullCount: 0, children }));
-}
-
-/** `batch` with its own schema metadata plus the source metadata of a file source (file, first row). */
 export function located(batch: RecordBatch, file: string, firstRow: number): RecordBatch {
+  const seen = new Map<string, number>();
+  batch.schema.fields.forEach((f, i) => {
+    const before = seen.get(f.name);
+    if (before !== undefined) {
+      throw new DataError(`duplicate column name ${JSON.stringify(f.name)} in the file's schema at columns ${before + 1} and ${i + 1}; rename one of them`, {
+        file,
+        column: f.name,
+        expected: 'unique column names',
+        received: `columns [${batch.schema.fields.map((g) => g.name).join(', ')}]`,
+      });
+    }
+    seen.set(f.name, i);
+  });
   return withMetadata(batch, new Map([...batch.schema.metadata, ...sourceMetadata({ file, firstRow })]));
 }

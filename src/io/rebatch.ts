@@ -1,4 +1,5 @@
-import { RecordBatch, Struct, makeData, vectorFromArray, type Data, type DataType } from 'apache-arrow';
+import { RecordBatch, Struct, makeData, type Data } from 'apache-arrow';
+import { concatData } from './concat-data.js';
 
 /**
  * Re-slices a stream of batches (all with the same fields) into batches of exactly `batchRows` rows, the
@@ -55,15 +56,7 @@ export function concatBatches(batches: readonly RecordBatch[]): RecordBatch {
   if (batches.length === 1) return batches[0];
   const schema = batches[0].schema;
   const length = batches.reduce((n, b) => n + b.numRows, 0);
-  const children: Data[] = schema.fields.map((field, c) => {
-    const values: unknown[] = new Array(length);
-    let at = 0;
-    for (const b of batches) {
-      const column = b.getChildAt(c);
-      if (column === null) throw new RangeError(`concatBatches: batch lacks column ${c} ("${field.name}")`);
-      for (let i = 0; i < b.numRows; i++) values[at++] = column.get(i);
-    }
-    return vectorFromArray(values, field.type as DataType).data[0];
-  });
+  // Joined at the buffer level: `get` + `vectorFromArray` would lose ns timestamps, decimals, dictionaries.
+  const children: Data[] = schema.fields.map((field, c) => concatData(batches.map((b) => b.data.children[c]), field.name));
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
 }

@@ -1,6 +1,6 @@
 import { DataType, type RecordBatch, type Vector } from 'apache-arrow';
 import { DataError } from '../errors.js';
-import { isNumericType } from '../io/features.js';
+import { isNumericField, isNumericType } from '../io/features.js';
 import { seededRandom, type Random } from '../models/random.js';
 
 /**
@@ -223,9 +223,11 @@ export class ReportCollector {
     const ys = o.y !== undefined ? batch.getChild(o.y) : null;
     // The map is decided on the first batch: every batch of one stream has the same columns.
     if (this.hasMap === undefined) {
-      this.hasMap = xs !== null && ys !== null && isNumericType(xs.type) && isNumericType(ys.type);
-      const colorField = o.color !== undefined ? batch.schema.fields.find((f) => f.name === o.color) : undefined;
-      if (this.hasMap && colorField) this.colorType = isNumericType(colorField.type) ? 'quantitative' : 'nominal';
+      const fieldOf = (name: string | undefined) => (name === undefined ? undefined : batch.schema.fields.find((f) => f.name === name));
+      const [xField, yField] = [fieldOf(o.x), fieldOf(o.y)];
+      this.hasMap = xs !== null && ys !== null && xField !== undefined && yField !== undefined && isNumericField(xField) && isNumericField(yField);
+      const colorField = fieldOf(o.color);
+      if (this.hasMap && colorField) this.colorType = isNumericField(colorField) ? 'quantitative' : 'nominal';
     }
     const colors = this.colorType !== null ? batch.getChild(o.color!) : null;
     const features = o.features.map((name) => batch.getChild(name));

@@ -5,7 +5,7 @@ import { DataError } from '../errors.js';
 import { boolColumn, withColumns } from '../io/batch.js';
 import { defineStage } from '../pipeline/stage.js';
 import { modelRef } from './model-ref.js';
-import { modelRefParam } from './params.js';
+import { modelRefParam, outputPrefixParam } from './params.js';
 import { scoresOf } from './score-column.js';
 
 /** Settings of {@link AdaptiveThreshold}. */
@@ -114,6 +114,7 @@ const params = z.strictObject({
   model: modelRefParam.optional().describe('Model whose saved threshold applies during warm-up (fit stage id or model directory); without it nothing is flagged during warm-up'),
   scoreColumn: z.string().default('score').describe('Column holding the scores'),
   column: z.string().default('is_anomaly').describe('Name of the boolean flag column'),
+  outputPrefix: outputPrefixParam,
 });
 
 /** Flags rows above a streaming quantile of recent scores, for drifting streams. */
@@ -139,7 +140,7 @@ export const adaptiveThreshold = defineStage({
           const flags = state.flagAndLearn(scoresOf(batch, batchIndex++, p.scoreColumn, 'adaptive-threshold'));
           rows += flags.length;
           for (const f of flags) if (f) anomalies++;
-          yield withColumns(batch, [boolColumn(p.column, flags)]);
+          yield withColumns(batch, [boolColumn(`${p.outputPrefix}${p.column}`, flags)], { stage: 'adaptive-threshold', option: 'outputPrefix' });
         }
       },
       async close() {},

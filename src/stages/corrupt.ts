@@ -1,6 +1,6 @@
 import { Float32, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
-import { float32Column, withColumns, type NamedColumn } from '../io/batch.js';
+import { float32Column, replaceColumns, withColumns, type NamedColumn } from '../io/batch.js';
 import { resolveFeatures } from '../io/features.js';
 import { deriveSeed, gaussian, seededRandom, type Random } from '../models/random.js';
 import { defineStage } from '../pipeline/stage.js';
@@ -72,9 +72,10 @@ function corruptBatch(batch: RecordBatch, features: string[], p: z.output<typeof
       noisy[c][r] = out;
     }
   }
+  const originals: NamedColumn[] = [];
   const columns: NamedColumn[] = [];
   features.forEach((name, c) => {
-    if (p.originalPrefix !== undefined) columns.push({ name: `${p.originalPrefix}${name}`, vector: clean[c] });
+    if (p.originalPrefix !== undefined) originals.push({ name: `${p.originalPrefix}${name}`, vector: clean[c] });
     if (clean[c].nullCount === 0) {
       columns.push(float32Column(name, noisy[c]));
     } else {
@@ -82,5 +83,7 @@ function corruptBatch(batch: RecordBatch, features: string[], p: z.output<typeof
       columns.push({ name, vector: vectorFromArray(values, new Float32()) });
     }
   });
-  return withColumns(batch, columns);
+  // Replacing the features is this stage's documented purpose; the clean copies are new columns, so they
+  // may not replace an input column.
+  return withColumns(replaceColumns(batch, columns), originals, { stage: 'corrupt', option: 'originalPrefix' });
 }

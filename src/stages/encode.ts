@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { defineStage } from '../pipeline/stage.js';
 import { matrixColumns } from '../io/batch.js';
 import { modelTransform } from './model-transform.js';
-import { modelRefParam, onMissingParam } from './params.js';
+import { modelRefParam, onMissingParam, outputPrefixParam } from './params.js';
 
 const params = z.strictObject({
   model: modelRefParam,
   prefix: z.string().default('z').describe('Code columns are named <prefix>0 .. <prefix>{k-1}'),
   onMissing: onMissingParam.optional().describe('Override the missing-value policy saved with the model'),
+  outputPrefix: outputPrefixParam,
 });
 
 /** Adds the latent code of every row as columns z0..z{k-1} (the compressed representation). */
@@ -20,6 +21,8 @@ export const encode = defineStage({
     let codeSize = 0;
     return modelTransform(
       {
+        stage: 'encode',
+        outputPrefix: p.outputPrefix,
         model: p.model,
         onMissing: p.onMissing,
         columns(detector, x) {

@@ -6,7 +6,7 @@ import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy
 import { concatRows, type Matrix } from '../models/matrix.js';
 import { Scaler, type ScalerMethod } from '../models/scaler.js';
 import type { StageContext, Transform } from '../pipeline/stage.js';
-import { excludeParam, onMissingParam } from './params.js';
+import { excludeParam, onMissingParam, outputPrefixParam } from './params.js';
 
 /**
  * The shared body of the 2-D map stages (`umap`, `tsne`): which columns go in, how they are cleaned and
@@ -36,6 +36,7 @@ export const mapInputParams = {
     .min(1)
     .optional()
     .describe('Names of the output coordinate columns, one per component (default x, y, z)'),
+  outputPrefix: outputPrefixParam,
 };
 
 /** The shared params after parsing. */
@@ -46,6 +47,7 @@ export interface MapInputParams {
   scaler: ScalerMethod;
   onMissing: MissingPolicy;
   columns?: string[];
+  outputPrefix: string;
   nComponents: number;
   maxRows: number;
 }
@@ -69,8 +71,8 @@ export function refineMapParams(p: { features?: unknown; prefix?: string; column
 }
 
 /** Output coordinate column names. */
-export function outputColumns(p: Pick<MapInputParams, 'columns' | 'nComponents'>): string[] {
-  return p.columns ?? DEFAULT_COLUMNS.slice(0, p.nComponents);
+export function outputColumns(p: Pick<MapInputParams, 'columns' | 'nComponents' | 'outputPrefix'>): string[] {
+  return (p.columns ?? DEFAULT_COLUMNS.slice(0, p.nComponents)).map((name) => `${p.outputPrefix}${name}`);
 }
 
 /**
@@ -126,7 +128,7 @@ export function mapStage(
       const taken = names.filter((n) => schema.fields.some((f) => f.name === n));
       if (taken.length > 0) {
         throw new DataError(
-          `${name}: output column${taken.length > 1 ? 's' : ''} ${taken.map((n) => `"${n}"`).join(', ')} already in the input; name the coordinate columns with columns: [...] (input columns are never overwritten)`,
+          `${name}: output column${taken.length > 1 ? 's' : ''} ${taken.map((n) => `"${n}"`).join(', ')} already in the input; name the coordinate columns with columns: [...] or set outputPrefix (e.g. outputPrefix: "lf_"); input columns are never overwritten`,
           { expected: `no columns named ${names.join(', ')}`, received: schema.fields.map((f) => f.name).join(', ') },
         );
       }
@@ -153,7 +155,7 @@ export function mapStage(
           return float32Column(column, values);
         });
         at += matrix.rows;
-        yield withColumns(keptRows ? takeRows(batches[i], keptRows) : batches[i], columns);
+        yield withColumns(keptRows ? takeRows(batches[i], keptRows) : batches[i], columns, { stage: name, option: 'outputPrefix' });
       }
     },
     async close() {},

@@ -10,6 +10,10 @@ import { modelRef } from './model-ref.js';
 export interface ModelTransformSpec {
   /** The stage's `model` param: a fit stage id or a model directory. */
   model: string;
+  /** The stage's type, named when an added column would replace an input column. */
+  stage: string;
+  /** The stage's `outputPrefix`: put before the name of every column `columns` returns. */
+  outputPrefix: string;
   /** The stage's `onMissing` override; the policy saved with the model otherwise. */
   onMissing?: MissingHandling['policy'];
   /** Called with the first batch's detector, before any row is read (schema checks). */
@@ -22,7 +26,7 @@ export interface ModelTransformSpec {
 
 /**
  * The loop shared by `score`, `encode` and `reconstruct`: resolve the model, read its features from each
- * batch under the missing-value policy, append the columns the stage computes. Rows dropped by
+ * batch under the missing-value policy, append the columns the stage computes (named with `outputPrefix`; never replacing an input column). Rows dropped by
  * `onMissing: drop` are counted and logged once at the end, so every output row still joins its input row.
  */
 export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Transform {
@@ -40,9 +44,9 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
         const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missingValuesFor(policy));
         const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
         if (ex.keptRows) dropped += batch.numRows - ex.keptRows.length;
-        const columns = spec.columns(detector, ex.matrix);
+        const columns = spec.columns(detector, ex.matrix).map((c) => ({ ...c, name: `${spec.outputPrefix}${c.name}` }));
         rows += kept.numRows;
-        yield withColumns(kept, columns);
+        yield withColumns(kept, columns, { stage: spec.stage, option: 'outputPrefix' });
       }
       if (dropped > 0) ctx.logger.warn({ dropped }, `${dropped} rows with missing feature values were dropped`);
     },

@@ -47,3 +47,14 @@ export const maxRowsParam = z
   .positive()
   .default(5_000_000)
   .describe('Most training rows held in memory (rows); more is an error suggesting a sample');
+
+/**
+ * Prefix put before the name of every column a stage adds (score, err_<f>, is_anomaly, z0.., r_<f>, x/y),
+ * default '' (none). An added column whose name is already in the input is an error naming this option,
+ * so `outputPrefix: "lf_"` is the one way to keep both. Stages that read those columns later take the
+ * prefixed name (e.g. threshold `scoreColumn: lf_score`).
+ */
+export const outputPrefixParam = z
+  .string()
+  .default('')
+  .describe('Prefix of every column this stage adds (e.g. "lf_" gives lf_score); an added column may never replace an input column of the same name');

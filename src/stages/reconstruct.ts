@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { defineStage } from '../pipeline/stage.js';
 import { matrixColumns } from '../io/batch.js';
 import { modelTransform } from './model-transform.js';
-import { modelRefParam, onMissingParam } from './params.js';
+import { modelRefParam, onMissingParam, outputPrefixParam } from './params.js';
 
 const params = z.strictObject({
   model: modelRefParam,
   prefix: z.string().min(1).default('r_').describe('Reconstructed columns are named <prefix><feature>'),
   onMissing: onMissingParam.optional().describe('Override the missing-value policy saved with the model'),
+  outputPrefix: outputPrefixParam,
 });
 
 /**
@@ -23,6 +24,8 @@ export const reconstruct = defineStage({
   create(p, ctx) {
     return modelTransform(
       {
+        stage: 'reconstruct',
+        outputPrefix: p.outputPrefix,
         model: p.model,
         onMissing: p.onMissing,
         columns: (detector, x) => matrixColumns(detector.reconstruct(x), detector.features.map((name) => `${p.prefix}${name}`)),

@@ -1,6 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
-import { matrixColumns, takeRows, withColumns } from '../io/batch.js';
+import { matrixColumns, replaceColumns, takeRows } from '../io/batch.js';
 import { extractFeatures, finiteColumnMeans, resolveFeatures } from '../io/features.js';
 import { concatRows } from '../models/matrix.js';
 import { Scaler } from '../models/scaler.js';
@@ -45,7 +45,7 @@ export const scale = defineStage({
         for (let i = 0; i < batches.length; i++) {
           const { matrix, keptRows } = extracted[i];
           const scaled = scaler.transform(matrix);
-          yield withColumns(keptRows ? takeRows(batches[i], keptRows) : batches[i], matrixColumns(scaled, features));
+          yield replaceColumns(keptRows ? takeRows(batches[i], keptRows) : batches[i], matrixColumns(scaled, features));
         }
       },
       async close() {},

@@ -1,5 +1,5 @@
 import type { Schema } from 'apache-arrow';
-import { checkColumns, isNumericType } from '../io/features.js';
+import { checkColumns, isNumericField } from '../io/features.js';
 import type { Detector } from '../models/detector.js';
 import type { Logger } from '../runtime/logger.js';
 
@@ -11,7 +11,7 @@ import type { Logger } from '../runtime/logger.js';
 export function checkInputSchema(schema: Schema, detector: Detector, logger: Logger, produced: readonly string[] = []): void {
   checkColumns(schema, detector.features);
   const extra = schema.fields
-    .filter((f) => isNumericType(f.type) && !detector.features.includes(f.name) && !produced.includes(f.name))
+    .filter((f) => isNumericField(f) && !detector.features.includes(f.name) && !produced.includes(f.name))
     .map((f) => f.name);
   if (extra.length > 0) {
     logger.warn({ extraColumns: extra, features: detector.features }, `numeric columns not used by the model pass through unchanged: ${extra.join(', ')}`);

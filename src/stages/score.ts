@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { float32Column, matrixColumns, type NamedColumn } from '../io/batch.js';
 import { defineStage } from '../pipeline/stage.js';
 import { modelTransform } from './model-transform.js';
-import { modelRefParam, onMissingParam } from './params.js';
+import { modelRefParam, onMissingParam, outputPrefixParam } from './params.js';
 import { checkInputSchema } from './schema-check.js';
 
 const params = z.strictObject({
@@ -11,6 +11,7 @@ const params = z.strictObject({
   featureErrors: z.boolean().default(false).describe('Also write per-feature squared errors, one column per feature'),
   featureErrorPrefix: z.string().default('err_').describe('Prefix of the per-feature error columns'),
   onMissing: onMissingParam.optional().describe('Override the missing-value policy saved with the model'),
+  outputPrefix: outputPrefixParam,
 });
 
 /** Adds the reconstruction error of every row (and per-feature errors on request). */
@@ -22,9 +23,11 @@ export const score = defineStage({
   create(p, ctx) {
     return modelTransform(
       {
+        stage: 'score',
+        outputPrefix: p.outputPrefix,
         model: p.model,
         onMissing: p.onMissing,
-        onFirstBatch: (detector, schema) => checkInputSchema(schema, detector, ctx.logger, [p.column]),
+        onFirstBatch: (detector, schema) => checkInputSchema(schema, detector, ctx.logger, [`${p.outputPrefix}${p.column}`]),
         columns(detector, x) {
           const columns: NamedColumn[] = [float32Column(p.column, detector.score(x))];
           // Per-feature errors cost a second pass through the model, so only when asked.

@@ -5,7 +5,7 @@ import { boolColumn, withColumns } from '../io/batch.js';
 import { fitThreshold, type ThresholdState } from '../models/threshold.js';
 import { defineStage } from '../pipeline/stage.js';
 import { modelRef } from './model-ref.js';
-import { modelRefParam, thresholdRuleParam } from './params.js';
+import { modelRefParam, outputPrefixParam, thresholdRuleParam } from './params.js';
 import { scoresOf } from './score-column.js';
 
 const params = z
@@ -14,6 +14,7 @@ const params = z
     rule: thresholdRuleParam.optional().describe('Fit a threshold on the scores of the rows flowing through (holds them all first)'),
     scoreColumn: z.string().default('score').describe('Column holding the scores'),
     column: z.string().default('is_anomaly').describe('Name of the boolean flag column'),
+    outputPrefix: outputPrefixParam,
   })
   .refine((p) => (p.model === undefined) !== (p.rule === undefined), {
     message: 'set exactly one of `model` (use its saved threshold) or `rule` (fit one on these scores)',
@@ -38,7 +39,7 @@ export const threshold = defineStage({
         if (flags[i]) anomalies++;
       }
       rows += scores.length;
-      return withColumns(batch, [boolColumn(p.column, flags)]);
+      return withColumns(batch, [boolColumn(`${p.outputPrefix}${p.column}`, flags)], { stage: 'threshold', option: 'outputPrefix' });
     };
     return {
       kind: 'transform',

@@ -111,7 +111,8 @@ describe('csv-source errors name the line', () => {
     const file = await csv('noheader.csv', '1,NA,x\n2,,null\n3, 4 ,z\n');
     const [batch] = await readAll(csvSource, { path: file, hasHeader: false, delimiter: ',' });
     expect(batch.schema.fields.map((f) => f.name)).toEqual(['c0', 'c1', 'c2']);
-    expect(values([batch], 'c1')).toEqual([null, null, 4]);
+    // ' 4 ' is a number written otherwise than float64 writes it, so the column keeps the text (numeric text).
+    expect(values([batch], 'c1')).toEqual([null, null, ' 4 ']);
     expect(values([batch], 'c2')).toEqual(['x', null, 'z']);
   });
 });
