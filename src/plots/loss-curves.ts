@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from './render.js';
+import { chartText } from './chart-text.js';
 
 type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
 type XEncoding = NonNullable<NonNullable<Extract<Layer, { mark: unknown }>['encoding']>['x']>;
@@ -84,7 +85,7 @@ export function lossCurvesSpec(history: LossHistory, options: LossCurvesOptions 
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(options.title ? { title: options.title } : {}),
+    ...(options.title ? { title: chartText(options.title) } : {}),
     width: options.widthPx ?? 480,
     height: options.heightPx ?? 280,
     layer,

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from './render.js';
+import { chartText } from './chart-text.js';
 
 type ColorEncoding = NonNullable<NonNullable<Extract<TopLevelSpec, { mark: unknown }>['encoding']>['color']>;
 
@@ -89,7 +90,7 @@ export function scatterSpec(points: readonly ScatterPoint[], options: ScatterOpt
     // Vega draws in data order: nulls first, then ascending, so the highest scores stay visible.
     const key = (v: (typeof values)[number]) => (v.color === null ? -Infinity : (v.color as number));
     values.sort((a, b) => (key(a) === key(b) ? 0 : key(a) < key(b) ? -1 : 1));
-    color = { field: 'color', type: 'quantitative', title: colorField, scale: { scheme: 'viridis' } };
+    color = { field: 'color', type: 'quantitative', title: chartText(colorField), scale: { scheme: 'viridis' } };
   } else {
     values = placed.map((p) => ({ x: p.x, y: p.y, color: p.color === undefined || p.color === null ? null : String(p.color) }));
     const domain = [...new Set(values.map((v) => v.color).filter((c): c is string => c !== null))].sort(compareLabels);
@@ -98,10 +99,10 @@ export function scatterSpec(points: readonly ScatterPoint[], options: ScatterOpt
     const missing = { condition: { test: 'datum.color === null', value: MISSING_COLOR } };
     if (flag) {
       values.sort((a, b) => rank(a.color, flag) - rank(b.color, flag));
-      color = { ...missing, field: 'color', type: 'nominal', title: colorField, scale: { domain: flag, range: [FLAG_COLORS.normal, FLAG_COLORS.anomaly] } };
+      color = { ...missing, field: 'color', type: 'nominal', title: chartText(colorField), scale: { domain: flag, range: [FLAG_COLORS.normal, FLAG_COLORS.anomaly] } };
     } else {
       values.sort((a, b) => (a.color === null ? 0 : 1) - (b.color === null ? 0 : 1));
-      color = { ...missing, field: 'color', type: 'nominal', title: colorField, scale: { domain, scheme: 'tableau10' } };
+      color = { ...missing, field: 'color', type: 'nominal', title: chartText(colorField), scale: { domain, scheme: 'tableau10' } };
     }
   }
 
@@ -109,15 +110,15 @@ export function scatterSpec(points: readonly ScatterPoint[], options: ScatterOpt
   const size = values.length > 20_000 ? 4 : values.length > 2_000 ? 10 : values.length > 200 ? 20 : 36;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(options.title ? { title: options.title } : {}),
+    ...(options.title ? { title: chartText(options.title) } : {}),
     width: options.widthPx ?? 480,
     height: options.heightPx ?? 360,
     data: { values },
     // `invalid: 'show'` keeps points whose color is null (drawn in the scale's invalid color) instead of filtering them.
     mark: { type: 'point', filled: true, aria: false, size, opacity: values.length > 2_000 ? 0.6 : 0.8, invalid: 'show' },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: options.xTitle ?? 'x', scale: { zero: false } },
-      y: { field: 'y', type: 'quantitative', title: options.yTitle ?? 'y', scale: { zero: false } },
+      x: { field: 'x', type: 'quantitative', title: chartText(options.xTitle ?? 'x'), scale: { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: chartText(options.yTitle ?? 'y'), scale: { zero: false } },
       ...(color ? { color } : {}),
     },
     config: { scale: { invalid: { color: { value: MISSING_COLOR } } } },

@@ -1,5 +1,6 @@
 import { binSeries } from './bins.js';
 import type { TopLevelSpec } from './render.js';
+import { chartText } from './chart-text.js';
 
 type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
 
@@ -74,7 +75,7 @@ export function scoreHistogramSpec(scores: ArrayLike<number>, options: ScoreHist
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(options.title ? { title: options.title } : {}),
+    ...(options.title ? { title: chartText(options.title) } : {}),
     width: options.widthPx ?? 480,
     height: options.heightPx ?? 240,
     layer,
