@@ -1,5 +1,6 @@
 import { DataType, makeData, makeVector, type Data, type Vector } from 'apache-arrow';
 import { DataError } from '../errors.js';
+import { isFixedWidth } from './fixed-width.js';
 
 /** `makeData` for props whose buffers are chosen by type at run time (see take-rows.ts). */
 const make = makeData as unknown as (props: Record<string, unknown>) => Data;
@@ -49,17 +50,7 @@ export function concatData(parts: readonly Data[], column: string): Data {
     const dictionary = dictionaries.length === 1 ? dictionaries[0] : dictionaries[0].concat(...dictionaries.slice(1));
     return make({ type, length, data: indices, dictionary, ...nulls });
   }
-  if (
-    DataType.isInt(type) ||
-    DataType.isFloat(type) ||
-    DataType.isDecimal(type) ||
-    DataType.isDate(type) ||
-    DataType.isTime(type) ||
-    DataType.isTimestamp(type) ||
-    DataType.isDuration(type) ||
-    DataType.isInterval(type) ||
-    DataType.isFixedSizeBinary(type)
-  ) {
+  if (isFixedWidth(type)) {
     return make({ type, length, data: concatFixed(parts.map((d) => (d.values as Typed).subarray(0, d.length * d.stride))), ...nulls });
   }
   if (DataType.isUtf8(type) || DataType.isBinary(type) || DataType.isLargeUtf8(type) || DataType.isLargeBinary(type)) {

@@ -1,5 +1,6 @@
 import { DataType, makeData, makeVector, type Data } from 'apache-arrow';
 import { DataError } from '../errors.js';
+import { isFixedWidth } from './fixed-width.js';
 
 /**
  * Copies the rows at `indices` of one Arrow column at the buffer level, so every value survives exactly:
@@ -27,17 +28,7 @@ export function takeData(data: Data, indices: readonly number[], column: string)
   if (DataType.isDictionary(type)) {
     return make({ type, length, data: takeFixed(data.values, 1, indices), dictionary: data.dictionary, ...nulls });
   }
-  if (
-    DataType.isInt(type) ||
-    DataType.isFloat(type) ||
-    DataType.isDecimal(type) ||
-    DataType.isDate(type) ||
-    DataType.isTime(type) ||
-    DataType.isTimestamp(type) ||
-    DataType.isDuration(type) ||
-    DataType.isInterval(type) ||
-    DataType.isFixedSizeBinary(type)
-  ) {
+  if (isFixedWidth(type)) {
     const values = takeFixed(data.values, data.stride, indices);
     return make({ type, length, data: values, ...nulls });
   }

@@ -12,14 +12,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `latentflow ...args` in `cwd` as a separate process (not a TTY, like CI or a cron job). */
-export function latentflow(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs `latentflow ...args` in `cwd` as a separate process (not a TTY, like CI or a cron job). With `stdin`,
+ * that text is piped to its standard input; otherwise it has none.
+ */
+export function latentflow(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, stdin?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (stdin !== undefined) child.stdin!.end(stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });

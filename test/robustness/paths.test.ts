@@ -7,7 +7,7 @@ import { loadDetector, saveDetector } from '../../src/artifact/model-dir.js';
 import { PathError } from '../../src/errors.js';
 import { writeAtomically } from '../../src/io/atomic-file.js';
 import { seededRandom } from '../../src/models/random.js';
-import { BIN, buildCli, latentflow, type CliResult } from '../helpers/cli.js';
+import { buildCli, latentflow, type CliResult } from '../helpers/cli.js';
 
 /**
  * Hostile-path suite: every way a run could destroy or alter data at a path it was given (a model path
@@ -58,16 +58,7 @@ async function fresh(name: string): Promise<string> {
 
 /** Runs the CLI with `input` on its stdin. */
 function latentflowWithStdin(args: string[], cwd: string, input: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return latentflow(args, cwd, {}, input);
 }
 
 /** The pid of a process that has exited (so `kill(pid, 0)` fails with ESRCH). */
