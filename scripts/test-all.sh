@@ -20,7 +20,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund
+# Engines must agree with the dependencies (issue 11): --engine-strict turns npm's EBADENGINE warning into
+# a failure for the running Node, and check-engines.mjs checks every locked package against the oldest Node
+# that package.json admits. Optional packages for other platforms are skipped by npm as usual.
+npm ci --no-audit --no-fund --engine-strict
+node scripts/check-engines.mjs
 npm run --silent build
 npm run --silent typecheck
 npx vitest run "$@"

@@ -1,6 +1,8 @@
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import * as pw from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rocAuc } from '../src/models/metrics.js';
 import { runPipeline } from '../src/pipeline/runner.js';
@@ -43,5 +45,44 @@ describe('pipelines/', () => {
     const scores = rows.map((r) => Number(r.split(',')[at('score')]));
     const labels = rows.map((r) => r.split(',')[at('label')] === 'anomaly');
     expect(rocAuc(scores, labels)).toBeGreaterThan(0.97);
+  });
+
+  it('encode-umap.yaml maps every input row, in order, to finite x, y next to its passed-through columns', async () => {
+    const table = tableFromIPC(pw.readParquet(await readFile(path.join(root, 'out/encode-umap/map.parquet'))).intoIPCStream());
+    const input = (await readFile(path.join(root, 'data/quickstart/new.csv'), 'utf8')).trim().split('\n').slice(1);
+    expect(table.numRows).toBe(input.length);
+    const names = table.schema.fields.map((f) => f.name);
+    expect(names).toEqual(expect.arrayContaining(['id', 'label', 'score', 'is_anomaly', 'z0', 'z1', 'z2', 'x', 'y']));
+    const [x, y] = ['x', 'y'].map((c) => Array.from(table.getChild(c)!.toArray() as ArrayLike<number>, Number));
+    for (const values of [x, y]) {
+      expect(values.filter((v) => !Number.isFinite(v))).toEqual([]);
+      expect(new Set(values).size).toBeGreaterThan(input.length / 2); // a layout, not a constant
+    }
+    expect(x.filter((v, i) => v === y[i]).length).toBeLessThan(input.length / 100); // two axes, not one twice
+    // Rows join back to the input by id and keep their label: same ids, same order.
+    const ids = Array.from({ length: table.numRows }, (_, i) => `${table.getChild('id')!.get(i)},${table.getChild('label')!.get(i)}`);
+    expect(ids).toEqual(input.map((line) => { const f = line.split(','); return `${f[0]},${f[f.length - 1]}`; }));
+  });
+
+  it('report.yaml writes every section: summary counts, loss curves, histogram, map and the top 20 anomalies', async () => {
+    const html = await readFile(path.join(root, 'out/report/report.html'), 'utf8');
+    expect(html).toContain('<title>Pump telemetry anomaly report</title>');
+    const sections = [...html.matchAll(/<section id="([^"]+)">/g)].map((m) => m[1]);
+    expect(sections).toEqual(['summary', 'loss-curves', 'score-histogram', 'map', 'top-anomalies']);
+    expect(html).toMatch(/<dt>Rows scored<\/dt><dd>2,000<\/dd>/);
+    for (const chart of ['loss-curves', 'score-histogram', 'map']) expect(html).toMatch(new RegExp(`<figure class="chart" data-chart="${chart}"><svg`));
+    expect(html).toContain('Training and validation loss per epoch.');
+    expect(html).toContain('Rows placed by x and y. Coloured by is_anomaly.');
+    // The table: 20 rows ranked 1..20 by descending score; the flagged ones among them are the top
+    // min(flagged, 20), since a row is flagged exactly when its score is above the threshold.
+    const rows = [...html.matchAll(/<tr data-rank="(\d+)" data-score="([^"]+)">(.*?)<\/tr>/g)];
+    expect(rows.map((r) => Number(r[1]))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const scores = rows.map((r) => Number(r[2]));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const flagged = Number(/<dt>Rows flagged<\/dt><dd>([\d,]+)/.exec(html)![1].replaceAll(',', ''));
+    expect(flagged).toBeGreaterThan(0);
+    const flags = rows.map((r) => r[3].includes('<span class="flag">yes</span>'));
+    expect(flags).toEqual(Array.from({ length: 20 }, (_, i) => i < Math.min(flagged, 20)));
+    expect(rows.every((r) => /<ul class="contrib">/.test(r[3]))).toBe(true);
   });
 });

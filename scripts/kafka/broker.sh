@@ -105,7 +105,9 @@ configure() {
     if [ -f "$RUN/cluster.id" ]; then
       id="$(cat "$RUN/cluster.id")"
     else
-      id="$("${JAVA[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOG" | tail -n 1)"
+      # The id is the one line shaped like one (22 base64url characters): log4j's console appender writes
+      # to stdout too, so the last line is not necessarily the id.
+      id="$("${JAVA[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOG" | grep -E '^[A-Za-z0-9_-]{22}$' | tail -n 1 || true)"
       [ -n "$id" ] || die "could not generate a cluster id; see $LOG"
       echo "$id" >"$RUN/cluster.id"
     fi

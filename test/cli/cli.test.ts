@@ -88,8 +88,11 @@ describe('latentflow CLI, end to end on the bundled data from a temp directory',
     await writeFile(path.join(dir, 'broken.csv'), lines.join('\n'));
     const r = await latentflow(['score', '-i', 'broken.csv', '-m', 'model', '-o', 'broken-scored.csv'], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/line 1501/);
-    expect(r.stderr).toMatch(/column "temperature"|temperature/);
+    // The one readable line (JSON log lines aside) names the line, the column and the bad value.
+    const message = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+    expect(message.join('\n')).toMatch(/line 1501\b/);
+    expect(message.join('\n')).toContain('column "temperature"');
+    expect(message.join('\n')).toContain('"oops"');
     expect(await exists(path.join(dir, 'broken-scored.csv'))).toBe(false);
   });
 

@@ -1,7 +1,8 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
+import * as pw from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvSource } from '../../src/connectors/csv-source.js';
 import { parquetSink } from '../../src/connectors/parquet-sink.js';
@@ -90,5 +91,9 @@ describe('big-ish file streaming', () => {
     );
     expect(rows).toBe(ROWS);
     expect(batches).toBe(Math.ceil(ROWS / 8192)); // re-sliced across the 4 row groups
+    // The file itself, from its footer: exactly ROWS / rowGroupRows row groups of rowGroupRows rows each.
+    const meta = (await pw.ParquetFile.fromFile(await openAsBlob(target))).metadata();
+    expect(meta.fileMetadata().numRows()).toBe(ROWS);
+    expect(Array.from({ length: meta.numRowGroups() }, (_, i) => meta.rowGroup(i).numRows())).toEqual([50_000, 50_000, 50_000, 50_000]);
   });
 });

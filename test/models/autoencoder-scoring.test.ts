@@ -279,14 +279,29 @@ describe('batchNorm and weightDecay', () => {
 
   test('early stopping restores the batch-norm statistics with the best weights', async () => {
     const x = wave(300, 4);
-    const ae = new Autoencoder(6, { ...pyodLike, epochs: 12, validationSplit: 0.2, earlyStopping: { patience: 1 }, seed: 9 });
+    const config = { ...pyodLike, epochs: 12, validationSplit: 0.2, seed: 9 };
+    const ae = new Autoencoder(6, { ...config, earlyStopping: { patience: 1 } });
     await ae.fit(x);
+    const history = ae.history!;
+    // Training did stop early, after an epoch worse than the best: the restore had something to undo.
+    expect(history).toMatchObject({ stoppedEarly: true, stopReason: 'earlyStopping' });
+    expect(history.epochs).toBeLessThan(12);
+    expect(history.bestEpoch).toBeLessThan(history.epochs);
+    // Reference: the same seed and data trained for exactly bestEpoch epochs (early stopping draws no random
+    // numbers, so both fits see the same batches). Its weights, batch-norm moving mean and variance included
+    // (getWeights returns the non-trainable ones too), are what the early-stopped model must hold.
+    const reference = new Autoencoder(6, { ...config, epochs: history.bestEpoch, earlyStopping: false });
+    await reference.fit(x);
     const loaded = await roundTrip(ae);
     try {
+      const [got, want] = [ae.getWeights(), reference.getWeights()];
+      expect(got.length).toBe(want.length);
+      got.forEach((w, i) => expect(sameBits(w, want[i]), `weight ${i}`).toBe(true));
+      expect(sameBits(ae.score(x), reference.score(x))).toBe(true);
       expect(sameBits(loaded.score(x), ae.score(x))).toBe(true);
-      expect(ae.history?.bestEpoch).toBeLessThanOrEqual(ae.history?.epochs ?? 0);
     } finally {
       ae.dispose();
+      reference.dispose();
       loaded.dispose();
     }
   });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -58,11 +58,29 @@ describe('runPipeline', () => {
 
   it('closes every stage after a failure and rethrows the typed error tagged with its stage', async () => {
     await writeFile(path.join(dir, 'bad.csv'), 'id,a\nx,1\ny,oops\n');
-    const error = await runPipeline(
-      definePipeline({ source: { type: 'csv-source', path: 'bad.csv', inferRows: 1 }, stages: [], sink: { type: 'csv-sink', path: 'bad-out.csv' } }, dir),
-    ).catch((e: unknown) => e);
+    const spec = definePipeline(
+      { source: { type: 'csv-source', path: 'bad.csv', inferRows: 1 }, stages: [{ type: 'slice', offset: 0 }], sink: { type: 'csv-sink', path: 'bad-out.csv' } },
+      dir,
+    );
+    // Each real stage is wrapped so the test sees its close() calls: the property is that the runner calls
+    // them (in reverse order), not that a stage happens to release things on its own.
+    const closed: string[] = [];
+    for (const s of [spec.source, ...spec.stages, spec.sink]) {
+      const real = s.definition;
+      s.definition = {
+        ...real,
+        create: (params, ctx) => {
+          const stage = real.create(params, ctx);
+          const close = stage.close.bind(stage);
+          return Object.assign(stage, { close: async () => (closed.push(s.id), close()) });
+        },
+      };
+    }
+    const error = await runPipeline(spec).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataError);
     expect(error).toMatchObject({ line: 3, column: 'a', stage: 'csv-source' });
+    expect(closed).toEqual(['csv-sink', 'slice', 'csv-source']);
+    expect(await readdir(dir)).not.toContain('bad-out.csv');
   });
 
   it('stops when its signal is aborted and reports E_ABORTED', async () => {

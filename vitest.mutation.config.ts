@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The test files StrykerJS runs for `npm run test:mutation` (stryker.config.mjs): the ones that exercise
+ * src/io, src/pipeline, src/artifact and the file connectors, without the model-training suites that
+ * would make every mutant cost minutes on a 2-core machine.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/connectors/**/*.test.ts',
+      'test/io/**/*.test.ts',
+      'test/pipeline/runner.test.ts',
+      'test/pipeline/spec.test.ts',
+      'test/pipeline/registry.test.ts',
+      'test/artifact/**/*.test.ts',
+      'test/robustness/**/*.test.ts',
+    ],
+    // streaming.test.ts measures 200k-row throughput (seconds per run): too slow to rerun per mutant.
+    exclude: ['test/integration/**', 'node_modules/**', 'test/connectors/streaming.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
