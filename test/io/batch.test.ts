@@ -1,6 +1,6 @@
 import { Float64, tableFromArrays, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { boolColumn, emptyBatch, float32Column, matrixColumns, selectColumns, takeRows, withColumns, withMetadata } from '../../src/io/batch.js';
+import { boolColumn, emptyBatch, float32Column, matrixColumns, selectColumns, replaceColumns, takeRows, withColumns, withMetadata } from '../../src/io/batch.js';
 
 /** One batch: id (string), a (float64), n (int32), with schema metadata. */
 function sample(): RecordBatch {
@@ -12,7 +12,7 @@ const values = (b: RecordBatch, name: string) => Array.from({ length: b.numRows 
 const names = (b: RecordBatch) => b.schema.fields.map((f) => f.name);
 
 describe('batch helpers (src/io/batch.ts)', () => {
-  it('withColumns appends new columns, replaces a same-named one in place, and keeps the input and its metadata', () => {
+  it('withColumns appends new columns and keeps the input and its metadata; replaceColumns rewrites a named one in place', () => {
     const b = sample();
     const out = withColumns(b, [float32Column('score', Float32Array.from([0.5, 1, 2])), boolColumn('flag', [true, false, true])]);
     expect(names(out)).toEqual(['id', 'a', 'n', 'score', 'flag']);
@@ -20,7 +20,8 @@ describe('batch helpers (src/io/batch.ts)', () => {
     expect(values(out, 'flag')).toEqual([true, false, true]);
     expect(out.schema.metadata.get('k')).toBe('v');
     expect(out.getChild('id')!.data[0]).toBe(b.getChild('id')!.data[0]); // shared, not copied
-    const replaced = withColumns(b, [float32Column('a', Float32Array.from([9, 9, 9]))]);
+    expect(() => withColumns(b, [float32Column('a', Float32Array.from([9, 9, 9]))])).toThrow(/output column "a" would replace input column 2/);
+    const replaced = replaceColumns(b, [float32Column('a', Float32Array.from([9, 9, 9]))]);
     expect(names(replaced)).toEqual(['id', 'a', 'n']);
     expect(values(replaced, 'a')).toEqual([9, 9, 9]);
     expect(names(b)).toEqual(['id', 'a', 'n']);
