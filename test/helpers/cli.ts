@@ -29,11 +29,16 @@ export function latentflow(args: string[], cwd: string, env: NodeJS.ProcessEnv =
   });
 }
 
+/** Set by the unit suite's globalSetup (test/helpers/build-cli-setup.ts) once it has built dist/. */
+export const CLI_BUILT_ENV = 'LATENTFLOW_TEST_CLI_BUILT';
+
 /**
  * The CLI tests run the real binary from dist/, so they build it first: a stale or missing build would
- * otherwise test old code.
+ * otherwise test old code. Under the unit suite the build ran once before any test file (rebuilding from
+ * each file raced with CLIs other files had spawned), so this does nothing there.
  */
 export function buildCli(): void {
+  if (process.env[CLI_BUILT_ENV] === '1') return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: 'inherit' });
 }
