@@ -20,7 +20,10 @@ export default defineConfig({
       'test/robustness/**/*.test.ts',
     ],
     // streaming.test.ts measures 200k-row throughput (seconds per run): too slow to rerun per mutant.
-    exclude: ['test/integration/**', 'node_modules/**', 'test/connectors/streaming.test.ts'],
+    // robustness/paths.test.ts drives the built CLI (dist/, which Stryker does not mutate), so it cannot
+    // detect a mutant, and its beforeAll spawns a CLI fit on every rerun; its in-process checks are in
+    // test/pipeline/path-check.test.ts and test/artifact/model-save-layout.test.ts.
+    exclude: ['test/integration/**', 'node_modules/**', 'test/connectors/streaming.test.ts', 'test/robustness/paths.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
