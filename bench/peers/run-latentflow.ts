@@ -353,7 +353,7 @@ async function main(): Promise<void> {
               roc_auc: rocAuc(vs, test.labels), ap: averagePrecision(vs, test.labels), scores: vs });
           }
           console.error(
-            `${ds.name.padEnd(12)} seed ${split.seed} ${m.padEnd(11)} auc ${r.roc_auc.toFixed(3)} ap ${r.ap.toFixed(3)} fit ${fitS.toFixed(2).padStart(7)}s score ${rate.toFixed(0).padStart(10)} rows/s`,
+            `${ds.name.padEnd(15)} seed ${split.seed} ${m.padEnd(11)} auc ${r.roc_auc.toFixed(3)} ap ${r.ap.toFixed(3)} fit ${fitS.toFixed(2).padStart(7)}s score ${rate.toFixed(0).padStart(10)} rows/s`,
           );
         } finally {
           fitted.dispose();
