@@ -166,6 +166,12 @@ def main() -> None:
     manifest = json.loads((data / "manifest.json").read_text())
     peers = json.loads(Path(args.peers).read_text())
     lf = json.loads(Path(args.latentflow).read_text())
+    # A latentflow run stopped early (at a deadline) saved every set it finished: report those, and say so.
+    stopped_early = not lf["env"].get("complete", True)
+    if stopped_early:
+        done = {r["dataset"] for r in lf["results"]}
+        skipped_sets = [d["name"] for d in manifest["datasets"] if d["name"] not in done]
+        manifest["datasets"] = [d for d in manifest["datasets"] if d["name"] in done]
     labels = {}
     for ds in manifest["datasets"]:
         for s in ds["splits"]:
@@ -207,6 +213,9 @@ def main() -> None:
                f"{le['cpus']} cores shared with other jobs: 1-min load average {pe['loadavg'][0]:.1f} → {pe['loadavgEnd'][0]:.1f} "
                f"during the peers' run and {le['loadavg'][0]:.1f} → {le['loadavgEnd'][0]:.1f} during latentflow's, so seconds "
                f"and rows/s are noisy (quality figures are not).\n")
+    if stopped_early:
+        out.append(f"**Incomplete run**: latentflow was stopped before {', '.join(skipped_sets)}; those sets are left "
+                   "out of every table.\n")
     if args.started is not None:
         total = int(datetime.now(timezone.utc).timestamp()) - args.started
         out.append(f"Total time of the run (data, peers, latentflow, merge): {total // 60} min {total % 60} s. "
