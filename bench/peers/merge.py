@@ -1,4 +1,8 @@
-"""Merges the peer and latentflow results into markdown tables; prints them and writes bench/results/peers.md.
+"""Merges the peer and latentflow results into markdown tables; prints them and writes the report (--out).
+
+Tune / confirm: the manifest says which half each set is in (bench/peers/halves.json). Each half gets its
+own tables (per-set ROC-AUC and AP, means, the worst set delta vs PyOD AutoEncoder, fit time ratios vs PyOD
+AutoEncoder) and the issue-12 targets for the latentflow defaults; the tables over every set follow.
 
 ROC-AUC and AP are recomputed here for every method from the saved test scores with scikit-learn, so all
 methods are measured by one implementation; the values latentflow's runner computed itself (rocAuc and
@@ -6,7 +10,9 @@ the proposed averagePrecision) are checked against them.
 
 Aggregation: per data set, the mean over split seeds; "mean" rows average those over data sets. Ratios
 latentflow / peer: ROC-AUC and AP as the ratio of the means; fit seconds and scoring rows/s as the
-geometric mean over data sets of the per-set ratios (times differ by orders of magnitude between sets).
+geometric mean over data sets of the per-set ratios (times differ by orders of magnitude between sets); in the
+per-half tables the per-set fit time is the median over seeds (one slow fit on a loaded machine moves a median
+less than a mean).
 
 Run: .cache/bench-venv/bin/python bench/peers/merge.py [--peers FILE] [--latentflow FILE] [--out FILE] [--command STR]
 """
@@ -16,6 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,11 +32,14 @@ import pyarrow.parquet as pq
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ["floor", "pyod-ae", "pyod-pca", "iforest", "lf-default", "lf-previous", "lf-pyodlike", "lf-pyodlike-bn", "lf-pca", "lf-pca-recon"]
+ORDER = ["floor", "pyod-ae", "pyod-vae", "pyod-pca", "iforest", "pyod-knn", "pyod-ecod", "lf-default", "lf-previous", "lf-pyodlike", "lf-pyodlike-bn", "lf-pca", "lf-pca-recon"]
 LABEL = {
     "floor": "floor (Σz²)",
     "pyod-ae": "PyOD AutoEncoder()",
+    "pyod-vae": "PyOD VAE()",
     "pyod-pca": "PyOD PCA()",
+    "pyod-knn": "PyOD KNN()",
+    "pyod-ecod": "PyOD ECOD()",
     "iforest": "sklearn IsolationForest()",
     "lf-default": "latentflow AE defaults",
     "lf-pyodlike": "latentflow AE PyOD-like",
@@ -37,8 +48,10 @@ LABEL = {
     "lf-pca": "latentflow PCA",
     "lf-pca-recon": "latentflow PCA (reconstruction score)",
 }
+REFERENCE = "pyod-ae"  # the peer every per-half delta and time ratio is taken against (issue 12)
 PAIRS = [
-    ("lf-default", "pyod-ae"), ("lf-default", "iforest"), ("lf-default", "pyod-pca"), ("lf-default", "floor"),
+    ("lf-default", "pyod-ae"), ("lf-default", "pyod-vae"), ("lf-default", "iforest"), ("lf-default", "pyod-knn"),
+    ("lf-default", "pyod-ecod"), ("lf-default", "pyod-pca"), ("lf-default", "floor"),
     ("lf-pyodlike", "pyod-ae"), ("lf-pyodlike", "floor"),
     ("lf-pyodlike-bn", "pyod-ae"), ("lf-pyodlike-bn", "floor"),
     ("lf-previous", "pyod-ae"),
@@ -64,6 +77,80 @@ def fmt_s(s: float) -> str:
     return f"{s:.3f}" if s < 0.1 else f"{s:.2f}" if s < 10 else f"{s:.1f}"
 
 
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+# Issue 12's targets for the latentflow defaults, checked per half (the confirm half is the claim).
+TARGET_MARGIN = 0.03  # mean ROC-AUC at least PyOD AE's + this; no set more than this below PyOD AE
+TARGET_FIT_RATIO = 0.5  # fit time at most this times PyOD AE's
+
+
+def half_section(out: list[str], half: str, names: list[str], manifest: dict, methods: list[str], per_set) -> None:
+    """One half's tables: per-set ROC-AUC / AP, means, worst delta and fit ratio vs REFERENCE, targets."""
+    ref = REFERENCE if REFERENCE in methods else None
+    info = {d["name"]: d for d in manifest["datasets"]}
+    out.append(f"\n## {half.capitalize()} half: {len(names)} sets\n")
+    out.append(", ".join(f"{n} ({info[n]['rows']}×{info[n]['features']}, {info[n]['anomalyPct']:.1f} %)" for n in names) + ".\n")
+
+    def fit_ratio(m: str) -> float:
+        return gmean([per_set(ds, m, "fit_s", np.median) / per_set(ds, ref, "fit_s", np.median) for ds in names])
+
+    out.append(f"\n### {half.capitalize()}: per method (means over the {len(names)} sets)\n")
+    out.append(f"| method | ROC-AUC | AP | ROC-AUC − {LABEL[ref] if ref else '—'} | worst set: ROC-AUC − {LABEL[ref] if ref else '—'} | "
+               f"sets above {LABEL[ref] if ref else '—'} | fit s ratio vs {LABEL[ref] if ref else '—'} (gmean over sets of median over seeds) |")
+    out.append("|---|---:|---:|---:|---|---:|---:|")
+    for m in methods:
+        aucs = {ds: per_set(ds, m, "roc_auc") for ds in names}
+        aps = [per_set(ds, m, "ap") for ds in names]
+        if ref and m != ref:
+            deltas = {ds: aucs[ds] - per_set(ds, ref, "roc_auc") for ds in names}
+            worst = min(deltas, key=deltas.get)
+            cells = [f"{np.mean(list(deltas.values())):+.3f}", f"{deltas[worst]:+.3f} ({worst})",
+                     f"{sum(v > 0 for v in deltas.values())} / {len(names)}", f"{fit_ratio(m):.2f}" if m != "floor" else "—"]
+        else:
+            cells = ["—", "—", "—", "1.00" if ref else "—"]
+        out.append(f"| {LABEL[m]} | {np.mean(list(aucs.values())):.3f} | {np.mean(aps):.3f} | " + " | ".join(cells) + " |")
+
+    for key, title in (("roc_auc", "ROC-AUC"), ("ap", "Average precision")):
+        out.append(f"\n### {half.capitalize()}: {title} per set (mean over seeds)\n")
+        out.append("| data set | " + " | ".join(LABEL[m] for m in methods) + " |")
+        out.append("|---|" + "---:|" * len(methods))
+        for ds in names:
+            vals = [per_set(ds, m, key) for m in methods]
+            best = max(vals)
+            out.append(f"| {ds} | " + " | ".join(f"**{v:.3f}**" if v == best else f"{v:.3f}" for v in vals) + " |")
+        out.append("| **mean** | " + " | ".join(f"**{np.mean([per_set(ds, m, key) for ds in names]):.3f}**" for m in methods) + " |")
+
+    lf = "lf-default"
+    if ref and lf in methods:
+        mean = lambda m, k: float(np.mean([per_set(ds, m, k) for ds in names]))  # noqa: E731
+        deltas = {ds: per_set(ds, lf, "roc_auc") - per_set(ds, ref, "roc_auc") for ds in names}
+        below = sorted((ds for ds, v in deltas.items() if v < -TARGET_MARGIN), key=deltas.get)
+        rows = [
+            (f"mean ROC-AUC ≥ {LABEL['iforest']}'s", mean(lf, "roc_auc"), mean("iforest", "roc_auc"),
+             mean(lf, "roc_auc") >= mean("iforest", "roc_auc")) if "iforest" in methods else None,
+            (f"mean ROC-AUC ≥ {LABEL[ref]}'s + {TARGET_MARGIN}", mean(lf, "roc_auc"), mean(ref, "roc_auc") + TARGET_MARGIN,
+             mean(lf, "roc_auc") >= mean(ref, "roc_auc") + TARGET_MARGIN),
+            (f"no set more than {TARGET_MARGIN} below {LABEL[ref]} (worst delta)", min(deltas.values()), -TARGET_MARGIN,
+             not below),
+            (f"mean AP ≥ {LABEL[ref]}'s", mean(lf, "ap"), mean(ref, "ap"), mean(lf, "ap") >= mean(ref, "ap")),
+            (f"fit time ≤ {TARGET_FIT_RATIO}× {LABEL[ref]}'s (ratio)", fit_ratio(lf), TARGET_FIT_RATIO, fit_ratio(lf) <= TARGET_FIT_RATIO),
+        ]
+        out.append(f"\n### {half.capitalize()}: issue-12 targets for {LABEL[lf]}\n")
+        out.append("| target | latentflow | needed | met |")
+        out.append("|---|---:|---:|---|")
+        for r in rows:
+            if r:
+                out.append(f"| {r[0]} | {r[1]:.3f} | {r[2]:.3f} | {'yes' if r[3] else 'no'} |")
+        if below:
+            out.append(f"\nSets more than {TARGET_MARGIN} below {LABEL[ref]}: "
+                       + ", ".join(f"{ds} ({deltas[ds]:+.3f})" for ds in below) + ".")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(ROOT / ".cache/bench-data/full"))
@@ -71,12 +158,20 @@ def main() -> None:
     ap.add_argument("--latentflow", default=str(ROOT / ".cache/bench-results/full/latentflow.json"))
     ap.add_argument("--out", default=str(ROOT / "bench/results/peers.md"))
     ap.add_argument("--command", default="bash bench/peers/run.sh")
+    ap.add_argument("--started", type=int, default=None, help="run start (epoch seconds), for the total time")
+    ap.add_argument("--uptime", default=None, help="`uptime` at the run's start")
     args = ap.parse_args()
 
     data = Path(args.data)
     manifest = json.loads((data / "manifest.json").read_text())
     peers = json.loads(Path(args.peers).read_text())
     lf = json.loads(Path(args.latentflow).read_text())
+    # A latentflow run stopped early (at a deadline) saved every set it finished: report those, and say so.
+    stopped_early = not lf["env"].get("complete", True)
+    if stopped_early:
+        done = {r["dataset"] for r in lf["results"]}
+        skipped_sets = [d["name"] for d in manifest["datasets"] if d["name"] not in done]
+        manifest["datasets"] = [d for d in manifest["datasets"] if d["name"] in done]
     labels = {}
     for ds in manifest["datasets"]:
         for s in ds["splits"]:
@@ -118,6 +213,22 @@ def main() -> None:
                f"{le['cpus']} cores shared with other jobs: 1-min load average {pe['loadavg'][0]:.1f} → {pe['loadavgEnd'][0]:.1f} "
                f"during the peers' run and {le['loadavg'][0]:.1f} → {le['loadavgEnd'][0]:.1f} during latentflow's, so seconds "
                f"and rows/s are noisy (quality figures are not).\n")
+    if stopped_early:
+        out.append(f"**Incomplete run**: latentflow was stopped before {', '.join(skipped_sets)}; those sets are left "
+                   "out of every table.\n")
+    if args.started is not None:
+        total = int(datetime.now(timezone.utc).timestamp()) - args.started
+        out.append(f"Total time of the run (data, peers, latentflow, merge): {total // 60} min {total % 60} s. "
+                   f"Machine load at the start: `{(args.uptime or '').strip()}`; at the end: `{uptime()}`.\n")
+    by_half = {h: [d["name"] for d in manifest["datasets"] if d.get("half") == h] for h in ("tune", "confirm")}
+    hinfo = manifest.get("halves")
+    if hinfo:
+        out.append(f"Halves: `{hinfo['file']}`, seed {hinfo['seed']}; rule: {hinfo['rule']}. Defaults are chosen on "
+                   "the tune half only; the confirm half is the claim.\n")
+    for half, names in by_half.items():
+        if names:
+            half_section(out, half, names, manifest, methods, per_set)
+    out.append("\n## All sets together\n")
 
     def metric_table(key: str, title: str) -> None:
         out.append(f"\n### {title} per data set (mean over seeds)\n")
@@ -185,8 +296,7 @@ def main() -> None:
     epochs = [r["epochs"] for r in lf["results"] if r["method"] == "lf-default"] or [0]
     out.append("\n### Notes\n")
     out.append(f"- latentflow AE defaults: robust scaling (median/IQR), `scoreBy: balanced`, layer widths "
-               f"{', '.join(f'{d} {l}' for d, l in shapes)}; epochs run (at most 10, early stopping with patience 5 on a "
-               f"10 % validation split): {min(epochs)}–{max(epochs)}, median {int(np.median(epochs))}. "
+               f"{', '.join(f'{d} {l}' for d, l in shapes)}; epochs run: {min(epochs)}–{max(epochs)}, median {int(np.median(epochs))}. "
                "The choices are measured in bench/results/peers-defaults.md.")
     out.append(f"- latentflow AE PyOD-like, layer widths: {', '.join(f'{d} {l}' for d, l in pyodlike)} "
                "(PyOD: d-64-32-64-d on every set), scored by reconstruction error like PyOD. Without batch norm and weight "
@@ -207,10 +317,10 @@ def main() -> None:
                "(`bench/peers/export_data.py`).")
 
     out.append("\n### Data sets\n")
-    out.append("| data set | rows | d | anomalies | origin (all from PyPI packages, nothing downloaded at run time) | recipe | ODDS / ADBench counterpart |")
-    out.append("|---|---:|---:|---:|---|---|---|")
+    out.append("| data set | half | stratum | rows | d | anomalies | origin (all from registry packages, nothing downloaded at run time) | recipe | ODDS / ADBench counterpart |")
+    out.append("|---|---|---|---:|---:|---:|---|---|---|")
     for d in manifest["datasets"]:
-        out.append(f"| {d['name']} | {d['rows']} | {d['features']} | {d['anomalies']} ({d['anomalyPct']:.1f} %) | "
+        out.append(f"| {d['name']} | {d.get('half', '—')} | {d.get('stratum', '—')} | {d['rows']} | {d['features']} | {d['anomalies']} ({d['anomalyPct']:.1f} %) | "
                    f"{d['origin']} | {d['recipe']} | {d['odds']} |")
 
     text = "\n".join(out) + "\n"

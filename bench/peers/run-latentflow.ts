@@ -26,7 +26,7 @@
  *      [--methods lf-default,lf-pyodlike,lf-pca] [--min-score-s 0.25]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -353,29 +353,42 @@ async function main(): Promise<void> {
               roc_auc: rocAuc(vs, test.labels), ap: averagePrecision(vs, test.labels), scores: vs });
           }
           console.error(
-            `${ds.name.padEnd(12)} seed ${split.seed} ${m.padEnd(11)} auc ${r.roc_auc.toFixed(3)} ap ${r.ap.toFixed(3)} fit ${fitS.toFixed(2).padStart(7)}s score ${rate.toFixed(0).padStart(10)} rows/s`,
+            `${ds.name.padEnd(15)} seed ${split.seed} ${m.padEnd(11)} auc ${r.roc_auc.toFixed(3)} ap ${r.ap.toFixed(3)} fit ${fitS.toFixed(2).padStart(7)}s score ${rate.toFixed(0).padStart(10)} rows/s`,
           );
         } finally {
           fitted.dispose();
         }
       }
     }
+    await save(results, { backend: backend.name, loadavg, skipped, complete: false });
   }
+  await save(results, { backend: backend.name, loadavg, skipped, complete: true });
+}
+
+/**
+ * Writes the results so far (after every data set, and at the end with `complete: true`): a run stopped at a
+ * deadline still leaves every finished set. Written to a temporary file and renamed, so merge.py never reads
+ * half a file.
+ */
+async function save(results: Record<string, unknown>[], run: { backend: string; loadavg: number[]; skipped: Record<string, string>; complete: boolean }): Promise<void> {
   const git = (...a: string[]) => execFileSync('git', ['-C', root, ...a], { encoding: 'utf8' }).trim();
   const env = {
     commit: git('rev-parse', '--short', 'HEAD'),
     srcModified: git('status', '--porcelain', 'src') !== '',
     node: process.version,
-    backend: backend.name,
+    backend: run.backend,
     tfjs: tf.version.tfjs,
     cpus: os.cpus().length,
-    loadavg,
+    loadavg: run.loadavg,
     loadavgEnd: os.loadavg(),
     numTensorsEnd: tf.memory().numTensors,
-    skipped,
+    skipped: run.skipped,
+    complete: run.complete,
   };
   await mkdir(path.dirname(args.out), { recursive: true });
-  await writeFile(args.out, JSON.stringify({ runner: 'latentflow', env, results }));
+  const tmp = `${args.out}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify({ runner: 'latentflow', env, results }));
+  await rename(tmp, args.out);
 }
 
 await main();

