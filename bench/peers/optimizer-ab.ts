@@ -42,7 +42,7 @@ for (let rep = 0; rep < Number(values.reps); rep++) {
     const h = await runTrainingLoop({
       x, variables: net.trainableVariables, stateVariables: net.stateVariables, optimizer,
       batchLoss: (b, s) => loss(net.forward(b, { isTraining: s.isTraining, dropoutSeed: s.stepSeed })),
-      epochs: config.epochs, batchSize: config.batchSize, validationSplit: config.validationSplit, earlyStopping: false, seed: rep,
+      epochs: config.epochs ?? 10, batchSize: config.batchSize, validationSplit: config.validationSplit, earlyStopping: false, seed: rep,
     });
     steps = h.epochs * Math.ceil(h.trainRows / config.batchSize);
     times[name].push((performance.now() - started) / steps);

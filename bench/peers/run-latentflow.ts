@@ -34,7 +34,7 @@ import { tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
-import { AUTOENCODER_SCALER } from '../../src/models/autoencoder-config.js';
+import { AUTOENCODER_SCALER, defaultCodeSize } from '../../src/models/autoencoder-config.js';
 import { ScoringTensors } from '../../src/models/autoencoder-scoring.js';
 import * as ex from './explore.js';
 
@@ -228,6 +228,8 @@ function memberSeed(seed: number, i: number): number {
 }
 
 const d4 = (d: number) => Math.max(1, Math.ceil(d / 4));
+/** A hidden width of 4 × the default code, between `min` and 128 units (the default rule has min 8). */
+const clampedHidden = (d: number, min: number) => Math.min(128, Math.max(min, 4 * defaultCodeSize(d)));
 
 const METHODS: Record<string, Method> = {
   'x-default': exploreMethod('standard', (_d, seed) => ({ seed })),
@@ -249,6 +251,14 @@ const METHODS: Record<string, Method> = {
   'lf-pyodlike': autoencoderMethod(pyodLikeConfig),
   // Options not in AutoencoderConfig yet: the cast lets this compile either way; the constructor decides.
   'lf-pyodlike-bn': autoencoderMethod((d, seed) => ({ ...pyodLikeConfig(d, seed), batchNorm: true, weightDecay: 1e-5 })),
+  // Candidate defaults of issue 12, compared on the tune half only (bench/results/peers-tune-candidates.md).
+  'c-base': autoencoderMethod((_d, seed) => ({ seed }), AUTOENCODER_SCALER),
+  'c-h32': autoencoderMethod((d, seed) => ({ seed, hiddenUnits: [clampedHidden(d, 32)] }), AUTOENCODER_SCALER),
+  'c-h32-lr3': autoencoderMethod((d, seed) => ({ seed, hiddenUnits: [clampedHidden(d, 32)], learningRate: 3e-3 }), AUTOENCODER_SCALER),
+  'c-lr3': autoencoderMethod((_d, seed) => ({ seed, learningRate: 3e-3 }), AUTOENCODER_SCALER),
+  'c-abs': autoencoderMethod((_d, seed) => ({ seed, earlyStopping: { minRelativeDelta: 0 } }), AUTOENCODER_SCALER),
+  'c-h32-trim': autoencoderMethod((d, seed) => ({ seed, hiddenUnits: [clampedHidden(d, 32)], trim: 0.1 }), AUTOENCODER_SCALER),
+  'c-e10': autoencoderMethod((_d, seed) => ({ seed, epochs: 10, earlyStopping: { patience: 5, minRelativeDelta: 0 } }), AUTOENCODER_SCALER),
   'lf-pca': pcaMethod({}),
   'lf-pca-recon': pcaMethod({ scoreBy: 'reconstruction' }),
 };

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { SpecError } from '../errors.js';
 import { definePipeline, loadYamlValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
-import { globalOptions, list, nonNegativeInt, positiveInt, positiveIntList, positiveNumber, thresholdRule, type GlobalOptions } from './options.js';
+import { fraction, globalOptions, list, nonNegativeInt, positiveInt, positiveIntList, positiveNumber, thresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
 interface FitOptions extends GlobalOptions {
@@ -21,6 +21,10 @@ interface FitOptions extends GlobalOptions {
   codeSize?: number;
   hidden?: number[];
   epochs?: number;
+  maxSteps?: number;
+  maxSeconds?: number;
+  patience?: number;
+  trim?: number;
   batchSize?: number;
   learningRate?: number;
   k?: number;
@@ -51,6 +55,9 @@ export async function fitSpec(o: FitOptions) {
             ...(o.codeSize ? { codeSize: o.codeSize } : {}),
             ...(o.hidden ? { hiddenUnits: o.hidden } : {}),
             ...(o.epochs ? { epochs: o.epochs } : {}),
+            ...(o.maxSteps || o.maxSeconds ? { budget: { ...budgetOf(fileModel), ...(o.maxSteps ? { steps: o.maxSteps } : {}), ...(o.maxSeconds ? { seconds: o.maxSeconds } : {}) } } : {}),
+            ...(o.patience !== undefined ? { earlyStopping: { ...stoppingOf(fileModel), patience: o.patience } } : {}),
+            ...(o.trim !== undefined ? { trim: o.trim } : {}),
             ...(o.batchSize ? { batchSize: o.batchSize } : {}),
             ...(o.learningRate ? { learningRate: o.learningRate } : {}),
           },
@@ -64,6 +71,18 @@ export async function fitSpec(o: FitOptions) {
     source: sourceEntry(o.input, formatOf(o.input, o.format), undefined, o.delimiter),
     ...scored,
   });
+}
+
+/** The `--config` file's `budget` block, which a flag amends rather than replaces. */
+function budgetOf(model: Record<string, unknown>): Record<string, unknown> {
+  const b = model.budget;
+  return b !== null && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
+}
+
+/** The `--config` file's `earlyStopping` block, which `--patience` amends rather than replaces. */
+function stoppingOf(model: Record<string, unknown>): Record<string, unknown> {
+  const e = model.earlyStopping;
+  return e !== null && typeof e === 'object' && !Array.isArray(e) ? (e as Record<string, unknown>) : {};
 }
 
 /** The `--config` file: a YAML mapping of autoencoder options (positioned SpecError otherwise). */
@@ -94,7 +113,11 @@ export function registerFit(program: Command): void {
       .option('--config <yaml>', 'YAML file with autoencoder options (the `model:` block of autoencoder-fit)')
       .option('--code-size <n>', 'autoencoder code width', positiveInt('--code-size'))
       .option('--hidden <widths>', 'encoder hidden widths, comma-separated, e.g. 64,32', positiveIntList('--hidden'))
-      .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'))
+      .option('--epochs <n>', 'passes over the rows (default: until the loss stops improving, inside the budget)', positiveInt('--epochs'))
+      .option('--max-steps <n>', 'step budget of the fit (default from the data size)', positiveInt('--max-steps'))
+      .option('--max-seconds <s>', 'time budget of the fit (default from the data size)', positiveNumber('--max-seconds'))
+      .option('--patience <n>', 'epochs without improvement before training stops', nonNegativeInt('--patience'))
+      .option('--trim <f>', "robust training: leave this fraction of each batch's worst-rebuilt rows out of the loss", fraction('--trim', 0, 0.5))
       .option('--batch-size <n>', 'rows per gradient step', positiveInt('--batch-size'))
       .option('--learning-rate <x>', 'Adam learning rate', positiveNumber('--learning-rate'))
       .option('--k <n>', 'PCA components', positiveInt('--k'))

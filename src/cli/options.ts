@@ -61,6 +61,15 @@ export function positiveNumber(name: string) {
   };
 }
 
+/** Parses a fraction option in [min, max) (a share of rows), with the option's name and range in the error. */
+export function fraction(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = toNumber(value);
+    if (!Number.isFinite(n) || n < min || n >= max) throw new InvalidArgumentError(`${name} expects a number in [${min}, ${max}), received "${value}"`);
+    return n;
+  };
+}
+
 /** A comma-separated list of positive integers, e.g. `--hidden 64,32`. */
 export function positiveIntList(name: string) {
   const one = positiveInt(name);

@@ -6,7 +6,8 @@ export function formatSummary(s: RunSummary): string {
   for (const stage of s.stages) {
     const st = stage.stats ?? {};
     if (stage.type.endsWith('-fit') && st.fitMs !== undefined) {
-      const epochs = st.epochs !== undefined ? `, ${st.epochs} epochs` : '';
+      const convergence = st.converged === false ? ' (not converged: see the warning above)' : '';
+      const epochs = st.epochs !== undefined ? `, ${st.epochs} epochs${convergence}` : '';
       const saved = st.savedTo ? `, saved to ${st.savedTo}` : '';
       lines.push(`  ${stage.id}: fitted on ${st.rows} rows in ${(Number(st.fitMs) / 1000).toFixed(1)} s${epochs}${saved}`);
     }

@@ -1,5 +1,6 @@
 import { ModelConfigError } from '../errors.js';
 import { SCORE_BYS, type ScoreBy } from './autoencoder-scoring.js';
+import type { TrainingBudgetConfig } from './training-budget.js';
 
 /** Activation of a hidden layer or of the code layer. */
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'linear';
@@ -111,12 +112,17 @@ export interface ConvolutionalConfig {
   poolSize?: number;
 }
 
-/** Early stopping on the validation loss (the training loss when `validationSplit` is 0). */
+/**
+ * Early stopping on the validation loss (the training loss when `validationSplit` is 0): an epoch improves
+ * when the loss drops below best − max(minDelta, minRelativeDelta · best).
+ */
 export interface EarlyStoppingConfig {
-  /** Epochs without improvement before training stops; integer >= 0. Default 5. */
+  /** Epochs without improvement before training stops; integer >= 0. */
   patience?: number;
-  /** Smallest decrease of the monitored loss that counts as an improvement; >= 0. Default 0. */
+  /** Smallest absolute decrease of the monitored loss that counts as an improvement; >= 0. */
   minDelta?: number;
+  /** Smallest decrease, as a fraction of the best loss so far, that counts as an improvement; in [0, 1). */
+  minRelativeDelta?: number;
 }
 
 /**
@@ -144,8 +150,18 @@ export interface AutoencoderConfig {
   loss?: LossName;
   /** Adam step size; > 0. Default 1e-3. */
   learningRate?: number;
-  /** Maximum passes over the training rows; integer >= 1. Default 10. */
-  epochs?: number;
+  /**
+   * Passes over the training rows; integer >= 1. Default null: train until the stopping rule ends the fit,
+   * inside `budget` (see training-budget.ts).
+   */
+  epochs?: number | null;
+  /** Step and time limits of a fit (`{ steps, seconds }`); each null derives from the data. */
+  budget?: TrainingBudgetConfig | null;
+  /**
+   * Robust training: the fraction of each batch's rows with the highest reconstruction loss that is left out
+   * of the loss (a trimmed mean), so anomalies in the training data are not learned; in [0, 0.5). Default 0.
+   */
+  trim?: number;
   /** Rows per gradient step; integer >= 1. Default 256. */
   batchSize?: number;
   /** Fraction of rows held out (chosen by the seed) to monitor the loss; in [0, 1). Default 0.1. */
@@ -211,7 +227,9 @@ export interface ResolvedAutoencoderConfig {
   outputActivation: OutputActivation;
   loss: LossName;
   learningRate: number;
-  epochs: number;
+  epochs: number | null;
+  budget: { steps: number | null; seconds: number | null };
+  trim: number;
   batchSize: number;
   validationSplit: number;
   earlyStopping: Required<EarlyStoppingConfig> | false;
@@ -255,10 +273,12 @@ export const AUTOENCODER_DEFAULTS = {
   outputActivation: 'linear',
   loss: 'mse',
   learningRate: 1e-3,
-  epochs: 10,
+  epochs: null,
+  budget: { steps: null, seconds: null },
+  trim: 0,
   batchSize: 256,
   validationSplit: 0.1,
-  earlyStopping: { patience: 5, minDelta: 0 },
+  earlyStopping: { patience: 10, minDelta: 0, minRelativeDelta: 0.01 },
   dropout: 0,
   batchNorm: false,
   weightDecay: 0,
@@ -281,6 +301,8 @@ const OPTION_NAMES: readonly (keyof AutoencoderConfig)[] = [
   'loss',
   'learningRate',
   'epochs',
+  'budget',
+  'trim',
   'batchSize',
   'validationSplit',
   'earlyStopping',
@@ -376,7 +398,12 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     throw new ModelConfigError('learningRate', `autoencoder: expected a number > 0, received ${String(learningRate)}`);
   }
   const epochs = config.epochs ?? AUTOENCODER_DEFAULTS.epochs;
-  requireInteger('epochs', epochs, 1);
+  if (epochs !== null) requireInteger('epochs', epochs, 1);
+  const budget = resolveBudget(config.budget);
+  const trim = config.trim ?? AUTOENCODER_DEFAULTS.trim;
+  if (typeof trim !== 'number' || !Number.isFinite(trim) || trim < 0 || trim >= 0.5) {
+    throw new ModelConfigError('trim', `autoencoder: expected a fraction of rows in [0, 0.5), received ${String(trim)}`);
+  }
   const batchSize = config.batchSize ?? AUTOENCODER_DEFAULTS.batchSize;
   requireInteger('batchSize', batchSize, 1);
   const validationSplit = config.validationSplit ?? AUTOENCODER_DEFAULTS.validationSplit;
@@ -428,6 +455,8 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     loss,
     learningRate,
     epochs,
+    budget,
+    trim,
     batchSize,
     validationSplit,
     earlyStopping: resolveEarlyStopping(config.earlyStopping),
@@ -618,20 +647,31 @@ function resolveEarlyStopping(value: AutoencoderConfig['earlyStopping']): Resolv
   if (value === false) return false;
   if (value === undefined || value === true) return { ...AUTOENCODER_DEFAULTS.earlyStopping };
   if (value === null || typeof value !== 'object') {
-    throw new ModelConfigError('earlyStopping', `autoencoder: expected false or { patience, minDelta }, received ${String(value)}`);
+    throw new ModelConfigError('earlyStopping', `autoencoder: expected false or { patience, minDelta, minRelativeDelta }, received ${String(value)}`);
   }
-  for (const key of Object.keys(value)) {
-    if (key !== 'patience' && key !== 'minDelta') {
-      throw new ModelConfigError(`earlyStopping.${key}`, 'autoencoder: unknown option; expected patience or minDelta');
-    }
-  }
+  requireKeys('earlyStopping', value, ['patience', 'minDelta', 'minRelativeDelta']);
   const patience = value.patience ?? AUTOENCODER_DEFAULTS.earlyStopping.patience;
   requireInteger('earlyStopping.patience', patience, 0);
   const minDelta = value.minDelta ?? AUTOENCODER_DEFAULTS.earlyStopping.minDelta;
   if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) {
     throw new ModelConfigError('earlyStopping.minDelta', `autoencoder: expected a number >= 0, received ${String(minDelta)}`);
   }
-  return { patience, minDelta };
+  const minRelativeDelta = value.minRelativeDelta ?? AUTOENCODER_DEFAULTS.earlyStopping.minRelativeDelta;
+  requireFraction('earlyStopping.minRelativeDelta', minRelativeDelta);
+  return { patience, minDelta, minRelativeDelta };
+}
+
+function resolveBudget(value: AutoencoderConfig['budget']): ResolvedAutoencoderConfig['budget'] {
+  if (value === undefined || value === null) return { ...AUTOENCODER_DEFAULTS.budget };
+  requireObject('budget', value, '{ steps, seconds }');
+  requireKeys('budget', value, ['steps', 'seconds']);
+  const steps = value.steps ?? null;
+  if (steps !== null) requireInteger('budget.steps', steps, 1);
+  const seconds = value.seconds ?? null;
+  if (seconds !== null && (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0)) {
+    throw new ModelConfigError('budget.seconds', `autoencoder: expected a number of seconds > 0, received ${String(seconds)}`);
+  }
+  return { steps, seconds };
 }
 
 function requireInteger(option: string, value: unknown, min: number): void {

@@ -37,6 +37,27 @@ export function reconstructionLoss(name: LossName): LossTerm {
   return ({ target, output }) => tf.mean(elementLoss(name, target, output)) as tf.Scalar;
 }
 
+/**
+ * Trimmed reconstruction term: the per-row loss averaged over the `1 − trim` fraction of the batch's rows that
+ * the network rebuilds best. Rows above that quantile (in contaminated training data, mostly the anomalies)
+ * add nothing and get no gradient, so the network does not learn to rebuild them. The mask is recomputed from
+ * the current errors at every step; at least one row is always kept.
+ */
+export function trimmedReconstructionLoss(name: LossName, trim: number): LossTerm {
+  const trimmedMean = tf.customGrad(((rowLoss: tf.Tensor, save: tf.GradSaveFunc) => {
+    const rows = rowLoss.shape[0] as number;
+    const keep = Math.max(1, rows - Math.floor(trim * rows));
+    // The keep-th smallest loss: -topk(-x, keep) ends with it.
+    const kept = tf.neg(tf.topk(tf.neg(rowLoss), keep).values);
+    const cutoff = tf.max(kept);
+    const mask = tf.cast(tf.lessEqual(rowLoss, cutoff), 'float32');
+    const weights = tf.div(mask, tf.sum(mask));
+    save([weights]);
+    return { value: tf.sum(tf.mul(rowLoss, weights)) as tf.Scalar, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
+  }) as Parameters<typeof tf.customGrad<tf.Scalar>>[0]);
+  return ({ target, output }) => trimmedMean(rowReconstructionLoss(name, target, output)) as tf.Scalar;
+}
+
 /** L1 activity penalty: `weight · mean over rows of Σ_j |code_j|` (tf.keras `activity_regularizer=l1(weight)`). */
 export function l1SparsityPenalty(weight: number): LossTerm {
   return ({ code }) => tf.mul(weight, tf.mean(tf.sum(tf.abs(code), 1))) as tf.Scalar;
@@ -86,7 +107,7 @@ export function variationalKlTerm(beta: number, inputDim: number): LossTerm {
  * a new penalty is one more `LossTerm` here.
  */
 export function buildLoss(config: ResolvedAutoencoderConfig, network: AutoencoderNetwork, inputDim: number): LossTerm {
-  const terms: LossTerm[] = [reconstructionLoss(config.loss)];
+  const terms: LossTerm[] = [config.trim > 0 ? trimmedReconstructionLoss(config.loss, config.trim) : reconstructionLoss(config.loss)];
   const { sparsity, contractive, variational } = config;
   if (sparsity?.type === 'l1') terms.push(l1SparsityPenalty(sparsity.weight));
   if (sparsity?.type === 'kl') terms.push(klSparsityPenalty(sparsity.target, sparsity.weight));

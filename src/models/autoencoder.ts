@@ -12,6 +12,7 @@ import { ConvNetwork } from './conv-network.js';
 import { type AutoencoderNetwork, DenseNetwork } from './dense-network.js';
 import { type Matrix, sliceRows } from './matrix.js';
 import { deriveSeed } from './random.js';
+import { resolveTrainingPlan, type TrainingPlan } from './training-budget.js';
 import { createAdam, type FitOptions, type StepOptimizer, type TrainingHistory, runTrainingLoop } from './training-loop.js';
 import { VariationalNetwork, gaussianKl } from './variational-network.js';
 
@@ -99,6 +100,12 @@ export class Autoencoder {
     return [this.inputDim, ...c.hiddenUnits, c.codeSize, ...c.decoderUnits, this.inputDim];
   }
 
+  /** The epoch, step and time limits a fit on `rows` rows runs under (training-budget.ts). */
+  trainingPlan(rows: number): TrainingPlan {
+    const { epochs, batchSize, validationSplit, budget } = this.config;
+    return resolveTrainingPlan({ rows, cols: this.inputDim, epochs, batchSize, validationSplit, budget });
+  }
+
   /**
    * Trains a fresh network on the rows of `x` (already scaled, no NaN). Resolves to the training history.
    * Rejects with `ModelStateError` when a fit is running or the model is disposed, `DataError` for bad input,
@@ -124,6 +131,7 @@ export class Autoencoder {
       const loss = buildLoss(this.config, network, this.inputDim);
       const net = network;
       const denoising = this.config.denoising;
+      const plan = this.trainingPlan(x.rows);
       const history = await runTrainingLoop({
         x,
         variables: net.trainableVariables,
@@ -135,7 +143,9 @@ export class Autoencoder {
           const pass = net.forward(input, { isTraining: step.isTraining, dropoutSeed: step.stepSeed });
           return loss({ ...pass, target: batch });
         },
-        epochs: this.config.epochs,
+        epochs: plan.maxEpochs,
+        maxSteps: plan.maxSteps,
+        maxSeconds: plan.maxSeconds,
         batchSize: this.config.batchSize,
         validationSplit: this.config.validationSplit,
         earlyStopping: this.config.earlyStopping,

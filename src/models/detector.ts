@@ -28,6 +28,8 @@ export interface MissingHandling {
   imputeValues: number[] | null;
 }
 
+import type { StopReason } from './training-loop.js';
+
 /** Facts about the fit, saved with the model and shown by `latentflow info`. */
 export interface TrainingSummary {
   rows: number;
@@ -37,8 +39,17 @@ export interface TrainingSummary {
   backend: string;
   seed: number;
   createdAt: string;
-  /** Per-epoch losses for autoencoders. */
-  history?: { loss: number[]; valLoss: number[]; bestEpoch?: number; stoppedEarly?: boolean };
+  /** Per-epoch losses for autoencoders, and how training ended (absent in models saved before these fields). */
+  history?: {
+    loss: number[];
+    valLoss: number[];
+    bestEpoch?: number;
+    stoppedEarly?: boolean;
+    stopReason?: StopReason;
+    /** See `TrainingHistory.converged`. */
+    converged?: boolean | null;
+    steps?: number;
+  };
   /** Explained variance ratio per component, for PCA. */
   explainedVariance?: number[];
   /** Distribution of training scores, for the threshold and reports. */

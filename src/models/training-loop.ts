@@ -29,8 +29,21 @@ export interface FitOptions {
   signal?: AbortSignal;
 }
 
-/** Why training ended. */
-export type StopReason = 'completed' | 'earlyStopping' | 'callback';
+/**
+ * Why training ended: every asked-for epoch ran (`completed`), the stopping rule fired (`earlyStopping`), the
+ * callback returned false (`callback`), or the step or time budget ran out (`stepBudget`, `timeBudget`).
+ */
+export type StopReason = 'completed' | 'earlyStopping' | 'callback' | 'stepBudget' | 'timeBudget';
+
+/** The stopping rule: an epoch improves when the monitored loss drops below best − max(minDelta, minRelativeDelta·best). */
+export interface StoppingRule {
+  /** Epochs without improvement before training stops. */
+  patience: number;
+  /** Smallest absolute decrease that counts as an improvement. */
+  minDelta: number;
+  /** Smallest decrease, as a fraction of the best loss so far, that counts as an improvement. Default 0. */
+  minRelativeDelta?: number;
+}
 
 /** Losses per epoch and how the fit ended. */
 export interface TrainingHistory {
@@ -45,6 +58,13 @@ export interface TrainingHistory {
   /** True when training ended before `epochs` (early stopping or the callback). */
   stoppedEarly: boolean;
   stopReason: StopReason;
+  /**
+   * True when the stopping rule ended training (the loss had stopped improving), false when the epochs or a
+   * budget ran out first while it was still improving, null without a stopping rule or when the callback stopped it.
+   */
+  converged: boolean | null;
+  /** Gradient steps taken. */
+  steps: number;
   /** Rows trained on and held out for validation. */
   trainRows: number;
   validationRows: number;
@@ -147,11 +167,16 @@ export interface TrainingLoopOptions {
   stateVariables?: tf.Variable[];
   optimizer: StepOptimizer;
   batchLoss: BatchLoss;
+  /** Most epochs. */
   epochs: number;
+  /** Most gradient steps; checked after each epoch. Default no limit. */
+  maxSteps?: number;
+  /** Most seconds of training; checked after each step, the last epoch then ends early. Default no limit. */
+  maxSeconds?: number;
   batchSize: number;
   /** Fraction of rows held out, chosen by the seed; in [0, 1). */
   validationSplit: number;
-  earlyStopping: { patience: number; minDelta: number } | false;
+  earlyStopping: StoppingRule | false;
   seed: number;
   onEpoch?: OnEpoch;
   signal?: AbortSignal;
@@ -168,6 +193,8 @@ export interface TrainingLoopOptions {
  */
 export async function runTrainingLoop(options: TrainingLoopOptions): Promise<TrainingHistory> {
   const { x, variables, optimizer, batchLoss, epochs, batchSize, earlyStopping, seed, onEpoch, signal } = options;
+  const maxSteps = options.maxSteps ?? Infinity;
+  const maxMs = (options.maxSeconds ?? Infinity) * 1000;
   const yieldEveryMs = options.yieldEveryMs ?? 50;
   const validationBatchRows = options.validationBatchRows ?? 4096;
   const snapshotVariables = [...variables, ...(options.stateVariables ?? [])];
@@ -192,6 +219,8 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     bestEpoch: 0,
     stoppedEarly: false,
     stopReason: 'completed',
+    converged: null,
+    steps: 0,
     trainRows,
     validationRows,
     fitMs: 0,
@@ -219,7 +248,9 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     for (let epoch = 1; epoch <= epochs; epoch++) {
       epochOrder = tf.tensor1d(Int32Array.from(permutation(trainRows, shuffleRandom)), 'int32');
       lossSum = tf.scalar(0);
-      for (let start = 0; start < trainRows; start += batchSize) {
+      let epochRows = 0;
+      let isOutOfTime = false;
+      for (let start = 0; start < trainRows && !isOutOfTime; start += batchSize) {
         const rows = Math.min(batchSize, trainRows - start);
         const stepSeed = Math.floor(stepRandom() * 0x7fffffff);
         const indices = epochOrder;
@@ -231,6 +262,9 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
         });
         lossSum.dispose();
         lossSum = next;
+        epochRows += rows;
+        history.steps++;
+        isOutOfTime = performance.now() - started >= maxMs;
         if (performance.now() - lastYield >= yieldEveryMs) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           lastYield = performance.now();
@@ -239,7 +273,8 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
       }
       epochOrder.dispose();
       epochOrder = undefined;
-      const loss = (await lossSum.data())[0] / trainRows;
+      // An epoch the time budget cut short reports the mean over the rows it trained on.
+      const loss = (await lossSum.data())[0] / epochRows;
       lossSum.dispose();
       lossSum = undefined;
       if (!Number.isFinite(loss)) {
@@ -257,7 +292,8 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
       let isStopping = false;
       if (earlyStopping !== false) {
         const monitored = valLoss ?? loss;
-        if (monitored < bestLoss - earlyStopping.minDelta) {
+        const margin = Math.max(earlyStopping.minDelta, (earlyStopping.minRelativeDelta ?? 0) * Math.abs(bestLoss));
+        if (bestLoss === Infinity || monitored < bestLoss - margin) {
           bestLoss = monitored;
           wait = 0;
           best?.forEach((t) => t.dispose());
@@ -278,12 +314,21 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
         isStopping = true;
         history.stopReason = 'callback';
       }
+      if (!isStopping && (isOutOfTime || performance.now() - started >= maxMs)) {
+        isStopping = true;
+        history.stopReason = 'timeBudget';
+      }
+      if (!isStopping && history.steps >= maxSteps) {
+        isStopping = true;
+        history.stopReason = 'stepBudget';
+      }
       // No reset of lastYield here: awaiting data() or onEpoch resolves as a microtask, not a turn of the
       // event loop, so epochs shorter than yieldEveryMs would otherwise never let timers or I/O run.
       if (isStopping) break;
     }
 
     history.stoppedEarly = history.stopReason !== 'completed';
+    history.converged = earlyStopping === false || history.stopReason === 'callback' ? null : history.stopReason === 'earlyStopping';
     if (best !== undefined && bestEpochSeen !== history.epochs) {
       const saved = best;
       snapshotVariables.forEach((v, i) => v.assign(saved[i]));

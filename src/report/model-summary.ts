@@ -25,6 +25,10 @@ export interface ModelSummary {
   epochs: number | null;
   bestEpoch: number | null;
   stoppedEarly: boolean | null;
+  /** How training ended, in words (`converged: ...` or `not converged: ...`); null for PCA or old models. */
+  stopping: string | null;
+  /** Whether the stopping rule ended training; null when unknown (PCA, old models, no stopping rule). */
+  converged: boolean | null;
   finalLoss: number | null;
   finalValLoss: number | null;
   /** Sum of the kept components' explained-variance ratios (PCA only). */
@@ -52,6 +56,8 @@ export function modelSummary(detector: Detector): ModelSummary {
     epochs: history ? history.loss.length : null,
     bestEpoch: history?.bestEpoch ?? null,
     stoppedEarly: history?.stoppedEarly ?? null,
+    stopping: history ? describeStopping(history) : null,
+    converged: history?.converged ?? null,
     finalLoss: history?.loss.at(-1) ?? null,
     finalValLoss: history?.valLoss.at(-1) ?? null,
     history: history ? { loss: history.loss, valLoss: history.valLoss, bestEpoch: history.bestEpoch } : null,
@@ -79,6 +85,24 @@ export function modelSummary(detector: Detector): ModelSummary {
     };
   }
   return { ...base, variant: detector.kind, architecture: `${d} features`, parameters: null, explainedVariance: null };
+}
+
+/** How a fit ended, in words; null for histories saved before the stop reason was. */
+function describeStopping(h: NonNullable<Detector['training']['history']>): string | null {
+  if (h.stopReason === undefined) return null;
+  const steps = h.steps !== undefined ? ` after ${h.steps.toLocaleString('en-US')} steps` : '';
+  switch (h.stopReason) {
+    case 'earlyStopping':
+      return `converged: the validation loss stopped improving${steps}`;
+    case 'callback':
+      return `stopped by the caller${steps}`;
+    case 'stepBudget':
+      return `not converged: the step budget ran out${steps} while the loss was still improving`;
+    case 'timeBudget':
+      return `not converged: the time budget ran out${steps} while the loss was still improving`;
+    case 'completed':
+      return h.converged === false ? `not converged: every epoch asked for ran${steps} while the loss was still improving` : `every epoch asked for ran${steps}`;
+  }
 }
 
 /** The autoencoder family member and its variant options, in words. */
@@ -117,6 +141,7 @@ export function summaryRows(s: ModelSummary): [string, string][] {
     const best = s.bestEpoch !== null ? `, best epoch ${s.bestEpoch}` : '';
     const early = s.stoppedEarly ? ' (stopped early)' : '';
     rows.push(['Epochs', `${s.epochs}${best}${early}`]);
+    if (s.stopping !== null) rows.push(['Stopping', s.stopping]);
     const val = s.finalValLoss !== null ? `, validation ${formatNumber(s.finalValLoss)}` : '';
     if (s.finalLoss !== null) rows.push(['Final loss', `${formatNumber(s.finalLoss)}${val}`]);
   }

@@ -3,6 +3,8 @@ import { ModelConfigError } from '../errors.js';
 import { AUTOENCODER_DEFAULTS, AUTOENCODER_SCALER, checkVariantOptions, VARIANT_DEFAULTS } from '../models/autoencoder-config.js';
 import { SCORE_BYS, type ScoreBy } from '../models/autoencoder-scoring.js';
 import { Autoencoder } from '../models/autoencoder.js';
+import { TRAINING_BUDGET, type TrainingPlan } from '../models/training-budget.js';
+import type { TrainingHistory } from '../models/training-loop.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage } from '../pipeline/stage.js';
 import { fitDetectorStage } from './fit-detector.js';
@@ -76,14 +78,29 @@ export const autoencoderModelParams = z
     codeActivation: activation.optional().describe('Code layer activation (default linear)'),
     outputActivation: z.enum(['linear', 'sigmoid']).optional().describe('Output activation; sigmoid for data in [0,1] (default linear)'),
     loss: z.enum(['mse', 'bce']).optional().describe('Training loss; bce needs sigmoid output and [0,1] inputs (default mse)'),
-    learningRate: z.number().positive().optional().describe('Adam learning rate (default 1e-3)'),
-    epochs: z.number().int().positive().optional().describe(`Maximum epochs (default ${AUTOENCODER_DEFAULTS.epochs})`),
-    batchSize: z.number().int().positive().optional().describe('Rows per gradient step (default 256)'),
-    validationSplit: z.number().min(0).lt(1).optional().describe('Fraction of rows held out to monitor loss, seeded (default 0.1)'),
-    earlyStopping: z
-      .union([z.boolean(), z.strictObject({ patience: z.number().int().min(0).optional(), minDelta: z.number().min(0).optional() })])
+    learningRate: z.number().positive().optional().describe(`Adam learning rate (default ${AUTOENCODER_DEFAULTS.learningRate})`),
+    epochs: z.number().int().positive().nullable().optional().describe('Passes over the training rows (default: until earlyStopping ends training, inside budget)'),
+    budget: z
+      .strictObject({
+        steps: z.number().int().positive().nullable().optional().describe(`Most gradient steps (default ${TRAINING_BUDGET.epochs} epochs' worth, clamped to [${TRAINING_BUDGET.minSteps}, ${TRAINING_BUDGET.maxSteps}])`),
+        seconds: z.number().positive().nullable().optional().describe(`Most seconds of training (default ${TRAINING_BUDGET.baseSeconds} + rows·columns/${TRAINING_BUDGET.valuesPerSecond}, at most ${TRAINING_BUDGET.maxSeconds})`),
+      })
       .optional()
-      .describe('Stop when the monitored loss stalls and restore the best weights (default {patience: 5, minDelta: 0}); false = off'),
+      .describe('Limits of a fit whose stopping rule has not fired; with epochs set, no limit unless given'),
+    trim: z.number().min(0).lt(0.5).optional().describe(`Robust training: leave this fraction of each batch's worst-rebuilt rows out of the loss, in [0, 0.5) (default ${AUTOENCODER_DEFAULTS.trim})`),
+    batchSize: z.number().int().positive().optional().describe(`Rows per gradient step (default ${AUTOENCODER_DEFAULTS.batchSize})`),
+    validationSplit: z.number().min(0).lt(1).optional().describe(`Fraction of rows held out to monitor loss, seeded (default ${AUTOENCODER_DEFAULTS.validationSplit})`),
+    earlyStopping: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          patience: z.number().int().min(0).optional(),
+          minDelta: z.number().min(0).optional(),
+          minRelativeDelta: z.number().min(0).lt(1).optional(),
+        }),
+      ])
+      .optional()
+      .describe(`Stop when the monitored loss stops improving by max(minDelta, minRelativeDelta·best) and restore the best weights (default ${JSON.stringify(AUTOENCODER_DEFAULTS.earlyStopping)}); false = off`),
     dropout: z.number().min(0).lt(1).optional().describe('Dropout rate after hidden layers, training only (default 0)'),
     batchNorm: z.boolean().optional().describe('Batch norm between each hidden/code Dense and its activation, as PyOD; dense networks only (default false)'),
     weightDecay: z.number().min(0).optional().describe('Coupled L2 weight decay added to every gradient (PyTorch Adam weight_decay) (default 0)'),
@@ -132,7 +149,8 @@ export const autoencoderFit = defineStage({
   create(p, ctx) {
     return fitDetectorStage('autoencoder', p, ctx, async (x) => {
       const model = new Autoencoder(x.cols, { ...p.model, seed: deriveSeed(ctx.seed, `${ctx.stageId}:autoencoder`) });
-      const bar = ctx.progress.start('training', model.config.epochs, 'epochs');
+      const plan = model.trainingPlan(x.rows);
+      const bar = ctx.progress.start('training', plan.maxEpochs, 'epochs');
       try {
         const history = await model.fit(x, {
           signal: ctx.signal,
@@ -141,10 +159,9 @@ export const autoencoderFit = defineStage({
             ctx.logger.debug({ ...log }, 'epoch');
           },
         });
-        return {
-          model,
-          history: { loss: history.loss, valLoss: history.valLoss, bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly },
-        };
+        const { loss, valLoss, bestEpoch, stoppedEarly, stopReason, converged, steps } = history;
+        if (converged === false) ctx.logger.warn({ stopReason, steps, epochs: history.epochs, plan }, notConvergedMessage(history, plan));
+        return { model, history: { loss, valLoss, bestEpoch, stoppedEarly, stopReason, converged, steps } };
       } catch (error) {
         model.dispose();
         throw error;
@@ -154,3 +171,14 @@ export const autoencoderFit = defineStage({
     });
   },
 });
+
+/** The warning for a fit that ran out of epochs or budget while its loss was still improving. */
+export function notConvergedMessage(history: Pick<TrainingHistory, 'stopReason' | 'steps' | 'epochs'>, plan: TrainingPlan): string {
+  const limit =
+    history.stopReason === 'timeBudget'
+      ? `its time budget (${Math.round(plan.maxSeconds)} s; raise budget.seconds or --max-seconds)`
+      : history.stopReason === 'stepBudget'
+        ? `its step budget (${plan.maxSteps} steps; raise budget.steps or --max-steps)`
+        : `the ${history.epochs} epochs asked for (raise epochs, or leave it unset to train until the loss stops improving)`;
+  return `autoencoder training stopped at ${limit} after ${history.steps} steps while the loss was still improving: the model has not converged`;
+}

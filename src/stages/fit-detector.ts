@@ -70,6 +70,7 @@ export function fitDetectorStage(
           fitMs: detector.training.fitMs,
           threshold: detector.threshold?.threshold,
           epochs: detector.training.history?.loss.length,
+          converged: detector.training.history?.converged,
           savedTo: params.saveTo ? path.resolve(ctx.baseDir, params.saveTo) : undefined,
         };
         ctx.models.publish(ctx.stageId, detector);

@@ -40,13 +40,17 @@ describe('autoencoder default shape', () => {
     const c = resolveAutoencoderConfig(20, { hiddenUnits: [64, 32] });
     expect(c).toEqual({
       ...AUTOENCODER_DEFAULTS,
-      earlyStopping: { patience: 5, minDelta: 0 },
+      epochs: null,
+      budget: { steps: null, seconds: null },
+      trim: 0,
+      earlyStopping: { patience: 10, minDelta: 0, minRelativeDelta: 0.01 },
       hiddenUnits: [64, 32],
       codeSize: 7,
       decoderUnits: [32, 64],
     });
     expect(resolveAutoencoderConfig(20, { earlyStopping: false }).earlyStopping).toBe(false);
-    expect(resolveAutoencoderConfig(20, { earlyStopping: { patience: 2 } }).earlyStopping).toEqual({ patience: 2, minDelta: 0 });
+    expect(resolveAutoencoderConfig(20, { earlyStopping: { patience: 2 } }).earlyStopping).toEqual({ patience: 2, minDelta: 0, minRelativeDelta: 0.01 });
+    expect(resolveAutoencoderConfig(20, { budget: { steps: 500 } }).budget).toEqual({ steps: 500, seconds: null });
     expect(resolveAutoencoderConfig(20, { codeSize: 4 }).hiddenUnits).toEqual([16]);
   });
 });
@@ -68,6 +72,13 @@ describe('autoencoder config validation names the option', () => {
     ['a zero-width hidden layer', 6, { hiddenUnits: [8, 0] }, 'hiddenUnits[1]'],
     ['decoder units that are not an array', 6, { decoderUnits: 8 as never }, 'decoderUnits'],
     ['negative patience', 6, { earlyStopping: { patience: -1 } }, 'earlyStopping.patience'],
+    ['minRelativeDelta 1', 6, { earlyStopping: { minRelativeDelta: 1 } }, 'earlyStopping.minRelativeDelta'],
+    ['an unknown stopping option', 6, { earlyStopping: { patiense: 3 } as never }, 'earlyStopping.patiense'],
+    ['a step budget of 0', 6, { budget: { steps: 0 } }, 'budget.steps'],
+    ['a negative time budget', 6, { budget: { seconds: -1 } }, 'budget.seconds'],
+    ['an unknown budget option', 6, { budget: { epochs: 3 } as never }, 'budget.epochs'],
+    ['trim 0.5', 6, { trim: 0.5 }, 'trim'],
+    ['negative trim', 6, { trim: -0.1 }, 'trim'],
     ['a typo in an option name', 6, { hidenUnits: [8] } as never, 'hidenUnits'],
     ['a negative seed', 6, { seed: -3 }, 'seed'],
   ])('%s', (_title, d, config, option) => {
