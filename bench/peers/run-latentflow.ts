@@ -3,7 +3,7 @@
  * writes test scores and timings as JSON for bench/peers/merge.py.
  *
  * Methods (each fits a standard `Scaler` on the train part first, as `latentflow fit` does by default):
- *   lf-default   `Autoencoder` with every default (shape from the input width d, 10 epochs, batch 256,
+ *   lf-default   `Autoencoder` with every default (shape from the input width d, trained until the stopping rule, batch 256,
  *                10 % validation split, early stopping, `scoreBy: balanced`) behind the scaler the
  *                autoencoder-fit stage uses by default (robust), seed = split seed
  *   lf-previous  the defaults before the study (standard scaling, 50 epochs, reconstruction error)
