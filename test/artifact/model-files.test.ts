@@ -102,6 +102,8 @@ describe('TensorFlow.js file handlers', () => {
     const e = await loadError(fileSaveHandler(dir).save!({ modelTopology: TOPOLOGY, weightSpecs: SPECS, weightData: new ArrayBuffer(8) }));
     expect(e.message).toMatch(new RegExp(`^${dir}: cannot write the network files: `));
     expect(e.dir).toBe(dir);
+    // The fs failure travels as the cause (errors.ts: always set cause), so --log-level debug shows its code.
+    expect((e.cause as NodeJS.ErrnoException).code).toBe('EISDIR');
     expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
   });
 
@@ -118,7 +120,9 @@ describe('TensorFlow.js file handlers', () => {
   it('damaged network files are ArtifactErrors that say what is wrong', async () => {
     const dir = fresh('damaged');
     await mkdir(dir);
-    expect((await loadError(fileLoadHandler(dir).load!())).message).toBe(`${dir}: cannot read the network topology (no model.json); save the model again`);
+    const noTopology = await loadError(fileLoadHandler(dir).load!());
+    expect(noTopology.message).toBe(`${dir}: cannot read the network topology (no model.json); save the model again`);
+    expect((noTopology.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
     await writeFile(path.join(dir, 'model.json'), '{not json');
     expect((await loadError(fileLoadHandler(dir).load!())).message).toMatch(new RegExp(`^${dir}: cannot read the network topology \\(.*JSON.*\\); save the model again$`));
     for (const text of ['null', '{}', '5']) {
@@ -128,7 +132,9 @@ describe('TensorFlow.js file handlers', () => {
     await writeFile(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: TOPOLOGY, weightsManifest: [{ paths: ['../outside.bin'], weights: SPECS }] }));
     expect((await loadError(fileLoadHandler(dir).load!())).message).toBe(`${dir}: weight shard "../outside.bin" points outside the model directory`);
     await writeFile(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: TOPOLOGY, weightsManifest: [{ paths: ['./weights.bin'], weights: SPECS }] }));
-    expect((await loadError(fileLoadHandler(dir).load!())).message).toMatch(new RegExp(`^${dir}: cannot read weight shard "./weights.bin": ENOENT`));
+    const noShard = await loadError(fileLoadHandler(dir).load!());
+    expect(noShard.message).toMatch(new RegExp(`^${dir}: cannot read weight shard "./weights.bin": ENOENT`));
+    expect((noShard.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 });
 
