@@ -25,6 +25,8 @@ export interface ModelSummary {
   epochs: number | null;
   bestEpoch: number | null;
   stoppedEarly: boolean | null;
+  /** The stopping rule and limits the model was configured with, in words; null for PCA. */
+  stoppingRule: string | null;
   /** How training ended, in words (`converged: ...` or `not converged: ...`); null for PCA or old models. */
   stopping: string | null;
   /** Whether the stopping rule ended training; null when unknown (PCA, old models, no stopping rule). */
@@ -61,6 +63,7 @@ export function modelSummary(detector: Detector): ModelSummary {
     finalLoss: history?.loss.at(-1) ?? null,
     finalValLoss: history?.valLoss.at(-1) ?? null,
     history: history ? { loss: history.loss, valLoss: history.valLoss, bestEpoch: history.bestEpoch } : null,
+    stoppingRule: null as string | null,
   };
   const d = detector.features.length;
   if (detector.model instanceof Autoencoder) {
@@ -69,6 +72,7 @@ export function modelSummary(detector: Detector): ModelSummary {
     return {
       ...base,
       variant: autoencoderVariant(ae),
+      stoppingRule: describeStoppingRule(ae.config),
       architecture: `${ae.layerUnits.join('-')} (${c.activation}, code ${c.codeActivation}, output ${c.outputActivation}, loss ${c.loss})`,
       parameters: ae.isFitted ? ae.parameterCount : null,
       explainedVariance: null,
@@ -105,6 +109,17 @@ function describeStopping(h: NonNullable<Detector['training']['history']>): stri
   }
 }
 
+/** The configured stopping rule and limits: `patience 10, improvement > max(0, 1 % of best); budget from the data size`. */
+function describeStoppingRule(c: Autoencoder['config']): string {
+  const e = c.earlyStopping;
+  const rule = e === false ? 'no early stopping' : `patience ${e.patience}, improvement > max(${e.minDelta}, ${e.minRelativeDelta * 100} % of best)`;
+  const epochs = c.epochs === null ? 'until the rule stops it' : `${c.epochs} epochs`;
+  const steps = c.budget.steps === null ? null : `${c.budget.steps} steps`;
+  const seconds = c.budget.seconds === null ? null : `${c.budget.seconds} s`;
+  const limits = steps || seconds ? [steps, seconds].filter(Boolean).join(', ') : c.epochs === null ? 'budget from the data size' : 'no budget';
+  return `${rule}; ${epochs}; ${limits}`;
+}
+
 /** The autoencoder family member and its variant options, in words. */
 function autoencoderVariant(ae: Autoencoder): string {
   const c = ae.config;
@@ -116,6 +131,7 @@ function autoencoderVariant(ae: Autoencoder): string {
   if (c.contractive) parts.push(`contractive (weight ${c.contractive.weight})`);
   if (parts.length === 0) parts.push(c.hiddenUnits.length > 1 ? 'deep dense' : 'dense');
   if (c.dropout > 0) parts.push(`dropout ${c.dropout}`);
+  if (c.trim > 0) parts.push(`robust training (trim ${c.trim})`);
   return parts.join(', ');
 }
 
@@ -141,6 +157,7 @@ export function summaryRows(s: ModelSummary): [string, string][] {
     const best = s.bestEpoch !== null ? `, best epoch ${s.bestEpoch}` : '';
     const early = s.stoppedEarly ? ' (stopped early)' : '';
     rows.push(['Epochs', `${s.epochs}${best}${early}`]);
+    if (s.stoppingRule !== null) rows.push(['Stopping rule', s.stoppingRule]);
     if (s.stopping !== null) rows.push(['Stopping', s.stopping]);
     const val = s.finalValLoss !== null ? `, validation ${formatNumber(s.finalValLoss)}` : '';
     if (s.finalLoss !== null) rows.push(['Final loss', `${formatNumber(s.finalLoss)}${val}`]);

@@ -53,15 +53,17 @@ describe('fit training options', () => {
     expect(r.stdout).toMatch(/2 epochs \(not converged/);
     const info = await latentflow(['info', 'budget-model'], dir);
     expect(info.stdout).toMatch(/Stopping +not converged: the step budget ran out after 4 steps while the loss was still improving/);
+    expect(info.stdout).toMatch(/Stopping rule +patience 10, improvement > max\(0, 1 % of best\); until the rule stops it; 4 steps/);
     const manifest = JSON.parse(await readFile(path.join(dir, 'budget-model/latentflow.json'), 'utf8'));
     expect(manifest.training.history).toMatchObject({ stopReason: 'stepBudget', converged: false, steps: 4 });
   });
 
   it('a fit that converges says so in `info`', async () => {
-    const r = await latentflow(['fit', '-i', 'small.csv', '-m', 'converged-model', '--patience', '1', '--exclude', 'label'], dir);
+    const r = await latentflow(['fit', '-i', 'small.csv', '-m', 'converged-model', '--patience', '1', '--trim', '0.05', '--exclude', 'label'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/not converged/);
     const info = await latentflow(['info', 'converged-model'], dir);
     expect(info.stdout).toMatch(/Stopping +converged: the validation loss stopped improving after [\d,]+ steps/);
+    expect(info.stdout).toMatch(/Model +autoencoder: dense, robust training \(trim 0.05\)/);
   });
 });
