@@ -66,15 +66,15 @@ export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
   return input;
 }
 
-/** `temperature=sensors.temp,rpm=motor.rpm` -> { temperature: "sensors.temp", rpm: "motor.rpm" }. */
-function fieldPaths(items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+/** `temperature=sensors.temp,rpm=motor.rpm` -> temperature: "sensors.temp", rpm: "motor.rpm" (a Map: a feature may be named `__proto__`). */
+function fieldPaths(items: string[]): Map<string, string> {
+  const out = new Map<string, string>();
   for (const item of items) {
     const at = item.indexOf('=');
     if (at <= 0 || at === item.length - 1) {
       throw new SpecError(`--fields expects feature=json.path pairs, received "${item}"`, { file: '<cli>', line: 0, column: 0, path: 'fields' });
     }
-    out[item.slice(0, at)] = item.slice(at + 1);
+    out.set(item.slice(0, at), item.slice(at + 1));
   }
   return out;
 }
@@ -86,7 +86,8 @@ function adaptiveSpec(value: string | true): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of list(value)) {
     const [k, v] = part.split('=');
-    const key = keys[k?.trim() ?? ''];
+    const name = k?.trim() ?? '';
+    const key = Object.hasOwn(keys, name) ? keys[name] : undefined;
     const n = Number(v);
     if (key === undefined || v === undefined || !Number.isFinite(n)) {
       throw new SpecError(`--adaptive-threshold expects quantile=Q,warmup=N,window=N,accuracy=A, received "${part}"`, { file: '<cli>', line: 0, column: 0, path: 'adaptiveThreshold' });

@@ -142,7 +142,7 @@ function makeScorer(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchem
   const { detector } = model;
   const saved = detector.threshold?.threshold ?? null;
   const mapping = featureMapping(detector.features, o.fields, o.vectorField);
-  const unknown = Object.keys(o.fields).filter((f) => !detector.features.includes(f));
+  const unknown = [...o.fields.keys()].filter((f) => !detector.features.includes(f));
   if (unknown.length > 0) {
     throw new LatentflowError('E_SPEC', `--fields names ${unknown.map((f) => `"${f}"`).join(', ')}, which the model does not use; its features are ${detector.features.join(', ')}`);
   }
