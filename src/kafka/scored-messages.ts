@@ -1,6 +1,7 @@
 import { DataType, Precision, type Data, type RecordBatch, type Utf8, type Vector } from 'apache-arrow';
 import type { Message } from 'kafkajs';
 import { formatFloat32, formatFloat64 } from '../io/csv-types.js';
+import { jsonRowFormatter } from './json-values.js';
 import { appendJsonFields, fieldNeedles, spliceJsonFields, toBuffer } from './output-codec.js';
 import { utf8Bytes, type KafkaColumns } from './record-batch.js';
 
@@ -41,9 +42,9 @@ export interface EncodedBatch {
 /**
  * Turns a scored batch into Kafka messages. A batch from `kafka-source` (it has the value column) keeps
  * each record's original JSON bytes and gets score, flag and extra columns spliced in before the closing
- * brace; any other batch is written as one JSON object per row with every column (64-bit integers as
- * numbers when exact, else as strings; timestamps as ms). The key comes from the key column when there is
- * one.
+ * brace; any other batch is written as one JSON object per row with every column, each value as exact as
+ * the file sinks write it (see `jsonFormatter`: int64 and decimals as exact number tokens, timestamps as ISO
+ * 8601, numeric text verbatim). The key comes from the key column when there is one.
  */
 export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBatch {
   const score = batch.getChild(enc.scoreColumn);
@@ -58,6 +59,8 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
   const scoreKey = `${JSON.stringify(enc.scoreColumn)}:`;
   const flagKey = `${scoreAt !== undefined ? ',' : ''}${JSON.stringify(enc.flagColumn)}:`;
   const extraParts = extras.map((e, k) => ({ key: `${scoreAt !== undefined || flagAt !== undefined || k > 0 ? ',' : ''}${JSON.stringify(e.name)}:`, at: numberReader(e.vector) }));
+  // Rows without JSON bytes of their own are written whole; the formatter is built on first use.
+  let wholeRow: ((i: number) => string) | undefined;
   const out: EncodedBatch = { scored: [], anomalies: [], unscorable: [] };
   for (let i = 0; i < batch.numRows; i++) {
     let scoreText = '';
@@ -91,7 +94,8 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
       }
       value = appendJsonFields(utf8Bytes(valueData, i) ?? new Uint8Array(), fields, needles);
     } else {
-      value = Buffer.from(JSON.stringify(batch.get(i)?.toJSON() ?? {}, jsonReplacer), 'utf8');
+      wholeRow ??= jsonRowFormatter(batch.schema.fields.map((field, c) => ({ name: field.name, vector: batch.getChildAt(c)!, field })));
+      value = Buffer.from(wholeRow(i), 'utf8');
     }
     const key = row !== undefined ? row.key : keyData !== undefined ? toBuffer(utf8Bytes(keyData, i)) : null;
     const message: Message = { key, value };
@@ -167,10 +171,4 @@ export function shortestFloat32(x: number): string {
     if (Math.fround(candidate) === x) return String(candidate);
   }
   return formatFloat32(x);
-}
-
-function jsonReplacer(_key: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (typeof v === 'number' && !Number.isFinite(v)) return null;
-  return v;
 }
