@@ -1,7 +1,9 @@
-import { Bool, Field, Float32, Float64, RecordBatch, Schema, Struct, Uint64, Utf8, makeData, vectorFromArray, type Data } from 'apache-arrow';
+import { Bool, Field, Float32, Float64, RecordBatch, Schema, Struct, Uint64, Utf8, makeData, makeVector, vectorFromArray, type Data } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { numericTextField } from '../../src/io/numeric-field.js';
-import { kafkaColumns } from '../../src/kafka/record-batch.js';
+import { boolColumn, float32Column, withColumns } from '../../src/io/batch.js';
+import { kafkaColumns, toRecordBatch } from '../../src/kafka/record-batch.js';
+import { decodeRecords, featureMapping } from '../../src/kafka/record-codec.js';
 import { encodeScored } from '../../src/kafka/scored-messages.js';
 import { passThroughColumns } from '../robustness/hostile-data.js';
 
@@ -56,6 +58,24 @@ describe('Kafka JSON of pass-through values', () => {
       expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
       expect(Object.keys(parsed)).toHaveLength(scoredBatch().numCols);
     }
+  });
+
+  it('columns appended to records read from Kafka (extraColumns) follow the same rules; float codes keep their shortest text', () => {
+    const records = [0, 1].map((i) => ({ topic: 'in', partition: 0, offset: String(i), timestamp: '0', key: null, value: Buffer.from(`{"a": ${i}}`) }));
+    const mapping = featureMapping(['a']);
+    const base = toRecordBatch(records, decodeRecords(records, mapping), mapping, kafkaColumns(), new Map());
+    const hostile = passThroughColumns(2);
+    const batch = withColumns(base, [
+      float32Column('score', new Float32Array([0.5, 2])),
+      boolColumn('is_anomaly', [false, true]),
+      float32Column('z0', new Float32Array([0.1, Number.NaN])),
+      ...(['id_int64', 'ts_ns_paris', 'amount_dec'] as const).map((name) => ({ name, vector: makeVector(hostile.get(name)!) })),
+    ]);
+    const out = encodeScored(batch, { names: kafkaColumns(), scoreColumn: 'score', flagColumn: 'is_anomaly', extraColumns: ['z0', 'id_int64', 'ts_ns_paris', 'amount_dec'] });
+    expect(out.scored.map((m) => String(m.value))).toEqual([
+      '{"a": 0,"score":0.5,"is_anomaly":false,"z0":0.1,"id_int64":9007199254740993,"ts_ns_paris":"2026-01-01T00:00:00.000000001Z","amount_dec":0.07}',
+      '{"a": 1,"score":2,"is_anomaly":true,"z0":null,"id_int64":9007199254740995,"ts_ns_paris":"2026-01-01T00:00:01.000000002Z","amount_dec":-1.07}',
+    ]);
   });
 
   it('the big integers survive a parser that keeps the number text', () => {
