@@ -18,6 +18,7 @@ interface MonitorCliOptions {
   fields?: string[];
   vectorField?: string;
   code?: boolean;
+  outputPrefix?: string;
   adaptiveThreshold?: string | true;
   batchRows?: number;
   lingerMs?: number;
@@ -46,6 +47,7 @@ export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
     ...(o.fields !== undefined ? { fields: fieldPaths(o.fields) } : {}),
     ...(o.vectorField !== undefined ? { vectorField: o.vectorField } : {}),
     ...(o.code ? { hasCode: true } : {}),
+    ...(o.outputPrefix !== undefined ? { outputPrefix: o.outputPrefix } : {}),
     ...(o.adaptiveThreshold !== undefined ? { adaptiveThreshold: adaptiveSpec(o.adaptiveThreshold) } : {}),
     ...(o.batchRows !== undefined ? { batchRows: o.batchRows } : {}),
     ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}),
@@ -125,6 +127,7 @@ export function registerMonitor(program: Command): void {
     .option('--fields <pairs>', 'JSON paths of features not at the top level: feature=path.to.field,...', list)
     .option('--vector-field <path>', 'JSON field holding all features as one array, in the model order')
     .option('--code', 'append the latent code z0..z{k-1} to scored records')
+    .option('--output-prefix <prefix>', `prefix of the appended fields (e.g. lf_ gives lf_score); a record that already has an output's field is dead-lettered (output-collision), never overwritten`)
     .option('--adaptive-threshold [spec]', 'flag by a streaming quantile: quantile=0.99,warmup=1000,window=100000')
     .option('--batch-rows <n>', 'records per batch (default 2000)', positiveInt('--batch-rows'))
     .option('--linger-ms <ms>', 'longest wait for a batch to fill (default 20)', nonNegativeInt('--linger-ms'))

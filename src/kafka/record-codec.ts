@@ -21,9 +21,11 @@ export interface InputRecord {
  * - `missing-field`: a feature field is absent or null;
  * - `non-numeric`: a feature field is not a finite JSON number (strings such as "1.5" included);
  * - `wrong-dimension`: the vector field does not hold exactly one number per feature;
- * - `score-failed`: the model gave no finite score for the row.
+ * - `score-failed`: the model gave no finite score for the row;
+ * - `output-collision`: the record already has a field named like an output (`score`, `is_anomaly`, `z0`),
+ *   which writing the output would replace; an output prefix renames the outputs.
  */
-export type DeadLetterReason = 'empty-value' | 'invalid-json' | 'not-an-object' | 'missing-field' | 'non-numeric' | 'wrong-dimension' | 'score-failed';
+export type DeadLetterReason = 'empty-value' | 'invalid-json' | 'not-an-object' | 'missing-field' | 'non-numeric' | 'wrong-dimension' | 'score-failed' | 'output-collision';
 
 /** A record that cannot be scored, and why. */
 export interface Rejected {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { kafkaConnectionParams } from '../kafka/client.js';
 import { nameRecord } from '../pipeline/name-record.js';
 import { adaptiveThresholdParams } from '../stages/adaptive-threshold.js';
+import { outputPrefixParam } from '../stages/params.js';
 
 /**
  * Everything `latentflow monitor` (and {@link runMonitor}) accepts. One schema validates the CLI options
@@ -18,6 +19,7 @@ export const monitorOptionsSchema = z.strictObject({
   fields: nameRecord(z.string().min(1)).prefault({}).describe('JSON path (dotted) per feature when it is not the top-level field of the same name'),
   vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in the model order'),
   hasCode: z.boolean().default(false).describe('Also append the latent code z0..z{k-1} to scored records'),
+  outputPrefix: outputPrefixParam,
   adaptiveThreshold: z
     .strictObject(adaptiveThresholdParams)
     .optional()

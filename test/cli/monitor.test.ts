@@ -16,6 +16,11 @@ describe('monitorInput', () => {
     expect(monitorOptionsSchema.parse(monitorInput(base)).fields.get('constructor')).toBeUndefined();
   });
 
+  it('--output-prefix reaches the monitor options; without it the outputs have their plain names', () => {
+    expect(monitorOptionsSchema.parse(monitorInput({ ...base, outputPrefix: 'lf_' })).outputPrefix).toBe('lf_');
+    expect(monitorOptionsSchema.parse(monitorInput(base)).outputPrefix).toBe('');
+  });
+
   it('--adaptive-threshold rejects an object-property name as a key with the usual message', () => {
     expect(() => monitorInput({ ...base, adaptiveThreshold: 'constructor=1' })).toThrow(/--adaptive-threshold expects quantile=Q/);
   });
