@@ -20,7 +20,7 @@ import { loadDetector } from '../src/artifact/model-dir.js';
 import type { FeedBatch } from '../src/kafka/consumer-feed.js';
 import { kafkaColumns } from '../src/kafka/record-batch.js';
 import { featureMapping, type InputRecord } from '../src/kafka/record-codec.js';
-import type { scoreBatch as ScoreBatch } from '../src/monitor/score-batch.js';
+import { outputNames, type scoreBatch as ScoreBatch } from '../src/monitor/score-batch.js';
 import { selectBackend } from '../src/runtime/backend.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   const scorer = {
     detector,
     mapping: featureMapping(detector.features),
+    // `hasCode` for the older score paths SRCS may name; `outputs` for the current one.
     hasCode: false,
+    outputs: outputNames('', 0),
     flag: (s: Float32Array) => Array.from(s, (x) => x > threshold),
   };
   const names = kafkaColumns();

@@ -22,7 +22,7 @@ export { fitThreshold, flagAnomalies, type ThresholdRule, type ThresholdState } 
 export { Detector, type DetectorKind, type TrainingSummary } from './models/detector.js';
 export { averagePrecision, rocAuc } from './models/metrics.js';
 
-export { loadDetector, readManifest, saveDetector, type Manifest } from './artifact/model-dir.js';
+export { loadDetector, readManifest, readScorableManifest, saveDetector, type Manifest } from './artifact/model-dir.js';
 export { selectBackend, currentBackend, type BackendInfo, type BackendName } from './runtime/backend.js';
 export { createLogger, silentLogger, type Logger } from './runtime/logger.js';
 export { noProgress, terminalProgress, type Progress } from './runtime/progress.js';

@@ -121,7 +121,19 @@ async function manifestChanged(target: string, loaded: Manifest): Promise<boolea
   }
 }
 
-/** The manifest alone (for `latentflow info`), validated. */
+/**
+ * The manifest of a model that can score: {@link readManifest} plus the same field checks `loadDetector` runs
+ * (validate-model.ts), without loading the network. For readers that print or plan from the manifest
+ * (`info --json`, `report`), so a damaged model is refused by them exactly as by scoring.
+ */
+export async function readScorableManifest(dir: string): Promise<Manifest> {
+  const target = path.resolve(dir);
+  const manifest = await readManifest(target);
+  validateManifest(target, manifest);
+  return manifest;
+}
+
+/** The manifest alone, its format checked (format, version, kind, version directory); see {@link readScorableManifest}. */
 export async function readManifest(dir: string): Promise<Manifest> {
   const file = path.join(dir, MANIFEST);
   let text: string;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadDetector, readManifest } from '../artifact/model-dir.js';
+import { loadDetector, readScorableManifest } from '../artifact/model-dir.js';
 import { modelSummary, summaryRows } from '../report/model-summary.js';
 import { terminalLines } from './terminal-text.js';
 import { selectBackend } from '../runtime/backend.js';
@@ -28,6 +28,6 @@ export function registerInfo(program: Command): void {
     .argument('<model>', 'model directory')
     .option('--json', 'print latentflow.json')
     .action(async (dir: string, options: { json?: boolean }) => {
-      process.stdout.write(options.json ? `${JSON.stringify(await readManifest(dir), null, 2)}\n` : `${terminalLines(await describeModel(dir))}\n`);
+      process.stdout.write(options.json ? `${JSON.stringify(await readScorableManifest(dir), null, 2)}\n` : `${terminalLines(await describeModel(dir))}\n`);
     });
 }

@@ -18,6 +18,7 @@ interface MonitorCliOptions {
   fields?: string[];
   vectorField?: string;
   code?: boolean;
+  outputPrefix?: string;
   adaptiveThreshold?: string | true;
   batchRows?: number;
   lingerMs?: number;
@@ -46,6 +47,7 @@ export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
     ...(o.fields !== undefined ? { fields: fieldPaths(o.fields) } : {}),
     ...(o.vectorField !== undefined ? { vectorField: o.vectorField } : {}),
     ...(o.code ? { hasCode: true } : {}),
+    ...(o.outputPrefix !== undefined ? { outputPrefix: o.outputPrefix } : {}),
     ...(o.adaptiveThreshold !== undefined ? { adaptiveThreshold: adaptiveSpec(o.adaptiveThreshold) } : {}),
     ...(o.batchRows !== undefined ? { batchRows: o.batchRows } : {}),
     ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}),
@@ -66,15 +68,15 @@ export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
   return input;
 }
 
-/** `temperature=sensors.temp,rpm=motor.rpm` -> { temperature: "sensors.temp", rpm: "motor.rpm" }. */
-function fieldPaths(items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+/** `temperature=sensors.temp,rpm=motor.rpm` -> temperature: "sensors.temp", rpm: "motor.rpm" (a Map: a feature may be named `__proto__`). */
+function fieldPaths(items: string[]): Map<string, string> {
+  const out = new Map<string, string>();
   for (const item of items) {
     const at = item.indexOf('=');
     if (at <= 0 || at === item.length - 1) {
       throw new SpecError(`--fields expects feature=json.path pairs, received "${item}"`, { file: '<cli>', line: 0, column: 0, path: 'fields' });
     }
-    out[item.slice(0, at)] = item.slice(at + 1);
+    out.set(item.slice(0, at), item.slice(at + 1));
   }
   return out;
 }
@@ -86,7 +88,8 @@ function adaptiveSpec(value: string | true): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of list(value)) {
     const [k, v] = part.split('=');
-    const key = keys[k?.trim() ?? ''];
+    const name = k?.trim() ?? '';
+    const key = Object.hasOwn(keys, name) ? keys[name] : undefined;
     const n = Number(v);
     if (key === undefined || v === undefined || !Number.isFinite(n)) {
       throw new SpecError(`--adaptive-threshold expects quantile=Q,warmup=N,window=N,accuracy=A, received "${part}"`, { file: '<cli>', line: 0, column: 0, path: 'adaptiveThreshold' });
@@ -124,6 +127,7 @@ export function registerMonitor(program: Command): void {
     .option('--fields <pairs>', 'JSON paths of features not at the top level: feature=path.to.field,...', list)
     .option('--vector-field <path>', 'JSON field holding all features as one array, in the model order')
     .option('--code', 'append the latent code z0..z{k-1} to scored records')
+    .option('--output-prefix <prefix>', `prefix of the appended fields (e.g. lf_ gives lf_score); a record that already has an output's field is dead-lettered (output-collision), never overwritten`)
     .option('--adaptive-threshold [spec]', 'flag by a streaming quantile: quantile=0.99,warmup=1000,window=100000')
     .option('--batch-rows <n>', 'records per batch (default 2000)', positiveInt('--batch-rows'))
     .option('--linger-ms <ms>', 'longest wait for a batch to fill (default 20)', nonNegativeInt('--linger-ms'))

@@ -1,6 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
-import { readManifest } from '../artifact/model-dir.js';
+import { readScorableManifest } from '../artifact/model-dir.js';
 import { ModelSlots } from '../pipeline/model-slots.js';
 import { definePipeline } from '../pipeline/spec.js';
 import type { Source } from '../pipeline/stage.js';
@@ -34,7 +34,7 @@ interface ReportOptions extends GlobalOptions {
  */
 export async function reportSpec(o: ReportOptions) {
   const source = sourceEntry(o.input, formatOf(o.input, o.format), o.batchRows, o.delimiter);
-  const manifest = await readManifest(o.model);
+  const manifest = await readScorableManifest(o.model);
   const isMapped = o.map ?? !(await hasColumns(source, ['x', 'y']));
   const stages: Record<string, unknown>[] = [{ type: 'score', model: o.model }];
   if (manifest.threshold) stages.push({ type: 'threshold', model: o.model });

@@ -12,6 +12,7 @@ import { utf8Check } from '../io/utf8-check.js';
 import { fileError, isFsError } from '../io/file-error.js';
 import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
+import { nameRecord } from '../pipeline/name-record.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
 import { closableSource } from './closable.js';
 
@@ -29,8 +30,7 @@ const params = z
     /** Quote character, default `"`. */
     quote: z.string().length(1).default('"').describe('Quote character around values holding the delimiter, quotes (doubled) or newlines'),
     /** Declared types by column name; undeclared columns are inferred. */
-    columns: z
-      .record(z.string(), z.enum(CSV_COLUMN_TYPES))
+    columns: nameRecord(z.enum(CSV_COLUMN_TYPES))
       .optional()
       .describe('Column types by name (float64|float32|int32|int64|bool|string); undeclared columns are inferred (float64 or string)'),
     /** Rows used to infer the types of undeclared columns, default 1000, at least 1. */
@@ -154,8 +154,7 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
   const lines = new LineCounter();
 
   const nulls = new Set(p.nullValues);
-  // A Map, not the params object: a column may be named `constructor` or `toString`.
-  const declared = new Map<string, CsvColumnType>(Object.entries(p.columns ?? {}));
+  const declared: ReadonlyMap<string, CsvColumnType> = p.columns ?? new Map();
   let names: string[] | undefined;
   let builder: BatchBuilder | undefined;
   let window: CsvRecord[] = [];

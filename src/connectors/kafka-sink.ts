@@ -21,7 +21,7 @@ const params = z
     deadLetterTopic: z.string().min(1).optional().describe('Topic for rows without a finite score (original bytes, reason headers); without it they are written with score null'),
     scoreColumn: z.string().default('score').describe('Score column, appended to each record'),
     flagColumn: z.string().default('is_anomaly').describe('Boolean flag column, appended; true rows also go to anomaliesTopic'),
-    extraColumns: z.array(z.string().min(1)).default([]).describe('More numeric columns to append, e.g. the latent code ["z0", "z1"]'),
+    extraColumns: z.array(z.string().min(1)).default([]).describe('More columns to append, e.g. the latent code ["z0", "z1"] or an id (written exactly, as in whole rows)'),
     columnPrefix: z.string().default('').describe('Prefix of the Kafka columns (as in kafka-source): key gives the record key, value the JSON to extend'),
     maxInFlightBatches: z.number().int().positive().default(4).describe('Batches sent and not yet acknowledged'),
     deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for a batch to be acknowledged, retries included (ms); then the run fails'),

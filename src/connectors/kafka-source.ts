@@ -8,6 +8,7 @@ import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, toRecordBatch } from '../kafka/record-batch.js';
 import { decodeRecords, featureMapping } from '../kafka/record-codec.js';
 import { registerTicketOwner, TICKET_META, ticketValue } from '../kafka/tickets.js';
+import { nameRecord } from '../pipeline/name-record.js';
 import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
 
 const TYPE = 'kafka-source';
@@ -19,7 +20,7 @@ const params = z
     topics: z.array(z.string().min(1)).min(1).describe('Topics to consume (JSON object values)'),
     groupId: z.string().min(1).describe('Consumer group id; offsets are committed for it once kafka-sink has written a batch'),
     features: z.array(z.string().min(1)).min(1).describe('Feature columns to read from each JSON value (float64 columns, in this order)'),
-    fields: z.record(z.string(), z.string().min(1)).default({}).describe('Dotted JSON path per feature when it is not the top-level field of the same name'),
+    fields: nameRecord(z.string().min(1)).prefault({}).describe('Dotted JSON path per feature when it is not the top-level field of the same name'),
     vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in the order of `features`'),
     deadLetterTopic: z
       .string()

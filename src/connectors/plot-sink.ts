@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConnectorError, DataError, ModelStateError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
-import { isNumericField } from '../io/features.js';
+import { isNumericField, numericColumnReader } from '../io/features.js';
 import { deriveSeed, seededRandom } from '../models/random.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
 import { lossCurvesSpec } from '../plots/loss-curves.js';
@@ -157,8 +157,8 @@ function scatterCollector(p: PlotParams, ctx: StageContext, target: string): Col
       const c = p.color !== undefined ? column(batch, batchIndex, p.color, 'color') : undefined;
       if (c && batchIndex === 0) isNominalType = DataType.isBool(c.type) || DataType.isUtf8(c.type) || DataType.isLargeUtf8(c.type) || DataType.isDictionary(c.type);
       for (let r = 0; r < batch.numRows; r++) {
-        const xv = toNumber(x.get(r));
-        const yv = toNumber(y.get(r));
+        const xv = x(r) ?? Number.NaN;
+        const yv = y(r) ?? Number.NaN;
         if (!Number.isFinite(xv) || !Number.isFinite(yv)) {
           unplaced++;
           continue;
@@ -213,7 +213,7 @@ function scoreCollector(p: PlotParams, target: string): Collector {
         scores = grown;
       }
       // Nulls become NaN, which the binning skips.
-      for (let r = 0; r < batch.numRows; r++) scores[held++] = toNumber(s.get(r));
+      for (let r = 0; r < batch.numRows; r++) scores[held++] = s(r) ?? Number.NaN;
     },
     async spec(ref) {
       let threshold = p.threshold ?? null;
@@ -241,7 +241,8 @@ function column(batch: RecordBatch, batchIndex: number, name: string, param: str
   return vector;
 }
 
-function numericColumn(batch: RecordBatch, batchIndex: number, name: string, param: string): Vector {
+/** Reader of the numeric column `name` (numeric text and decimals read as features read them). */
+function numericColumn(batch: RecordBatch, batchIndex: number, name: string, param: string): (row: number) => number | null {
   const vector = column(batch, batchIndex, name, param);
   if (!isNumericField(batch.schema.fields.find((f) => f.name === name)!)) {
     throw new DataError(`${TYPE}: column "${name}" (param \`${param}\`) is not numeric; cast it or choose a numeric column`, {
@@ -251,15 +252,11 @@ function numericColumn(batch: RecordBatch, batchIndex: number, name: string, par
       received: String(vector.type),
     });
   }
-  return vector;
+  return numericColumnReader(batch, batchIndex, name);
 }
 
 function describeColumns(schema: Schema): string {
   return `columns ${schema.fields.map((f) => `${f.name}:${f.type}`).join(', ') || 'none'}`;
-}
-
-function toNumber(v: unknown): number {
-  return v === null || v === undefined ? Number.NaN : Number(v);
 }
 
 function colorValue(v: unknown): ScatterPoint['color'] {

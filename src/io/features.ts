@@ -87,7 +87,7 @@ export function extractFeatures(
   const data = new Float32Array(rows * cols);
   let bad: Uint8Array | null = null;
   for (let c = 0; c < cols; c++) {
-    const read = featureReader(batch, batchIndex, features[c]);
+    const read = numericColumnReader(batch, batchIndex, features[c]);
     for (let r = 0; r < rows; r++) {
       const v = read(r);
       if (v !== null && Number.isFinite(v)) {
@@ -131,7 +131,7 @@ export function finiteColumnMeans(batches: readonly RecordBatch[], features: rea
   const counts = new Float64Array(features.length);
   batches.forEach((batch, b) => {
     features.forEach((name, c) => {
-      const read = featureReader(batch, b, name);
+      const read = numericColumnReader(batch, b, name);
       for (let r = 0; r < batch.numRows; r++) {
         const v = read(r);
         if (v !== null && Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX) {
@@ -150,7 +150,13 @@ export function finiteColumnMeans(batches: readonly RecordBatch[], features: rea
 }
 
 /** A float64 reader of one feature column; a numeric-text cell that is not a number is a located DataError. */
-function featureReader(batch: RecordBatch, batchIndex: number, name: string): (row: number) => number | null {
+/**
+ * Row reader of the numeric column `name` (see `isNumericField`) as float64 or null, the way feature
+ * extraction reads it: numeric text parsed by the CSV number rules, decimals scaled. A numeric-text cell
+ * that is not a number is a DataError naming batch, row and column. Every stage or sink that reads a column
+ * as numbers uses this, so numeric text means the same number everywhere.
+ */
+export function numericColumnReader(batch: RecordBatch, batchIndex: number, name: string): (row: number) => number | null {
   const at = batch.schema.fields.findIndex((f) => f.name === name);
   return numericReader(batch.getChildAt(at)!, batch.schema.fields[at], (row, text) => {
     throw new DataError('feature value is not a number; fix the value, or leave the column out of `features`', {

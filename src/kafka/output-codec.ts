@@ -74,7 +74,10 @@ export function spliceJsonFields(value: Buffer, fields: string, isTaken = false)
 /** Slow path: parse, assign, serialise (only when a field name is already taken, which should be rare). */
 function reserialised(bytes: Buffer, fields: string): Buffer {
   const obj = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-  Object.assign(obj, JSON.parse(`{${fields}}`) as Record<string, unknown>);
+  // defineProperty, not assignment: assigning a field named `__proto__` would set the prototype instead.
+  for (const [name, v] of Object.entries(JSON.parse(`{${fields}}`) as Record<string, unknown>)) {
+    Object.defineProperty(obj, name, { value: v, writable: true, enumerable: true, configurable: true });
+  }
   return Buffer.from(JSON.stringify(obj), 'utf8');
 }
 

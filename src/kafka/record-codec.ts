@@ -21,9 +21,11 @@ export interface InputRecord {
  * - `missing-field`: a feature field is absent or null;
  * - `non-numeric`: a feature field is not a finite JSON number (strings such as "1.5" included);
  * - `wrong-dimension`: the vector field does not hold exactly one number per feature;
- * - `score-failed`: the model gave no finite score for the row.
+ * - `score-failed`: the model gave no finite score for the row;
+ * - `output-collision`: the record already has a field named like an output (`score`, `is_anomaly`, `z0`),
+ *   which writing the output would replace; an output prefix renames the outputs.
  */
-export type DeadLetterReason = 'empty-value' | 'invalid-json' | 'not-an-object' | 'missing-field' | 'non-numeric' | 'wrong-dimension' | 'score-failed';
+export type DeadLetterReason = 'empty-value' | 'invalid-json' | 'not-an-object' | 'missing-field' | 'non-numeric' | 'wrong-dimension' | 'score-failed' | 'output-collision';
 
 /** A record that cannot be scored, and why. */
 export interface Rejected {
@@ -46,9 +48,9 @@ export type FeatureMapping =
  * The mapping for `features`: each read from the top-level field of the same name unless `fields` gives a
  * dotted path for it (`{ temperature: "sensors.temp" }`), or all from the array at `vectorField`.
  */
-export function featureMapping(features: readonly string[], fields: Readonly<Record<string, string>> = {}, vectorField?: string): FeatureMapping {
+export function featureMapping(features: readonly string[], fields: ReadonlyMap<string, string> = new Map(), vectorField?: string): FeatureMapping {
   if (vectorField !== undefined) return { kind: 'vector', features, path: vectorField.split('.') };
-  return { kind: 'fields', features, paths: features.map((f) => (fields[f] ?? f).split('.')) };
+  return { kind: 'fields', features, paths: features.map((f) => (fields.get(f) ?? f).split('.')) };
 }
 
 /** Decoded feature values (row-major) of the records that can be scored, and the rejected ones. */
@@ -117,7 +119,7 @@ function decodeOne(value: Buffer | null, mapping: FeatureMapping, names: readonl
   if (mapping.kind === 'fields') {
     for (let c = 0; c < mapping.paths.length; c++) {
       const path = mapping.paths[c];
-      const v = path.length === 1 ? (parsed as Record<string, unknown>)[path[0]] : lookup(parsed, path);
+      const v = path.length === 1 ? (Object.hasOwn(parsed, path[0]) ? (parsed as Record<string, unknown>)[path[0]] : undefined) : lookup(parsed, path);
       if (typeof v === 'number' && Number.isFinite(v)) {
         out[at + c] = v;
         continue;
@@ -141,10 +143,15 @@ function decodeOne(value: Buffer | null, mapping: FeatureMapping, names: readonl
   return parsed;
 }
 
+/**
+ * The value at `path` in parsed JSON, or undefined. Own keys only: a field named `constructor` or
+ * `toString` that the record lacks is missing, not the inherited function (JSON.parse makes every key,
+ * `__proto__` included, an own property).
+ */
 function lookup(obj: object, path: readonly string[]): unknown {
   let at: unknown = obj;
   for (const key of path) {
-    if (typeof at !== 'object' || at === null) return undefined;
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return undefined;
     at = (at as Record<string, unknown>)[key];
   }
   return at;

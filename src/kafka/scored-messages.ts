@@ -1,6 +1,7 @@
-import { DataType, Precision, type Data, type RecordBatch, type Utf8, type Vector } from 'apache-arrow';
+import { DataType, Precision, type Data, type Field, type RecordBatch, type Utf8, type Vector } from 'apache-arrow';
 import type { Message } from 'kafkajs';
 import { formatFloat32, formatFloat64 } from '../io/csv-types.js';
+import { jsonFormatter, jsonRowFormatter } from './json-values.js';
 import { appendJsonFields, fieldNeedles, spliceJsonFields, toBuffer } from './output-codec.js';
 import { utf8Bytes, type KafkaColumns } from './record-batch.js';
 
@@ -41,14 +42,16 @@ export interface EncodedBatch {
 /**
  * Turns a scored batch into Kafka messages. A batch from `kafka-source` (it has the value column) keeps
  * each record's original JSON bytes and gets score, flag and extra columns spliced in before the closing
- * brace; any other batch is written as one JSON object per row with every column (64-bit integers as
- * numbers when exact, else as strings; timestamps as ms). The key comes from the key column when there is
- * one.
+ * brace; any other batch is written as one JSON object per row with every column, each value as exact as
+ * the file sinks write it (see `jsonFormatter`: int64 and decimals as exact number tokens, timestamps as ISO
+ * 8601, numeric text verbatim). The key comes from the key column when there is one.
  */
 export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBatch {
   const score = batch.getChild(enc.scoreColumn);
   const flag = batch.getChild(enc.flagColumn);
-  const extras = enc.extraColumns.map((name) => ({ name, vector: batch.getChild(name) })).filter((e): e is { name: string; vector: Vector } => e.vector !== null);
+  const extras = enc.extraColumns
+    .map((name) => ({ name, vector: batch.getChild(name), field: batch.schema.fields.find((f) => f.name === name) }))
+    .filter((e): e is { name: string; vector: Vector; field: Field } => e.vector !== null && e.field !== undefined);
   const keyData = singleData(batch.getChild(enc.names.key), 'utf8');
   const valueData = singleData(batch.getChild(enc.names.value), 'utf8');
   const needles = fieldNeedles([enc.scoreColumn, enc.flagColumn, ...extras.map((e) => e.name)].filter((n) => batch.getChild(n) !== null));
@@ -57,7 +60,9 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
   // The JSON text appended to each record, built by concatenation (this loop runs per record).
   const scoreKey = `${JSON.stringify(enc.scoreColumn)}:`;
   const flagKey = `${scoreAt !== undefined ? ',' : ''}${JSON.stringify(enc.flagColumn)}:`;
-  const extraParts = extras.map((e, k) => ({ key: `${scoreAt !== undefined || flagAt !== undefined || k > 0 ? ',' : ''}${JSON.stringify(e.name)}:`, at: numberReader(e.vector) }));
+  const extraParts = extras.map((e, k) => ({ key: `${scoreAt !== undefined || flagAt !== undefined || k > 0 ? ',' : ''}${JSON.stringify(e.name)}:`, text: extraText(e.vector, e.field) }));
+  // Rows without JSON bytes of their own are written whole; the formatter is built on first use.
+  let wholeRow: ((i: number) => string) | undefined;
   const out: EncodedBatch = { scored: [], anomalies: [], unscorable: [] };
   for (let i = 0; i < batch.numRows; i++) {
     let scoreText = '';
@@ -77,21 +82,16 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
     if (row !== undefined && row.value !== null && enc.taken !== undefined) {
       let fields = scoreAt !== undefined ? scoreKey + scoreText : '';
       if (flagAt !== undefined) fields += flagKey + (isAnomaly ? 'true' : 'false');
-      for (const e of extraParts) {
-        const v = e.at.value(i);
-        fields += e.key + (v === null || !Number.isFinite(v) ? 'null' : e.at.format(v));
-      }
+      for (const e of extraParts) fields += e.key + e.text(i);
       value = spliceJsonFields(row.value, fields, enc.taken[i] === 1);
     } else if (valueData !== undefined) {
       let fields = scoreAt !== undefined ? scoreKey + scoreText : '';
       if (flagAt !== undefined) fields += flagKey + (isAnomaly ? 'true' : 'false');
-      for (const e of extraParts) {
-        const v = e.at.value(i);
-        fields += e.key + (v === null || !Number.isFinite(v) ? 'null' : e.at.format(v));
-      }
+      for (const e of extraParts) fields += e.key + e.text(i);
       value = appendJsonFields(utf8Bytes(valueData, i) ?? new Uint8Array(), fields, needles);
     } else {
-      value = Buffer.from(JSON.stringify(batch.get(i)?.toJSON() ?? {}, jsonReplacer), 'utf8');
+      wholeRow ??= jsonRowFormatter(batch.schema.fields.map((field, c) => ({ name: field.name, vector: batch.getChildAt(c)!, field })));
+      value = Buffer.from(wholeRow(i), 'utf8');
     }
     const key = row !== undefined ? row.key : keyData !== undefined ? toBuffer(utf8Bytes(keyData, i)) : null;
     const message: Message = { key, value };
@@ -99,6 +99,19 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
     if (isAnomaly) out.anomalies.push(message);
   }
   return out;
+}
+
+/**
+ * JSON text of an appended column's row: floats (the latent code) straight from the typed array in their
+ * shortest text, any other type (an id, a timestamp) by the pass-through rules of `jsonFormatter`.
+ */
+function extraText(vector: Vector, field: Field): (i: number) => string {
+  if (!DataType.isFloat(field.type)) return jsonFormatter(vector, field);
+  const at = numberReader(vector);
+  return (i) => {
+    const v = at.value(i);
+    return v === null || !Number.isFinite(v) ? 'null' : at.format(v);
+  };
 }
 
 /** The one Data chunk of a Utf8 column, or undefined when the column is absent or not Utf8. */
@@ -167,10 +180,4 @@ export function shortestFloat32(x: number): string {
     if (Math.fround(candidate) === x) return String(candidate);
   }
   return formatFloat32(x);
-}
-
-function jsonReplacer(_key: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (typeof v === 'number' && !Number.isFinite(v)) return null;
-  return v;
 }

@@ -7,12 +7,14 @@ import { featureMapping } from '../kafka/record-codec.js';
 import { checkTopics } from '../kafka/topics.js';
 import { LatentflowError } from '../errors.js';
 import { selectBackend } from '../runtime/backend.js';
+import type { Detector } from '../models/detector.js';
+import { matrix } from '../models/matrix.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { AdaptiveThreshold } from '../stages/adaptive-threshold.js';
 import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelWatcher, type LoadedModel } from './model-watcher.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
-import { scoreBatch, type Scorer } from './score-batch.js';
+import { outputNames, scoreBatch, type Scorer } from './score-batch.js';
 
 /** Options of {@link runMonitor} besides the monitor's own. */
 export interface MonitorRuntime {
@@ -142,13 +144,14 @@ function makeScorer(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchem
   const { detector } = model;
   const saved = detector.threshold?.threshold ?? null;
   const mapping = featureMapping(detector.features, o.fields, o.vectorField);
-  const unknown = Object.keys(o.fields).filter((f) => !detector.features.includes(f));
+  const unknown = [...o.fields.keys()].filter((f) => !detector.features.includes(f));
   if (unknown.length > 0) {
     throw new LatentflowError('E_SPEC', `--fields names ${unknown.map((f) => `"${f}"`).join(', ')}, which the model does not use; its features are ${detector.features.join(', ')}`);
   }
+  const outputs = outputNames(o.outputPrefix, o.hasCode ? codeWidth(detector) : 0);
   if (o.adaptiveThreshold !== undefined) {
     const adaptive = new AdaptiveThreshold({ ...o.adaptiveThreshold, warmupThreshold: saved });
-    return { detector, mapping, hasCode: o.hasCode, adaptive, flag: (scores) => adaptive.flagAndLearn(scores) };
+    return { detector, mapping, outputs, adaptive, flag: (scores) => adaptive.flagAndLearn(scores) };
   }
   if (saved === null) {
     throw new LatentflowError('E_SPEC', `model ${o.model} has no saved threshold; fit it with --threshold, or use an adaptive threshold`);
@@ -156,11 +159,17 @@ function makeScorer(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchem
   return {
     detector,
     mapping,
-    hasCode: o.hasCode,
+    outputs,
     flag: (scores) => {
       const flags = new Array<boolean>(scores.length);
       for (let i = 0; i < scores.length; i++) flags[i] = scores[i] > saved;
       return flags;
     },
   };
+}
+
+/** Columns of the model's latent code, learnt from one encoded row (the width is a model detail not in its interface). */
+function codeWidth(detector: Detector): number {
+  const d = detector.features.length;
+  return detector.encode(matrix(new Float32Array(d), 1, d)).cols;
 }

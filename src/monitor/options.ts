@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { kafkaConnectionParams } from '../kafka/client.js';
+import { nameRecord } from '../pipeline/name-record.js';
 import { adaptiveThresholdParams } from '../stages/adaptive-threshold.js';
+import { outputPrefixParam } from '../stages/params.js';
 
 /**
  * Everything `latentflow monitor` (and {@link runMonitor}) accepts. One schema validates the CLI options
@@ -14,9 +16,10 @@ export const monitorOptionsSchema = z.strictObject({
   scoredTopic: z.string().min(1).optional().describe('Every scored record: its fields + score + is_anomaly (default <topic>.scored)'),
   anomaliesTopic: z.string().min(1).nullable().optional().describe('Only the flagged records (default <topic>.anomalies; null for none)'),
   deadLetterTopic: z.string().min(1).optional().describe('Records that cannot be parsed or scored, original bytes + reason headers (default <topic>.dead-letter)'),
-  fields: z.record(z.string(), z.string().min(1)).default({}).describe('JSON path (dotted) per feature when it is not the top-level field of the same name'),
+  fields: nameRecord(z.string().min(1)).prefault({}).describe('JSON path (dotted) per feature when it is not the top-level field of the same name'),
   vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in the model order'),
   hasCode: z.boolean().default(false).describe('Also append the latent code z0..z{k-1} to scored records'),
+  outputPrefix: outputPrefixParam,
   adaptiveThreshold: z
     .strictObject(adaptiveThresholdParams)
     .optional()

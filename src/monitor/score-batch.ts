@@ -4,7 +4,7 @@ import { withColumns, float32Column, matrixColumns, type NamedColumn } from '../
 import { extractFeatures } from '../io/features.js';
 import type { FeedBatch } from '../kafka/consumer-feed.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
-import { decodeRecords, type DeadLetterReason, type FeatureMapping } from '../kafka/record-codec.js';
+import { decodeRecords, type DeadLetterReason, type DecodedRecords, type FeatureMapping } from '../kafka/record-codec.js';
 import { toRecordBatch, type KafkaColumns } from '../kafka/record-batch.js';
 import { encodeScored } from '../kafka/scored-messages.js';
 import type { Detector } from '../models/detector.js';
@@ -23,8 +23,16 @@ export interface Scorer {
   mapping: FeatureMapping;
   /** Flags for the batch's scores (a fixed threshold, or an adaptive one that learns from them). */
   flag(scores: Float32Array): boolean[];
-  /** Append the latent code z0..z{k-1}. */
-  hasCode: boolean;
+  /** Names of the fields appended to each record (see {@link outputNames}); `code` empty without the latent code. */
+  outputs: OutputNames;
+}
+
+/** The fields the monitor appends to a scored record. */
+export interface OutputNames {
+  score: string;
+  flag: string;
+  /** The latent code z0..z{k-1}, when appended. */
+  code: readonly string[];
 }
 
 /** The outcome of scoring one batch: every input record is in exactly one of scored or dead letters. */
@@ -42,15 +50,27 @@ export const SCORE_COLUMN = 'score';
 export const FLAG_COLUMN = 'is_anomaly';
 export const CODE_PREFIX = 'z';
 
+/** The appended field names with `outputPrefix` (the monitor's `--output-prefix`) and `codeWidth` code columns (0: none). */
+export function outputNames(outputPrefix: string, codeWidth: number): OutputNames {
+  return {
+    score: `${outputPrefix}${SCORE_COLUMN}`,
+    flag: `${outputPrefix}${FLAG_COLUMN}`,
+    code: Array.from({ length: codeWidth }, (_, c) => `${outputPrefix}${CODE_PREFIX}${c}`),
+  };
+}
+
 /**
  * The monitor's score path for one batch, the same steps as the pipeline `kafka-source -> score ->
  * threshold -> kafka-sink`: decode JSON (bad records become dead letters with their reason), build the
  * Arrow batch, score it, flag it, and encode the outputs. Synchronous: one model scores the whole batch.
+ * A record that already has a top-level field named like an output is never overwritten: it becomes a
+ * dead letter (`output-collision`) naming the field and `--output-prefix`.
  */
 export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns, topics: OutputTopics): ScoredBatch {
   const t0 = cpuMs();
-  // With the latent code appended the names z0.. are known only after scoring: the encoder searches the bytes.
-  const decoded = decodeRecords(batch.records, scorer.mapping, scorer.hasCode ? undefined : [SCORE_COLUMN, FLAG_COLUMN]);
+  const out = scorer.outputs;
+  const reserved = [out.score, out.flag, ...out.code];
+  const decoded = withoutCollisions(batch.records, decodeRecords(batch.records, scorer.mapping, reserved), reserved, scorer.mapping.features.length);
   const t1 = cpuMs();
   const arrow = toRecordBatch(batch.records, decoded, scorer.mapping, names, new Map());
   const t2 = cpuMs();
@@ -63,11 +83,8 @@ export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns
     const x = extractFeatures(arrow, 0, scorer.mapping.features, 'error').matrix;
     scores = scorer.detector.score(x);
     flags = scorer.flag(scores);
-    columns.push(float32Column(SCORE_COLUMN, scores), { name: FLAG_COLUMN, vector: boolVector(flags) });
-    if (scorer.hasCode) {
-      const code = scorer.detector.encode(x);
-      columns.push(...matrixColumns(code, Array.from({ length: code.cols }, (_, c) => `${CODE_PREFIX}${c}`)));
-    }
+    columns.push(float32Column(out.score, scores), { name: out.flag, vector: boolVector(flags) });
+    if (out.code.length > 0) columns.push(...matrixColumns(scorer.detector.encode(x), out.code));
   }
   const t3 = cpuMs();
 
@@ -75,7 +92,7 @@ export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns
   const codeNames = columns.slice(2).map((c) => c.name);
   // The records' own key and value Buffers, and which ones already have a score field (seen while parsing).
   const rows = decoded.accepted.map((i) => batch.records[i]);
-  const encoded = encodeScored(scored, { names, scoreColumn: SCORE_COLUMN, flagColumn: FLAG_COLUMN, extraColumns: codeNames, rows, taken: decoded.taken });
+  const encoded = encodeScored(scored, { names, scoreColumn: out.score, flagColumn: out.flag, extraColumns: codeNames, rows, taken: decoded.taken });
   const dead: Message[] = [];
   const deadLetters: Partial<Record<DeadLetterReason, number>> = {};
   const count = (reason: DeadLetterReason) => (deadLetters[reason] = (deadLetters[reason] ?? 0) + 1);
@@ -100,6 +117,35 @@ export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns
     deadLetters,
     times: { parseMs: t1 - t0, arrowMs: t2 - t1, modelMs: t3 - t2, encodeMs: t4 - t3 },
   };
+}
+
+/**
+ * `decoded` with the accepted records that already have one of `reserved` as a top-level field moved to
+ * the rejected ones (`output-collision`), so what is encoded has none (`taken` all 0: the fast splice).
+ */
+function withoutCollisions(records: FeedBatch['records'], decoded: DecodedRecords, reserved: readonly string[], d: number): DecodedRecords {
+  const taken = decoded.taken!;
+  if (!taken.includes(1)) return decoded;
+  const accepted: number[] = [];
+  const values = new Float64Array(decoded.values.length);
+  const rejected = [...decoded.rejected];
+  decoded.accepted.forEach((index, k) => {
+    if (taken[k] === 1) {
+      // Rare: parse once more to name the field (the decoder kept only the bit).
+      const parsed = JSON.parse(records[index].value!.toString('utf8')) as object;
+      const field = reserved.find((name) => Object.hasOwn(parsed, name))!;
+      rejected.push({
+        index,
+        reason: 'output-collision',
+        detail: `the record already has a field "${field}", which the monitor's output of that name would replace; set --output-prefix (e.g. --output-prefix lf_ writes lf_${field}) to rename the outputs`,
+      });
+      return;
+    }
+    values.set(decoded.values.subarray(k * d, (k + 1) * d), accepted.length * d);
+    accepted.push(index);
+  });
+  rejected.sort((a, b) => a.index - b.index);
+  return { accepted, values: values.subarray(0, accepted.length * d), rejected, taken: new Uint8Array(accepted.length) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Float32, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { float32Column, replaceColumns, withColumns, type NamedColumn } from '../io/batch.js';
-import { resolveFeatures } from '../io/features.js';
+import { numericColumnReader, resolveFeatures } from '../io/features.js';
 import { deriveSeed, gaussian, seededRandom, type Random } from '../models/random.js';
 import { defineStage } from '../pipeline/stage.js';
 import { excludeParam, featuresParam } from './params.js';
@@ -46,10 +46,11 @@ export const corrupt = defineStage({
       async *transform(input) {
         const random = seededRandom(deriveSeed(ctx.seed, `${ctx.stageId}:corrupt`));
         let features: string[] | undefined;
+        let batchIndex = 0;
         for await (const batch of input) {
           features ??= resolveFeatures(batch.schema, p.features, p.exclude);
           rows += batch.numRows;
-          yield corruptBatch(batch, features, p, random);
+          yield corruptBatch(batch, batchIndex++, features, p, random);
         }
       },
       async close() {},
@@ -58,15 +59,15 @@ export const corrupt = defineStage({
   },
 });
 
-function corruptBatch(batch: RecordBatch, features: string[], p: z.output<typeof params>, random: Random): RecordBatch {
+function corruptBatch(batch: RecordBatch, batchIndex: number, features: string[], p: z.output<typeof params>, random: Random): RecordBatch {
   const n = batch.numRows;
   const clean = features.map((name) => batch.getChild(name)!);
+  const read = features.map((name) => numericColumnReader(batch, batchIndex, name));
   const noisy = features.map(() => new Float32Array(n));
   // Row-major draws: the sequence of noise values is the same whatever the batch boundaries.
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < features.length; c++) {
-      const raw = clean[c].get(r) as number | bigint | null;
-      const v = raw === null ? NaN : Number(raw);
+      const v = read[c](r) ?? NaN;
       let out = p.noise.type === 'gaussian' ? v + p.noise.sigma * gaussian(random) : random() < p.noise.dropProbability ? 0 : v;
       if (p.clip) out = Math.min(p.clip[1], Math.max(p.clip[0], out));
       noisy[c][r] = out;

@@ -1,4 +1,4 @@
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +146,25 @@ describe('failed runs exit 1 with one readable error line', () => {
     expect(errorLines(r)).toHaveLength(1);
     expect(errorLines(r)[0]).toMatch(/E_CONSTANT_DATA/);
     expect(await exists(path.join(dir, 'const-model'))).toBe(false);
+  });
+
+  it('info and info --json refuse a damaged model alike: exit 1, one line naming the field', async () => {
+    const fitted = await latentflow(['fit', '-i', 'train.csv', '-m', 'damaged-model', '-t', 'pca', '--k', '1', '--log-level', 'silent'], dir);
+    expect(fitted.code, fitted.stderr).toBe(0);
+    expect((await latentflow(['info', '--json', 'damaged-model'], dir)).code).toBe(0);
+    const file = path.join(dir, 'damaged-model', 'latentflow.json');
+    const manifest = JSON.parse(await readFile(file, 'utf8'));
+    manifest.scaler.m2[0] = -1;
+    await writeFile(file, JSON.stringify(manifest));
+    const human = await latentflow(['info', 'damaged-model'], dir);
+    const json = await latentflow(['info', '--json', 'damaged-model'], dir);
+    for (const r of [human, json]) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(errorLines(r)).toHaveLength(1);
+      expect(errorLines(r)[0]).toMatch(/damaged-model: latentflow\.json: scaler\.m2\[0\] is -1/);
+      expect(r.stdout).toBe('');
+    }
+    expect(errorLines(json)).toEqual(errorLines(human));
   });
 
   it('a truncated Arrow file: exit 1, one line naming the file', async () => {

@@ -1,5 +1,7 @@
 import { RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { kafkaSource } from '../../src/connectors/kafka-source.js';
 import { boolColumn, float32Column, withColumns } from '../../src/io/batch.js';
 import { DLQ_HEADERS, appendJsonFields, deadLetterMessage, fieldNeedles } from '../../src/kafka/output-codec.js';
 import { kafkaColumns, toRecordBatch } from '../../src/kafka/record-batch.js';
@@ -49,13 +51,26 @@ describe('decodeRecords', () => {
   });
 
   it('follows dotted paths and checks the dimension of a vector field', () => {
-    const nested = decodeRecords([record('{"s": {"a": 3}, "b": 4}')], featureMapping(['a', 'b'], { a: 's.a' }));
+    const nested = decodeRecords([record('{"s": {"a": 3}, "b": 4}')], featureMapping(['a', 'b'], new Map([['a', 's.a']])));
     expect(Array.from(nested.values)).toEqual([3, 4]);
-    const vector = featureMapping(['a', 'b', 'c'], {}, 'x');
+    const vector = featureMapping(['a', 'b', 'c'], undefined, 'x');
     const d = decodeRecords([record('{"x": [1, 2, 3]}'), record('{"x": [1, 2]}'), record('{"x": 5}'), record('{"y": 1}')], vector);
     expect(d.accepted).toEqual([0]);
     expect(d.rejected.map((r) => r.reason)).toEqual(['wrong-dimension', 'non-numeric', 'missing-field']);
     expect(d.rejected[0].detail).toContain('has 2 values, the model expects 3');
+  });
+
+  it('features and fields named __proto__ or constructor (from kafka-source YAML) read the declared fields; an absent one is missing', () => {
+    const p = kafkaSource.params.parse(parse('{ brokers: [b:9092], topics: [t], groupId: g, features: [__proto__, constructor, toString], fields: { constructor: s.constructor } }'));
+    const mapping = featureMapping(p.features, p.fields, p.vectorField);
+    expect(mapping).toMatchObject({ paths: [['__proto__'], ['s', 'constructor'], ['toString']] });
+    const d = decodeRecords([record('{"__proto__": 1.5, "s": {"constructor": 2}, "toString": 3}'), record('{"__proto__": 1, "s": {}, "toString": 3}'), record('{"s": {"constructor": 2}, "toString": 3}')], mapping);
+    expect(d.accepted).toEqual([0]);
+    expect(Array.from(d.values)).toEqual([1.5, 2, 3]);
+    expect(d.rejected.map((r) => [r.reason, r.detail])).toEqual([
+      ['missing-field', 'field "s.constructor" is missing'],
+      ['missing-field', 'field "__proto__" is missing'],
+    ]);
   });
 });
 

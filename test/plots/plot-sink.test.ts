@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { RecordBatch, Schema, Struct, Table, Utf8, makeData, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConnectorError, DataError, ModelStateError, SpecError } from '../../src/errors.js';
@@ -10,6 +10,7 @@ import { gaussian, seededRandom } from '../../src/models/random.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
 import { definePipeline } from '../../src/pipeline/spec.js';
 import { FLAG_COLORS } from '../../src/plots/scatter.js';
+import { numericTextField } from '../../src/io/numeric-field.js';
 
 /**
  * plot-sink run through the pipeline runner: each chart is written as a PNG that decodes at twice the SVG
@@ -147,6 +148,26 @@ describe('plot-sink', () => {
     await expect(run({ chart: 'score-histogram', path: 'missing.png' })).rejects.toThrow(/no column "score"/);
     await expect(run({ chart: 'scatter', color: 'nope', path: 'missing.png' })).rejects.toThrow(/no column "nope" \(param `color`\)/);
     await expect(run({ chart: 'scatter', x: 'label', path: 'missing.png' })).rejects.toThrow(/column "label" \(param `x`\) is not numeric/);
+  });
+
+  test('numeric-text columns are read as numbers, as features read them; a cell that is not a number is a DataError', async () => {
+    const textFile = async (name: string, x: (string | null)[], y: (string | null)[]) => {
+      const fields = [numericTextField('x'), numericTextField('y')];
+      const children = [x, y].map((v) => vectorFromArray(v, new Utf8()).data[0]);
+      const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: x.length, nullCount: 0, children }));
+      await writeFile(path.join(dir, name), tableToIPC(new Table([batch]), 'file'));
+      return path.join(dir, name);
+    };
+    const plot = (input: string, sink: Record<string, unknown>) => runPipeline(definePipeline({ source: { type: 'ipc-source', path: input }, sink: { type: 'plot-sink', ...sink } }, dir));
+    const good = await textFile('text.arrow', ['007', '1.50', '-inf', null, ' 2 '], ['1', '2', '3', '4', '5']);
+    await plot(good, { chart: 'scatter', path: 'text.svg' });
+    expect(marks((await readSvg('text.svg')).text, 'symbol')).toHaveLength(3);
+    const bad = await textFile('text-bad.arrow', ['1', 'n/a'], ['1', '2']);
+    const error = await plot(bad, { chart: 'scatter', path: 'text-bad.svg' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect(error).toMatchObject({ column: 'x', row: 1, received: '"n/a"' });
+    const scores = await textFile('score-bad.arrow', ['1', '2'], ['0.5', 'high']);
+    await expect(plot(scores, { chart: 'score-histogram', score: 'y', path: 'score-bad.svg' })).rejects.toMatchObject({ column: 'y', row: 1 });
   });
 
   test('params that do not fit the chart are spec errors naming the key', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Field, Float64, RecordBatch, RecordBatchFileWriter, Schema, Struct, makeData, tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, runPipeline } from '../../src/index.js';
-import { definePipeline } from '../../src/pipeline/spec.js';
+import { definePipeline, loadPipelineFile } from '../../src/pipeline/spec.js';
 import { terminalText } from '../../src/cli/terminal-text.js';
 import { buildCli, latentflow } from '../helpers/cli.js';
 
@@ -45,6 +45,33 @@ describe('column names (robustness)', () => {
     await runPipeline(spec({ type: 'csv-sink', path: 'nasty-out.csv' }));
     const text = await readFile(path.join(dir, 'nasty-out.csv'), 'utf8');
     expect(text.startsWith(`${NASTY.map(quote).join(',')},score,`)).toBe(true);
+  });
+
+  it('a YAML pipeline declaring __proto__ and constructor columns (types, features) reads them as declared and scores them', async () => {
+    const rows = Array.from({ length: 40 }, (_, r) => `${String(r).padStart(3, '0')},${(r * 0.25).toFixed(2)},${r % 7},${Math.sin(r).toFixed(4)}`);
+    await writeFile(path.join(dir, 'proto.csv'), ['id,__proto__,constructor,toString', ...rows].join('\n') + '\n');
+    await writeFile(
+      path.join(dir, 'proto.yaml'),
+      [
+        'source: { type: csv-source, path: proto.csv, columns: { __proto__: float32, constructor: int64, id: string } }',
+        'stages:',
+        '  - { type: pca-fit, id: m, features: [__proto__, constructor, toString], k: 1 }',
+        '  - { type: score, model: m, featureErrors: true }',
+        'sink: { type: ipc-sink, path: proto.arrow }',
+      ].join('\n'),
+    );
+    const [spec] = await loadPipelineFile(path.join(dir, 'proto.yaml'));
+    await runPipeline(spec);
+    const table = tableFromIPC(await readFile(path.join(dir, 'proto.arrow')));
+    const types = Object.fromEntries(table.schema.fields.map((f) => [`type of ${f.name}`, String(f.type)]));
+    expect(types).toMatchObject({ 'type of id': 'Utf8', 'type of __proto__': 'Float32', 'type of constructor': 'Int64' });
+    expect(table.getChild('id')!.get(7)).toBe('007');
+    expect(table.getChild('__proto__')!.get(7)).toBeCloseTo(1.75, 6);
+    expect(table.getChild('constructor')!.get(9)).toBe(2n);
+    expect(Number(table.getChild('toString')!.get(3))).toBeCloseTo(Math.sin(3), 4);
+    const errors = ['err___proto__', 'err_constructor', 'err_toString'].map((n) => table.getChild(n));
+    expect(errors.every((c) => c !== null && c.length === 40)).toBe(true);
+    expect(Array.from(table.getChild('score')!.toArray() as Float32Array).every(Number.isFinite)).toBe(true);
   });
 
   it('a duplicate header name is a DataError naming the name and both positions', async () => {

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { monitorInput } from '../../src/cli/monitor.js';
+import { monitorOptionsSchema } from '../../src/monitor/options.js';
+
+/** `latentflow monitor` options -> validated monitor options, without a broker. */
+
+const base = { brokers: ['127.0.0.1:1'], topic: 't', group: 'g', model: 'm' };
+
+describe('monitorInput', () => {
+  it('--fields keeps features named __proto__ and constructor, each with its own path', () => {
+    const options = monitorOptionsSchema.parse(monitorInput({ ...base, fields: ['__proto__=a.b', 'constructor=c'] }));
+    expect([...options.fields.entries()]).toEqual([
+      ['__proto__', 'a.b'],
+      ['constructor', 'c'],
+    ]);
+    expect(monitorOptionsSchema.parse(monitorInput(base)).fields.get('constructor')).toBeUndefined();
+  });
+
+  it('--output-prefix reaches the monitor options; without it the outputs have their plain names', () => {
+    expect(monitorOptionsSchema.parse(monitorInput({ ...base, outputPrefix: 'lf_' })).outputPrefix).toBe('lf_');
+    expect(monitorOptionsSchema.parse(monitorInput(base)).outputPrefix).toBe('');
+  });
+
+  it('--adaptive-threshold rejects an object-property name as a key with the usual message', () => {
+    expect(() => monitorInput({ ...base, adaptiveThreshold: 'constructor=1' })).toThrow(/--adaptive-threshold expects quantile=Q/);
+  });
+});
