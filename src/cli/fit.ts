@@ -55,8 +55,8 @@ export async function fitSpec(o: FitOptions) {
             ...(o.codeSize ? { codeSize: o.codeSize } : {}),
             ...(o.hidden ? { hiddenUnits: o.hidden } : {}),
             ...(o.epochs ? { epochs: o.epochs } : {}),
-            ...(o.maxSteps || o.maxSeconds ? { budget: { ...budgetOf(fileModel), ...(o.maxSteps ? { steps: o.maxSteps } : {}), ...(o.maxSeconds ? { seconds: o.maxSeconds } : {}) } } : {}),
-            ...(o.patience !== undefined ? { earlyStopping: { ...stoppingOf(fileModel), patience: o.patience } } : {}),
+            ...(o.maxSteps || o.maxSeconds ? { budget: { ...blockOf(fileModel, 'budget'), ...(o.maxSteps ? { steps: o.maxSteps } : {}), ...(o.maxSeconds ? { seconds: o.maxSeconds } : {}) } } : {}),
+            ...(o.patience !== undefined ? { earlyStopping: { ...blockOf(fileModel, 'earlyStopping'), patience: o.patience } } : {}),
             ...(o.trim !== undefined ? { trim: o.trim } : {}),
             ...(o.batchSize ? { batchSize: o.batchSize } : {}),
             ...(o.learningRate ? { learningRate: o.learningRate } : {}),
@@ -73,16 +73,10 @@ export async function fitSpec(o: FitOptions) {
   });
 }
 
-/** The `--config` file's `budget` block, which a flag amends rather than replaces. */
-function budgetOf(model: Record<string, unknown>): Record<string, unknown> {
-  const b = model.budget;
-  return b !== null && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
-}
-
-/** The `--config` file's `earlyStopping` block, which `--patience` amends rather than replaces. */
-function stoppingOf(model: Record<string, unknown>): Record<string, unknown> {
-  const e = model.earlyStopping;
-  return e !== null && typeof e === 'object' && !Array.isArray(e) ? (e as Record<string, unknown>) : {};
+/** A nested block of the `--config` file (`budget`, `earlyStopping`), which a flag amends rather than replaces. */
+function blockOf(model: Record<string, unknown>, key: string): Record<string, unknown> {
+  const block = model[key];
+  return block !== null && typeof block === 'object' && !Array.isArray(block) ? (block as Record<string, unknown>) : {};
 }
 
 /** The `--config` file: a YAML mapping of autoencoder options (positioned SpecError otherwise). */
