@@ -6,6 +6,7 @@ import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, utf8Bytes } from '../kafka/record-batch.js';
+import type { DeadLetterReason } from '../kafka/record-codec.js';
 import { encodeScored } from '../kafka/scored-messages.js';
 import { abandonBatch, settleBatch } from '../kafka/tickets.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
@@ -18,7 +19,11 @@ const params = z
     ...kafkaConnectionParams,
     topic: z.string().min(1).optional().describe('Topic for every row (the scored topic)'),
     anomaliesTopic: z.string().min(1).optional().describe('Topic for the flagged rows only (flagColumn true)'),
-    deadLetterTopic: z.string().min(1).optional().describe('Topic for rows without a finite score (original bytes, reason headers); without it they are written with score null'),
+    deadLetterTopic: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Topic for rows without a finite score and for records that already have a field named like an output (original bytes, reason headers); without it the former are written with score null and the latter fail the run'),
     scoreColumn: z.string().default('score').describe('Score column, appended to each record'),
     flagColumn: z.string().default('is_anomaly').describe('Boolean flag column, appended; true rows also go to anomaliesTopic'),
     extraColumns: z.array(z.string().min(1)).default([]).describe('More columns to append, e.g. the latent code ["z0", "z1"] or an id (written exactly, as in whole rows)'),
@@ -109,14 +114,28 @@ function toMessages(batch: RecordBatch, p: KafkaSinkParams, names: ReturnType<ty
   // Without a dead-letter topic, rows without a finite score stay in the output with score null.
   const keepUnscorable = p.deadLetterTopic === undefined;
   const encoded = encodeScored(batch, { names, scoreColumn: p.scoreColumn, flagColumn: p.flagColumn, extraColumns: p.extraColumns, keepUnscorable });
+  const letters: { row: number; reason: DeadLetterReason; detail: string }[] = encoded.unscorable.map((row) => ({ row, reason: 'score-failed', detail: 'the model gave no finite score' }));
+  for (const { row, field } of encoded.collisions) {
+    const detail = collisionDetail(field);
+    if (p.deadLetterTopic === undefined) {
+      const at = sourceRecord(batch, row, names);
+      throw new ConnectorError(`record ${at.topic}[${at.partition}]@${at.offset}: ${detail}; or set deadLetterTopic to set such records aside`, { connector: TYPE, topic: at.topic, partition: at.partition, offset: at.offset });
+    }
+    letters.push({ row, reason: 'output-collision', detail });
+  }
   const topics: TopicMessages[] = [];
   if (p.topic !== undefined) topics.push({ topic: p.topic, messages: encoded.scored });
   if (p.anomaliesTopic !== undefined) topics.push({ topic: p.anomaliesTopic, messages: encoded.anomalies });
-  if (p.deadLetterTopic !== undefined && encoded.unscorable.length > 0) {
-    const letters = encoded.unscorable.map((row) => deadLetterMessage(sourceRecord(batch, row, names), 'score-failed', 'the model gave no finite score'));
-    topics.push({ topic: p.deadLetterTopic, messages: letters });
+  if (p.deadLetterTopic !== undefined && letters.length > 0) {
+    letters.sort((a, b) => a.row - b.row);
+    topics.push({ topic: p.deadLetterTopic, messages: letters.map((l) => deadLetterMessage(sourceRecord(batch, l.row, names), l.reason, l.detail)) });
   }
   return { topics };
+}
+
+/** Why a record that already has a field named like an output is not written, and the options that fix it. */
+function collisionDetail(field: string): string {
+  return `the record already has a field "${field}", which ${TYPE}'s output of that name would replace; set outputPrefix on the stage that makes it (outputPrefix: "lf_" writes lf_${field}) and name the prefixed column here (scoreColumn, flagColumn or extraColumns)`;
 }
 
 /** The input record behind row `row`, rebuilt from the Kafka columns (for its dead-letter copy). */

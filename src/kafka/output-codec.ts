@@ -28,7 +28,7 @@ export function deadLetterMessage(record: InputRecord, reason: DeadLetterReason,
   return { key: toBuffer(record.key), value: toBuffer(record.value), headers };
 }
 
-/** Needles for {@link appendJsonFields}: each field name as the JSON key text `"name"`, encoded once. */
+/** Needles for {@link takenField}: each field name as the JSON key text `"name"`, encoded once. */
 export function fieldNeedles(names: readonly string[]): Buffer[] {
   return names.map((name) => Buffer.from(JSON.stringify(name), 'utf8'));
 }
@@ -36,28 +36,26 @@ export function fieldNeedles(names: readonly string[]): Buffer[] {
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 /**
- * The JSON object `value` with `fields` (JSON text `"name":json,...`) appended, as bytes. The original
- * bytes are kept as they are (key order, spacing, number spelling) and the new fields are spliced in before
- * the closing brace, so no record is parsed or re-serialised a second time. When the object already has one
- * of the fields (its `needles`, from {@link fieldNeedles}, occur in the bytes), it is parsed and
- * re-serialised instead, so the new value replaces the old one rather than duplicating the key. `value`
- * must be a JSON object (the decoder checked that).
+ * The first of `names` that the JSON object `value` already has as a top-level field, or undefined. A byte
+ * search for the `needles` (from {@link fieldNeedles}, same order as `names`) comes first, so a record is
+ * parsed only when one of the names occurs somewhere in its bytes (in a nested object or a string value it
+ * is no collision). `value` must be a JSON object (the decoder checked that).
  */
-export function appendJsonFields(value: Uint8Array, fields: string, needles: readonly Uint8Array[]): Buffer {
-  const bytes = toBuffer(value)!;
-  for (const needle of needles) {
-    if (bytes.indexOf(needle) >= 0) return reserialised(bytes, fields);
-  }
-  return spliceJsonFields(bytes, fields);
+export function takenField(value: Buffer, names: readonly string[], needles: readonly Uint8Array[]): string | undefined {
+  if (!needles.some((needle) => value.indexOf(needle) >= 0)) return undefined;
+  const parsed = JSON.parse(value.toString('utf8')) as object;
+  return names.find((name) => Object.hasOwn(parsed, name));
 }
 
 /**
- * {@link appendJsonFields} for a value known not to have any of the fields at its top level (the decoder
- * saw the parsed object), so the byte search for them is skipped. `isTaken` true takes the slow path.
+ * The JSON object `value` with `fields` (JSON text `"name":json,...`) appended, as bytes. The original
+ * bytes are kept as they are (key order, spacing, number spelling) and the fields are spliced in before the
+ * closing brace, so no record is parsed or re-serialised a second time. The caller has made sure the object
+ * has none of the fields at its top level ({@link takenField}, or the decoder saw the parsed object); a
+ * value that does not end in `}` takes the slow path: parse, assign, serialise.
  */
-export function spliceJsonFields(value: Buffer, fields: string, isTaken = false): Buffer {
+export function spliceJsonFields(value: Buffer, fields: string): Buffer {
   const bytes = value;
-  if (isTaken) return reserialised(bytes, fields);
   let end = bytes.length - 1;
   while (end >= 0 && isSpace(bytes[end])) end--;
   if (end < 0 || bytes[end] !== 0x7d) return reserialised(bytes, fields);
@@ -71,7 +69,7 @@ export function spliceJsonFields(value: Buffer, fields: string, isTaken = false)
   return out;
 }
 
-/** Slow path: parse, assign, serialise (only when a field name is already taken, which should be rare). */
+/** Slow path: parse, assign, serialise (a JSON object with trailing bytes the splice cannot place). */
 function reserialised(bytes: Buffer, fields: string): Buffer {
   const obj = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
   // defineProperty, not assignment: assigning a field named `__proto__` would set the prototype instead.

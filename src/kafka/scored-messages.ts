@@ -2,7 +2,7 @@ import { DataType, Precision, type Data, type Field, type RecordBatch, type Utf8
 import type { Message } from 'kafkajs';
 import { formatFloat32, formatFloat64 } from '../io/csv-types.js';
 import { jsonFormatter, jsonRowFormatter } from './json-values.js';
-import { appendJsonFields, fieldNeedles, spliceJsonFields, toBuffer } from './output-codec.js';
+import { fieldNeedles, spliceJsonFields, takenField, toBuffer } from './output-codec.js';
 import { utf8Bytes, type KafkaColumns } from './record-batch.js';
 
 /** Which columns of a scored batch become what in the output records. */
@@ -37,12 +37,18 @@ export interface EncodedBatch {
   anomalies: Message[];
   /** Rows whose score is missing or not finite (NaN, ±Infinity); left out of `scored` unless kept. */
   unscorable: number[];
+  /**
+   * Rows whose JSON object already has a top-level field named like one of the appended columns, with that
+   * name: left out of `scored`, because writing them would replace the record's own value.
+   */
+  collisions: { row: number; field: string }[];
 }
 
 /**
  * Turns a scored batch into Kafka messages. A batch from `kafka-source` (it has the value column) keeps
  * each record's original JSON bytes and gets score, flag and extra columns spliced in before the closing
- * brace; any other batch is written as one JSON object per row with every column, each value as exact as
+ * brace (a record that already has a field of one of those names is listed in `collisions`, never
+ * overwritten); any other batch is written as one JSON object per row with every column, each value as exact as
  * the file sinks write it (see `jsonFormatter`: int64 and decimals as exact number tokens, timestamps as ISO
  * 8601, numeric text verbatim). The key comes from the key column when there is one.
  */
@@ -54,7 +60,8 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
     .filter((e): e is { name: string; vector: Vector; field: Field } => e.vector !== null && e.field !== undefined);
   const keyData = singleData(batch.getChild(enc.names.key), 'utf8');
   const valueData = singleData(batch.getChild(enc.names.value), 'utf8');
-  const needles = fieldNeedles([enc.scoreColumn, enc.flagColumn, ...extras.map((e) => e.name)].filter((n) => batch.getChild(n) !== null));
+  const appended = [enc.scoreColumn, enc.flagColumn, ...extras.map((e) => e.name)].filter((n) => batch.getChild(n) !== null);
+  const needles = fieldNeedles(appended);
   const scoreAt = score !== null ? numberReader(score) : undefined;
   const flagAt = flag !== null ? boolReader(flag) : undefined;
   // The JSON text appended to each record, built by concatenation (this loop runs per record).
@@ -63,7 +70,7 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
   const extraParts = extras.map((e, k) => ({ key: `${scoreAt !== undefined || flagAt !== undefined || k > 0 ? ',' : ''}${JSON.stringify(e.name)}:`, text: extraText(e.vector, e.field) }));
   // Rows without JSON bytes of their own are written whole; the formatter is built on first use.
   let wholeRow: ((i: number) => string) | undefined;
-  const out: EncodedBatch = { scored: [], anomalies: [], unscorable: [] };
+  const out: EncodedBatch = { scored: [], anomalies: [], unscorable: [], collisions: [] };
   for (let i = 0; i < batch.numRows; i++) {
     let scoreText = '';
     if (scoreAt !== undefined) {
@@ -80,15 +87,25 @@ export function encodeScored(batch: RecordBatch, enc: ScoredEncoding): EncodedBa
     let value: Buffer;
     const row = enc.rows?.[i];
     if (row !== undefined && row.value !== null && enc.taken !== undefined) {
+      if (enc.taken[i] === 1) {
+        out.collisions.push({ row: i, field: takenField(row.value, appended, needles)! });
+        continue;
+      }
       let fields = scoreAt !== undefined ? scoreKey + scoreText : '';
       if (flagAt !== undefined) fields += flagKey + (isAnomaly ? 'true' : 'false');
       for (const e of extraParts) fields += e.key + e.text(i);
-      value = spliceJsonFields(row.value, fields, enc.taken[i] === 1);
+      value = spliceJsonFields(row.value, fields);
     } else if (valueData !== undefined) {
+      const bytes = toBuffer(utf8Bytes(valueData, i) ?? new Uint8Array())!;
+      const field = takenField(bytes, appended, needles);
+      if (field !== undefined) {
+        out.collisions.push({ row: i, field });
+        continue;
+      }
       let fields = scoreAt !== undefined ? scoreKey + scoreText : '';
       if (flagAt !== undefined) fields += flagKey + (isAnomaly ? 'true' : 'false');
       for (const e of extraParts) fields += e.key + e.text(i);
-      value = appendJsonFields(utf8Bytes(valueData, i) ?? new Uint8Array(), fields, needles);
+      value = spliceJsonFields(bytes, fields);
     } else {
       wholeRow ??= jsonRowFormatter(batch.schema.fields.map((field, c) => ({ name: field.name, vector: batch.getChildAt(c)!, field })));
       value = Buffer.from(wholeRow(i), 'utf8');

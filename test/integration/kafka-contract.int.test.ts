@@ -177,4 +177,36 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
     expect(letters.map((l) => [l.key, l.headers[DLQ_HEADERS.reason]])).toEqual([['bad', 'non-numeric']]);
     expect(await committedTotal(kafka, groupId, input)).toBe(3001);
   });
+
+  it('kafka-sink never overwrites a field the record already has: a dead letter with the reason, or a failed run naming the field', async () => {
+    const modelDir = path.join(dir, 'model-collision');
+    await trainSensorModel(modelDir, 'pca');
+    const input = await topic('collide-in', 1);
+    const scored = await topic('collide-scored', 1);
+    const dead = await topic('collide-dead', 1);
+    const records = sensorRecords(200, 4, 0);
+    const own = JSON.stringify({ ...records[7], score: 'the producer\'s own' });
+    await produce(kafka, input, [...sensorMessages(records), { key: 'own', value: own }]);
+    const spec = (groupId: string, deadLetterTopic?: string) =>
+      definePipeline({
+        name: 'kafka-collision',
+        source: { type: 'kafka-source', brokers, topics: [input], groupId, features: SENSOR_FEATURES, fromBeginning: true, idleTimeoutMs: 2000, batchRows: 500 },
+        stages: [
+          { type: 'score', model: modelDir },
+          { type: 'threshold', model: modelDir },
+        ],
+        sink: { type: 'kafka-sink', brokers, topic: scored, ...(deadLetterTopic !== undefined ? { deadLetterTopic } : {}) },
+      });
+    const groupId = uniqueName('group');
+    expect((await runPipeline(spec(groupId, dead))).rows).toBe(201);
+    const out = await readTopics(kafka, [scored], 200);
+    expect(out.map((m) => m.key)).not.toContain('own');
+    const letters = await readTopics(kafka, [dead], 1);
+    expect(letters.map((l) => [l.key, l.value, l.headers[DLQ_HEADERS.reason]])).toEqual([['own', own, 'output-collision']]);
+    expect(letters[0].headers[DLQ_HEADERS.detail]).toMatch(/already has a field "score".*outputPrefix/);
+    expect(await committedTotal(kafka, groupId, input)).toBe(201);
+    // Without a dead-letter topic the run fails before producing the batch, naming the record and the field.
+    await expect(runPipeline(spec(uniqueName('group')))).rejects.toThrow(/collide-in.*\[0\]@200.*already has a field "score"/);
+    expect(await topicSize(kafka, scored)).toBe(200);
+  });
 });

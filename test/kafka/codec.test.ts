@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { kafkaSource } from '../../src/connectors/kafka-source.js';
 import { boolColumn, float32Column, withColumns } from '../../src/io/batch.js';
-import { DLQ_HEADERS, appendJsonFields, deadLetterMessage, fieldNeedles } from '../../src/kafka/output-codec.js';
+import { DLQ_HEADERS, deadLetterMessage, fieldNeedles, spliceJsonFields, takenField } from '../../src/kafka/output-codec.js';
 import { kafkaColumns, toRecordBatch } from '../../src/kafka/record-batch.js';
 import { decodeRecords, featureMapping, type InputRecord } from '../../src/kafka/record-codec.js';
 import { encodeScored, shortestFloat32 } from '../../src/kafka/scored-messages.js';
@@ -88,17 +88,28 @@ describe('toRecordBatch', () => {
   });
 });
 
-describe('appendJsonFields', () => {
+describe('spliceJsonFields', () => {
   it('splices fields before the closing brace, keeping the original bytes', () => {
-    const score = fieldNeedles(['score']);
-    expect(appendJsonFields(Buffer.from('{"id":"x", "v": 1.50}  \n'), '"score":0.5', score).toString()).toBe('{"id":"x", "v": 1.50,"score":0.5}');
-    expect(appendJsonFields(Buffer.from('{ }'), '"score":0.5', score).toString()).toBe('{ "score":0.5}');
-    expect(appendJsonFields(Buffer.from('{"é":"ü"}'), '"score":1', score).toString()).toBe('{"é":"ü","score":1}');
+    expect(spliceJsonFields(Buffer.from('{"id":"x", "v": 1.50}  \n'), '"score":0.5').toString()).toBe('{"id":"x", "v": 1.50,"score":0.5}');
+    expect(spliceJsonFields(Buffer.from('{ }'), '"score":0.5').toString()).toBe('{ "score":0.5}');
+    expect(spliceJsonFields(Buffer.from('{"é":"ü"}'), '"score":1').toString()).toBe('{"é":"ü","score":1}');
   });
+});
 
-  it('replaces a field the record already has instead of duplicating the key', () => {
-    const out = appendJsonFields(Buffer.from('{"score": "old", "a": 1}'), '"score":0.25,"is_anomaly":true', fieldNeedles(['score', 'is_anomaly']));
-    expect(JSON.parse(out.toString())).toEqual({ score: 0.25, a: 1, is_anomaly: true });
+describe('takenField', () => {
+  const names = ['score', 'is_anomaly'];
+  const needles = fieldNeedles(names);
+  it('names the first output the record already has at its top level', () => {
+    expect(takenField(Buffer.from('{"a": 1, "is_anomaly": false, "score": "old"}'), names, needles)).toBe('score');
+    expect(takenField(Buffer.from('{"is_anomaly": 0}'), names, needles)).toBe('is_anomaly');
+  });
+  it('is no collision when the name only occurs nested or inside a string', () => {
+    expect(takenField(Buffer.from('{"meta": {"score": 1}, "note": "\\"score\\" is high"}'), names, needles)).toBeUndefined();
+    expect(takenField(Buffer.from('{"a": 1}'), names, needles)).toBeUndefined();
+  });
+  it('finds names that are object-property names without touching the prototype', () => {
+    expect(takenField(Buffer.from('{"__proto__": 1}'), ['__proto__'], fieldNeedles(['__proto__']))).toBe('__proto__');
+    expect(takenField(Buffer.from('{"a": 1, "b": "__proto__"}'), ['__proto__'], fieldNeedles(['__proto__']))).toBeUndefined();
   });
 });
 
@@ -117,6 +128,19 @@ describe('encodeScored', () => {
     expect(out.unscorable).toEqual([2]);
     const kept = encodeScored(batch, { names: kafkaColumns(), scoreColumn: 'score', flagColumn: 'is_anomaly', extraColumns: [], keepUnscorable: true });
     expect(String(kept.scored[2].value)).toBe('{"a": 5, "b": 6,"score":null,"is_anomaly":true}');
+    expect(out.collisions).toEqual([]);
+  });
+
+  it('never overwrites a field the record already has: such rows are listed as collisions, not written', () => {
+    const records = [record('{"a": 1, "score": "mine"}', 0), record('{"a": 2, "n": {"score": 3}}', 1), record('{"a": 3, "is_anomaly": "x"}', 2)];
+    const mapping = featureMapping(['a']);
+    const base: RecordBatch = toRecordBatch(records, decodeRecords(records, mapping), mapping, kafkaColumns(), new Map());
+    const batch = withColumns(base, [float32Column('score', new Float32Array([0.5, 1, 2])), boolColumn('is_anomaly', [true, true, false])]);
+    const out = encodeScored(batch, { names: kafkaColumns(), scoreColumn: 'score', flagColumn: 'is_anomaly', extraColumns: [] });
+    expect(out.collisions).toEqual([{ row: 0, field: 'score' }, { row: 2, field: 'is_anomaly' }]);
+    // The nested "score" is the record's own and stays; only row 1 is written, and it alone is flagged.
+    expect(out.scored.map((m) => String(m.value))).toEqual(['{"a": 2, "n": {"score": 3},"score":1,"is_anomaly":true}']);
+    expect(out.anomalies.map((m) => String(m.key))).toEqual(['k1']);
   });
 });
 
@@ -165,12 +189,12 @@ describe('the monitor fast path (record buffers, reserved fields seen while pars
     const enc = { names: kafkaColumns(), scoreColumn: 'score', flagColumn: 'is_anomaly', extraColumns: [] };
     const slow = encodeScored(batch, enc);
     const fast = encodeScored(batch, { ...enc, rows: d.accepted.map((i) => records[i]), taken: d.taken });
-    // Same JSON; the byte search also re-serialises a record with a nested "score", the parse-time check
-    // (top level only) keeps its original bytes.
-    expect(fast.scored.map((m) => JSON.parse(String(m.value)))).toEqual(slow.scored.map((m) => JSON.parse(String(m.value))));
-    expect(String(fast.scored[2].value)).toBe('{"a": 5, "b": 6, "x": {"score": 1},"score":0.3,"is_anomaly":false}');
-    expect(JSON.parse(String(fast.scored[1].value))).toEqual({ a: 3, b: 4, score: 2, is_anomaly: true });
+    // Both paths: the record with its own top-level "score" is a collision, the nested one keeps its bytes.
+    expect(fast.scored.map((m) => String(m.value))).toEqual(slow.scored.map((m) => String(m.value)));
+    expect(fast.scored.map((m) => String(m.value))).toEqual(['{"a": 1, "b": 2,"score":0.1,"is_anomaly":false}', '{"a": 5, "b": 6, "x": {"score": 1},"score":0.3,"is_anomaly":false}']);
+    expect(fast.collisions).toEqual([{ row: 1, field: 'score' }]);
+    expect(slow.collisions).toEqual(fast.collisions);
     expect(fast.scored[0].key).toBe(records[0].key);
-    expect(fast.anomalies.map((m) => String(m.key))).toEqual(['k1']);
+    expect(fast.anomalies).toEqual([]);
   });
 });
