@@ -16,6 +16,7 @@
  *   lf-pca-recon `PcaModel` scored by reconstruction error (its previous default)
  *   x-*          the defaults study: one fit, every scoring rule of explore.ts as `x-…/variant`
  *   x-ens        the ensemble and distance-weight study: 3 default fits, `x-ens/k{K}-w{W}` variants
+ *   x-knn        the latent-density study: one default fit, k-NN distance variants and blends (issue 12)
  *
  * fit_s: scaler fit + transform, model fit, scoring the training rows and a contamination=0.1 threshold
  * (what `latentflow fit` does; PyOD's fit also scores the training rows for its threshold).
@@ -222,6 +223,76 @@ function ensembleMethod(members: number): Method {
   };
 }
 
+/**
+ * Latent-density study (issue 12): one default fit; variants score by the distance to the k-th nearest
+ * training row (PyOD KNN's "largest" rule, k = 5), in the scaled input space (`knn-in`) or in the code space
+ * (`knn-z`), and blends of the default score with it: (s / mean_s + w · d / mean_d) / (1 + w), each over its
+ * training mean (a training row's own distance leaves itself out).
+ */
+function knnMethod(k = 5): Method {
+  return async (x, seed) => {
+    const scaler = new Scaler(AUTOENCODER_SCALER).fit(x);
+    const xs = scaler.transform(x);
+    const model = new Autoencoder(x.cols, { seed });
+    const history = await model.fit(xs);
+    const zs = model.encode(xs);
+    const meanOf = (a: ArrayLike<number>) => Array.from(a).reduce((t, v) => t + v, 0) / a.length;
+    const baseMean = meanOf(model.score(xs));
+    const inMean = meanOf(kthDistance(xs, xs, k, true));
+    const zMean = meanOf(kthDistance(zs, zs, k, true));
+    fitThreshold(model.score(xs), { method: 'contamination', value: 0.1 });
+    const parts = (m: Matrix) => {
+      const ms = scaler.transform(m);
+      return { s: model.score(ms), din: kthDistance(xs, ms, k, false), dz: kthDistance(zs, model.encode(ms), k, false) };
+    };
+    const blend = (s: ArrayLike<number>, d: Float64Array, dMean: number, w: number) => Float64Array.from(d, (v, i) => (s[i] / baseMean + (w * v) / dMean) / (1 + w));
+    const variants: Record<string, (m: Matrix) => ArrayLike<number>> = {
+      'knn-in': (m) => parts(m).din,
+      'knn-z': (m) => parts(m).dz,
+    };
+    for (const w of [0.25, 0.5, 1, 2, 4]) {
+      variants[`blend-in-w${w}`] = (m) => { const p = parts(m); return blend(p.s, p.din, inMean, w); };
+      variants[`blend-z-w${w}`] = (m) => { const p = parts(m); return blend(p.s, p.dz, zMean, w); };
+    }
+    return {
+      score: (m) => model.score(scaler.transform(m)),
+      dispose: () => model.dispose(),
+      info: { layers: model.layerUnits.join('-'), epochs: history.epochs, k },
+      variants,
+    };
+  };
+}
+
+/** Per query row, the Euclidean distance to its k-th nearest reference row (the row itself left out when `self`). */
+function kthDistance(ref: Matrix, q: Matrix, k: number, self: boolean): Float64Array {
+  const d = ref.cols;
+  const out = new Float64Array(q.rows);
+  const kk = self ? k + 1 : k;
+  const best = new Float64Array(kk);
+  for (let i = 0; i < q.rows; i++) {
+    best.fill(Infinity);
+    const qi = i * d;
+    for (let j = 0; j < ref.rows; j++) {
+      const rj = j * d;
+      let s = 0;
+      for (let c = 0; c < d; c++) {
+        const t = q.data[qi + c] - ref.data[rj + c];
+        s += t * t;
+      }
+      if (s < best[kk - 1]) {
+        let p = kk - 1;
+        while (p > 0 && best[p - 1] > s) {
+          best[p] = best[p - 1];
+          p--;
+        }
+        best[p] = s;
+      }
+    }
+    out[i] = Math.sqrt(best[kk - 1]);
+  }
+  return out;
+}
+
 /** Member i's seed in an ensemble: a 32-bit mix of the ensemble seed and i (member 0 keeps the seed). */
 function memberSeed(seed: number, i: number): number {
   return i === 0 ? seed : (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i, 0xc2b2ae35)) >>> 0;
@@ -246,6 +317,7 @@ const METHODS: Record<string, Method> = {
   'x-e20-c4': exploreMethod('standard', (_d, seed) => ({ seed, epochs: 20, codeSize: Math.min(d4(_d), _d - 1) })),
   'x-pyodlike': exploreMethod('standard', pyodLikeConfig),
   'x-ens': ensembleMethod(3),
+  'x-knn': knnMethod(5),
   'lf-default': autoencoderMethod((_d, seed) => ({ seed }), AUTOENCODER_SCALER),
   'lf-previous': autoencoderMethod((_d, seed) => ({ seed, epochs: 50, scoreBy: 'reconstruction' })),
   'lf-pyodlike': autoencoderMethod(pyodLikeConfig),

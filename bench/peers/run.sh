@@ -9,7 +9,7 @@
 #   --sets a,b             named sets instead of a half, report .cache/bench-results/full/peers.md
 #   --quick                4 small sets x 2 seeds, report .cache/bench-results/quick/peers.md
 #
-# Usage: bash bench/peers/run.sh [--quick] [--half tune|confirm|all] [--sets a,b] [--seeds 0,1,2,3,4]
+# Usage: bash bench/peers/run.sh [--quick] [--half tune|confirm|all] [--sets a,b] [--seeds 0,1,2,3,4] [--lf-methods lf-default,lf-pca]
 #                               [--backend auto|wasm|cpu|tensorflow]
 # First run: creates .cache/bench-venv from PyPI (~6 min, 6 GB on disk); bench/results/peers-halves.md
 # records how long the full run took. Not part of the test suite.
@@ -20,6 +20,7 @@ COMMAND="bash bench/peers/run.sh${*:+ $*}"
 MODE=full
 BACKEND=auto
 SEEDS=0,1,2,3,4
+LF_METHODS=
 SETS=
 HALF=all
 while [[ $# -gt 0 ]]; do
@@ -27,11 +28,12 @@ while [[ $# -gt 0 ]]; do
     --quick) MODE=quick; SEEDS=0,1; SETS=quick; shift ;;
     --backend) BACKEND=$2; shift 2 ;;
     --seeds) SEEDS=$2; shift 2 ;;
+    --lf-methods) LF_METHODS=$2; shift 2 ;;
     --sets) SETS=$2; shift 2 ;;
     --half)
       case $2 in tune|confirm|all) HALF=$2 ;; *) echo "run.sh: --half takes tune, confirm or all, not $2" >&2; exit 2 ;; esac
       shift 2 ;;
-    *) echo "run.sh: unknown argument $1; expected --quick, --half H, --backend B, --seeds S, --sets S" >&2; exit 2 ;;
+    *) echo "run.sh: unknown argument $1; expected --quick, --half H, --backend B, --seeds S, --sets S, --lf-methods M" >&2; exit 2 ;;
   esac
 done
 
@@ -54,7 +56,7 @@ echo "== peers (Python)" >&2
 "$PY" -W ignore bench/peers/run_peers.py --data "$DATA" --out "$RESULTS/peers.json"
 echo "== latentflow (backend $BACKEND)" >&2
 TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2} TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-0} \
-  npx --no-install tsx bench/peers/run-latentflow.ts --data "$DATA" --out "$RESULTS/latentflow.json" --backend "$BACKEND"
+  npx --no-install tsx bench/peers/run-latentflow.ts --data "$DATA" --out "$RESULTS/latentflow.json" --backend "$BACKEND" ${LF_METHODS:+--methods "$LF_METHODS"}
 echo "== merge" >&2
 "$PY" bench/peers/merge.py --data "$DATA" --peers "$RESULTS/peers.json" --latentflow "$RESULTS/latentflow.json" \
   --out "$REPORT" --command "$COMMAND" --started "$started" --uptime "$uptime_start"

@@ -1,5 +1,6 @@
 import { ModelConfigError } from '../errors.js';
 import { SCORE_BYS, type ScoreBy } from './autoencoder-scoring.js';
+import type { NeighborConfig } from './code-neighbors.js';
 import type { TrainingBudgetConfig } from './training-budget.js';
 
 /** Activation of a hidden layer or of the code layer. */
@@ -196,6 +197,12 @@ export interface AutoencoderConfig {
    * `balanced` (bench/results/peers-defaults.md); files saved without `scoreBy` load as `reconstruction`.
    */
   scoreBy?: ScoreBy;
+  /**
+   * Latent density (see code-neighbors.ts): blend the score with the distance from the row's code to its
+   * k-th nearest training code (`{ k, weight }`, weight = the distance's share in (0, 1)). Default
+   * `{ k: 5, weight: 0.5 }`; null scores by `scoreBy` alone. Files saved without it load as null.
+   */
+  neighbors?: Partial<NeighborConfig> | null;
   /** Seeds weights, shuffling, the validation split, dropout, denoising noise and VAE samples; integer in [0, 2^32). Default 42. */
   seed?: number;
   /** Sparse code penalty (`{ type: l1, weight }` or `{ type: kl, target, weight }`). Default none. */
@@ -237,6 +244,7 @@ export interface ResolvedAutoencoderConfig {
   batchNorm: boolean;
   weightDecay: number;
   scoreBy: ScoreBy;
+  neighbors: NeighborConfig | null;
   seed: number;
   sparsity: ResolvedSparsity | null;
   denoising: ResolvedDenoising | null;
@@ -283,6 +291,7 @@ export const AUTOENCODER_DEFAULTS = {
   batchNorm: false,
   weightDecay: 0,
   scoreBy: 'balanced',
+  neighbors: { k: 5, weight: 0.5 },
   seed: 42,
   sparsity: null,
   denoising: null,
@@ -310,6 +319,7 @@ const OPTION_NAMES: readonly (keyof AutoencoderConfig)[] = [
   'batchNorm',
   'weightDecay',
   'scoreBy',
+  'neighbors',
   'seed',
   'sparsity',
   'denoising',
@@ -464,6 +474,7 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     batchNorm,
     weightDecay,
     scoreBy,
+    neighbors: resolveNeighbors(config.neighbors),
     seed,
     ...variants,
   };
@@ -659,6 +670,20 @@ function resolveEarlyStopping(value: AutoencoderConfig['earlyStopping']): Resolv
   const minRelativeDelta = value.minRelativeDelta ?? AUTOENCODER_DEFAULTS.earlyStopping.minRelativeDelta;
   requireFraction('earlyStopping.minRelativeDelta', minRelativeDelta);
   return { patience, minDelta, minRelativeDelta };
+}
+
+function resolveNeighbors(value: AutoencoderConfig['neighbors']): NeighborConfig | null {
+  if (value === null) return null;
+  if (value === undefined) return { ...AUTOENCODER_DEFAULTS.neighbors };
+  requireObject('neighbors', value, '{ k, weight } or null');
+  requireKeys('neighbors', value, ['k', 'weight']);
+  const k = value.k ?? AUTOENCODER_DEFAULTS.neighbors.k;
+  requireInteger('neighbors.k', k, 1);
+  const weight = value.weight ?? AUTOENCODER_DEFAULTS.neighbors.weight;
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight >= 1) {
+    throw new ModelConfigError('neighbors.weight', `autoencoder: expected the distance's share of the score in (0, 1), received ${String(weight)}`);
+  }
+  return { k, weight };
 }
 
 function resolveBudget(value: AutoencoderConfig['budget']): ResolvedAutoencoderConfig['budget'] {

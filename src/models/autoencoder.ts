@@ -8,6 +8,7 @@ import {
 } from './autoencoder-config.js';
 import { buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
 import { checkScoringStats, fitScoringStats, type ScoringStats, ScoringTensors } from './autoencoder-scoring.js';
+import { checkNeighborStats, CodeNeighbors, fitCodeNeighbors, type NeighborStats } from './code-neighbors.js';
 import { ConvNetwork } from './conv-network.js';
 import { type AutoencoderNetwork, DenseNetwork } from './dense-network.js';
 import { type Matrix, sliceRows } from './matrix.js';
@@ -42,6 +43,8 @@ export interface AutoencoderState {
    * `reconstruction`).
    */
   scoring?: ScoringStats | null;
+  /** The reference codes and norms of `params.neighbors`; null or absent without it. */
+  neighbors?: NeighborStats | null;
 }
 
 /** Rows per forward pass when encoding or scoring; bounds device memory whatever the input size. */
@@ -70,6 +73,7 @@ export class Autoencoder {
   private trainingHistory: TrainingHistory | null = null;
   private scoringStats: ScoringStats | null = null;
   private scoringTensors: ScoringTensors | undefined;
+  private codeNeighbors: CodeNeighbors | undefined;
   private isFitting = false;
   private isDisposed = false;
   private fitController: AbortController | undefined;
@@ -125,6 +129,10 @@ export class Autoencoder {
     try {
       this.checkInput(x, 'fit');
       this.checkTrainingValues(x);
+      const neighbors = this.config.neighbors;
+      if (neighbors !== null && x.rows <= neighbors.k) {
+        throw new DataError(`autoencoder: neighbors.k is ${neighbors.k} but fit received ${x.rows} rows; the k-th nearest training code needs more than k rows (use more rows, a smaller k, or neighbors: null)`);
+      }
       await tf.ready();
       network = buildNetwork(this.inputDim, this.config);
       optimizer = createAdam(network.trainableVariables, this.config.learningRate, this.config.weightDecay);
@@ -160,6 +168,13 @@ export class Autoencoder {
       network = undefined;
       this.trainingHistory = history;
       this.setScoringStats(stats);
+      this.setNeighbors(null);
+      if (this.config.neighbors !== null) {
+        const model = this.network;
+        const codes = this.mapChunks(x, this.config.codeSize, (xt) => model.encode(xt));
+        const scores = this.mapChunks(x, 1, (xt) => this.ownScore(model, xt).score).data;
+        this.setNeighbors(fitCodeNeighbors(this.config.neighbors, codes, scores, deriveSeed(this.config.seed, 'neighbors')));
+      }
       return history;
     } finally {
       network?.dispose();
@@ -199,24 +214,38 @@ export class Autoencoder {
    */
   score(x: Matrix): Float32Array {
     const net = this.requireFitted(x, 'score');
+    const neighbors = this.codeNeighbors;
+    return this.mapChunks(x, 1, (xt) => {
+      const own = this.ownScore(net, xt);
+      return neighbors === undefined ? own.score : neighbors.blend(own.score, own.code ?? net.encode(xt));
+    }).data;
+  }
+
+  /** The score of `scoreBy` (or the ELBO) for a chunk of rows, with the code when it was computed on the way. */
+  private ownScore(net: AutoencoderNetwork, xt: tf.Tensor2D): { score: tf.Tensor2D; code?: tf.Tensor2D } {
     const variational = this.config.variational;
     if (variational?.scoreBy === 'elbo') {
-      const vae = net as VariationalNetwork;
-      return this.mapChunks(x, 1, (xt) => {
-        const { mean, logVar } = vae.encodeDistribution(xt);
-        const recon = rowReconstructionLoss(this.config.loss, xt, vae.decode(mean));
-        return tf.add(recon, tf.mul(variational.beta / this.inputDim, gaussianKl(mean, logVar))).reshape([-1, 1]) as tf.Tensor2D;
-      }).data;
+      const { mean, logVar } = (net as VariationalNetwork).encodeDistribution(xt);
+      const recon = rowReconstructionLoss(this.config.loss, xt, net.decode(mean));
+      return { score: tf.add(recon, tf.mul(variational.beta / this.inputDim, gaussianKl(mean, logVar))).reshape([-1, 1]) as tf.Tensor2D, code: mean };
     }
     const scoreBy = this.config.scoreBy;
     const tensors = this.scoringTensors;
     if (scoreBy === 'reconstruction' || tensors === undefined) {
-      return this.mapChunks(x, 1, (xt) => tf.mean(tf.squaredDifference(xt, net.reconstruct(xt)), 1, true) as tf.Tensor2D).data;
+      return { score: tf.mean(tf.squaredDifference(xt, net.reconstruct(xt)), 1, true) as tf.Tensor2D };
     }
-    return this.mapChunks(x, 1, (xt) => {
-      const code = net.encode(xt);
-      return tensors.score(scoreBy, xt, code, net.decode(code));
-    }).data;
+    const code = net.encode(xt);
+    return { score: tensors.score(scoreBy, xt, code, net.decode(code)), code };
+  }
+
+  /** The reference codes and norms of the latent-density part of the score; null without `neighbors` or before fit. */
+  get neighbors(): NeighborStats | null {
+    return this.codeNeighbors === undefined ? null : structuredClone(this.codeNeighbors.stats);
+  }
+
+  private setNeighbors(stats: NeighborStats | null): void {
+    this.codeNeighbors?.dispose();
+    this.codeNeighbors = stats === null ? undefined : new CodeNeighbors(stats);
   }
 
   /** The training statistics of the standardized scores; null with `scoreBy: reconstruction` or before fit. */
@@ -314,6 +343,7 @@ export class Autoencoder {
       inputDim: this.inputDim,
       history: this.trainingHistory === null ? null : structuredClone(this.trainingHistory),
       scoring: this.scoringStats === null ? null : structuredClone(this.scoringStats),
+      neighbors: this.neighbors,
     };
   }
 
@@ -328,9 +358,13 @@ export class Autoencoder {
     // behaviour they were trained and scored with (reconstruction error, no batch norm, no decay), never
     // with whatever the defaults are now.
     const saved: Partial<ResolvedAutoencoderConfig> = savedState.params;
-    const params = { scoreBy: 'reconstruction', batchNorm: false, weightDecay: 0, ...saved } as ResolvedAutoencoderConfig;
+    const params = { scoreBy: 'reconstruction', batchNorm: false, weightDecay: 0, neighbors: null, ...saved } as ResolvedAutoencoderConfig;
     const model = new Autoencoder(savedState.inputDim, params);
     const stats = checkScoringStats(model.config.scoreBy, savedState.scoring, model.inputDim, model.config.codeSize);
+    const neighbors = checkNeighborStats(savedState.neighbors, model.config.codeSize);
+    if ((neighbors === null) !== (model.config.neighbors === null) || (neighbors !== null && (neighbors.k !== model.config.neighbors?.k || neighbors.weight !== model.config.neighbors.weight))) {
+      throw new ModelStateError('autoencoder: params.neighbors and the saved code neighbours disagree; the file is damaged: fit the model again');
+    }
     const layersModel = await tf.loadLayersModel(handler);
     try {
       model.network = networkFromModel(layersModel, savedState.inputDim, model.config);
@@ -347,6 +381,7 @@ export class Autoencoder {
     }
     model.trainingHistory = savedState.history ?? null;
     model.setScoringStats(stats === null ? null : structuredClone(stats));
+    model.setNeighbors(neighbors === null ? null : structuredClone(neighbors));
     return model;
   }
 
@@ -362,6 +397,8 @@ export class Autoencoder {
     this.network = undefined;
     this.scoringTensors?.dispose();
     this.scoringTensors = undefined;
+    this.codeNeighbors?.dispose();
+    this.codeNeighbors = undefined;
   }
 
   /** Runs `fn` on chunks of `x` inside `tf.tidy` and copies each result into one output matrix. */

@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs';
+import { ModelStateError } from '../errors.js';
+import type { Matrix } from './matrix.js';
+import { permutation, seededRandom } from './random.js';
+
+/**
+ * Latent density: a row whose code lies far from the codes of the training rows is unusual even when the
+ * network rebuilds it well (an anomaly the training data contained, and the network learned). The distance
+ * from a row's code to its k-th nearest training code (PyOD KNN's "largest" rule, in the code space) is
+ * blended into the score: (1 − weight) · score / scoreNorm + weight · distance / distanceNorm, each part
+ * divided by its mean over the training rows, so training rows average about 1 and neither part's units
+ * dominate. Chosen on the tune half of the peer bench (bench/results/peers-tune-neighbors.md).
+ */
+export interface NeighborConfig {
+  /** Which neighbour's distance counts: the k-th nearest training code (integer >= 1). */
+  k: number;
+  /** The distance's share of the score, in (0, 1); the model's own score (`scoreBy`) gets the rest. */
+  weight: number;
+}
+
+/** What scoring needs, saved with the model (`model.neighbors`). */
+export interface NeighborStats extends NeighborConfig {
+  /** Row-major `rows x codeSize` codes of the reference rows (all training rows, or a seeded sample). */
+  codes: number[];
+  rows: number;
+  /** The mean score (`scoreBy`) of the training rows. */
+  scoreNorm: number;
+  /** The mean k-th-neighbour distance of the reference rows, each leaving itself out. */
+  distanceNorm: number;
+}
+
+/**
+ * Reference rows kept at most: scoring compares each row with every reference code, so this bounds the
+ * cost per row (4096 · codeSize multiply-adds) and the model file (4096 · codeSize numbers); a seeded sample
+ * of a larger training set estimates the same density.
+ */
+export const NEIGHBOR_REFERENCE_ROWS = 4096;
+
+/** Query rows per distance matrix on the device (rows x reference rows floats at a time). */
+const QUERY_CHUNK_ROWS = 1024;
+
+/**
+ * The neighbour statistics of a fitted model from its training codes and training scores. Needs more
+ * training rows than k (the distance of a reference row leaves the row itself out).
+ */
+export function fitCodeNeighbors(config: NeighborConfig, codes: Matrix, scores: ArrayLike<number>, seed: number): NeighborStats {
+  const { k, weight } = config;
+  if (codes.rows <= k) {
+    throw new ModelStateError(`autoencoder: neighbors.k is ${k} but there are only ${codes.rows} training rows; use a smaller k or more rows, or neighbors: null`);
+  }
+  const reference = sampleRows(codes, NEIGHBOR_REFERENCE_ROWS, seed);
+  let scoreSum = 0;
+  for (let i = 0; i < scores.length; i++) scoreSum += scores[i];
+  const own = new CodeNeighbors({ k: k + 1, weight, codes: Array.from(reference.data), rows: reference.rows, scoreNorm: 1, distanceNorm: 1 });
+  let distanceSum = 0;
+  try {
+    // A reference row is its own nearest code (distance 0): its k-th neighbour other than itself is the (k+1)-th.
+    const distances = own.distances(reference);
+    for (let i = 0; i < distances.length; i++) distanceSum += distances[i];
+  } finally {
+    own.dispose();
+  }
+  return {
+    k,
+    weight,
+    codes: Array.from(reference.data),
+    rows: reference.rows,
+    // Floors keep a training set of identical rows from dividing by zero.
+    scoreNorm: Math.max(scoreSum / scores.length, 1e-12),
+    distanceNorm: Math.max(distanceSum / reference.rows, 1e-12),
+  };
+}
+
+/** Checks saved neighbour statistics against the model's code width; a damaged file is a `ModelStateError`. */
+export function checkNeighborStats(stats: NeighborStats | null | undefined, codeSize: number): NeighborStats | null {
+  if (stats === null || stats === undefined) return null;
+  const ok =
+    Number.isInteger(stats.rows) &&
+    Number.isInteger(stats.k) &&
+    stats.k >= 1 &&
+    stats.k <= stats.rows &&
+    stats.weight > 0 &&
+    stats.weight < 1 &&
+    stats.scoreNorm > 0 &&
+    stats.distanceNorm > 0 &&
+    Array.isArray(stats.codes) &&
+    stats.codes.length === stats.rows * codeSize &&
+    stats.codes.every(Number.isFinite);
+  if (!ok) throw new ModelStateError(`autoencoder: the saved code neighbours do not fit a ${codeSize}-unit code (k, weight, norms or codes damaged); fit the model again`);
+  return stats;
+}
+
+/** The reference codes on the device, for scoring; dispose with `dispose()`. */
+export class CodeNeighbors {
+  readonly stats: NeighborStats;
+  private readonly reference: tf.Tensor2D;
+  /** Per reference row, ‖r‖², as a row vector. */
+  private readonly referenceNorms: tf.Tensor2D;
+
+  constructor(stats: NeighborStats) {
+    this.stats = stats;
+    const c = stats.codes.length / stats.rows;
+    this.reference = tf.tensor2d(stats.codes, [stats.rows, c], 'float32');
+    this.referenceNorms = tf.tidy(() => tf.sum(tf.square(this.reference), 1).reshape([1, -1]) as tf.Tensor2D);
+  }
+
+  /** Per code row (as a column), the distance to its k-th nearest reference code. */
+  distance(code: tf.Tensor2D): tf.Tensor2D {
+    const parts: tf.Tensor2D[] = [];
+    for (let start = 0; start < code.shape[0]; start += QUERY_CHUNK_ROWS) {
+      const size = Math.min(QUERY_CHUNK_ROWS, code.shape[0] - start);
+      const q = size === code.shape[0] ? code : tf.slice(code, [start, 0], [size, -1]);
+      // ‖q − r‖² = ‖q‖² − 2 q·r + ‖r‖², clamped at 0 against rounding.
+      const squared = tf.relu(tf.add(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, tf.matMul(q, this.reference, false, true))), this.referenceNorms));
+      const nearest = tf.topk(tf.neg(squared), this.stats.k, false).values;
+      parts.push(tf.sqrt(tf.neg(tf.slice(nearest, [0, this.stats.k - 1], [-1, 1]))) as tf.Tensor2D);
+    }
+    return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+  }
+
+  /** The blended score of rows whose own score (`scoreBy`) is `score` and whose codes are `code` (columns). */
+  blend(score: tf.Tensor2D, code: tf.Tensor2D): tf.Tensor2D {
+    const { weight, scoreNorm, distanceNorm } = this.stats;
+    return tf.add(tf.mul(score, (1 - weight) / scoreNorm), tf.mul(this.distance(code), weight / distanceNorm));
+  }
+
+  /** {@link distance} for a matrix of codes, on the host. */
+  distances(codes: Matrix): Float32Array {
+    const out = tf.tidy(() => this.distance(tf.tensor2d(codes.data, [codes.rows, codes.cols], 'float32')));
+    try {
+      return out.dataSync() as Float32Array;
+    } finally {
+      out.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.reference.dispose();
+    this.referenceNorms.dispose();
+  }
+}
+
+/** At most `max` rows of `m`: all of them, or a seeded sample in their original order. */
+function sampleRows(m: Matrix, max: number, seed: number): Matrix {
+  if (m.rows <= max) return m;
+  const picked = permutation(m.rows, seededRandom(seed)).subarray(0, max).sort();
+  const data = new Float32Array(max * m.cols);
+  picked.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
+  return { data, rows: max, cols: m.cols };
+}
