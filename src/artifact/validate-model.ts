@@ -161,6 +161,7 @@ function autoencoderState(s: Obj, n: number): void {
   if (typeof codeSize !== 'number' || !Number.isSafeInteger(codeSize) || codeSize < 1) {
     throw new Problem(`model.params.codeSize is ${show(codeSize)}; expected a positive integer`);
   }
+  codeNeighbors(s.neighbors, codeSize);
   if (s.scoring === null || s.scoring === undefined) return;
   const stats = object(s.scoring, 'model.scoring');
   for (const [key, v] of Object.entries(stats)) {
@@ -171,6 +172,21 @@ function autoencoderState(s: Obj, n: number): void {
       throw new Problem(`model.scoring.${key} is ${show(v)}; expected a finite number`);
     }
   }
+}
+
+/** `model.neighbors` (the latent-density part of the score): reference codes of the code width, usable norms. */
+function codeNeighbors(value: unknown, codeSize: number): void {
+  if (value === null || value === undefined) return;
+  const s = object(value, 'model.neighbors');
+  const rows = s.rows;
+  if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 1) throw new Problem(`model.neighbors.rows is ${show(rows)}; expected the number of reference codes (>= 1)`);
+  if (typeof s.k !== 'number' || !Number.isSafeInteger(s.k) || s.k < 1 || s.k > rows) throw new Problem(`model.neighbors.k is ${show(s.k)}; expected an integer from 1 to ${rows}`);
+  if (typeof s.weight !== 'number' || !(s.weight > 0 && s.weight < 1)) throw new Problem(`model.neighbors.weight is ${show(s.weight)}; expected a share in (0, 1)`);
+  for (const key of ['scoreNorm', 'distanceNorm'] as const) {
+    const v = s[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Problem(`model.neighbors.${key} is ${show(v)}; expected a number > 0 (scoring divides by it)`);
+  }
+  finiteArray(s.codes, 'model.neighbors.codes', rows * codeSize);
 }
 
 function object(value: unknown, name: string): Obj {

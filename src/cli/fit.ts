@@ -25,6 +25,7 @@ interface FitOptions extends GlobalOptions {
   maxSeconds?: number;
   patience?: number;
   trim?: number;
+  neighbors?: number;
   batchSize?: number;
   learningRate?: number;
   k?: number;
@@ -58,6 +59,7 @@ export async function fitSpec(o: FitOptions) {
             ...(o.maxSteps || o.maxSeconds ? { budget: { ...blockOf(fileModel, 'budget'), ...(o.maxSteps ? { steps: o.maxSteps } : {}), ...(o.maxSeconds ? { seconds: o.maxSeconds } : {}) } } : {}),
             ...(o.patience !== undefined ? { earlyStopping: { ...blockOf(fileModel, 'earlyStopping'), patience: o.patience } } : {}),
             ...(o.trim !== undefined ? { trim: o.trim } : {}),
+            ...(o.neighbors !== undefined ? { neighbors: o.neighbors === 0 ? null : { ...blockOf(fileModel, 'neighbors'), k: o.neighbors } } : {}),
             ...(o.batchSize ? { batchSize: o.batchSize } : {}),
             ...(o.learningRate ? { learningRate: o.learningRate } : {}),
           },
@@ -112,6 +114,7 @@ export function registerFit(program: Command): void {
       .option('--max-seconds <s>', 'time budget of the fit (default from the data size)', positiveNumber('--max-seconds'))
       .option('--patience <n>', 'epochs without improvement before training stops', nonNegativeInt('--patience'))
       .option('--trim <f>', "robust training: leave this fraction of each batch's worst-rebuilt rows out of the loss", fraction('--trim', 0, 0.5))
+      .option('--neighbors <k>', "latent density: blend the score with the distance to the k-th nearest training code (default 5; 0 = off)", nonNegativeInt('--neighbors'))
       .option('--batch-size <n>', 'rows per gradient step', positiveInt('--batch-size'))
       .option('--learning-rate <x>', 'Adam learning rate', positiveNumber('--learning-rate'))
       .option('--k <n>', 'PCA components', positiveInt('--k'))

@@ -112,8 +112,9 @@ export class CodeNeighbors {
       const q = size === code.shape[0] ? code : tf.slice(code, [start, 0], [size, -1]);
       // ‖q − r‖² = ‖q‖² − 2 q·r + ‖r‖², clamped at 0 against rounding.
       const squared = tf.relu(tf.add(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, tf.matMul(q, this.reference, false, true))), this.referenceNorms));
+      // The k nearest (unsorted: cheaper), of which the k-th is the farthest.
       const nearest = tf.topk(tf.neg(squared), this.stats.k, false).values;
-      parts.push(tf.sqrt(tf.neg(tf.slice(nearest, [0, this.stats.k - 1], [-1, 1]))) as tf.Tensor2D);
+      parts.push(tf.sqrt(tf.neg(tf.min(nearest, 1, true))) as tf.Tensor2D);
     }
     return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
   }

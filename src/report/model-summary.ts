@@ -132,6 +132,8 @@ function autoencoderVariant(ae: Autoencoder): string {
   if (parts.length === 0) parts.push(c.hiddenUnits.length > 1 ? 'deep dense' : 'dense');
   if (c.dropout > 0) parts.push(`dropout ${c.dropout}`);
   if (c.trim > 0) parts.push(`robust training (trim ${c.trim})`);
+  // Older files lack the option (they score without it).
+  if (c.neighbors) parts.push(`code neighbours (k ${c.neighbors.k}, share ${c.neighbors.weight})`);
   return parts.join(', ');
 }
 

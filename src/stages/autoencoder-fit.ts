@@ -104,6 +104,14 @@ export const autoencoderModelParams = z
     dropout: z.number().min(0).lt(1).optional().describe('Dropout rate after hidden layers, training only (default 0)'),
     batchNorm: z.boolean().optional().describe('Batch norm between each hidden/code Dense and its activation, as PyOD; dense networks only (default false)'),
     weightDecay: z.number().min(0).optional().describe('Coupled L2 weight decay added to every gradient (PyTorch Adam weight_decay) (default 0)'),
+    neighbors: z
+      .strictObject({
+        k: z.number().int().positive().optional().describe(`Which neighbour: the k-th nearest training code (default ${AUTOENCODER_DEFAULTS.neighbors.k})`),
+        weight: z.number().gt(0).lt(1).optional().describe(`The distance's share of the score, in (0, 1) (default ${AUTOENCODER_DEFAULTS.neighbors.weight})`),
+      })
+      .nullable()
+      .optional()
+      .describe(`Latent density: blend the score with the distance from the row's code to its k-th nearest training code (default ${JSON.stringify(AUTOENCODER_DEFAULTS.neighbors)}); null = scoreBy alone`),
     scoreBy: z
       .enum(SCORE_BYS as [ScoreBy, ...ScoreBy[]])
       .optional()

@@ -211,3 +211,25 @@ describe('validateManifest and checkFittedDetector wrap the problem in the error
     expect(firstNonFinite(Float32Array.from([1, 1, Infinity]))).toBe(2);
   });
 });
+
+describe('manifestProblem: the code neighbours of an autoencoder (model.neighbors)', () => {
+  const withNeighbors = (edit: (n: Json) => void = () => undefined) =>
+    edited(autoencoder, (m) => {
+      m.model.neighbors = { k: 2, weight: 0.5, rows: 3, codes: [0.1, 0.2, 0.3], scoreNorm: 1.5, distanceNorm: 0.4 };
+      edit(m.model.neighbors);
+    });
+  it('accepts complete neighbours', () => {
+    expect(manifestProblem(withNeighbors())).toBeUndefined();
+  });
+  it.each([
+    ['a code that is not a number', (n: Json) => (n.codes[1] = null), /model\.neighbors\.codes\[1\] is null/],
+    ['codes of the wrong count', (n: Json) => n.codes.pop(), /model\.neighbors\.codes has 2 values; expected 3/],
+    ['k above the reference rows', (n: Json) => (n.k = 4), /model\.neighbors\.k is 4; expected an integer from 1 to 3/],
+    ['a share of 1', (n: Json) => (n.weight = 1), /model\.neighbors\.weight is 1/],
+    ['a zero distance norm', (n: Json) => (n.distanceNorm = 0), /model\.neighbors\.distanceNorm is 0/],
+    ['a missing score norm', (n: Json) => delete n.scoreNorm, /model\.neighbors\.scoreNorm/],
+    ['no reference rows', (n: Json) => (n.rows = 0), /model\.neighbors\.rows is 0/],
+  ])('refuses %s', (_name, edit, message) => {
+    expect(manifestProblem(withNeighbors(edit))).toMatch(message);
+  });
+});
