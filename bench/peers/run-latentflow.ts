@@ -37,6 +37,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
 import { AUTOENCODER_SCALER, defaultCodeSize } from '../../src/models/autoencoder-config.js';
 import { ScoringTensors } from '../../src/models/autoencoder-scoring.js';
+import { permutation, seededRandom } from '../../src/models/random.js';
 import * as ex from './explore.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -47,6 +48,9 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     methods: { type: 'string', default: 'lf-default,lf-pyodlike-bn,lf-pyodlike,lf-pca,lf-pca-recon' },
     'min-score-s': { type: 'string', default: '0.25' },
+    // x-knn only: blend weights and reference-sample sizes to compare (default: the first study's grid).
+    'knn-weights': { type: 'string' },
+    'knn-refs': { type: 'string' },
   },
 });
 const minScoreS = Number(args['min-score-s']);
@@ -233,7 +237,8 @@ function knnMethod(k = 5): Method {
   return async (x, seed) => {
     const scaler = new Scaler(AUTOENCODER_SCALER).fit(x);
     const xs = scaler.transform(x);
-    const model = new Autoencoder(x.cols, { seed });
+    // The default fit with its own score alone: the study's variants add the distance themselves.
+    const model = new Autoencoder(x.cols, { seed, neighbors: null });
     const history = await model.fit(xs);
     const zs = model.encode(xs);
     const meanOf = (a: ArrayLike<number>) => Array.from(a).reduce((t, v) => t + v, 0) / a.length;
@@ -250,9 +255,23 @@ function knnMethod(k = 5): Method {
       'knn-in': (m) => parts(m).din,
       'knn-z': (m) => parts(m).dz,
     };
-    for (const w of [0.25, 0.5, 1, 2, 4]) {
-      variants[`blend-in-w${w}`] = (m) => { const p = parts(m); return blend(p.s, p.din, inMean, w); };
+    for (const w of of(args['knn-weights'], [0.25, 0.5, 1, 2, 4])) {
+      if (args['knn-weights'] === undefined) variants[`blend-in-w${w}`] = (m) => { const p = parts(m); return blend(p.s, p.din, inMean, w); };
       variants[`blend-z-w${w}`] = (m) => { const p = parts(m); return blend(p.s, p.dz, zMean, w); };
+    }
+    // Fewer reference codes (a seeded sample) make scoring cheaper: is the density estimate as good?
+    for (const refs of of(args['knn-refs'], [])) {
+      if (zs.rows <= refs) continue;
+      const picked = permutation(zs.rows, seededRandom(seed)).subarray(0, refs).sort();
+      const sub: Matrix = { data: new Float32Array(refs * zs.cols), rows: refs, cols: zs.cols };
+      picked.forEach((r, i) => sub.data.set(zs.data.subarray(r * zs.cols, (r + 1) * zs.cols), i * zs.cols));
+      const subMean = meanOf(kthDistance(sub, sub, k, true));
+      for (const w of of(args['knn-weights'], [1])) {
+        variants[`blend-z-w${w}-r${refs}`] = (m) => {
+          const ms = scaler.transform(m);
+          return blend(model.score(ms), kthDistance(sub, model.encode(ms), k, false), subMean, w);
+        };
+      }
     }
     return {
       score: (m) => model.score(scaler.transform(m)),
@@ -261,6 +280,11 @@ function knnMethod(k = 5): Method {
       variants,
     };
   };
+}
+
+/** A comma-separated list of numbers, or the default. */
+function of(list: string | undefined, fallback: number[]): number[] {
+  return list === undefined ? fallback : list.split(',').map(Number);
 }
 
 /** Per query row, the Euclidean distance to its k-th nearest reference row (the row itself left out when `self`). */

@@ -114,7 +114,7 @@ export function registerFit(program: Command): void {
       .option('--max-seconds <s>', 'time budget of the fit (default from the data size)', positiveNumber('--max-seconds'))
       .option('--patience <n>', 'epochs without improvement before training stops', nonNegativeInt('--patience'))
       .option('--trim <f>', "robust training: leave this fraction of each batch's worst-rebuilt rows out of the loss", fraction('--trim', 0, 0.5))
-      .option('--neighbors <k>', "latent density: blend the score with the distance to the k-th nearest training code (default 5; 0 = off)", nonNegativeInt('--neighbors'))
+      .option('--neighbors <k>', "latent density: blend the score with the distance to the k-th nearest training code (default 5 with the default score; 0 = off)", nonNegativeInt('--neighbors'))
       .option('--batch-size <n>', 'rows per gradient step', positiveInt('--batch-size'))
       .option('--learning-rate <x>', 'Adam learning rate', positiveNumber('--learning-rate'))
       .option('--k <n>', 'PCA components', positiveInt('--k'))

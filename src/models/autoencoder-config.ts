@@ -200,7 +200,8 @@ export interface AutoencoderConfig {
   /**
    * Latent density (see code-neighbors.ts): blend the score with the distance from the row's code to its
    * k-th nearest training code (`{ k, weight }`, weight = the distance's share in (0, 1)). Default
-   * `{ k: 5, weight: 0.5 }`; null scores by `scoreBy` alone. Files saved without it load as null.
+   * `{ k: 5, weight: 0.5 }` with the default score; null (`scoreBy` alone) when `scoreBy` or
+   * `variational.scoreBy: elbo` is given. Files saved without it load as null.
    */
   neighbors?: Partial<NeighborConfig> | null;
   /** Seeds weights, shuffling, the validation split, dropout, denoising noise and VAE samples; integer in [0, 2^32). Default 42. */
@@ -474,7 +475,7 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     batchNorm,
     weightDecay,
     scoreBy,
-    neighbors: resolveNeighbors(config.neighbors),
+    neighbors: resolveNeighbors(config),
     seed,
     ...variants,
   };
@@ -672,9 +673,17 @@ function resolveEarlyStopping(value: AutoencoderConfig['earlyStopping']): Resolv
   return { patience, minDelta, minRelativeDelta };
 }
 
-function resolveNeighbors(value: AutoencoderConfig['neighbors']): NeighborConfig | null {
+/**
+ * `neighbors` filled in. Left out, it follows the scoring: on with the default score, off when `scoreBy` (or
+ * `variational.scoreBy: elbo`) is chosen explicitly, so a score asked for by name is exactly that score.
+ */
+function resolveNeighbors(config: AutoencoderConfig): NeighborConfig | null {
+  const value = config.neighbors;
   if (value === null) return null;
-  if (value === undefined) return { ...AUTOENCODER_DEFAULTS.neighbors };
+  if (value === undefined) {
+    const isScoreChosen = config.scoreBy !== undefined || (config.variational?.scoreBy ?? VARIANT_DEFAULTS.scoreBy) !== VARIANT_DEFAULTS.scoreBy;
+    return isScoreChosen ? null : { ...AUTOENCODER_DEFAULTS.neighbors };
+  }
   requireObject('neighbors', value, '{ k, weight } or null');
   requireKeys('neighbors', value, ['k', 'weight']);
   const k = value.k ?? AUTOENCODER_DEFAULTS.neighbors.k;

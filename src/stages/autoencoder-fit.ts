@@ -111,7 +111,7 @@ export const autoencoderModelParams = z
       })
       .nullable()
       .optional()
-      .describe(`Latent density: blend the score with the distance from the row's code to its k-th nearest training code (default ${JSON.stringify(AUTOENCODER_DEFAULTS.neighbors)}); null = scoreBy alone`),
+      .describe(`Latent density: blend the score with the distance from the row's code to its k-th nearest training code (default ${JSON.stringify(AUTOENCODER_DEFAULTS.neighbors)} with the default score, none when scoreBy is given); null = scoreBy alone`),
     scoreBy: z
       .enum(SCORE_BYS as [ScoreBy, ...ScoreBy[]])
       .optional()

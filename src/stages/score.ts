@@ -18,7 +18,7 @@ const params = z.strictObject({
 export const score = defineStage({
   type: 'score',
   kind: 'transform',
-  description: 'Reconstruction-error score per row from an autoencoder or PCA model',
+  description: "Anomaly score per row from an autoencoder or PCA model, by the model's scoring rule (scoreBy, and the autoencoder's code neighbours)",
   params,
   create(p, ctx) {
     return modelTransform(

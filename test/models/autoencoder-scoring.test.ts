@@ -101,7 +101,8 @@ describe('mahalanobis: reconstruction error plus the floored Mahalanobis distanc
 
 describe('Autoencoder scoreBy', () => {
   const data = helix(300, 6, 2);
-  const config = { hiddenUnits: [12], codeSize: 2, epochs: 4, batchSize: 64, seed: 3 };
+  // The scoreBy rules alone: the code-neighbour blend of the default score is test/models/code-neighbors.test.ts.
+  const config = { hiddenUnits: [12], codeSize: 2, epochs: 4, batchSize: 64, seed: 3, neighbors: null };
 
   test('scoreBy is validated and saved in params', () => {
     expect(() => resolveAutoencoderConfig(6, { scoreBy: 'nope' as never })).toThrow(/scoreBy/);

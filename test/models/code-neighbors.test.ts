@@ -82,6 +82,11 @@ describe('Autoencoder with code neighbours (the default)', () => {
   test('is on by default with k 5 and share 1/2, and validated', () => {
     expect(resolveAutoencoderConfig(6).neighbors).toEqual({ k: 5, weight: 0.5 });
     expect(resolveAutoencoderConfig(6, { neighbors: null }).neighbors).toBeNull();
+    // A score chosen by name is that score alone, unless neighbours are asked for too.
+    expect(resolveAutoencoderConfig(6, { scoreBy: 'balanced' }).neighbors).toBeNull();
+    expect(resolveAutoencoderConfig(6, { scoreBy: 'reconstruction', neighbors: {} }).neighbors).toEqual({ k: 5, weight: 0.5 });
+    expect(resolveAutoencoderConfig(6, { variational: { scoreBy: 'elbo' } }).neighbors).toBeNull();
+    expect(resolveAutoencoderConfig(6, { variational: { beta: 2 } }).neighbors).toEqual({ k: 5, weight: 0.5 });
     expect(resolveAutoencoderConfig(6, { neighbors: { k: 9 } }).neighbors).toEqual({ k: 9, weight: 0.5 });
     expect(() => resolveAutoencoderConfig(6, { neighbors: { weight: 1 } })).toThrow(ModelConfigError);
     expect(() => resolveAutoencoderConfig(6, { neighbors: { k: 0 } })).toThrow(/neighbors\.k/);
