@@ -31,10 +31,13 @@ export interface NeighborStats extends NeighborConfig {
 
 /**
  * Reference rows kept at most: scoring compares each row with every reference code, so this bounds the
- * cost per row (4096 · codeSize multiply-adds) and the model file (4096 · codeSize numbers); a seeded sample
- * of a larger training set estimates the same density.
+ * cost per row (1024 · codeSize multiply-adds, plus a top-k of 1024) and the model file (1024 · codeSize
+ * numbers); a seeded sample of a larger training set estimates the same density. On the tune half, samples
+ * of 256 / 512 / 1024 / 2048 / all rows gave mean ROC-AUC 0.753 / 0.756 / 0.757 / 0.761 / 0.758, while the
+ * distance part scores about 160k / 79k / 44k / 25k / (4096 rows) 12k rows/s on the wasm backend
+ * (bench/results/peers-tune-neighbors.md).
  */
-export const NEIGHBOR_REFERENCE_ROWS = 4096;
+export const NEIGHBOR_REFERENCE_ROWS = 1024;
 
 /** Query rows per distance matrix on the device (rows x reference rows floats at a time). */
 const QUERY_CHUNK_ROWS = 1024;
