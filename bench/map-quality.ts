@@ -29,7 +29,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadDigits, PIXELS, sliceDigits } from './mnist-digits.js';
 import { Autoencoder, type AutoencoderConfig } from '../src/models/autoencoder.js';
-import { silhouette, trustworthinessEach } from '../src/models/embedding-quality.js';
+import { silhouette, trustworthinessEach } from '../src/evaluation/embedding-quality.js';
 import type { Matrix } from '../src/models/matrix.js';
 import { PcaModel } from '../src/models/pca.js';
 import { UmapModel } from '../src/models/umap.js';

@@ -9,7 +9,7 @@
  */
 import { Autoencoder } from '../src/models/autoencoder.js';
 import type { Matrix } from '../src/models/matrix.js';
-import { rocAuc } from '../src/models/metrics.js';
+import { rocAuc } from '../src/evaluation/metrics.js';
 import { PcaModel } from '../src/models/pca.js';
 import { Scaler } from '../src/models/scaler.js';
 import { QUICKSTART_FEATURES as FEATURES, readQuickstart as read } from './quickstart-data.js';

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { averagePrecision, rocAuc } from '../src/models/metrics.js';
+import { averagePrecision, rocAuc } from '../src/evaluation/metrics.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3' }, config: { type: 'string' } } });

@@ -20,7 +20,7 @@ export { TsneModel, type TsneConfig } from './models/tsne.js';
 export { Scaler, type ScalerMethod } from './models/scaler.js';
 export { fitThreshold, flagAnomalies, type ThresholdRule, type ThresholdState } from './models/threshold.js';
 export { Detector, type DetectorKind, type TrainingSummary } from './models/detector.js';
-export { averagePrecision, rocAuc } from './models/metrics.js';
+export { averagePrecision, rocAuc } from './evaluation/metrics.js';
 
 export { loadDetector, readManifest, readScorableManifest, saveDetector, type Manifest } from './artifact/model-dir.js';
 export { selectBackend, currentBackend, type BackendInfo, type BackendName } from './runtime/backend.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rocAuc } from '../src/models/metrics.js';
+import { rocAuc } from '../src/evaluation/metrics.js';
 import { runPipeline } from '../src/pipeline/runner.js';
 import { loadPipelineFile } from '../src/pipeline/spec.js';
 

@@ -1,6 +1,6 @@
 import { DataError, ModelConfigError, ModelStateError } from '../errors.js';
 import type { Matrix } from './matrix.js';
-import { quantileSorted } from './metrics.js';
+import { quantileSorted } from './order-statistics.js';
 
 /**
  * How a `Scaler` maps each column:

@@ -1,5 +1,5 @@
 import { DataError, ModelConfigError } from '../errors.js';
-import { quantileSorted, sortedCopy } from './metrics.js';
+import { quantileSorted, sortedCopy } from './order-statistics.js';
 
 /**
  * How to turn training scores into a cut-off. A row is an anomaly when its score is strictly above it.

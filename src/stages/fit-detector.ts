@@ -7,7 +7,7 @@ import { META } from '../io/batch-meta.js';
 import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../io/features.js';
 import { Detector, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../models/detector.js';
 import { concatRows, type Matrix } from '../models/matrix.js';
-import { quantileSorted, sortedCopy } from '../models/metrics.js';
+import { quantileSorted, sortedCopy } from '../models/order-statistics.js';
 import { constantColumns, Scaler, type ScalerMethod } from '../models/scaler.js';
 import { fitThreshold, type ThresholdRule } from '../models/threshold.js';
 import type { StageContext, Transform } from '../pipeline/stage.js';

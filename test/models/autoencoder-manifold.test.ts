@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Autoencoder } from '../../src/models/autoencoder.js';
-import { rocAuc } from '../../src/models/metrics.js';
+import { rocAuc } from '../../src/evaluation/metrics.js';
 import { PcaModel } from '../../src/models/pca.js';
 import { Scaler } from '../../src/models/scaler.js';
 import { selectBackend } from '../../src/runtime/backend.js';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { sourceMetadata } from '../../src/io/batch-meta.js';
 import { withMetadata } from '../../src/io/batch.js';
-import { rocAuc } from '../../src/models/metrics.js';
+import { rocAuc } from '../../src/evaluation/metrics.js';
 import type { StageContext } from '../../src/pipeline/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { autoencoderFit } from '../../src/stages/autoencoder-fit.js';

@@ -1,5 +1,6 @@
 /**
- * Small evaluation and order statistics shared by models, tests and benches. Pure functions over plain arrays.
+ * Detection quality against labels (ROC-AUC, average precision), for tests, benches and users who hold
+ * labels. Pure functions over plain arrays; no model depends on them.
  */
 
 /**
@@ -71,30 +72,4 @@ export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<nu
     start = end;
   }
   return sum;
-}
-
-/** Mean of `values`; NaN when empty. Summed in float64. */
-export function mean(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
-  return sum / values.length;
-}
-
-/**
- * Quantile of ascending `sorted` at `q` in [0, 1], interpolating linearly between the closest ranks
- * (numpy's default `linear` method, used by PyOD for its contamination threshold). NaN when empty.
- */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = (n - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, n - 1);
-  const frac = pos - lo;
-  return frac === 0 ? sorted[lo] : sorted[lo] + (sorted[hi] - sorted[lo]) * frac;
-}
-
-/** Ascending float64 copy of `values`. */
-export function sortedCopy(values: ArrayLike<number>): Float64Array {
-  return Float64Array.from(values).sort();
 }

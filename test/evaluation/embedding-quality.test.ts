@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { silhouette, trustworthiness, trustworthinessEach } from '../../src/models/embedding-quality.js';
+import { silhouette, trustworthiness, trustworthinessEach } from '../../src/evaluation/embedding-quality.js';
 import type { Matrix } from '../../src/models/matrix.js';
 
 /**

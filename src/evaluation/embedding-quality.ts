@@ -4,7 +4,7 @@
  * `Matrix` rows, Euclidean distances, exact: O(n² · d) time and O(n) memory per row block, meant for up to a
  * few thousand rows (5,000 rows of 784 pixels take seconds to tens of seconds).
  */
-import type { Matrix } from './matrix.js';
+import type { Matrix } from '../models/matrix.js';
 
 /** Rows whose distances to every row are computed together: each pass over the data serves this many rows. */
 const BLOCK_ROWS = 32;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { averagePrecision, quantileSorted, rocAuc } from '../../src/models/metrics.js';
+import { averagePrecision, rocAuc } from '../../src/evaluation/metrics.js';
 
 describe('rocAuc', () => {
   test('is 1 when every positive outscores every negative, 0 when reversed', () => {
@@ -32,16 +32,6 @@ describe('rocAuc', () => {
   test('needs both classes and matching lengths', () => {
     expect(() => rocAuc([1, 2], [1, 1])).toThrow(RangeError);
     expect(() => rocAuc([1, 2], [1])).toThrow(RangeError);
-  });
-});
-
-describe('quantileSorted', () => {
-  test('interpolates linearly between closest ranks (numpy default)', () => {
-    const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    expect(quantileSorted(sorted, 0)).toBe(1);
-    expect(quantileSorted(sorted, 1)).toBe(10);
-    expect(quantileSorted(sorted, 0.5)).toBe(5.5);
-    expect(quantileSorted(sorted, 0.8)).toBeCloseTo(8.2, 12);
   });
 });
 
