@@ -10,7 +10,7 @@ import { selectBackend } from '../runtime/backend.js';
 import type { Detector } from '../models/detector.js';
 import { matrix } from '../models/matrix.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
-import { AdaptiveThreshold } from '../stages/adaptive-threshold.js';
+import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
 import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelWatcher, type LoadedModel } from './model-watcher.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
