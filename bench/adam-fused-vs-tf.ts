@@ -1,10 +1,10 @@
 /**
  * Step time of FusedAdam against tf.train.adam on the MNIST bench's network (784-256-30-256-784, elu, sigmoid
  * output, batch 64), alternating in one process, CPU ms per step. Chose FUSED_ADAM_MAX_PARAMS in
- * src/models/training-loop.ts. Run: npx tsx bench/adam-fused-vs-tf.ts
+ * src/models/autoencoder/training-loop.ts. Run: npx tsx bench/adam-fused-vs-tf.ts
  */
 import * as tf from '@tensorflow/tfjs';
-import { FusedAdam } from '../src/models/training-loop.js';
+import { FusedAdam } from '../src/models/autoencoder/training-loop.js';
 import { selectBackend } from '../src/runtime/backend.js';
 await selectBackend();
 const sizes = [784, 256, 30, 256, 784];

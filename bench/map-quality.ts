@@ -28,7 +28,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadDigits, PIXELS, sliceDigits } from './mnist-digits.js';
-import { Autoencoder, type AutoencoderConfig } from '../src/models/autoencoder.js';
+import { Autoencoder, type AutoencoderConfig } from '../src/models/autoencoder/autoencoder.js';
 import { silhouette, trustworthinessEach } from '../src/evaluation/embedding-quality.js';
 import type { Matrix } from '../src/models/matrix.js';
 import { PcaModel } from '../src/models/pca.js';

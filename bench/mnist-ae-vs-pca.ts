@@ -17,7 +17,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadDigits, sliceDigits } from './mnist-digits.js';
-import { Autoencoder, type AutoencoderConfig } from '../src/models/autoencoder.js';
+import { Autoencoder, type AutoencoderConfig } from '../src/models/autoencoder/autoencoder.js';
 import { PcaModel } from '../src/models/pca.js';
 import { selectBackend } from '../src/runtime/backend.js';
 

@@ -1,13 +1,13 @@
 /**
- * Scoring cost of the code-neighbour part of the default score (src/models/code-neighbors.ts) by the number
+ * Scoring cost of the code-neighbour part of the default score (src/models/autoencoder/code-neighbors.ts) by the number
  * of reference codes: rows/s of `CodeNeighbors.distances` against the model's own score of the same rows
  * (median of --repeats timings after a warm-up). Prints a Markdown table.
  *
  * Run: npx tsx bench/neighbor-speed.ts [--features 8] [--rows 20000] [--refs 256,512,1024,2048,4096] [--backend wasm]
  */
 import { parseArgs } from 'node:util';
-import { Autoencoder } from '../src/models/autoencoder.js';
-import { CodeNeighbors } from '../src/models/code-neighbors.js';
+import { Autoencoder } from '../src/models/autoencoder/autoencoder.js';
+import { CodeNeighbors } from '../src/models/autoencoder/code-neighbors.js';
 import { gaussian, seededRandom } from '../src/models/random.js';
 import { selectBackend } from '../src/runtime/backend.js';
 

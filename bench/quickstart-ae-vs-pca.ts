@@ -7,7 +7,7 @@
  * autoencoder: `balanced` blended with the code-neighbour distance), plus the autoencoder's `balanced` alone
  * (the default before issue 12's code neighbours; the same seed trains the same network). Run: `npm run bench:quickstart`.
  */
-import { Autoencoder } from '../src/models/autoencoder.js';
+import { Autoencoder } from '../src/models/autoencoder/autoencoder.js';
 import type { Matrix } from '../src/models/matrix.js';
 import { rocAuc } from '../src/evaluation/metrics.js';
 import { PcaModel } from '../src/models/pca.js';

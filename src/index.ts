@@ -11,9 +11,9 @@ export { runPipeline, type RunOptions, type RunSummary, type StageReport } from 
 export { ModelSlots } from './pipeline/model-slots.js';
 
 export type { Matrix } from './models/matrix.js';
-export { Autoencoder } from './models/autoencoder.js';
-export type { AutoencoderConfig, ResolvedAutoencoderConfig } from './models/autoencoder-config.js';
-export type { ScoreBy } from './models/autoencoder-scoring.js';
+export { Autoencoder } from './models/autoencoder/autoencoder.js';
+export type { AutoencoderConfig, ResolvedAutoencoderConfig } from './models/autoencoder/autoencoder-config.js';
+export type { ScoreBy } from './models/autoencoder/autoencoder-scoring.js';
 export { PcaModel, type PcaConfig, type PcaScoreBy } from './models/pca.js';
 export { UmapModel, type UmapConfig } from './models/umap.js';
 export { TsneModel, type TsneConfig } from './models/tsne.js';

@@ -7,10 +7,10 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/index.js';
-import { resolveAutoencoderConfig } from '../../src/models/autoencoder-config.js';
-import { buildLoss } from '../../src/models/autoencoder-loss.js';
-import { DenseNetwork } from '../../src/models/dense-network.js';
-import { FusedAdam, runTrainingLoop, type StepOptimizer } from '../../src/models/training-loop.js';
+import { resolveAutoencoderConfig } from '../../src/models/autoencoder/autoencoder-config.js';
+import { buildLoss } from '../../src/models/autoencoder/autoencoder-loss.js';
+import { DenseNetwork } from '../../src/models/autoencoder/dense-network.js';
+import { FusedAdam, runTrainingLoop, type StepOptimizer } from '../../src/models/autoencoder/training-loop.js';
 
 const { values } = parseArgs({
   options: {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, rocAuc, Scaler, selectBackend } from '../../src/index.js';
-import { ScoringTensors } from '../../src/models/autoencoder-scoring.js';
+import { ScoringTensors } from '../../src/models/autoencoder/autoencoder-scoring.js';
 import { readQuickstart as read } from '../quickstart-data.js';
 
 function memberSeed(seed: number, i: number): number {

@@ -35,8 +35,8 @@ import { tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
-import { AUTOENCODER_SCALER, defaultCodeSize } from '../../src/models/autoencoder-config.js';
-import { ScoringTensors } from '../../src/models/autoencoder-scoring.js';
+import { AUTOENCODER_SCALER, defaultCodeSize } from '../../src/models/autoencoder/autoencoder-config.js';
+import { ScoringTensors } from '../../src/models/autoencoder/autoencoder-scoring.js';
 import { permutation, seededRandom } from '../../src/models/random.js';
 import * as ex from './explore.js';
 

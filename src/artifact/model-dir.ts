@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ArtifactError, LatentflowError } from '../errors.js';
-import { Autoencoder } from '../models/autoencoder.js';
+import { Autoencoder } from '../models/autoencoder/autoencoder.js';
 import { Detector, type DetectorKind, type MissingHandling, type TrainingSummary } from '../models/detector.js';
 import { PcaModel } from '../models/pca.js';
 import { Scaler, type ScalerState } from '../models/scaler.js';

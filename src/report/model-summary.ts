@@ -1,4 +1,4 @@
-import { Autoencoder } from '../models/autoencoder.js';
+import { Autoencoder } from '../models/autoencoder/autoencoder.js';
 import type { Detector } from '../models/detector.js';
 import { PcaModel } from '../models/pca.js';
 import type { ThresholdState } from '../models/threshold.js';

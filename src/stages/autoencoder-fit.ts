@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ModelConfigError } from '../errors.js';
-import { AUTOENCODER_DEFAULTS, AUTOENCODER_SCALER, checkVariantOptions, VARIANT_DEFAULTS } from '../models/autoencoder-config.js';
-import { SCORE_BYS, type ScoreBy } from '../models/autoencoder-scoring.js';
-import { Autoencoder } from '../models/autoencoder.js';
-import { TRAINING_BUDGET, type TrainingPlan } from '../models/training-budget.js';
-import type { TrainingHistory } from '../models/training-loop.js';
+import { AUTOENCODER_DEFAULTS, AUTOENCODER_SCALER, checkVariantOptions, VARIANT_DEFAULTS } from '../models/autoencoder/autoencoder-config.js';
+import { SCORE_BYS, type ScoreBy } from '../models/autoencoder/autoencoder-scoring.js';
+import { Autoencoder } from '../models/autoencoder/autoencoder.js';
+import { TRAINING_BUDGET, type TrainingPlan } from '../models/autoencoder/training-budget.js';
+import type { TrainingHistory } from '../models/autoencoder/training-loop.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage } from '../pipeline/stage.js';
 import { fitDetectorStage } from './fit-detector.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadDetector } from '../../src/artifact/model-dir.js';
-import type { Autoencoder } from '../../src/models/autoencoder.js';
+import type { Autoencoder } from '../../src/models/autoencoder/autoencoder.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
 import { loadPipelineFile } from '../../src/pipeline/spec.js';
 

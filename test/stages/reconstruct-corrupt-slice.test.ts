@@ -1,6 +1,6 @@
 import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { Autoencoder } from '../../src/models/autoencoder.js';
+import type { Autoencoder } from '../../src/models/autoencoder/autoencoder.js';
 import type { Detector } from '../../src/models/detector.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { autoencoderFit } from '../../src/stages/autoencoder-fit.js';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { ModelStateError } from '../errors.js';
+import { ModelStateError } from '../../errors.js';
 import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import type { AutoencoderNetwork, ForwardOptions, ForwardPass } from './dense-network.js';
 import { dropOut } from './network-ops.js';
-import { deriveSeed } from './random.js';
+import { deriveSeed } from '../random.js';
 
 /** Names of the saved layers; a loader finds the heads by these names. */
 const MEAN_LAYER = 'code_mean';

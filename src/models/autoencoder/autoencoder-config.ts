@@ -1,4 +1,4 @@
-import { ModelConfigError } from '../errors.js';
+import { ModelConfigError } from '../../errors.js';
 import { SCORE_BYS, type ScoreBy } from './autoencoder-scoring.js';
 import type { NeighborConfig } from './code-neighbors.js';
 import type { TrainingBudgetConfig } from './training-budget.js';

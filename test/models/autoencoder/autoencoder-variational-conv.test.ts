@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DIGIT_SHAPE, loadDigits, sliceDigits } from '../../bench/mnist-digits.js';
-import { ModelStateError } from '../../src/errors.js';
-import { Autoencoder, type AutoencoderConfig } from '../../src/models/autoencoder.js';
-import { gaussian, seededRandom } from '../../src/models/random.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { meanOf, sameBits } from './synthetic.js';
-import { columnMeans, columnVariances, gaussianFactors } from './variant-data.js';
+import { DIGIT_SHAPE, loadDigits, sliceDigits } from '../../../bench/mnist-digits.js';
+import { ModelStateError } from '../../../src/errors.js';
+import { Autoencoder, type AutoencoderConfig } from '../../../src/models/autoencoder/autoencoder.js';
+import { gaussian, seededRandom } from '../../../src/models/random.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { meanOf, sameBits } from '../synthetic.js';
+import { columnMeans, columnVariances, gaussianFactors } from '../variant-data.js';
 
 beforeAll(async () => {
   await selectBackend();

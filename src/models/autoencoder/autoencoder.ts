@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { DataError, ModelStateError } from '../errors.js';
+import { DataError, ModelStateError } from '../../errors.js';
 import {
   type AutoencoderConfig,
   type ResolvedAutoencoderConfig,
@@ -11,8 +11,8 @@ import { checkScoringStats, fitScoringStats, type ScoringStats, ScoringTensors }
 import { checkNeighborStats, CodeNeighbors, fitCodeNeighbors, type NeighborStats } from './code-neighbors.js';
 import { ConvNetwork } from './conv-network.js';
 import { type AutoencoderNetwork, DenseNetwork } from './dense-network.js';
-import { type Matrix, sliceRows } from './matrix.js';
-import { deriveSeed } from './random.js';
+import { type Matrix, sliceRows } from '../matrix.js';
+import { deriveSeed } from '../random.js';
 import { resolveTrainingPlan, type TrainingPlan } from './training-budget.js';
 import { createAdam, type FitOptions, type StepOptimizer, type TrainingHistory, runTrainingLoop } from './training-loop.js';
 import { VariationalNetwork, gaussianKl } from './variational-network.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { FusedAdam } from '../../src/models/training-loop.js';
-import { selectBackend } from '../../src/runtime/backend.js';
+import { FusedAdam } from '../../../src/models/autoencoder/training-loop.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
 
 beforeAll(async () => {
   await selectBackend();

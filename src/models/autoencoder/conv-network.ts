@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { ModelStateError } from '../errors.js';
+import { ModelStateError } from '../../errors.js';
 import type { Activation, ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import type { AutoencoderNetwork, ForwardOptions, ForwardPass } from './dense-network.js';
 import { activate, dropOut, kernelAndBias } from './network-ops.js';
-import { deriveSeed } from './random.js';
+import { deriveSeed } from '../random.js';
 
 /** One step of the network: a layer, and for convolutions the activation applied after the im2col product. */
 interface Step {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PCA } from 'ml-pca';
-import { ModelStateError } from '../errors.js';
-import type { Matrix } from './matrix.js';
+import { ModelStateError } from '../../errors.js';
+import type { Matrix } from '../matrix.js';
 
 /**
  * How an autoencoder turns a row into an anomaly score (higher = more anomalous):

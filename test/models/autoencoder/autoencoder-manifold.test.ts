@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { Autoencoder } from '../../src/models/autoencoder.js';
-import { rocAuc } from '../../src/evaluation/metrics.js';
-import { PcaModel } from '../../src/models/pca.js';
-import { Scaler } from '../../src/models/scaler.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { helix, meanOf, subspaceWithOutliers } from './synthetic.js';
+import { Autoencoder } from '../../../src/models/autoencoder/autoencoder.js';
+import { rocAuc } from '../../../src/evaluation/metrics.js';
+import { PcaModel } from '../../../src/models/pca.js';
+import { Scaler } from '../../../src/models/scaler.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { helix, meanOf, subspaceWithOutliers } from '../synthetic.js';
 
 beforeAll(async () => {
   await selectBackend();

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { Autoencoder } from '../../src/models/autoencoder.js';
-import { trimmedReconstructionLoss } from '../../src/models/autoencoder-loss.js';
-import type { Matrix } from '../../src/models/matrix.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { helix } from './synthetic.js';
+import { Autoencoder } from '../../../src/models/autoencoder/autoencoder.js';
+import { trimmedReconstructionLoss } from '../../../src/models/autoencoder/autoencoder-loss.js';
+import type { Matrix } from '../../../src/models/matrix.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { helix } from '../synthetic.js';
 
 beforeAll(async () => {
   await selectBackend();

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Autoencoder, type AutoencoderState } from '../../src/models/autoencoder.js';
-import { resolveAutoencoderConfig } from '../../src/models/autoencoder-config.js';
-import { fitScoringStats, type ScoringStats, ScoringTensors } from '../../src/models/autoencoder-scoring.js';
-import type { Matrix } from '../../src/models/matrix.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { helix, sameBits } from './synthetic.js';
+import { Autoencoder, type AutoencoderState } from '../../../src/models/autoencoder/autoencoder.js';
+import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { fitScoringStats, type ScoringStats, ScoringTensors } from '../../../src/models/autoencoder/autoencoder-scoring.js';
+import type { Matrix } from '../../../src/models/matrix.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { helix, sameBits } from '../synthetic.js';
 
 beforeAll(async () => {
   await selectBackend();

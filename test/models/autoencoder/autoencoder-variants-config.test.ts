@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { fitSpec } from '../../src/cli/fit.js';
-import { ModelConfigError, SpecError } from '../../src/errors.js';
-import { type AutoencoderConfig, resolveAutoencoderConfig, VARIANT_DEFAULTS } from '../../src/models/autoencoder-config.js';
-import { parsePipelines } from '../../src/pipeline/spec.js';
+import { fitSpec } from '../../../src/cli/fit.js';
+import { ModelConfigError, SpecError } from '../../../src/errors.js';
+import { type AutoencoderConfig, resolveAutoencoderConfig, VARIANT_DEFAULTS } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { parsePipelines } from '../../../src/pipeline/spec.js';
 
 function configError(inputDim: number, config: AutoencoderConfig): ModelConfigError {
   try {

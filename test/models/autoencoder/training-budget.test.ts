@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { resolveTrainingPlan, TRAINING_BUDGET } from '../../src/models/training-budget.js';
-import { runTrainingLoop, type TrainingLoopOptions } from '../../src/models/training-loop.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { gaussianMatrix } from './synthetic.js';
+import { resolveTrainingPlan, TRAINING_BUDGET } from '../../../src/models/autoencoder/training-budget.js';
+import { runTrainingLoop, type TrainingLoopOptions } from '../../../src/models/autoencoder/training-loop.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { gaussianMatrix } from '../synthetic.js';
 
 beforeAll(async () => {
   await selectBackend();

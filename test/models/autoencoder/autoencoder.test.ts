@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { LatentflowError, ModelStateError } from '../../src/errors.js';
-import { Autoencoder, type AutoencoderConfig } from '../../src/models/autoencoder.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { gaussianMatrix, helix, meanOf, sameBits } from './synthetic.js';
+import { LatentflowError, ModelStateError } from '../../../src/errors.js';
+import { Autoencoder, type AutoencoderConfig } from '../../../src/models/autoencoder/autoencoder.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { gaussianMatrix, helix, meanOf, sameBits } from '../synthetic.js';
 
 beforeAll(async () => {
   await selectBackend();

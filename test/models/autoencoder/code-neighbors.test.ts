@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { DataError, ModelConfigError, ModelStateError } from '../../src/errors.js';
-import { Autoencoder, type AutoencoderState } from '../../src/models/autoencoder.js';
-import { resolveAutoencoderConfig } from '../../src/models/autoencoder-config.js';
-import { CodeNeighbors, fitCodeNeighbors, NEIGHBOR_REFERENCE_ROWS } from '../../src/models/code-neighbors.js';
-import type { Matrix } from '../../src/models/matrix.js';
-import { gaussian, seededRandom } from '../../src/models/random.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { helix, sameBits } from './synthetic.js';
+import { DataError, ModelConfigError, ModelStateError } from '../../../src/errors.js';
+import { Autoencoder, type AutoencoderState } from '../../../src/models/autoencoder/autoencoder.js';
+import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { CodeNeighbors, fitCodeNeighbors, NEIGHBOR_REFERENCE_ROWS } from '../../../src/models/autoencoder/code-neighbors.js';
+import type { Matrix } from '../../../src/models/matrix.js';
+import { gaussian, seededRandom } from '../../../src/models/random.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { helix, sameBits } from '../synthetic.js';
 
 beforeAll(async () => {
   await selectBackend();

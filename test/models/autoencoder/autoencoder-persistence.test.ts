@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fileLoadHandler, fileSaveHandler } from '../../src/artifact/tfjs-file-handler.js';
-import { ArtifactError, ModelStateError } from '../../src/errors.js';
-import { Autoencoder, type AutoencoderConfig } from '../../src/models/autoencoder.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { helix, sameBits } from './synthetic.js';
+import { fileLoadHandler, fileSaveHandler } from '../../../src/artifact/tfjs-file-handler.js';
+import { ArtifactError, ModelStateError } from '../../../src/errors.js';
+import { Autoencoder, type AutoencoderConfig } from '../../../src/models/autoencoder/autoencoder.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { helix, sameBits } from '../synthetic.js';
 
 let root: string;
 let model: Autoencoder;

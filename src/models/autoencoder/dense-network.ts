@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { ModelStateError } from '../errors.js';
+import { ModelStateError } from '../../errors.js';
 import type { Activation, ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import { activate, activationDerivative, dropOut, kernelAndBias } from './network-ops.js';
-import { deriveSeed } from './random.js';
+import { deriveSeed } from '../random.js';
 
 /** Tensors of one forward pass; loss terms pick what they need (e.g. a sparsity penalty reads `code`). */
 export interface ForwardPass {

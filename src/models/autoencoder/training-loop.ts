@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { DataError, LatentflowError } from '../errors.js';
-import type { Matrix } from './matrix.js';
-import { takeRows } from './matrix.js';
-import { deriveSeed, permutation, seededRandom } from './random.js';
+import { DataError, LatentflowError } from '../../errors.js';
+import type { Matrix } from '../matrix.js';
+import { takeRows } from '../matrix.js';
+import { deriveSeed, permutation, seededRandom } from '../random.js';
 
 /** What `onEpoch` receives after every epoch. */
 export interface EpochLog {

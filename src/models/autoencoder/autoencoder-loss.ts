@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfigError } from '../errors.js';
+import { ModelConfigError } from '../../errors.js';
 import type { LossName, ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import type { AutoencoderNetwork, ForwardPass } from './dense-network.js';
 import { gaussianKl } from './variational-network.js';

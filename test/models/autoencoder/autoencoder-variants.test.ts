@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { Autoencoder, type AutoencoderConfig } from '../../src/models/autoencoder.js';
-import { resolveAutoencoderConfig } from '../../src/models/autoencoder-config.js';
-import { DenseNetwork } from '../../src/models/dense-network.js';
-import type { Matrix } from '../../src/models/matrix.js';
-import { selectBackend } from '../../src/runtime/backend.js';
-import { gaussianMatrix, helix, meanOf } from './synthetic.js';
-import { columnMeans, meanAbs, meanRowSquaredDistance, subspaceSplit, withGaussianNoise, withMasking } from './variant-data.js';
+import { Autoencoder, type AutoencoderConfig } from '../../../src/models/autoencoder/autoencoder.js';
+import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { DenseNetwork } from '../../../src/models/autoencoder/dense-network.js';
+import type { Matrix } from '../../../src/models/matrix.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+import { gaussianMatrix, helix, meanOf } from '../synthetic.js';
+import { columnMeans, meanAbs, meanRowSquaredDistance, subspaceSplit, withGaussianNoise, withMasking } from '../variant-data.js';
 
 /**
  * Each regularised variant against the plain model with the same architecture, data and seed: the variant

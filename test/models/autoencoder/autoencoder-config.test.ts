@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { ModelConfigError } from '../../src/errors.js';
+import { ModelConfigError } from '../../../src/errors.js';
 import {
   AUTOENCODER_DEFAULTS,
   type AutoencoderConfig,
   resolveAutoencoderConfig,
-} from '../../src/models/autoencoder-config.js';
-import { Autoencoder } from '../../src/models/autoencoder.js';
+} from '../../../src/models/autoencoder/autoencoder-config.js';
+import { Autoencoder } from '../../../src/models/autoencoder/autoencoder.js';
 
 function configError(inputDim: number, config: AutoencoderConfig): ModelConfigError {
   try {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { ModelStateError } from '../errors.js';
-import type { Matrix } from './matrix.js';
-import { permutation, seededRandom } from './random.js';
+import { ModelStateError } from '../../errors.js';
+import type { Matrix } from '../matrix.js';
+import { permutation, seededRandom } from '../random.js';
 
 /**
  * Latent density: a row whose code lies far from the codes of the training rows is unusual even when the
