@@ -121,15 +121,19 @@ export function parsePipelines(text: string, file = '<inline>'): PipelineSpec[] 
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
+  // An empty document (a trailing `---`, or `---` followed by comments) is no step: yaml gives it a null
+  // scalar as contents, not null.
+  const isEmpty = (doc: Document) => doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+  const steps = list.filter((doc) => !isEmpty(doc)).length;
   const specs: PipelineSpec[] = [];
-  list.forEach((doc, index) => {
+  list.forEach((doc) => {
     syntaxCheck(doc, lineCounter, file);
-    if (doc.contents === null) return;
+    if (isEmpty(doc)) return;
     const locate = (keyPath: readonly PropertyKey[], atKey?: string): SpecLocation =>
       locateInDocument(doc, lineCounter, file, keyPath, atKey);
     const value = toPlain(doc, lineCounter, file) ?? {};
     const spec = validatePipeline(value, file, locate);
-    if (list.length > 1 && !(value as { name?: string }).name) spec.name = `${spec.name}#${index + 1}`;
+    if (steps > 1 && !(value as { name?: string }).name) spec.name = `${spec.name}#${specs.length + 1}`;
     specs.push(spec);
   });
   if (specs.length === 0) throw new SpecError('the pipeline file is empty', { file, line: 1, column: 1, path: '' });

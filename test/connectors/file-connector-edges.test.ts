@@ -179,6 +179,10 @@ describe('null-sink', () => {
     expect(await writeAll(nullSink, {}, [xs(1, 2), xs(), xs(3)])).toEqual({ rows: 3, batches: 3, target: 'null' });
     expect(await writeAll(nullSink, {}, [])).toEqual({ rows: 0, batches: 0, target: 'null' });
   });
+
+  it('is a sink', () => {
+    expect(nullSink.create({}, testContext()).kind).toBe('sink');
+  });
 });
 
 describe('ipc connectors', () => {
@@ -310,6 +314,7 @@ describe('parquet connectors', () => {
     const file = at('empty.parquet');
     expect(await writeAll(parquetSink, { path: file }, [xs(), xs()], testContext({ logger }))).toEqual({ rows: 0, batches: 0, target: file });
     expect(logger.records.find((r) => r.level === 'info')?.msg).toBe(`parquet-sink: wrote an empty file ${file}`);
+    expect(logger.records.find((r) => r.level === 'info')?.fields).toMatchObject({ file, rows: 0 });
     const back = await readAll(parquetSource, { path: file });
     expect(back.map((b) => b.numRows)).toEqual([0]);
     expect(typesOf(back[0])).toEqual(['x: Float64']);

@@ -41,3 +41,19 @@ describe('nameRecord', () => {
     expect(shown.properties.columns).toEqual(record.properties.columns);
   });
 });
+
+describe('nameRecord rejects what is not a mapping', () => {
+  it('null, a string, a number and a list are invalid_type issues expecting a record, naming what was received', () => {
+    for (const [input, received] of [
+      [null, 'null'],
+      ['float64', 'string'],
+      [3, 'number'],
+      [['a'], 'a list'],
+    ] as const) {
+      const result = TYPES.safeParse(input);
+      expect(result.success).toBe(false);
+      expect(result.error!.issues).toHaveLength(1);
+      expect(result.error!.issues[0]).toMatchObject({ code: 'invalid_type', expected: 'record', path: [], message: `expected a mapping of names to values, received ${received}` });
+    }
+  });
+});

@@ -143,4 +143,30 @@ describe('checkPipelinePaths', () => {
     await expect(checkPipelinePaths(spec({ saveTo: 'new-model-2', model: 'fit', sinkPath: 'fit/out.csv' }))).resolves.toBeUndefined();
     await expect(checkPipelinePaths(spec({ model: 'model', sinkPath: 'model-scores.csv' }))).resolves.toBeUndefined();
   });
+
+  it('stdin as input with a file output, and - as a model, are not checked, even beside a file named -', async () => {
+    await writeFile(at('-'), 'a\n1\n');
+    try {
+      await expect(checkPipelinePaths(spec({ input: '-', sinkPath: '-' }))).resolves.toBeUndefined();
+      await expect(checkPipelinePaths(spec({ input: '-', sinkPath: 'out.csv', saveTo: 'new-model' }))).resolves.toBeUndefined();
+      await expect(checkPipelinePaths(spec({ model: '-', sinkPath: 'out.csv' }))).resolves.toBeUndefined();
+    } finally {
+      await rm(at('-'));
+    }
+  });
+
+  it('an output replacing an existing file is allowed when the input is a device', async () => {
+    await writeFile(at('previous.csv'), 'a\n1\n');
+    await expect(checkPipelinePaths(spec({ input: '/dev/null', sinkPath: 'previous.csv' }))).resolves.toBeUndefined();
+  });
+
+  it('paths that do not exist yet are compared after resolving the symlinks of the part that exists', async () => {
+    // data-link -> data: the output data-link/new/out.csv is inside the model directory data/new to be written.
+    const e = await refusal(checkPipelinePaths(spec({ saveTo: 'data/new', sinkPath: 'data-link/new/out.csv' })));
+    expect(e.message).toContain(`is inside the model directory ${at('data', 'new')} (fit.saveTo)`);
+  });
+
+  it('the folder above a model directory is not inside it', async () => {
+    await expect(checkPipelinePaths(spec({ saveTo: 'runs/m', sinkPath: 'runs' }))).resolves.toBeUndefined();
+  });
 });

@@ -279,4 +279,48 @@ describe('runPipeline lifecycle', () => {
     await runPipeline(spec);
     expect(j.events.slice(-5)).toEqual(['close out', 'close t2', 'close t1', 'close src', 'dispose model']);
   });
+
+  it('logs the chosen backend with every backend tried', async () => {
+    const logger = captureLogger();
+    const summary = await runPipeline(pipeline(journal()), { logger });
+    const record = logger.records.find((r) => r.msg === `tensorflow.js backend: ${summary.backend}`);
+    expect(record?.fields.backend).toBe(summary.backend);
+    expect(Array.isArray(record?.fields.tried)).toBe(true);
+    expect((record?.fields.tried as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it('durationMs is the wall time of the run, not more', async () => {
+    const started = performance.now();
+    const summary = await runPipeline(pipeline(journal(), { source: { rows: [1, 1], delayMs: 20 } }));
+    const elapsed = performance.now() - started;
+    expect(summary.durationMs).toBeGreaterThanOrEqual(30);
+    expect(summary.durationMs).toBeLessThanOrEqual(Math.ceil(elapsed));
+  });
+
+  it('a stage whose stats member is present but undefined reports no stats', async () => {
+    const spec = pipeline(journal());
+    const real = spec.stages[0].definition;
+    spec.stages[0].definition = { ...real, create: (params, ctx) => Object.assign(real.create(params, ctx), { stats: undefined }) } as StageDefinition;
+    const summary = await runPipeline(spec);
+    expect(summary.stages[1]).toEqual({ id: 't1', type: 'test-transform', kind: 'transform', stats: undefined });
+  });
+
+  it('a stage that throws null or undefined fails with E_STAGE saying so', async () => {
+    for (const thrown of [null, undefined]) {
+      const spec = pipeline(journal());
+      const real = spec.stages[1].definition;
+      spec.stages[1].definition = {
+        ...real,
+        create: (params, ctx) =>
+          Object.assign(real.create(params, ctx), {
+            async *transform() {
+              throw thrown;
+            },
+          }),
+      } as StageDefinition;
+      const error = await runPipeline(spec).catch((e: unknown) => e);
+      expect((error as LatentflowError).code).toBe('E_STAGE');
+      expect((error as Error).message).toBe(`stage "t2" (test-transform) failed: ${String(thrown)}`);
+    }
+  });
 });

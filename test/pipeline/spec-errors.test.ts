@@ -255,3 +255,99 @@ describe('YAML files under resource limits', () => {
     expect(specError(() => parsePipelines(`${levels.join('\n')}\n`, 'bomb.yaml')).message).toContain('"billion laughs"');
   });
 });
+
+describe('spec positions and limits, edge cases', () => {
+  it('parsePipelines without a file name calls the text <inline> and anchors it at the working directory', () => {
+    const [spec] = parsePipelines(minimal);
+    expect(spec.file).toBe('<inline>');
+    expect(spec.name).toBe('<inline>');
+    expect(spec.baseDir).toBe(process.cwd());
+    expect(specError(() => parsePipelines(`${minimal}zzzz: 1\n`)).message).toMatch(/^<inline>:6:1: unknown key "zzzz"/);
+  });
+
+  it('a long type three edits away is still suggested; a short one exactly one edit past the limit is not', () => {
+    // "autoencdr-ft" (12 letters, 3 edits from autoencoder-fit): up to floor(12 / 3) = 4 edits are suggested.
+    const long = specError(() => parsePipelines(`${minimal}stages:\n  - type: autoencdr-ft\n`, 'p.yaml'));
+    expect(long.message).toContain('unknown stage type "autoencdr-ft"; did you mean "autoencoder-fit"?');
+    // "csv-s" (5 letters) allows 2 edits; csv-sink is 3 away.
+    const short = specError(() => parsePipelines(minimal.replace('null-sink', 'csv-s'), 'p.yaml'));
+    expect(short.message).toMatch(/^p\.yaml:5:9: unknown stage type "csv-s" \(sinks: /);
+  });
+
+  it('a trailing document separator adds no step, and a file of only separators is empty', () => {
+    const specs = parsePipelines(`${minimal}---\n`, '/p/one.yaml');
+    expect(specs.map((s) => s.name)).toEqual(['one']);
+    expect(parsePipelines(`---\n${minimal}---\n# done\n`, '/p/one.yaml').map((s) => s.name)).toEqual(['one']);
+    expect(parsePipelines(`${minimal}---\n---\nname: second\n${minimal}`, '/p/two.yaml').map((s) => s.name)).toEqual(['two#1', 'second']);
+    // Steps are numbered in order, empty documents not counted.
+    expect(parsePipelines(`---\n${minimal}---\n---\n${minimal}`, '/p/two.yaml').map((s) => s.name)).toEqual(['two#1', 'two#2']);
+    expect(specError(() => parsePipelines('---\n---\n', 'sep.yaml')).message).toBe('sep.yaml:1:1: the pipeline file is empty');
+  });
+
+  it('a document that is not a mapping is located where it starts, after leading comments', () => {
+    const e = specError(() => parsePipelines('# notes\n\n5\n', 'p.yaml'));
+    expect(e).toMatchObject({ line: 3, column: 1, path: '' });
+  });
+
+  it('a stage given as a YAML alias of another is parsed, its params located at the alias', () => {
+    const [spec] = parsePipelines(`${minimal}stages:\n  - &t\n    type: slice\n    offset: 1\n  - *t\n`, 'p.yaml');
+    expect(spec.stages.map((s) => [s.id, s.params.offset])).toEqual([
+      ['slice', 1],
+      ['slice-2', 1],
+    ]);
+    expect(spec.stages[0].paramLocations.offset).toEqual({ file: 'p.yaml', line: 9, column: 5, path: 'stages[0].offset' });
+    expect(spec.stages[1].paramLocations.offset).toEqual({ file: 'p.yaml', line: 10, column: 5, path: 'stages[1].offset' });
+  });
+
+  it('an unknown key that is a number or empty in YAML is still a SpecError at its stage', () => {
+    const numeric = specError(() => parsePipelines('source:\n  type: csv-source\n  path: a.csv\n  1: x\nsink:\n  type: null-sink\n', 'p.yaml'));
+    expect(numeric).toMatchObject({ path: 'source.1' });
+    expect(numeric.message).toContain('unknown key "1"');
+    const empty = specError(() => parsePipelines('source:\n  type: csv-source\n  path: a.csv\n  ? \n  : x\nsink:\n  type: null-sink\n', 'p.yaml'));
+    expect(empty.message).toContain('unknown key ""');
+  });
+
+  it('a YAML syntax error message is only the parser text, without its own position and excerpt', async () => {
+    const fromText = specError(() => parsePipelines('a: [1\n', 'syn.yaml'));
+    expect(fromText.message).toBe('syn.yaml:2:1: YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]');
+    const bad = path.join(dir, 'syn.yaml');
+    await writeFile(bad, 'a: [1\n');
+    expect((await asyncSpecError(loadYamlValue(bad))).message).toBe(`${bad}:2:1: YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]`);
+  });
+
+  it('loadYamlValue refuses a duplicate key at the second one', async () => {
+    const file = path.join(dir, 'dup-value.yaml');
+    await writeFile(file, 'epochs: 1\nepochs: 2\n');
+    const e = await asyncSpecError(loadYamlValue(file));
+    expect(e).toMatchObject({ file, line: 2, column: 1, path: '' });
+    expect(e.message).toMatch(/YAML syntax: .*unique/i);
+  });
+
+  it('the size refusal is reported as such at 0:0 with an empty key path, not as a read failure', async () => {
+    const big = path.join(dir, 'big-pipeline.yaml');
+    await writeFile(big, `#${'x'.repeat(YAML_LIMITS.maxBytes)}\n`);
+    const e = await asyncSpecError(loadPipelineFile(big));
+    expect(e).toMatchObject({ file: big, line: 0, column: 0, path: '' });
+    expect(e.message).toBe(`${big}:0:0: pipeline file is ${YAML_LIMITS.maxBytes + 2} bytes, over the ${YAML_LIMITS.maxBytes}-byte limit for YAML; is this the right file?`);
+  });
+
+  it('a file that cannot be read keeps the file system error as cause', async () => {
+    const e = await asyncSpecError(loadYamlValue(path.join(dir, 'nope.yaml')));
+    expect((e.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+
+  it('aliases expanding to a few hundred nodes are read; the bomb error sits at the document start and keeps the cause', async () => {
+    const level = (i: number, items: string) => `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(items).join(', ')}]`;
+    // Three levels of ten: 10 + 100 + 1000 values through 110 aliases, within the limit of 1000 (yaml's own default is 100).
+    const three = [level(0, 'x'), level(1, '*a'), level(2, '*b')].join('\n');
+    const ok = path.join(dir, 'aliases.yaml');
+    await writeFile(ok, `${three}\n`);
+    const value = (await loadYamlValue(ok)) as { c: unknown[][][] };
+    expect(value.c.flat(2)).toHaveLength(1000);
+    const bomb = [level(0, 'x'), ...[1, 2, 3, 4, 5].map((i) => level(i, `*${String.fromCharCode(96 + i)}`))].join('\n');
+    const e = specError(() => parsePipelines(`# a comment first\n${bomb}\n`, 'bomb.yaml'));
+    expect(e).toMatchObject({ line: 2, column: 1, path: '' });
+    expect(e.message).toContain('"billion laughs"');
+    expect(e.cause).toBeInstanceOf(Error);
+  });
+});
