@@ -1,7 +1,7 @@
 /**
  * Same-run A/B of the training step: tf.train.adam vs FusedAdam on the default dense network, alternating
  * runs so machine load hits both alike. Prints ms per step and kernels per step for each.
- * Run: npx tsx bench/peers/optimizer-ab.ts [--rows 6046] [--cols 16] [--epochs 10] [--reps 4] [--config JSON]
+ * Run: npx tsx bench/studies/optimizer-ab.ts [--rows 6046] [--cols 16] [--epochs 10] [--reps 4] [--config JSON]
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';

@@ -1,10 +1,10 @@
 /**
  * The scoring rules of the defaults study on the quickstart pump data (subtle correlation-breaking faults,
  * unlike the peer sets' mostly extreme anomalies): ROC-AUC of each on data/quickstart/new.csv, for the
- * quickstart's own model config. Run: npx tsx bench/peers/quickstart-variants.ts
+ * quickstart's own model config. Run: npx tsx bench/studies/quickstart-variants.ts
  */
 import { Autoencoder, type AutoencoderConfig, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
-import * as ex from './explore.js';
+import * as ex from '../peers/explore.js';
 import { readQuickstart as read } from '../quickstart-data.js';
 
 await selectBackend('auto');

@@ -1,7 +1,7 @@
 /**
  * Where the default fit's time goes, on synthetic data of two shapes (a small set and a mid-size one):
  * network build, training loop, scoring the training rows; and kernels per training step.
- * Run: npx tsx bench/peers/profile-fit.ts [--config JSON]
+ * Run: npx tsx bench/studies/profile-fit.ts [--config JSON]
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';

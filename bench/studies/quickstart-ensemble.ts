@@ -2,7 +2,7 @@
  * Ensemble and distance-weight study on the quickstart pump data (see quickstart-variants.ts): the quickstart
  * model config behind a standard scaler, K members seeded as in run-latentflow.ts's `x-ens`, and the ROC-AUC on
  * data/quickstart/new.csv of the mean over the first K members of (r + W·m) / (1 + W), r and m the two parts
- * of `balanced`. Run: npx tsx bench/peers/quickstart-ensemble.ts [seed...]
+ * of `balanced`. Run: npx tsx bench/studies/quickstart-ensemble.ts [seed...]
  */
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, rocAuc, Scaler, selectBackend } from '../../src/index.js';
