@@ -20,6 +20,7 @@ export default {
   mutate: [
     'src/io/**/*.ts',
     'src/pipeline/**/*.ts',
+    'src/contract/**/*.ts',
     'src/artifact/**/*.ts',
     'src/connectors/{csv,ipc,parquet}-{source,sink}.ts',
     'src/connectors/null-sink.ts',

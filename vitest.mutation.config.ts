@@ -20,7 +20,7 @@ export default defineConfig({
       'test/pipeline/runner.test.ts',
       'test/pipeline/spec.test.ts',
       'test/pipeline/runner-lifecycle.test.ts',
-      'test/pipeline/model-slots.test.ts',
+      'test/contract/**/*.test.ts',
       'test/pipeline/spec-errors.test.ts',
       'test/pipeline/path-check.test.ts',
       'test/artifact/**/*.test.ts',

@@ -36,7 +36,7 @@ import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { saveDetector } from '../src/artifact/model-dir.js';
 import { csvSource } from '../src/connectors/csv-source.js';
 import type { Detector } from '../src/models/detector.js';
-import { ModelSlots } from '../src/pipeline/model-slots.js';
+import { ModelSlots } from '../src/contract/model-slots.js';
 import { selectBackend } from '../src/runtime/backend.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import { noProgress } from '../src/runtime/progress.js';

@@ -7,7 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { csvSource } from '../src/connectors/csv-source.js';
 import { extractFeatures } from '../src/io/features.js';
 import { concatRows, type Matrix } from '../src/models/matrix.js';
-import { ModelSlots } from '../src/pipeline/model-slots.js';
+import { ModelSlots } from '../src/contract/model-slots.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import { noProgress } from '../src/runtime/progress.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import { loadDigits, PIXELS, sliceDigits, type Digits } from '../bench/mnist-digits.js';
 import { parquetSink } from '../src/connectors/parquet-sink.js';
-import { ModelSlots } from '../src/pipeline/model-slots.js';
+import { ModelSlots } from '../src/contract/model-slots.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import { noProgress } from '../src/runtime/progress.js';
 

@@ -3,12 +3,12 @@
  */
 export { ArtifactError, ConnectorError, DataError, LatentflowError, ModelConfigError, ModelStateError, PathError, SpecError } from './errors.js';
 
-export type { Sink, SinkSummary, Source, Stage, StageContext, StageDefinition, StageKind, Transform } from './pipeline/stage.js';
-export { defineStage } from './pipeline/stage.js';
+export type { Sink, SinkSummary, Source, Stage, StageContext, StageDefinition, StageKind, Transform } from './contract/stage.js';
+export { defineStage } from './contract/stage.js';
 export { allStages, stageDefinition, stageTypes } from './pipeline/registry.js';
 export { definePipeline, loadPipelineFile, parsePipelines, type PipelineSpec, type StageSpec } from './pipeline/spec.js';
 export { runPipeline, type RunOptions, type RunSummary, type StageReport } from './pipeline/runner.js';
-export { ModelSlots } from './pipeline/model-slots.js';
+export { ModelSlots } from './contract/model-slots.js';
 
 export type { Matrix } from './models/matrix.js';
 export { Autoencoder } from './models/autoencoder/autoencoder.js';

@@ -1,9 +1,9 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import { readScorableManifest } from '../artifact/model-dir.js';
-import { ModelSlots } from '../pipeline/model-slots.js';
+import { ModelSlots } from '../contract/model-slots.js';
 import { definePipeline } from '../pipeline/spec.js';
-import type { Source } from '../pipeline/stage.js';
+import type { Source } from '../contract/stage.js';
 import { silentLogger } from '../runtime/logger.js';
 import { noProgress } from '../runtime/progress.js';
 import { formatOf, sourceEntry } from './file-stages.js';

@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { ConnectorError } from '../errors.js';
 import { Closers } from '../io/closers.js';
-import type { Sink, SinkSummary, Source } from '../pipeline/stage.js';
+import type { Sink, SinkSummary, Source } from '../contract/stage.js';
 
 /** Lets a connector's reader or writer see whether `close()` was called and register what it must release. */
 export interface Lifecycle {

@@ -6,7 +6,7 @@ import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
 import { cellFormatter } from '../io/csv-types.js';
-import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { checkWritable, closableSink } from './closable.js';
 
 const TYPE = 'csv-sink';

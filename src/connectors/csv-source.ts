@@ -12,8 +12,8 @@ import { utf8Check } from '../io/utf8-check.js';
 import { fileError, isFsError } from '../io/file-error.js';
 import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
-import { nameRecord } from '../pipeline/name-record.js';
-import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+import { nameRecord } from '../contract/name-record.js';
+import { defineStage, type Source, type StageContext } from '../contract/stage.js';
 import { closableSource } from './closable.js';
 
 const TYPE = 'csv-source';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
-import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { binSeries, type BinnedSeries } from '../plots/bins.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
 import { checkWritable, closableSink, type Lifecycle } from './closable.js';

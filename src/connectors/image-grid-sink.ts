@@ -2,7 +2,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { writeAtomically } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
-import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { imageGridPng } from '../plots/image-grid.js';
 import { checkWritable, closableSink, type Lifecycle } from './closable.js';
 import { columnGroupParam, resolveGroup } from './column-groups.js';

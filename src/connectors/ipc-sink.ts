@@ -5,7 +5,7 @@ import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
 import { DictionaryUnifier } from '../io/dictionaries.js';
 import { SchemaGuard, fileSchema, relabel } from '../io/file-schema.js';
-import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { checkWritable, closableSink } from './closable.js';
 
 const TYPE = 'ipc-sink';

@@ -9,7 +9,7 @@ import { kafkaColumns, utf8Bytes } from '../kafka/record-batch.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
 import { encodeScored } from '../kafka/scored-messages.js';
 import { abandonBatch, settleBatch } from '../kafka/tickets.js';
-import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 
 const TYPE = 'kafka-sink';
 

@@ -8,8 +8,8 @@ import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, toRecordBatch } from '../kafka/record-batch.js';
 import { decodeRecords, featureMapping } from '../kafka/record-codec.js';
 import { registerTicketOwner, TICKET_META, ticketValue } from '../kafka/tickets.js';
-import { nameRecord } from '../pipeline/name-record.js';
-import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+import { nameRecord } from '../contract/name-record.js';
+import { defineStage, type Source, type StageContext } from '../contract/stage.js';
 
 const TYPE = 'kafka-source';
 

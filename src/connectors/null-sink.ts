@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 
 /** Consumes and discards every batch: for pipelines run for their side effects (a fit that saves a model). */
 export const nullSink = defineStage({

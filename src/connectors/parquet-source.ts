@@ -10,7 +10,7 @@ import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
 import { located } from '../io/file-schema.js';
 import { rebatch } from '../io/rebatch.js';
-import { defineStage, type Source, type StageContext } from '../pipeline/stage.js';
+import { defineStage, type Source, type StageContext } from '../contract/stage.js';
 import { closableSource } from './closable.js';
 
 const TYPE = 'parquet-source';

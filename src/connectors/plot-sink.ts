@@ -5,7 +5,7 @@ import { writeAtomically } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
 import { isNumericField, numericColumnReader } from '../io/features.js';
 import { deriveSeed, seededRandom } from '../models/random.js';
-import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { lossCurvesSpec } from '../plots/loss-curves.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
 import { inferColorType, scatterSpec, type ScatterPoint } from '../plots/scatter.js';

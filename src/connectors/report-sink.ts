@@ -6,7 +6,7 @@ import { resolveFilePath } from '../io/output-target.js';
 import { extractFeatures, isNumericField } from '../io/features.js';
 import type { Detector } from '../models/detector.js';
 import { deriveSeed } from '../models/random.js';
-import { defineStage, type Sink, type SinkSummary, type StageContext } from '../pipeline/stage.js';
+import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { buildReportHtml } from '../report/build-report.js';
 import { flagsOf, ReportCollector } from '../report/report-data.js';
 import { modelRef } from '../stages/model-ref.js';

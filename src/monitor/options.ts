@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { kafkaConnectionParams } from '../kafka/client.js';
-import { nameRecord } from '../pipeline/name-record.js';
+import { nameRecord } from '../contract/name-record.js';
 import { adaptiveThresholdParams } from '../stages/adaptive-threshold.js';
 import { outputPrefixParam } from '../stages/params.js';
 

@@ -23,7 +23,7 @@ import { slice } from '../stages/slice.js';
 import { threshold } from '../stages/threshold.js';
 import { tsne } from '../stages/tsne.js';
 import { umap } from '../stages/umap.js';
-import type { StageDefinition, StageKind } from './stage.js';
+import type { StageDefinition, StageKind } from '../contract/stage.js';
 
 /**
  * Every stage type, by YAML name. An explicit list rather than self-registration on import, so what is

@@ -3,10 +3,10 @@ import { LatentflowError } from '../errors.js';
 import { selectBackend } from '../runtime/backend.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { noProgress, type Progress } from '../runtime/progress.js';
-import { ModelSlots } from './model-slots.js';
+import { ModelSlots } from '../contract/model-slots.js';
 import { checkPipelinePaths } from './path-check.js';
 import type { PipelineSpec, StageSpec } from './spec.js';
-import type { SinkSummary, Source, Stage, StageContext, Transform, Sink } from './stage.js';
+import type { SinkSummary, Source, Stage, StageContext, Transform, Sink } from '../contract/stage.js';
 
 /** Options for {@link runPipeline}. */
 export interface RunOptions {

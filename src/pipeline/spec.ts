@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, parseAllDocuments, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { SpecError, type SpecLocation } from '../errors.js';
-import type { StageDefinition, StageKind } from './stage.js';
+import type { StageDefinition, StageKind } from '../contract/stage.js';
 import { stageDefinition, stageTypes } from './registry.js';
 
 /** One stage of a validated pipeline: its definition and its params, parsed and defaulted by the schema. */

@@ -6,7 +6,7 @@ import { Autoencoder } from '../models/autoencoder/autoencoder.js';
 import { TRAINING_BUDGET, type TrainingPlan } from '../models/autoencoder/training-budget.js';
 import type { TrainingHistory } from '../models/autoencoder/training-loop.js';
 import { deriveSeed } from '../models/random.js';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { fitDetectorStage } from './fit-detector.js';
 import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, thresholdRuleParam } from './params.js';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { float32Column, replaceColumns, withColumns, type NamedColumn } from '../io/batch.js';
 import { numericColumnReader, resolveFeatures } from '../io/features.js';
 import { deriveSeed, gaussian, seededRandom, type Random } from '../models/random.js';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { excludeParam, featuresParam } from './params.js';
 
 const params = z.strictObject({

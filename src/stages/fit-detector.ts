@@ -10,7 +10,7 @@ import { concatRows, type Matrix } from '../models/matrix.js';
 import { quantileSorted, sortedCopy } from '../models/order-statistics.js';
 import { constantColumns, Scaler, type ScalerMethod } from '../models/scaler.js';
 import { fitThreshold, type ThresholdRule } from '../models/threshold.js';
-import type { StageContext, Transform } from '../pipeline/stage.js';
+import type { StageContext, Transform } from '../contract/stage.js';
 import { currentBackend } from '../runtime/backend.js';
 
 /** Params every fit stage shares. */

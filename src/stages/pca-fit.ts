@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PcaModel } from '../models/pca.js';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { fitDetectorStage } from './fit-detector.js';
 import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, thresholdRuleParam } from './params.js';
 

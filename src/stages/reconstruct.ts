@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { matrixColumns } from '../io/batch.js';
 import { modelTransform } from './model-transform.js';
 import { modelRefParam, onMissingParam, outputPrefixParam } from './params.js';

@@ -4,7 +4,7 @@ import { matrixColumns, replaceColumns, takeRows } from '../io/batch.js';
 import { extractFeatures, finiteColumnMeans, resolveFeatures } from '../io/features.js';
 import { concatRows } from '../models/matrix.js';
 import { Scaler } from '../models/scaler.js';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam } from './params.js';
 
 const params = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { float32Column, matrixColumns, type NamedColumn } from '../io/batch.js';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { modelTransform } from './model-transform.js';
 import { modelRefParam, onMissingParam, outputPrefixParam } from './params.js';
 import { checkInputSchema } from './schema-check.js';

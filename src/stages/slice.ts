@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 
 const params = z.strictObject({
   offset: z.number().int().min(0).default(0).describe('Rows to skip from the start of the stream (rows)'),

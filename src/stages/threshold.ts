@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { boolColumn, withColumns } from '../io/batch.js';
 import { fitThreshold, type ThresholdState } from '../models/threshold.js';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { modelRef } from './model-ref.js';
 import { modelRefParam, outputPrefixParam, thresholdRuleParam } from './params.js';
 import { scoresOf } from './score-column.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TSNE_MAX_ROWS, TsneModel, tooManyRowsError } from '../models/tsne.js';
 import { deriveSeed } from '../models/random.js';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { mapInputParams, mapStage, refineMapParams } from './map-stage.js';
 
 const params = z

@@ -3,7 +3,7 @@ import { DataError } from '../errors.js';
 import { takeRows } from '../models/matrix.js';
 import { deriveSeed, permutation, seededRandom } from '../models/random.js';
 import { UmapModel } from '../models/umap.js';
-import { defineStage } from '../pipeline/stage.js';
+import { defineStage } from '../contract/stage.js';
 import { mapInputParams, mapStage, refineMapParams } from './map-stage.js';
 
 const params = z

@@ -7,7 +7,7 @@ import { ipcSink } from '../../src/connectors/ipc-sink.js';
 import { parquetSink } from '../../src/connectors/parquet-sink.js';
 import { DataError } from '../../src/errors.js';
 import { seededRandom } from '../../src/models/random.js';
-import type { Sink, StageDefinition } from '../../src/pipeline/stage.js';
+import type { Sink, StageDefinition } from '../../src/contract/stage.js';
 import { testContext } from '../helpers/context.js';
 import { batchOf, openFdsUnder, rejection, tempDir, writeAll } from './helpers.js';
 

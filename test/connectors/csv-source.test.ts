@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CsvError } from 'csv-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvSource } from '../../src/connectors/csv-source.js';
-import type { Source } from '../../src/pipeline/stage.js';
+import type { Source } from '../../src/contract/stage.js';
 import { collect, testContext } from '../helpers/context.js';
 import { captureLogger } from '../helpers/logger.js';
 import { readAll, rejection, tempDir, values } from './helpers.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Table, type RecordBatch, type Vector } from 'apache-arrow';
-import type { Sink, SinkSummary, Source, StageContext, StageDefinition } from '../../src/pipeline/stage.js';
+import type { Sink, SinkSummary, Source, StageContext, StageDefinition } from '../../src/contract/stage.js';
 import { collect, fromArray, testContext } from '../helpers/context.js';
 
 /** A fresh folder under the OS temp dir; `cleanup` removes it. */

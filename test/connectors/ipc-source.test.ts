@@ -5,7 +5,7 @@ import { makeVector } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipcSink } from '../../src/connectors/ipc-sink.js';
 import { ipcSource } from '../../src/connectors/ipc-source.js';
-import type { Source } from '../../src/pipeline/stage.js';
+import type { Source } from '../../src/contract/stage.js';
 import { collect, testContext } from '../helpers/context.js';
 import { batchOf, readAll, rejection, tempDir, values, writeAll } from './helpers.js';
 

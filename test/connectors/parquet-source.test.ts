@@ -5,7 +5,7 @@ import { makeVector } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parquetSink } from '../../src/connectors/parquet-sink.js';
 import { parquetSource } from '../../src/connectors/parquet-source.js';
-import type { Source } from '../../src/pipeline/stage.js';
+import type { Source } from '../../src/contract/stage.js';
 import { collect, testContext } from '../helpers/context.js';
 import { batchOf, readAll, rejection, tempDir, values, writeAll } from './helpers.js';
 

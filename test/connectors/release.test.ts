@@ -7,7 +7,7 @@ import { ipcSink } from '../../src/connectors/ipc-sink.js';
 import { ipcSource } from '../../src/connectors/ipc-source.js';
 import { parquetSink } from '../../src/connectors/parquet-sink.js';
 import { parquetSource } from '../../src/connectors/parquet-source.js';
-import type { Source } from '../../src/pipeline/stage.js';
+import type { Source } from '../../src/contract/stage.js';
 import { testContext } from '../helpers/context.js';
 import { batchOf, openFdsTo, tempDir, writeAll } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { csvSource } from '../../src/connectors/csv-source.js';
 import { parquetSink } from '../../src/connectors/parquet-sink.js';
 import { parquetSource } from '../../src/connectors/parquet-source.js';
 import { seededRandom } from '../../src/models/random.js';
-import type { Source } from '../../src/pipeline/stage.js';
+import type { Source } from '../../src/contract/stage.js';
 import { testContext } from '../helpers/context.js';
 import { tempDir, writeAll } from './helpers.js';
 

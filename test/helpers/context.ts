@@ -1,5 +1,5 @@
-import { ModelSlots } from '../../src/pipeline/model-slots.js';
-import type { StageContext } from '../../src/pipeline/stage.js';
+import { ModelSlots } from '../../src/contract/model-slots.js';
+import type { StageContext } from '../../src/contract/stage.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { noProgress } from '../../src/runtime/progress.js';
 

@@ -8,7 +8,7 @@ import { DLQ_HEADERS } from '../../src/kafka/output-codec.js';
 import { allStages } from '../../src/pipeline/registry.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
 import { definePipeline } from '../../src/pipeline/spec.js';
-import type { Sink, Source } from '../../src/pipeline/stage.js';
+import type { Sink, Source } from '../../src/contract/stage.js';
 import { collect, fromArray, testContext } from '../helpers/context.js';
 import { numbers, planeWithOutliers } from '../helpers/data.js';
 import { useBroker } from './broker.js';

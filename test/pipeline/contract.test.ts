@@ -6,7 +6,7 @@ import * as pw from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { saveDetector } from '../../src/artifact/model-dir.js';
 import { allStages } from '../../src/pipeline/registry.js';
-import type { Sink, SinkSummary, Source, StageContext, StageDefinition, Transform } from '../../src/pipeline/stage.js';
+import type { Sink, SinkSummary, Source, StageContext, StageDefinition, Transform } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { pcaFit } from '../../src/stages/pca-fit.js';
 import { collect, fromArray, testContext } from '../helpers/context.js';

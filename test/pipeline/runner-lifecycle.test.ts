@@ -5,7 +5,7 @@ import { DataError, LatentflowError } from '../../src/errors.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
 import type { PipelineSpec, StageSpec } from '../../src/pipeline/spec.js';
 import type { Progress, ProgressBar } from '../../src/runtime/progress.js';
-import type { Sink, Source, StageContext, StageDefinition, Transform } from '../../src/pipeline/stage.js';
+import type { Sink, Source, StageContext, StageDefinition, Transform } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { captureLogger } from '../helpers/logger.js';
 

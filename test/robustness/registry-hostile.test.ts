@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveDetector } from '../../src/artifact/model-dir.js';
 import { LatentflowError } from '../../src/errors.js';
 import { allStages } from '../../src/pipeline/registry.js';
-import type { Sink, Source, StageDefinition, Transform } from '../../src/pipeline/stage.js';
+import type { Sink, Source, StageDefinition, Transform } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { pcaFit } from '../../src/stages/pca-fit.js';
 import { score } from '../../src/stages/score.js';

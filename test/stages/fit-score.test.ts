@@ -5,7 +5,7 @@ import { DataError } from '../../src/errors.js';
 import { sourceMetadata } from '../../src/io/batch-meta.js';
 import { withMetadata } from '../../src/io/batch.js';
 import { rocAuc } from '../../src/evaluation/metrics.js';
-import type { StageContext } from '../../src/pipeline/stage.js';
+import type { StageContext } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { autoencoderFit } from '../../src/stages/autoencoder-fit.js';
 import { encode } from '../../src/stages/encode.js';

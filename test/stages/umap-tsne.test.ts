@@ -2,7 +2,7 @@ import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { parsePipelines } from '../../src/pipeline/spec.js';
-import type { StageDefinition, Transform } from '../../src/pipeline/stage.js';
+import type { StageDefinition, Transform } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { encode } from '../../src/stages/encode.js';
 import { pcaFit } from '../../src/stages/pca-fit.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LatentflowError } from '../../src/errors.js';
-import { ModelSlots } from '../../src/pipeline/model-slots.js';
+import { ModelSlots } from '../../src/contract/model-slots.js';
 import { allStages, stageDefinition, stageTypes } from '../../src/pipeline/registry.js';
 
 /** How a fitted model travels from its fit stage to later stages of the same run, and who frees it. */

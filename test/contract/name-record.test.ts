@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { nameRecord } from '../../src/pipeline/name-record.js';
+import { nameRecord } from '../../src/contract/name-record.js';
 
 /** Mappings keyed by user-declared names keep every name, `Object.prototype` member names included. */
 
