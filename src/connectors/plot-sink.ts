@@ -10,8 +10,8 @@ import { lossCurvesSpec } from '../plots/loss-curves.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
 import { inferColorType, scatterSpec, type ScatterPoint } from '../plots/scatter.js';
 import { scoreHistogramSpec } from '../plots/score-histogram.js';
-import { modelRef } from '../stages/model-ref.js';
-import { modelRefParam } from '../stages/params.js';
+import { modelRef } from '../stages/shared/model-ref.js';
+import { modelRefParam } from '../stages/shared/params.js';
 import { checkWritable, closableSink, type Lifecycle } from './closable.js';
 
 const TYPE = 'plot-sink';

@@ -9,8 +9,8 @@ import { deriveSeed } from '../models/random.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { buildReportHtml } from '../report/build-report.js';
 import { flagsOf, ReportCollector } from '../report/report-data.js';
-import { modelRef } from '../stages/model-ref.js';
-import { modelRefParam } from '../stages/params.js';
+import { modelRef } from '../stages/shared/model-ref.js';
+import { modelRefParam } from '../stages/shared/params.js';
 import { checkWritable, closableSink, type Lifecycle } from './closable.js';
 
 const TYPE = 'report-sink';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { kafkaConnectionParams } from '../kafka/client.js';
 import { nameRecord } from '../contract/name-record.js';
 import { adaptiveThresholdParams } from '../stages/adaptive-threshold.js';
-import { outputPrefixParam } from '../stages/params.js';
+import { outputPrefixParam } from '../stages/shared/params.js';
 
 /**
  * Everything `latentflow monitor` (and {@link runMonitor}) accepts. One schema validates the CLI options

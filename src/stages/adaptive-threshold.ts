@@ -4,9 +4,9 @@ import { DataError } from '../errors.js';
 import { boolColumn, withColumns } from '../io/batch.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
 import { defineStage } from '../contract/stage.js';
-import { modelRef } from './model-ref.js';
-import { modelRefParam, outputPrefixParam } from './params.js';
-import { scoresOf } from './score-column.js';
+import { modelRef } from './shared/model-ref.js';
+import { modelRefParam, outputPrefixParam } from './shared/params.js';
+import { scoresOf } from './shared/score-column.js';
 
 /** The params shared by the stage and the monitor's `--adaptive-threshold`. */
 export const adaptiveThresholdParams = {

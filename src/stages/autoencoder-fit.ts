@@ -7,8 +7,8 @@ import { TRAINING_BUDGET, type TrainingPlan } from '../models/autoencoder/traini
 import type { TrainingHistory } from '../models/autoencoder/training-loop.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage } from '../contract/stage.js';
-import { fitDetectorStage } from './fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, thresholdRuleParam } from './params.js';
+import { fitDetectorStage } from './shared/fit-detector.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, thresholdRuleParam } from './shared/params.js';
 
 const activation = z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'linear']);
 const D = VARIANT_DEFAULTS;

@@ -4,7 +4,7 @@ import { float32Column, replaceColumns, withColumns, type NamedColumn } from '..
 import { numericColumnReader, resolveFeatures } from '../io/features.js';
 import { deriveSeed, gaussian, seededRandom, type Random } from '../models/random.js';
 import { defineStage } from '../contract/stage.js';
-import { excludeParam, featuresParam } from './params.js';
+import { excludeParam, featuresParam } from './shared/params.js';
 
 const params = z.strictObject({
   features: featuresParam,

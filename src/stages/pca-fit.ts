@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { PcaModel } from '../models/pca.js';
 import { defineStage } from '../contract/stage.js';
-import { fitDetectorStage } from './fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, thresholdRuleParam } from './params.js';
+import { fitDetectorStage } from './shared/fit-detector.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, thresholdRuleParam } from './shared/params.js';
 
 const params = z
   .strictObject({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineStage } from '../contract/stage.js';
 import { matrixColumns } from '../io/batch.js';
-import { modelTransform } from './model-transform.js';
-import { modelRefParam, onMissingParam, outputPrefixParam } from './params.js';
+import { modelTransform } from './shared/model-transform.js';
+import { modelRefParam, onMissingParam, outputPrefixParam } from './shared/params.js';
 
 const params = z.strictObject({
   model: modelRefParam,

@@ -5,7 +5,7 @@ import { extractFeatures, finiteColumnMeans, resolveFeatures } from '../io/featu
 import { concatRows } from '../models/matrix.js';
 import { Scaler } from '../models/scaler.js';
 import { defineStage } from '../contract/stage.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam } from './params.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam } from './shared/params.js';
 
 const params = z.strictObject({
   features: featuresParam,

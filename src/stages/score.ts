@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { float32Column, matrixColumns, type NamedColumn } from '../io/batch.js';
 import { defineStage } from '../contract/stage.js';
-import { modelTransform } from './model-transform.js';
-import { modelRefParam, onMissingParam, outputPrefixParam } from './params.js';
-import { checkInputSchema } from './schema-check.js';
+import { modelTransform } from './shared/model-transform.js';
+import { modelRefParam, onMissingParam, outputPrefixParam } from './shared/params.js';
+import { checkInputSchema } from './shared/schema-check.js';
 
 const params = z.strictObject({
   model: modelRefParam,

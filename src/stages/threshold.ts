@@ -4,9 +4,9 @@ import { DataError } from '../errors.js';
 import { boolColumn, withColumns } from '../io/batch.js';
 import { fitThreshold, type ThresholdState } from '../models/threshold.js';
 import { defineStage } from '../contract/stage.js';
-import { modelRef } from './model-ref.js';
-import { modelRefParam, outputPrefixParam, thresholdRuleParam } from './params.js';
-import { scoresOf } from './score-column.js';
+import { modelRef } from './shared/model-ref.js';
+import { modelRefParam, outputPrefixParam, thresholdRuleParam } from './shared/params.js';
+import { scoresOf } from './shared/score-column.js';
 
 const params = z
   .strictObject({

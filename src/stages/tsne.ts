@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TSNE_MAX_ROWS, TsneModel, tooManyRowsError } from '../models/tsne.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage } from '../contract/stage.js';
-import { mapInputParams, mapStage, refineMapParams } from './map-stage.js';
+import { mapInputParams, mapStage, refineMapParams } from './shared/map-stage.js';
 
 const params = z
   .strictObject({

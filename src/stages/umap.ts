@@ -4,7 +4,7 @@ import { takeRows } from '../models/matrix.js';
 import { deriveSeed, permutation, seededRandom } from '../models/random.js';
 import { UmapModel } from '../models/umap.js';
 import { defineStage } from '../contract/stage.js';
-import { mapInputParams, mapStage, refineMapParams } from './map-stage.js';
+import { mapInputParams, mapStage, refineMapParams } from './shared/map-stage.js';
 
 const params = z
   .strictObject({

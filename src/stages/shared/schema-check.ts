@@ -1,7 +1,7 @@
 import type { Schema } from 'apache-arrow';
-import { checkColumns, isNumericField } from '../io/features.js';
-import type { Detector } from '../models/detector.js';
-import type { Logger } from '../runtime/logger.js';
+import { checkColumns, isNumericField } from '../../io/features.js';
+import type { Detector } from '../../models/detector.js';
+import type { Logger } from '../../runtime/logger.js';
 
 /**
  * Checks an input schema against a model once per stream: missing feature columns are a DataError naming

@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
-import { DataError } from '../errors.js';
-import { rowLocation } from '../io/batch-meta.js';
-import { isNumericField, numericReader } from '../io/numeric-field.js';
+import { DataError } from '../../errors.js';
+import { rowLocation } from '../../io/batch-meta.js';
+import { isNumericField, numericReader } from '../../io/numeric-field.js';
 
 /**
  * The score column of a batch as float64 (null → NaN), for the threshold stages. A missing or non-numeric

@@ -1,9 +1,9 @@
 import type { Schema } from 'apache-arrow';
-import { takeRows, withColumns, type NamedColumn } from '../io/batch.js';
-import { extractFeatures } from '../io/features.js';
-import type { Detector, MissingHandling } from '../models/detector.js';
-import type { Matrix } from '../models/matrix.js';
-import type { StageContext, Transform } from '../contract/stage.js';
+import { takeRows, withColumns, type NamedColumn } from '../../io/batch.js';
+import { extractFeatures } from '../../io/features.js';
+import type { Detector, MissingHandling } from '../../models/detector.js';
+import type { Matrix } from '../../models/matrix.js';
+import type { StageContext, Transform } from '../../contract/stage.js';
 import { modelRef } from './model-ref.js';
 
 /** What a model-applying stage adds to each batch. */

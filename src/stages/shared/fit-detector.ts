@@ -1,17 +1,17 @@
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import { saveDetector } from '../artifact/model-dir.js';
-import { checkFittedDetector } from '../artifact/validate-model.js';
-import { DataError, ModelStateError, type DataLocation } from '../errors.js';
-import { META } from '../io/batch-meta.js';
-import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../io/features.js';
-import { Detector, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../models/detector.js';
-import { concatRows, type Matrix } from '../models/matrix.js';
-import { quantileSorted, sortedCopy } from '../models/order-statistics.js';
-import { constantColumns, Scaler, type ScalerMethod } from '../models/scaler.js';
-import { fitThreshold, type ThresholdRule } from '../models/threshold.js';
-import type { StageContext, Transform } from '../contract/stage.js';
-import { currentBackend } from '../runtime/backend.js';
+import { saveDetector } from '../../artifact/model-dir.js';
+import { checkFittedDetector } from '../../artifact/validate-model.js';
+import { DataError, ModelStateError, type DataLocation } from '../../errors.js';
+import { META } from '../../io/batch-meta.js';
+import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../../io/features.js';
+import { Detector, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../../models/detector.js';
+import { concatRows, type Matrix } from '../../models/matrix.js';
+import { quantileSorted, sortedCopy } from '../../models/order-statistics.js';
+import { constantColumns, Scaler, type ScalerMethod } from '../../models/scaler.js';
+import { fitThreshold, type ThresholdRule } from '../../models/threshold.js';
+import type { StageContext, Transform } from '../../contract/stage.js';
+import { currentBackend } from '../../runtime/backend.js';
 
 /** Params every fit stage shares. */
 export interface FitParams {

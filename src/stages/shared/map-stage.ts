@@ -1,11 +1,11 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { z } from 'zod';
-import { DataError } from '../errors.js';
-import { float32Column, takeRows, withColumns } from '../io/batch.js';
-import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../io/features.js';
-import { concatRows, type Matrix } from '../models/matrix.js';
-import { Scaler, type ScalerMethod } from '../models/scaler.js';
-import type { StageContext, Transform } from '../contract/stage.js';
+import { DataError } from '../../errors.js';
+import { float32Column, takeRows, withColumns } from '../../io/batch.js';
+import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../../io/features.js';
+import { concatRows, type Matrix } from '../../models/matrix.js';
+import { Scaler, type ScalerMethod } from '../../models/scaler.js';
+import type { StageContext, Transform } from '../../contract/stage.js';
 import { excludeParam, onMissingParam, outputPrefixParam } from './params.js';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { loadDetector } from '../artifact/model-dir.js';
-import type { Detector } from '../models/detector.js';
-import type { StageContext } from '../contract/stage.js';
+import { loadDetector } from '../../artifact/model-dir.js';
+import type { Detector } from '../../models/detector.js';
+import type { StageContext } from '../../contract/stage.js';
 
 /**
  * Resolves a stage's `model` param: the detector published by the fit stage with that id in this run, or
