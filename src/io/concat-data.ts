@@ -41,7 +41,8 @@ export function concatData(parts: readonly Data[], column: string): Data {
       shifts.push(size);
       size += d.dictionary!.length;
     }
-    const indices = concatFixed(parts.map((d) => d.values as Typed));
+    // Only each piece's own rows: a builder's buffer is padded past its length (and a slice's runs on).
+    const indices = concatFixed(parts.map((d) => (d.values as Typed).subarray(0, d.length)));
     let at = 0;
     parts.forEach((d, k) => {
       const shift = shifts[k];
