@@ -15,6 +15,13 @@ export class LatentflowError extends Error {
   }
 }
 
+/** A short printable form of a (JSON) value for messages: `missing` for undefined, at most 60 characters. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 /** Where in a YAML pipeline file a problem sits; `path` is the key path, e.g. `stages[1].params.epochs`. */
 export interface SpecLocation {
   file: string;

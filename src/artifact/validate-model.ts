@@ -1,4 +1,5 @@
-import { ArtifactError, LatentflowError, ModelStateError } from '../errors.js';
+import { ArtifactError, LatentflowError, ModelStateError, showValue as show } from '../errors.js';
+import { neighborStatsProblem } from '../models/autoencoder/code-neighbors.js';
 import type { Detector } from '../models/detector.js';
 import { SCALER_METHODS } from '../models/scaler.js';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
@@ -161,7 +162,8 @@ function autoencoderState(s: Obj, n: number): void {
   if (typeof codeSize !== 'number' || !Number.isSafeInteger(codeSize) || codeSize < 1) {
     throw new Problem(`model.params.codeSize is ${show(codeSize)}; expected a positive integer`);
   }
-  codeNeighbors(s.neighbors, codeSize);
+  const neighbors = neighborStatsProblem(s.neighbors, codeSize, 'model.neighbors');
+  if (neighbors !== undefined) throw new Problem(neighbors);
   if (s.scoring === null || s.scoring === undefined) return;
   const stats = object(s.scoring, 'model.scoring');
   for (const [key, v] of Object.entries(stats)) {
@@ -172,21 +174,6 @@ function autoencoderState(s: Obj, n: number): void {
       throw new Problem(`model.scoring.${key} is ${show(v)}; expected a finite number`);
     }
   }
-}
-
-/** `model.neighbors` (the latent-density part of the score): reference codes of the code width, usable norms. */
-function codeNeighbors(value: unknown, codeSize: number): void {
-  if (value === null || value === undefined) return;
-  const s = object(value, 'model.neighbors');
-  const rows = s.rows;
-  if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 1) throw new Problem(`model.neighbors.rows is ${show(rows)}; expected the number of reference codes (>= 1)`);
-  if (typeof s.k !== 'number' || !Number.isSafeInteger(s.k) || s.k < 1 || s.k > rows) throw new Problem(`model.neighbors.k is ${show(s.k)}; expected an integer from 1 to ${rows}`);
-  if (typeof s.weight !== 'number' || !(s.weight > 0 && s.weight < 1)) throw new Problem(`model.neighbors.weight is ${show(s.weight)}; expected a share in (0, 1)`);
-  for (const key of ['scoreNorm', 'distanceNorm'] as const) {
-    const v = s[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Problem(`model.neighbors.${key} is ${show(v)}; expected a number > 0 (scoring divides by it)`);
-  }
-  finiteArray(s.codes, 'model.neighbors.codes', rows * codeSize);
 }
 
 function object(value: unknown, name: string): Obj {
@@ -211,11 +198,4 @@ function positiveArray(value: unknown, name: string, length?: number): number[] 
     if (v <= 0) throw new Problem(`${name}[${i}] is ${v}; expected a number > 0 (scoring divides by it)`);
   });
   return values;
-}
-
-/** A short printable form of a JSON value for messages. */
-function show(value: unknown): string {
-  if (value === undefined) return 'missing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ModelStateError } from '../../errors.js';
+import { ModelStateError, showValue } from '../../errors.js';
 import type { Matrix } from '../matrix.js';
 import { permutation, seededRandom } from '../random.js';
 
@@ -54,7 +54,8 @@ export function fitCodeNeighbors(config: NeighborConfig, codes: Matrix, scores: 
   const reference = sampleRows(codes, NEIGHBOR_REFERENCE_ROWS, seed);
   let scoreSum = 0;
   for (let i = 0; i < scores.length; i++) scoreSum += scores[i];
-  const own = new CodeNeighbors({ k: k + 1, weight, codes: Array.from(reference.data), rows: reference.rows, scoreNorm: 1, distanceNorm: 1 });
+  const referenceCodes = Array.from(reference.data);
+  const own = new CodeNeighbors({ k: k + 1, weight, codes: referenceCodes, rows: reference.rows, scoreNorm: 1, distanceNorm: 1 });
   let distanceSum = 0;
   try {
     // A reference row is its own nearest code (distance 0): its k-th neighbour other than itself is the (k+1)-th.
@@ -66,7 +67,7 @@ export function fitCodeNeighbors(config: NeighborConfig, codes: Matrix, scores: 
   return {
     k,
     weight,
-    codes: Array.from(reference.data),
+    codes: referenceCodes,
     rows: reference.rows,
     // Floors keep a training set of identical rows from dividing by zero.
     scoreNorm: Math.max(scoreSum / scores.length, 1e-12),
@@ -74,23 +75,37 @@ export function fitCodeNeighbors(config: NeighborConfig, codes: Matrix, scores: 
   };
 }
 
-/** Checks saved neighbour statistics against the model's code width; a damaged file is a `ModelStateError`. */
+/**
+ * The first reason saved neighbour statistics cannot score with a `codeSize`-unit code, as one sentence
+ * naming the field under `name` (`model.neighbors.codes[3] is null; ...`), or undefined when they can. One
+ * check for both readers: `Autoencoder.load` and the model-directory validator (latentflow.json).
+ */
+export function neighborStatsProblem(value: unknown, codeSize: number, name: string): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) return `${name} is ${showValue(value)}; expected an object`;
+  const s = value as Record<string, unknown>;
+  const rows = s.rows;
+  if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 1) return `${name}.rows is ${showValue(rows)}; expected the number of reference codes (>= 1)`;
+  if (typeof s.k !== 'number' || !Number.isSafeInteger(s.k) || s.k < 1 || s.k > rows) return `${name}.k is ${showValue(s.k)}; expected an integer from 1 to ${rows}`;
+  if (typeof s.weight !== 'number' || !(s.weight > 0 && s.weight < 1)) return `${name}.weight is ${showValue(s.weight)}; expected a share in (0, 1)`;
+  for (const key of ['scoreNorm', 'distanceNorm'] as const) {
+    const v = s[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return `${name}.${key} is ${showValue(v)}; expected a number > 0 (scoring divides by it)`;
+  }
+  const codes = s.codes;
+  const length = rows * codeSize;
+  if (!Array.isArray(codes)) return `${name}.codes is ${showValue(codes)}; expected ${length} numbers`;
+  if (codes.length !== length) return `${name}.codes has ${codes.length} values; expected ${length}`;
+  // JSON has no NaN or Infinity: a damaged file holds null or a string there.
+  const bad = codes.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+  return bad < 0 ? undefined : `${name}.codes[${bad}] is ${showValue(codes[bad])}; expected a finite number`;
+}
+
+/** Saved neighbour statistics, checked by {@link neighborStatsProblem}; a damaged file is a `ModelStateError`. */
 export function checkNeighborStats(stats: NeighborStats | null | undefined, codeSize: number): NeighborStats | null {
-  if (stats === null || stats === undefined) return null;
-  const ok =
-    Number.isInteger(stats.rows) &&
-    Number.isInteger(stats.k) &&
-    stats.k >= 1 &&
-    stats.k <= stats.rows &&
-    stats.weight > 0 &&
-    stats.weight < 1 &&
-    stats.scoreNorm > 0 &&
-    stats.distanceNorm > 0 &&
-    Array.isArray(stats.codes) &&
-    stats.codes.length === stats.rows * codeSize &&
-    stats.codes.every(Number.isFinite);
-  if (!ok) throw new ModelStateError(`autoencoder: the saved code neighbours do not fit a ${codeSize}-unit code (k, weight, norms or codes damaged); fit the model again`);
-  return stats;
+  const problem = neighborStatsProblem(stats, codeSize, 'neighbors');
+  if (problem !== undefined) throw new ModelStateError(`autoencoder: the saved code neighbours are damaged (${problem}); fit the model again`);
+  return stats ?? null;
 }
 
 /** The reference codes on the device, for scoring; dispose with `dispose()`. */
