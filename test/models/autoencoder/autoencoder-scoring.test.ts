@@ -6,6 +6,7 @@ import { fitScoringStats, type ScoringStats, ScoringTensors } from '../../../src
 import type { Matrix } from '../../../src/models/matrix.js';
 import { selectBackend } from '../../../src/runtime/backend.js';
 import { helix, sameBits } from '../synthetic.js';
+import { roundTrip } from './round-trip.js';
 
 beforeAll(async () => {
   await selectBackend();
@@ -14,14 +15,6 @@ beforeAll(async () => {
 function seeded(seed: number): () => number {
   let s = seed;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
-}
-
-/** Saves to memory and loads back, optionally editing the JSON state on the way. */
-async function roundTrip(model: Autoencoder, edit: (state: AutoencoderState) => AutoencoderState = (s) => s): Promise<Autoencoder> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
-  const state = edit(JSON.parse(JSON.stringify(model.toJSON())) as AutoencoderState);
-  return Autoencoder.load(tf.io.fromMemory(saved as tf.io.ModelArtifacts), state);
 }
 
 describe('scoring statistics (standardized residuals, code Mahalanobis)', () => {

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DataError, ModelConfigError, ModelStateError } from '../../../src/errors.js';
-import { Autoencoder, type AutoencoderState } from '../../../src/models/autoencoder/autoencoder.js';
+import { Autoencoder } from '../../../src/models/autoencoder/autoencoder.js';
 import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';
 import { CodeNeighbors, fitCodeNeighbors, NEIGHBOR_REFERENCE_ROWS } from '../../../src/models/autoencoder/code-neighbors.js';
 import type { Matrix } from '../../../src/models/matrix.js';
 import { gaussian, seededRandom } from '../../../src/models/random.js';
 import { selectBackend } from '../../../src/runtime/backend.js';
 import { helix, sameBits } from '../synthetic.js';
+import { roundTrip } from './round-trip.js';
 
 beforeAll(async () => {
   await selectBackend();
@@ -121,11 +122,10 @@ describe('Autoencoder with code neighbours (the default)', () => {
     const model = new Autoencoder(6, config);
     await model.fit(data);
     const weights = model.getWeights();
-    const state = JSON.parse(JSON.stringify(model.toJSON())) as AutoencoderState;
-    const loaded = await Autoencoder.load(tf.io.fromMemory(await artifactsOf(model)), state);
+    const loaded = await roundTrip(model);
     try {
       expect(weights.length).toBeGreaterThan(0);
-      expect(state.neighbors?.rows).toBe(400);
+      expect(model.toJSON().neighbors?.rows).toBe(400);
       expect(sameBits(loaded.score(data), model.score(data))).toBe(true);
       loaded.score(data);
       const before = tf.memory().numTensors;
@@ -142,26 +142,25 @@ describe('Autoencoder with code neighbours (the default)', () => {
     const plain = new Autoencoder(6, { ...config, neighbors: null });
     await model.fit(data);
     await plain.fit(data);
-    const artifacts = await artifactsOf(model);
-    const state = JSON.parse(JSON.stringify(model.toJSON())) as AutoencoderState;
-    const legacy = JSON.parse(JSON.stringify(state)) as Record<string, unknown> & { params: Record<string, unknown> };
-    delete legacy.neighbors;
-    delete legacy.params.neighbors;
-    const old = await Autoencoder.load(tf.io.fromMemory(artifacts), legacy as unknown as AutoencoderState);
+    const old = await roundTrip(model, (state) => {
+      const legacy = state as unknown as Record<string, unknown> & { params: Record<string, unknown> };
+      delete legacy.neighbors;
+      delete legacy.params.neighbors;
+      return state;
+    });
     try {
       expect(old.config.neighbors).toBeNull();
       expect(sameBits(old.score(data), plain.score(data))).toBe(true);
     } finally {
       old.dispose();
       plain.dispose();
+    }
+    try {
+      await expect(roundTrip(model, (state) => ({ ...state, neighbors: { ...state.neighbors!, codes: state.neighbors!.codes.slice(1) } }))).rejects.toThrow(ModelStateError);
+      await expect(roundTrip(model, (state) => ({ ...state, neighbors: null }))).rejects.toThrow(/disagree/);
+    } finally {
       model.dispose();
     }
-    const broken = structuredClone(state);
-    broken.neighbors!.codes = broken.neighbors!.codes.slice(1);
-    await expect(Autoencoder.load(tf.io.fromMemory(artifacts), broken)).rejects.toThrow(ModelStateError);
-    const missing = structuredClone(state);
-    missing.neighbors = null;
-    await expect(Autoencoder.load(tf.io.fromMemory(artifacts), missing)).rejects.toThrow(/disagree/);
   });
 
   test('fit refuses no more rows than k, before training', async () => {
@@ -174,13 +173,3 @@ describe('Autoencoder with code neighbours (the default)', () => {
     }
   });
 });
-
-/** The model's topology and weights as in-memory artifacts (what the file handlers write). */
-async function artifactsOf(model: Autoencoder): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return saved!;
-}
