@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { LatentflowError } from '../errors.js';
+import { keepingHostHandlers } from './host-handlers.js';
 
 /** A TensorFlow.js backend latentflow can run on, fastest first: native TensorFlow, WebAssembly, plain JS. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -124,10 +125,12 @@ async function attempt(
   load: () => Promise<unknown>,
 ): Promise<boolean> {
   try {
-    await load();
-    // setBackend resolves false (instead of throwing) when the backend is missing or its initialiser fails.
-    if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') could not initialise the backend`);
-    await tf.ready();
+    await keepingHostHandlers(async () => {
+      await load();
+      // setBackend resolves false (instead of throwing) when the backend is missing or its initialiser fails.
+      if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') could not initialise the backend`);
+      await tf.ready();
+    });
     tried.push({ name, module });
     return true;
   } catch (error) {
