@@ -51,7 +51,9 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   const started = performance.now();
 
   const backend = await selectBackend(spec.backend);
-  logger.info({ backend: backend.name, tried: backend.tried }, `tensorflow.js backend: ${backend.name}`);
+  logger.info({ backend: backend.name }, `tensorflow.js backend: ${backend.name}`);
+  // Probing optional backends fails by design on most installs; the reasons matter only when debugging one.
+  logger.debug({ tried: backend.tried }, 'tensorflow.js backends tried');
 
   const models = new ModelSlots();
   const created: { spec: StageSpec; stage: Stage }[] = [];

@@ -31,6 +31,16 @@ export const BACKEND_ENV = 'LATENTFLOW_BACKEND';
 
 const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
+/** How to get each backend, for the error when one that was asked for by name is missing. */
+const INSTALL_HINT: Record<BackendName, string> = {
+  // npm's install script for tfjs-node downloads libtensorflow; where that is blocked, the repository's
+  // script builds it from the PyPI tensorflow-cpu wheel instead.
+  tensorflow:
+    'install it with `npm install @tensorflow/tfjs-node` (or @tensorflow/tfjs-node-gpu); where its download is blocked, `bash scripts/native-backend.sh` in the latentflow repository builds it',
+  wasm: 'install it with `npm install @tensorflow/tfjs-backend-wasm`',
+  cpu: 'reinstall `@tensorflow/tfjs`',
+};
+
 let selected: BackendInfo | undefined;
 // Selection is serialised: two callers racing on tf.setBackend would otherwise both initialise a backend.
 let queue: Promise<unknown> = Promise.resolve();
@@ -73,7 +83,7 @@ async function select(requested: BackendPreference): Promise<BackendInfo> {
   const detail = tried.map((t) => `${t.module}: ${t.error ?? 'unknown error'}`).join('; ');
   throw new LatentflowError(
     'E_BACKEND',
-    `backend "${preference}" is not available (${detail}); install the package or choose another backend (auto, tensorflow, wasm, cpu)`,
+    `backend "${preference}" is not available (${detail}); ${INSTALL_HINT[preference as BackendName]}, or choose another backend (auto, tensorflow, wasm, cpu)`,
   );
 }
 

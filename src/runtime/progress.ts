@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { LogOutput } from './logger.js';
 
 /** A single progress bar; all calls are cheap no-ops when progress is disabled. */
 export interface ProgressBar {
@@ -16,32 +17,56 @@ export interface Progress {
   start(label: string, total: number, unit: string): ProgressBar;
 }
 
+/** Progress that owns the terminal: log lines written to `output` print whole above its bars, not through them. */
+export interface TerminalProgress extends Progress {
+  readonly output: LogOutput;
+}
+
 const noopBar: ProgressBar = { increment() {}, update() {}, stop() {} };
 
 /** Progress that never draws; used for tests, pipes, CI and library calls. */
 export const noProgress: Progress = { isEnabled: false, start: () => noopBar };
 
-/** Terminal progress on stderr when `isEnabled` (default: stderr is a TTY and `CI` is unset). */
-export function terminalProgress(isEnabled = Boolean(process.stderr.isTTY) && !process.env.CI): Progress {
-  if (!isEnabled) return noProgress;
+/** The terminal `terminalProgress` draws on: stderr, or a stand-in in tests. */
+export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+/**
+ * Terminal progress on `stream` when `isEnabled` (default: stderr is a TTY and `CI` is unset). Bars that run
+ * at the same time (the runner's rows and a stage's epochs) share one MultiBar, each on its own line.
+ */
+export function terminalProgress(
+  isEnabled = Boolean(process.stderr.isTTY) && !process.env.CI,
+  stream: ProgressStream = process.stderr,
+): TerminalProgress {
+  if (!isEnabled) return { ...noProgress, output: { write: (text) => void stream.write(text) } };
+  let multi: cliProgress.MultiBar | undefined;
+  let running = 0;
   return {
     isEnabled: true,
+    output: {
+      write(text) {
+        if (multi === undefined) return void stream.write(text);
+        // log() only queues; update() clears the bars, prints the queue and redraws them below it.
+        multi.log(text.endsWith('\n') ? text : `${text}\n`);
+        multi.update();
+      },
+    },
     start(label, total, unit) {
-      const bar = new cliProgress.SingleBar(
-        {
-          stream: process.stderr,
-          // An unknown total (streams) shows a running count instead of a bar and an ETA.
-          format:
-            total > 0
-              ? `${label.padEnd(18)} {bar} {value}/{total} ${unit} | {eta_formatted} left {extra}`
-              : `${label.padEnd(18)} {value} ${unit} {extra}`,
-          hideCursor: true,
-          clearOnComplete: false,
-          etaBuffer: 20,
-        },
+      // forceRedraw: a bar skips drawing when its text is unchanged, but a log line printed above has
+      // moved every bar down a line, so an unchanged bar would vanish under the next one.
+      multi ??= new cliProgress.MultiBar(
+        { stream, hideCursor: true, clearOnComplete: false, etaBuffer: 20, forceRedraw: true },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total, 0, { extra: '' });
+      const bar = multi.create(total, 0, { extra: '' }, {
+        // An unknown total (streams) shows a running count instead of a bar and an ETA.
+        format:
+          total > 0
+            ? `${label.padEnd(18)} {bar} {value}/{total} ${unit} | {eta_formatted} left {extra}`
+            : `${label.padEnd(18)} {value} ${unit} {extra}`,
+      });
+      running += 1;
+      let isStopped = false;
       return {
         increment(delta = 1, payload) {
           bar.increment(delta, payload ? { extra: formatPayload(payload) } : undefined);
@@ -51,7 +76,15 @@ export function terminalProgress(isEnabled = Boolean(process.stderr.isTTY) && !p
           bar.update(value, payload ? { extra: formatPayload(payload) } : undefined);
         },
         stop() {
+          if (isStopped) return;
+          isStopped = true;
           bar.stop();
+          running -= 1;
+          // The last bar to finish leaves every bar's final line on screen and frees the terminal.
+          if (running === 0 && multi !== undefined) {
+            multi.stop();
+            multi = undefined;
+          }
         },
       };
     },

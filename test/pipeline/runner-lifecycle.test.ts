@@ -280,13 +280,17 @@ describe('runPipeline lifecycle', () => {
     expect(j.events.slice(-5)).toEqual(['close out', 'close t2', 'close t1', 'close src', 'dispose model']);
   });
 
-  it('logs the chosen backend with every backend tried', async () => {
+  it('logs the chosen backend at info, and every backend tried (with the probing errors) only at debug', async () => {
     const logger = captureLogger();
     const summary = await runPipeline(pipeline(journal()), { logger });
     const record = logger.records.find((r) => r.msg === `tensorflow.js backend: ${summary.backend}`);
+    expect(record?.level).toBe('info');
     expect(record?.fields.backend).toBe(summary.backend);
-    expect(Array.isArray(record?.fields.tried)).toBe(true);
-    expect((record?.fields.tried as unknown[]).length).toBeGreaterThan(0);
+    expect(record?.fields.tried).toBeUndefined();
+    const probing = logger.records.find((r) => r.msg === 'tensorflow.js backends tried');
+    expect(probing?.level).toBe('debug');
+    expect(Array.isArray(probing?.fields.tried)).toBe(true);
+    expect((probing?.fields.tried as unknown[]).length).toBeGreaterThan(0);
   });
 
   it('durationMs is the wall time of the run, not more', async () => {

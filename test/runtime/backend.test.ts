@@ -58,6 +58,8 @@ describe('selectBackend', () => {
     const error = await selectBackend('tensorflow').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LatentflowError);
     expect(error).toMatchObject({ code: 'E_BACKEND', message: expect.stringContaining('@tensorflow/tfjs-node') });
+    // The message says how to get the backend, not only that it is missing.
+    expect((error as Error).message).toContain('npm install @tensorflow/tfjs-node');
     expect(tf.getBackend()).toBe('cpu');
     expect(currentBackend()?.name).toBe('cpu');
   });
