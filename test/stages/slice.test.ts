@@ -1,0 +1,38 @@
+import type { RecordBatch } from 'apache-arrow';
+import { describe, expect, test } from 'vitest';
+import { slice } from '../../src/stages/slice.js';
+import { collect, fromArray, testContext } from '../helpers/context.js';
+import { planeWithOutliers } from '../helpers/data.js';
+
+const input: RecordBatch[] = planeWithOutliers(300, 6, 3, 100);
+
+describe('slice', () => {
+  test('passes rows [offset, offset + rows) across batch boundaries, in order', async () => {
+    const out = await collect(slice.create(slice.params.parse({ offset: 150, rows: 120 }), testContext()).transform(fromArray(input)));
+    expect(out.map((b) => b.numRows)).toEqual([50, 70]);
+    expect(out.flatMap((b) => Array.from({ length: b.numRows }, (_, r) => b.getChild('id')!.get(r)))).toEqual(
+      Array.from({ length: 120 }, (_, i) => `row-${150 + i}`),
+    );
+    const tail = await collect(slice.create(slice.params.parse({ offset: 250 }), testContext()).transform(fromArray(input)));
+    expect(tail.reduce((n, b) => n + b.numRows, 0)).toBe(50);
+  });
+
+  test('stops pulling its input once the rows are through', async () => {
+    let pulled = 0;
+    let released = false;
+    async function* source() {
+      try {
+        for (let i = 0; i < 1000; i++) {
+          pulled++;
+          yield input[i % 3];
+        }
+      } finally {
+        released = true;
+      }
+    }
+    const out = await collect(slice.create(slice.params.parse({ rows: 150 }), testContext()).transform(source()));
+    expect(out.reduce((n, b) => n + b.numRows, 0)).toBe(150);
+    expect(pulled).toBe(2);
+    expect(released).toBe(true);
+  });
+});
