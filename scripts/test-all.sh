@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what the suite needs on a fresh machine, build, and run every test:
-# the unit suite (vitest), then the integration suite against a real Kafka broker that
+# the unit suite (vitest), then the packed package installed into an empty project (scripts/test-pack.sh),
+# then the integration suite against a real Kafka broker that
 # test/integration/global-setup.ts starts with scripts/kafka/broker.sh (jars fetched from Maven Central
 # with Maven on first use, cached in .cache/kafka).
 set -euo pipefail
@@ -29,5 +30,6 @@ npm run --silent build
 npm run --silent typecheck
 npx vitest run "$@"
 if (($# == 0)); then
+  npm run --silent test:pack
   npm run --silent test:integration
 fi
