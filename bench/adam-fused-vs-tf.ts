@@ -3,7 +3,7 @@
  * output, batch 64), alternating in one process, CPU ms per step. Chose FUSED_ADAM_MAX_PARAMS in
  * src/models/autoencoder/training-loop.ts. Run: npx tsx bench/adam-fused-vs-tf.ts
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/runtime/tf.js';
 import { FusedAdam } from '../src/models/autoencoder/training-loop.js';
 import { selectBackend } from '../src/runtime/backend.js';
 await selectBackend();

@@ -73,7 +73,7 @@ function makeRows(rows: number, seed: number) {
 async function worker(name: string): Promise<WorkerResult> {
   const variant = VARIANTS[name];
   const { Autoencoder, selectBackend } = await import('../src/index.js');
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('../src/runtime/tf.js');
   try {
     await selectBackend(variant.backend);
   } catch (error) {

@@ -68,7 +68,7 @@ if [[ $MODE == build ]] && out=$(check_backend) && [[ $out == "tensorflow $TF_WH
   exit 0
 fi
 
-[[ -d node_modules/@tensorflow/tfjs ]] || die "node_modules has no @tensorflow/tfjs; run npm ci first"
+[[ -d node_modules/@tensorflow/tfjs-core ]] || die "node_modules has no @tensorflow/tfjs-core; run npm ci first"
 for tool in g++ make; do command -v $tool >/dev/null || die "$tool not found; install it (Debian: apt-get install -y build-essential)"; done
 "$PYTHON" -m pip --version >/dev/null 2>&1 || die "$PYTHON has no pip; set PYTHON to an interpreter with pip"
 

@@ -33,7 +33,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/runtime/tf.js';
 import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
 import { AUTOENCODER_SCALER, defaultCodeSize } from '../../src/models/autoencoder/autoencoder-config.js';
 import { ScoringTensors } from '../../src/models/autoencoder/autoencoder-scoring.js';
@@ -483,7 +483,7 @@ async function save(results: Record<string, unknown>[], run: { backend: string; 
     srcModified: git('status', '--porcelain', 'src') !== '',
     node: process.version,
     backend: run.backend,
-    tfjs: tf.version.tfjs,
+    tfjs: tf.version_core,
     cpus: os.cpus().length,
     loadavg: run.loadavg,
     loadavgEnd: os.loadavg(),

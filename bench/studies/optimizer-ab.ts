@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/runtime/tf.js';
 import { selectBackend } from '../../src/index.js';
 import { resolveAutoencoderConfig } from '../../src/models/autoencoder/autoencoder-config.js';
 import { buildLoss } from '../../src/models/autoencoder/autoencoder-loss.js';

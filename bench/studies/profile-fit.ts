@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/runtime/tf.js';
 import { Autoencoder, type AutoencoderConfig, type Matrix, selectBackend } from '../../src/index.js';
 
 const { values } = parseArgs({ options: { config: { type: 'string', default: '{}' }, reps: { type: 'string', default: '3' } } });

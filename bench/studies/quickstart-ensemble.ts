@@ -4,7 +4,7 @@
  * data/quickstart/new.csv of the mean over the first K members of (r + W·m) / (1 + W), r and m the two parts
  * of `balanced`. Run: npx tsx bench/studies/quickstart-ensemble.ts [seed...]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/runtime/tf.js';
 import { Autoencoder, rocAuc, Scaler, selectBackend } from '../../src/index.js';
 import { ScoringTensors } from '../../src/models/autoencoder/autoencoder-scoring.js';
 import { readQuickstart as read } from '../quickstart-data.js';

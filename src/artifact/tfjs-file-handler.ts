@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import { ArtifactError } from '../errors.js';
 
 /** Topology + weights manifest, the TensorFlow.js layers-model format (as `tfjs-node`'s `file://` writes it). */

@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtime/tf.js';
 import type { FeedStats } from '../kafka/consumer-feed.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
 

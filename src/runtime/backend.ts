@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { LatentflowError } from '../errors.js';
 import { keepingHostHandlers } from './host-handlers.js';
 
@@ -14,7 +14,7 @@ export type BackendPreference = 'auto' | BackendName;
 export interface BackendAttempt {
   /** Backend name as TensorFlow.js registers it. */
   name: BackendName;
-  /** The npm package that provides it (`cpu` is built into `@tensorflow/tfjs`). */
+  /** The npm package that provides it (`cpu` is `@tensorflow/tfjs-backend-cpu`, a dependency of latentflow). */
   module: string;
   /** Why it could not be used; absent when it was chosen. */
   error?: string;
@@ -38,7 +38,7 @@ const INSTALL_HINT: Record<BackendName, string> = {
   tensorflow:
     'install it with `npm install @tensorflow/tfjs-node` (or @tensorflow/tfjs-node-gpu); where its download is blocked, `bash scripts/native-backend.sh` in the latentflow repository builds it',
   wasm: 'install it with `npm install @tensorflow/tfjs-backend-wasm`',
-  cpu: 'reinstall `@tensorflow/tfjs`',
+  cpu: 'reinstall latentflow, whose dependency `@tensorflow/tfjs-backend-cpu` provides it',
 };
 
 let selected: BackendInfo | undefined;
@@ -124,7 +124,8 @@ async function activate(name: BackendName, tried: BackendAttempt[]): Promise<boo
         wasm.setWasmPaths(dir);
       });
     case 'cpu':
-      return attempt(tried, name, '@tensorflow/tfjs', async () => undefined);
+      // Registered by src/runtime/tf.ts, which every model imports.
+      return attempt(tried, name, '@tensorflow/tfjs-backend-cpu', async () => undefined);
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../src/runtime/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORMAT_VERSION, loadDetector, readManifest, saveDetector } from '../../src/artifact/model-dir.js';
 import { fileLoadHandler, fileSaveHandler } from '../../src/artifact/tfjs-file-handler.js';

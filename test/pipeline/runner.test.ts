@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/runtime/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, LatentflowError } from '../../src/errors.js';
 import { runPipeline } from '../../src/pipeline/runner.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/runtime/tf.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { LatentflowError } from '../../src/errors.js';
 import { BACKEND_ENV, currentBackend, selectBackend } from '../../src/runtime/backend.js';
@@ -49,7 +49,7 @@ describe('selectBackend', () => {
 
   test('an explicit different preference switches backend; auto then keeps it', async () => {
     const info = await selectBackend('cpu');
-    expect(info).toEqual({ name: 'cpu', tried: [{ name: 'cpu', module: '@tensorflow/tfjs' }] });
+    expect(info).toEqual({ name: 'cpu', tried: [{ name: 'cpu', module: '@tensorflow/tfjs-backend-cpu' }] });
     expect(tf.getBackend()).toBe('cpu');
     expect((await selectBackend()).name).toBe('cpu');
   });

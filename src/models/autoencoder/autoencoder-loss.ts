@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../runtime/tf.js';
 import { ModelConfigError } from '../../errors.js';
 import type { LossName, ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import type { AutoencoderNetwork, ForwardPass } from './dense-network.js';

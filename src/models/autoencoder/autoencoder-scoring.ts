@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../runtime/tf.js';
 import { PCA } from 'ml-pca';
 import { ModelStateError } from '../../errors.js';
 import type { Matrix } from '../matrix.js';

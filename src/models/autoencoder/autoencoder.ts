@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../runtime/tf.js';
 import { DataError, ModelStateError } from '../../errors.js';
 import {
   type AutoencoderConfig,
@@ -227,7 +227,7 @@ export class Autoencoder {
     if (variational?.scoreBy === 'elbo') {
       const { mean, logVar } = (net as VariationalNetwork).encodeDistribution(xt);
       const recon = rowReconstructionLoss(this.config.loss, xt, net.decode(mean));
-      return { score: tf.add(recon, tf.mul(variational.beta / this.inputDim, gaussianKl(mean, logVar))).reshape([-1, 1]) as tf.Tensor2D, code: mean };
+      return { score: tf.reshape(tf.add(recon, tf.mul(variational.beta / this.inputDim, gaussianKl(mean, logVar))), [-1, 1]) as tf.Tensor2D, code: mean };
     }
     const scoreBy = this.config.scoreBy;
     const tensors = this.scoringTensors;
@@ -291,7 +291,7 @@ export class Autoencoder {
     const vae = this.requireVariational(x, 'klDivergence');
     return this.mapChunks(x, 1, (xt) => {
       const { mean, logVar } = vae.encodeDistribution(xt);
-      return gaussianKl(mean, logVar).reshape([-1, 1]) as tf.Tensor2D;
+      return tf.reshape(gaussianKl(mean, logVar), [-1, 1]) as tf.Tensor2D;
     }).data;
   }
 
@@ -310,7 +310,7 @@ export class Autoencoder {
         const g = tf.grad((input: tf.Tensor) => tf.sum(tf.slice(net.encode(input as tf.Tensor2D), [0, j], [-1, 1])))(xt);
         total = tf.add(total, tf.sum(tf.square(g), 1));
       }
-      return total.reshape([-1, 1]) as tf.Tensor2D;
+      return tf.reshape(total, [-1, 1]) as tf.Tensor2D;
     }).data;
   }
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../runtime/tf.js';
 import { ModelStateError, showValue } from '../../errors.js';
 import type { Matrix } from '../matrix.js';
 import { permutation, seededRandom } from '../random.js';
@@ -119,7 +119,7 @@ export class CodeNeighbors {
     this.stats = stats;
     const c = stats.codes.length / stats.rows;
     this.reference = tf.tensor2d(stats.codes, [stats.rows, c], 'float32');
-    this.referenceNorms = tf.tidy(() => tf.sum(tf.square(this.reference), 1).reshape([1, -1]) as tf.Tensor2D);
+    this.referenceNorms = tf.tidy(() => tf.reshape(tf.sum(tf.square(this.reference), 1), [1, -1]) as tf.Tensor2D);
   }
 
   /** Per code row (as a column), the distance to its k-th nearest reference code. */

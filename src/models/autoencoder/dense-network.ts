@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../runtime/tf.js';
 import { ModelStateError } from '../../errors.js';
 import type { Activation, ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import { activate, activationDerivative, dropOut, kernelAndBias } from './network-ops.js';
@@ -219,8 +219,8 @@ export class DenseNetwork implements AutoencoderNetwork {
     }
     const last = this.codeIndex;
     if (last === 0) {
-      const columnNorms = tf.sum(tf.square(kernels[0]), 0).reshape([-1, 1]);
-      return tf.matMul(tf.square(slopes[0]), columnNorms).reshape([rows]);
+      const columnNorms = tf.reshape(tf.sum(tf.square(kernels[0]), 0), [-1, 1]);
+      return tf.reshape(tf.matMul(tf.square(slopes[0]), columnNorms), [rows]);
     }
     const k = slopes[last].shape[1];
     // M = D_L W_Lᵀ, one k x n_{L-1} matrix per row.

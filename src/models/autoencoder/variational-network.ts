@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../runtime/tf.js';
 import { ModelStateError } from '../../errors.js';
 import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import type { AutoencoderNetwork, ForwardOptions, ForwardPass } from './dense-network.js';

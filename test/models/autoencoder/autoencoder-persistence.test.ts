@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/runtime/tf.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fileLoadHandler, fileSaveHandler } from '../../../src/artifact/tfjs-file-handler.js';
 import { ArtifactError, ModelStateError } from '../../../src/errors.js';

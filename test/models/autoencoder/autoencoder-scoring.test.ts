@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/runtime/tf.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Autoencoder, type AutoencoderState } from '../../../src/models/autoencoder/autoencoder.js';
 import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/runtime/tf.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Autoencoder, type AutoencoderConfig } from '../../../src/models/autoencoder/autoencoder.js';
 import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';

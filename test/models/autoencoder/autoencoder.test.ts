@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/runtime/tf.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { LatentflowError, ModelStateError } from '../../../src/errors.js';
 import { Autoencoder, type AutoencoderConfig } from '../../../src/models/autoencoder/autoencoder.js';

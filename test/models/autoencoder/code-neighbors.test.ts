@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/runtime/tf.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DataError, ModelConfigError, ModelStateError } from '../../../src/errors.js';
 import { Autoencoder } from '../../../src/models/autoencoder/autoencoder.js';

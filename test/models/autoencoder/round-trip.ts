@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/runtime/tf.js';
 import { Autoencoder, type AutoencoderState } from '../../../src/models/autoencoder/autoencoder.js';
 
 /** Saves to memory and loads back, optionally editing the JSON state on the way (a file edited or damaged). */

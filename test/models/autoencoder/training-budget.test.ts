@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/runtime/tf.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { resolveTrainingPlan, TRAINING_BUDGET } from '../../../src/models/autoencoder/training-budget.js';
 import { runTrainingLoop, type TrainingLoopOptions } from '../../../src/models/autoencoder/training-loop.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/runtime/tf.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runTrainingLoop, type TrainingLoopOptions } from '../../../src/models/autoencoder/training-loop.js';
 import { selectBackend } from '../../../src/runtime/backend.js';
