@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { SpecError } from '../errors.js';
-import { definePipeline, loadYamlValue } from '../pipeline/spec.js';
+import { loadYamlValue, validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
+import { DEFAULT_THRESHOLD, ruleText } from '../models/threshold.js';
 import { fraction, globalOptions, list, nonNegativeInt, positiveInt, positiveIntList, positiveNumber, thresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
@@ -16,7 +17,7 @@ interface FitOptions extends GlobalOptions {
   exclude?: string[];
   onMissing?: string;
   scaler?: string;
-  threshold: Record<string, unknown>;
+  threshold?: Record<string, unknown>;
   config?: string;
   codeSize?: number;
   hidden?: number[];
@@ -33,6 +34,29 @@ interface FitOptions extends GlobalOptions {
   delimiter?: string;
 }
 
+/** Options that configure one model family only: with the other `--type` they would do nothing, so they are an error. */
+const FAMILY_OF: Partial<Record<keyof FitOptions, FitOptions['type']>> = {
+  config: 'autoencoder',
+  codeSize: 'autoencoder',
+  hidden: 'autoencoder',
+  epochs: 'autoencoder',
+  maxSteps: 'autoencoder',
+  maxSeconds: 'autoencoder',
+  patience: 'autoencoder',
+  trim: 'autoencoder',
+  neighbors: 'autoencoder',
+  batchSize: 'autoencoder',
+  learningRate: 'autoencoder',
+  k: 'pca',
+};
+
+/** The flags given that belong to the other model family, as the user typed them (`--code-size`). */
+export function foreignOptions(o: FitOptions): string[] {
+  return (Object.keys(FAMILY_OF) as (keyof FitOptions)[])
+    .filter((key) => o[key] !== undefined && FAMILY_OF[key] !== o.type)
+    .map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+}
+
 /** Builds the fit pipeline: source -> <type>-fit (saves the model) [-> score -> threshold -> sink]. */
 export async function fitSpec(o: FitOptions) {
   const fileModel = o.config ? await configBlock(o.config) : {};
@@ -42,7 +66,7 @@ export async function fitSpec(o: FitOptions) {
     ...(o.exclude ? { exclude: o.exclude } : {}),
     ...(o.onMissing ? { onMissing: o.onMissing } : {}),
     ...(o.scaler ? { scaler: o.scaler } : {}),
-    threshold: o.threshold,
+    ...(o.threshold ? { threshold: o.threshold } : {}),
     saveTo: o.model,
   };
   const fit =
@@ -67,7 +91,7 @@ export async function fitSpec(o: FitOptions) {
   const scored = o.output
     ? { stages: [fit, { type: 'score', model: 'model' }, { type: 'threshold', model: 'model' }], sink: sinkEntry(o.output, formatOf(o.output, o.outputFormat, '--output-format'), o.delimiter) }
     : { stages: [fit], sink: { type: 'null-sink' } };
-  return definePipeline({
+  return validatePipelineValue({
     name: 'fit',
     seed: o.seed ?? 42,
     source: sourceEntry(o.input, formatOf(o.input, o.format), undefined, o.delimiter),
@@ -105,7 +129,7 @@ export function registerFit(program: Command): void {
       .option('--exclude <names>', 'numeric columns that are not features (ids, labels), comma-separated', list)
       .addOption(new Option('--on-missing <policy>', 'null/NaN feature values').choices(['error', 'drop', 'impute']))
       .addOption(new Option('--scaler <method>', 'feature scaling').choices(['standard', 'minmax', 'robust', 'none']))
-      .option('--threshold <rule>', 'contamination=F | percentile=P | fixed=V | mad=K', thresholdRule, { method: 'contamination', value: 0.01 })
+      .option('--threshold <rule>', `contamination=F | percentile=P | fixed=V | mad=K (default ${ruleText(DEFAULT_THRESHOLD)})`, thresholdRule)
       .option('--config <yaml>', 'YAML file with autoencoder options (the `model:` block of autoencoder-fit)')
       .option('--code-size <n>', 'autoencoder code width', positiveInt('--code-size'))
       .option('--hidden <widths>', 'encoder hidden widths, comma-separated, e.g. 64,32', positiveIntList('--hidden'))
@@ -120,7 +144,12 @@ export function registerFit(program: Command): void {
       .option('--k <n>', 'PCA components', positiveInt('--k'))
       .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
       .option('--delimiter <char>', 'CSV field delimiter (default , or a tab for .tsv)'),
-  ).action(async (options: FitOptions) => {
+  ).action(async (options: FitOptions, command: Command) => {
+    const foreign = foreignOptions(options);
+    if (foreign.length > 0) {
+      const other = options.type === 'pca' ? 'autoencoder' : 'pca';
+      command.error(`error: ${foreign.join(', ')} ${foreign.length === 1 ? 'applies' : 'apply'} to --type ${other}, not ${options.type}; drop ${foreign.length === 1 ? 'it' : 'them'} or change --type`);
+    }
     await runSpecs([await fitSpec(options)], options);
   });
 }

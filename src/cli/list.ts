@@ -7,28 +7,43 @@ interface JsonSchema {
   description?: string;
   default?: unknown;
   enum?: unknown[];
+  const?: unknown;
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
 }
 
-/** Every stage with its params (type, default, description), straight from the schemas that validate YAML. */
+/**
+ * Every stage with its params (type, default, description), straight from the schemas that validate YAML.
+ * Nested blocks (the autoencoder's `model`, its `denoising` variants, ...) are listed below their key, indented.
+ */
 export function describeStages(): string {
   const out: string[] = [];
   for (const def of allStages()) {
     out.push(`${def.type} (${def.kind}): ${def.description}`);
-    const schema = z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-    for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-      const required = schema.required?.includes(name) && prop.default === undefined ? ' (required)' : '';
-      const dflt = prop.default !== undefined ? ` = ${JSON.stringify(prop.default)}` : '';
-      out.push(`    ${name}: ${typeName(prop)}${dflt}${required}  ${prop.description ?? ''}`.trimEnd());
-    }
+    describeProperties(z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as JsonSchema, '    ', out);
   }
   return out.join('\n');
 }
 
+function describeProperties(schema: JsonSchema, indent: string, out: string[]): void {
+  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+    const required = schema.required?.includes(name) && prop.default === undefined ? ' (required)' : '';
+    const dflt = prop.default !== undefined && !isObjectSchema(prop) ? ` = ${JSON.stringify(prop.default)}` : '';
+    out.push(`${indent}${name}: ${typeName(prop)}${dflt}${required}  ${prop.description ?? ''}`.trimEnd());
+    // An object's own keys, or each object alternative's (a discriminated union such as denoising: gaussian | mask).
+    const blocks = (prop.anyOf ?? prop.oneOf ?? [prop]).filter(isObjectSchema);
+    for (const block of blocks) describeProperties(block, `${indent}    `, out);
+  }
+}
+
+function isObjectSchema(s: JsonSchema): boolean {
+  return s.properties !== undefined && Object.keys(s.properties).length > 0;
+}
+
 function typeName(s: JsonSchema): string {
+  if (s.const !== undefined) return JSON.stringify(s.const);
   if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join('|');
   const alts = s.anyOf ?? s.oneOf;
   if (alts) return alts.map(typeName).join('|');

@@ -4,6 +4,7 @@ import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
 import { registerList } from './list.js';
 import { registerMonitor } from './monitor.js';
+import { registerPlugins } from './plugins.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerScore } from './score.js';
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(version())
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`latentflow: ${terminalText(oneLine(text))} ${USAGE_HINT}\n`) });
+  registerPlugins(program);
   registerRun(program);
   registerValidate(program);
   registerList(program);

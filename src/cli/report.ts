@@ -2,7 +2,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import { readScorableManifest } from '../artifact/model-dir.js';
 import { ModelSlots } from '../contract/model-slots.js';
-import { definePipeline } from '../pipeline/spec.js';
+import { validatePipelineValue } from '../pipeline/spec.js';
 import type { Source } from '../contract/stage.js';
 import { silentLogger } from '../runtime/logger.js';
 import { noProgress } from '../runtime/progress.js';
@@ -39,7 +39,7 @@ export async function reportSpec(o: ReportOptions) {
   const stages: Record<string, unknown>[] = [{ type: 'score', model: o.model }];
   if (manifest.threshold) stages.push({ type: 'threshold', model: o.model });
   if (isMapped) stages.push({ type: 'encode', model: o.model, prefix: 'z' }, { type: 'umap', prefix: 'z' });
-  return definePipeline({
+  return validatePipelineValue({
     name: 'report',
     source,
     stages,
@@ -59,7 +59,7 @@ export async function reportSpec(o: ReportOptions) {
 
 /** Whether the first batch of `source` has every column in `names` (reads one batch, then closes the source). */
 async function hasColumns(source: Record<string, unknown>, names: readonly string[]): Promise<boolean> {
-  const spec = definePipeline({ name: 'peek', source, sink: { type: 'null-sink' } });
+  const spec = validatePipelineValue({ name: 'peek', source, sink: { type: 'null-sink' } });
   const stage = spec.source.definition.create(spec.source.params, {
     stageId: 'peek',
     signal: new AbortController().signal,

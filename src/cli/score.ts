@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { definePipeline } from '../pipeline/spec.js';
+import { validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
-import { globalOptions, positiveInt, type GlobalOptions } from './options.js';
+import { globalOptions, positiveInt, thresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
 interface ScoreOptions extends GlobalOptions {
@@ -13,6 +13,7 @@ interface ScoreOptions extends GlobalOptions {
   code?: boolean;
   featureErrors?: boolean;
   flag: boolean;
+  threshold?: Record<string, unknown>;
   onMissing?: string;
   batchRows?: number;
   delimiter?: string;
@@ -24,10 +25,11 @@ export function scoreSpec(o: ScoreOptions, mode: 'score' | 'encode') {
   const stages: Record<string, unknown>[] = [];
   if (mode === 'score') {
     stages.push({ type: 'score', model: o.model, featureErrors: Boolean(o.featureErrors), ...onMissing });
-    if (o.flag) stages.push({ type: 'threshold', model: o.model });
+    // --threshold replaces the model's saved threshold: fixed=V as given, other rules fitted on these scores.
+    if (o.flag) stages.push(o.threshold ? { type: 'threshold', rule: o.threshold } : { type: 'threshold', model: o.model });
   }
   if (mode === 'encode' || o.code) stages.push({ type: 'encode', model: o.model, ...onMissing });
-  return definePipeline({
+  return validatePipelineValue({
     name: mode,
     source: sourceEntry(o.input, formatOf(o.input, o.format), o.batchRows, o.delimiter),
     stages,
@@ -56,8 +58,10 @@ export function registerScore(program: Command): void {
       .description('Add score (reconstruction error) and is_anomaly to every row, keeping all other columns')
       .option('--code', 'also write the latent code columns z0..z{k-1}')
       .option('--feature-errors', 'also write per-feature squared errors err_<feature>')
-      .option('--no-flag', 'do not add is_anomaly'),
-  ).action(async (options: ScoreOptions) => {
+      .option('--no-flag', 'do not add is_anomaly')
+      .option('--threshold <rule>', "flag against this rule instead of the model's threshold: fixed=V, or contamination=F | percentile=P | mad=K fitted on the scores of these rows (holds them all first)", thresholdRule),
+  ).action(async (options: ScoreOptions, command: Command) => {
+    if (options.threshold && !options.flag) command.error('error: --threshold sets the cut-off of is_anomaly, which --no-flag leaves out; drop one of them');
     await runSpecs([scoreSpec(options, 'score')], options);
   });
   common(program.command('encode').description('Add the latent code z0..z{k-1} to every row, keeping all other columns')).action(

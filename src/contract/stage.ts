@@ -76,9 +76,9 @@ type StageOf<K extends StageKind> = Extract<Stage, { kind: K }>;
  * A registered stage type. The params schema validates the YAML (and CLI options) and, through its
  * descriptions and defaults, produces the output of `latentflow list`.
  */
-export interface StageDefinition<K extends StageKind = StageKind, S extends z.ZodType = z.ZodType> {
-  /** The name used in YAML `type:`. */
-  readonly type: string;
+export interface StageDefinition<K extends StageKind = StageKind, S extends z.ZodType = z.ZodType, T extends string = string> {
+  /** The name used in YAML `type:` (a literal type, so typed pipelines know every stage by name). */
+  readonly type: T;
   readonly kind: K;
   /** One line for `latentflow list`. */
   readonly description: string;
@@ -86,7 +86,7 @@ export interface StageDefinition<K extends StageKind = StageKind, S extends z.Zo
   create(params: z.output<S>, ctx: StageContext): StageOf<K>;
 }
 
-/** Helper that keeps the params type tied to the schema at the definition site. */
-export function defineStage<K extends StageKind, S extends z.ZodType>(def: StageDefinition<K, S>): StageDefinition<K, S> {
+/** Helper that keeps the params type tied to the schema, and the type name literal, at the definition site. */
+export function defineStage<K extends StageKind, S extends z.ZodType, const T extends string>(def: StageDefinition<K, S, T>): StageDefinition<K, S, T> {
   return def;
 }

@@ -78,17 +78,17 @@ export class SchemaGuard {
 }
 
 /**
- * `batch` with its own schema metadata plus the source metadata of a file source (file, first row). A
+ * `batch` with its own schema metadata plus the source metadata of a source (file, when it read one; first row). A
  * schema with two columns of the same name is a DataError naming it and both 1-based positions: every
  * stage finds columns by name, so the second would be silently ignored.
  */
-export function located(batch: RecordBatch, file: string, firstRow: number): RecordBatch {
+export function located(batch: RecordBatch, file: string | undefined, firstRow: number): RecordBatch {
   const seen = new Map<string, number>();
   batch.schema.fields.forEach((f, i) => {
     const before = seen.get(f.name);
     if (before !== undefined) {
-      throw new DataError(`duplicate column name ${JSON.stringify(f.name)} in the file's schema at columns ${before + 1} and ${i + 1}; rename one of them`, {
-        file,
+      throw new DataError(`duplicate column name ${JSON.stringify(f.name)} in the ${file === undefined ? 'table' : 'file'}'s schema at columns ${before + 1} and ${i + 1}; rename one of them`, {
+        ...(file !== undefined ? { file } : {}),
         column: f.name,
         expected: 'unique column names',
         received: `columns [${batch.schema.fields.map((g) => g.name).join(', ')}]`,

@@ -28,7 +28,7 @@ export interface MissingHandling {
   imputeValues: number[] | null;
 }
 
-import type { StopReason } from './autoencoder/training-loop.js';
+import type { StopReason } from './autoencoder/training-history.js';
 
 /** Facts about the fit, saved with the model and shown by `latentflow info`. */
 export interface TrainingSummary {

@@ -17,6 +17,17 @@ export type ThresholdRule =
   | { method: 'fixed'; value: number }
   | { method: 'mad'; k: number };
 
+/**
+ * The rule a fitted model gets when none is given, in YAML, the CLI and the library API alike: PyOD's default
+ * contamination, so a model can flag rows out of the box.
+ */
+export const DEFAULT_THRESHOLD: ThresholdRule = Object.freeze({ method: 'contamination', value: 0.01 });
+
+/** A rule as the CLI's `--threshold` spells it (`contamination=0.01`), for help texts and messages. */
+export function ruleText(rule: ThresholdRule): string {
+  return `${rule.method}=${rule.method === 'mad' ? rule.k : rule.value}`;
+}
+
 /** Name of a threshold rule. */
 export type ThresholdMethod = ThresholdRule['method'];
 

@@ -46,7 +46,9 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   const logger = (runtime.logger ?? silentLogger()).child({ monitor: o.groupId });
   const topics = outputTopics(o);
   const backend = await selectBackend(o.backend);
-  logger.info({ backend: backend.name, tried: backend.tried }, `tensorflow.js backend: ${backend.name}`);
+  logger.info({ backend: backend.name }, `tensorflow.js backend: ${backend.name}`);
+  // As in runPipeline: probing optional backends fails by design on most installs; the reasons are for debugging.
+  logger.debug({ tried: backend.tried }, 'tensorflow.js backends tried');
 
   const kafka = kafkaClient(o, logger);
   await checkTopics(kafkaClient(o, logger, STARTUP_RETRY), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);

@@ -11,6 +11,8 @@ import { parquetSink } from '../connectors/parquet-sink.js';
 import { parquetSource } from '../connectors/parquet-source.js';
 import { plotSink } from '../connectors/plot-sink.js';
 import { reportSink } from '../connectors/report-sink.js';
+import { tableSink } from '../connectors/table-sink.js';
+import { tableSource } from '../connectors/table-source.js';
 import { adaptiveThreshold } from '../stages/adaptive-threshold.js';
 import { autoencoderFit } from '../stages/autoencoder-fit.js';
 import { corrupt } from '../stages/corrupt.js';
@@ -23,17 +25,21 @@ import { slice } from '../stages/slice.js';
 import { threshold } from '../stages/threshold.js';
 import { tsne } from '../stages/tsne.js';
 import { umap } from '../stages/umap.js';
+import type { z } from 'zod';
+import { LatentflowError } from '../errors.js';
 import type { StageDefinition, StageKind } from '../contract/stage.js';
 
 /**
- * Every stage type, by YAML name. An explicit list rather than self-registration on import, so what is
- * available never depends on import order: a new stage is one file plus one line here.
+ * Every built-in stage type, by YAML name. An explicit list rather than self-registration on import, so
+ * what is available never depends on import order: a new stage is one file plus one line here. Programs
+ * add their own with {@link registerStage}.
  */
-const definitions: readonly StageDefinition[] = [
+const builtInList = [
   csvSource,
   ipcSource,
   parquetSource,
   kafkaSource,
+  tableSource,
   scale,
   autoencoderFit,
   pcaFit,
@@ -55,9 +61,40 @@ const definitions: readonly StageDefinition[] = [
   plotSink,
   reportSink,
   kafkaSink,
-] as unknown as StageDefinition[];
+  tableSink,
+] as const;
 
+/** A built-in stage definition, with its literal type name and params schema (for typed pipelines). */
+export type BuiltInStage = (typeof builtInList)[number];
+
+const definitions: StageDefinition[] = [...(builtInList as readonly unknown[] as StageDefinition[])];
 const byType = new Map(definitions.map((d) => [d.type, d]));
+
+/** YAML type names: lower-case words joined by hyphens, as the built-in ones (`csv-source`, `autoencoder-fit`). */
+const TYPE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/**
+ * Adds a user stage (made with `defineStage`) to the registry, so pipelines in YAML and in code can use it
+ * by its `type`, `latentflow list` shows it and `validate` checks its params. A type that is taken, or not
+ * a lower-case hyphenated name, is an E_STAGE_DEFINITION error: a user stage never shadows a built-in one.
+ */
+export function registerStage<K extends StageKind, S extends z.ZodType, T extends string>(definition: StageDefinition<K, S, T>): StageDefinition<K, S, T> {
+  const def = definition as unknown as StageDefinition;
+  const invalid = (message: string) => new LatentflowError('E_STAGE_DEFINITION', `registerStage: ${message}`);
+  if (typeof def?.type !== 'string' || !TYPE_NAME.test(def.type)) {
+    throw invalid(`type must be a lower-case hyphenated name such as "my-stage", received ${JSON.stringify(def?.type)}`);
+  }
+  if (byType.has(def.type)) throw invalid(`stage type "${def.type}" is already registered; choose another name`);
+  if (!['source', 'transform', 'sink'].includes(def.kind)) {
+    throw invalid(`"${def.type}" has kind ${JSON.stringify(def.kind)}; expected source, transform or sink`);
+  }
+  if (typeof def.create !== 'function' || typeof def.params?.safeParse !== 'function') {
+    throw invalid(`"${def.type}" needs a zod \`params\` schema and a \`create(params, ctx)\` function (use defineStage)`);
+  }
+  definitions.push(def);
+  byType.set(def.type, def);
+  return definition;
+}
 
 /** The definition registered as `type`, if any. */
 export function stageDefinition(type: string): StageDefinition | undefined {

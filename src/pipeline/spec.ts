@@ -4,6 +4,7 @@ import { LineCounter, isMap, isPair, isScalar, parseAllDocuments, type Document,
 import { z } from 'zod';
 import { SpecError, type SpecLocation } from '../errors.js';
 import type { StageDefinition, StageKind } from '../contract/stage.js';
+import type { PipelineStages } from './pipeline-input.js';
 import { stageDefinition, stageTypes } from './registry.js';
 
 /** One stage of a validated pipeline: its definition and its params, parsed and defaulted by the schema. */
@@ -140,8 +141,20 @@ export function parsePipelines(text: string, file = '<inline>'): PipelineSpec[] 
   return specs;
 }
 
-/** Validates a pipeline given as a plain object (library use); locations then carry only the key path. */
-export function definePipeline(value: unknown, baseDir = process.cwd()): PipelineSpec {
+/** A pipeline written in code: the pipeline keys of the schema, and stage entries typed from the stage schemas. */
+export type PipelineInput = Omit<z.input<typeof pipelineSchema>, 'source' | 'stages' | 'sink'> & PipelineStages;
+
+/**
+ * Validates a pipeline given in code (library use). Typed: TypeScript checks every stage type and param
+ * against the stage schemas; the same checks run again here for plain JavaScript callers, with SpecErrors
+ * that carry the key path.
+ */
+export function definePipeline(value: PipelineInput, baseDir = process.cwd()): PipelineSpec {
+  return validatePipelineValue(value, baseDir);
+}
+
+/** {@link definePipeline} for a pipeline assembled at run time (the CLI, fitDetector), whose entries no type describes. */
+export function validatePipelineValue(value: unknown, baseDir = process.cwd()): PipelineSpec {
   const file = path.join(baseDir, '<inline>');
   return validatePipeline(value, file, (keyPath, atKey) => ({ file: '<inline>', line: 0, column: 0, path: formatPath(atKey ? [...keyPath, atKey] : keyPath) }));
 }

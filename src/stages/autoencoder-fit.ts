@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { ModelConfigError } from '../errors.js';
 import { AUTOENCODER_DEFAULTS, AUTOENCODER_SCALER, checkVariantOptions, VARIANT_DEFAULTS } from '../models/autoencoder/autoencoder-config.js';
-import { SCORE_BYS, type ScoreBy } from '../models/autoencoder/autoencoder-scoring.js';
+import { SCORE_BYS, type ScoreBy } from '../models/autoencoder/score-by.js';
 import { Autoencoder } from '../models/autoencoder/autoencoder.js';
 import { TRAINING_BUDGET, type TrainingPlan } from '../models/autoencoder/training-budget.js';
-import type { TrainingHistory } from '../models/autoencoder/training-loop.js';
+import type { TrainingHistory } from '../models/autoencoder/training-history.js';
 import { deriveSeed } from '../models/random.js';
-import { defineStage } from '../contract/stage.js';
-import { fitDetectorStage } from './shared/fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, thresholdRuleParam } from './shared/params.js';
+import { defineStage, type StageContext } from '../contract/stage.js';
+import { fitDetectorStage, type ModelTrainer } from './shared/fit-detector.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, fitThresholdParam } from './shared/params.js';
 
 const activation = z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'linear']);
 const D = VARIANT_DEFAULTS;
@@ -134,7 +134,8 @@ export const autoencoderModelParams = z
   })
   .default({});
 
-const params = z.strictObject({
+/** Params of `autoencoder-fit`; also the options of the library's `fitDetector` (same defaults). */
+export const autoencoderFitParams = z.strictObject({
   features: featuresParam,
   exclude: excludeParam,
   onMissing: onMissingParam.default('error'),
@@ -142,7 +143,7 @@ const params = z.strictObject({
     .default(AUTOENCODER_SCALER)
     .describe(`Feature scaling fitted on training rows and saved with the model (default ${AUTOENCODER_SCALER}: median/IQR, see bench/results/peers-defaults.md)`),
   model: autoencoderModelParams.describe('Autoencoder network and training options'),
-  threshold: thresholdRuleParam.optional(),
+  threshold: fitThresholdParam,
   saveTo: z.string().optional().describe('Model directory to write (atomically), relative to the pipeline file'),
   maxRows: maxRowsParam,
 });
@@ -153,9 +154,15 @@ export const autoencoderFit = defineStage({
   kind: 'transform',
   description:
     'Fits an autoencoder (dense/deep, sparse, denoising, contractive, variational or convolutional; with scaler and threshold) on the incoming rows; publishes it under the stage id',
-  params,
+  params: autoencoderFitParams,
   create(p, ctx) {
-    return fitDetectorStage('autoencoder', p, ctx, async (x) => {
+    return fitDetectorStage('autoencoder', p, ctx, autoencoderTrainer(p, ctx));
+  },
+});
+
+/** Trains the autoencoder of a fit on scaled rows, with a progress bar and per-epoch debug logs. */
+export function autoencoderTrainer(p: z.output<typeof autoencoderFitParams>, ctx: StageContext): ModelTrainer {
+  return async (x) => {
       const model = new Autoencoder(x.cols, { ...p.model, seed: deriveSeed(ctx.seed, `${ctx.stageId}:autoencoder`) });
       const plan = model.trainingPlan(x.rows);
       const bar = ctx.progress.start('training', plan.maxEpochs, 'epochs');
@@ -176,9 +183,8 @@ export const autoencoderFit = defineStage({
       } finally {
         bar.stop();
       }
-    });
-  },
-});
+  };
+}
 
 /** The warning for a fit that ran out of epochs or budget while its loss was still improving. */
 export function notConvergedMessage(history: Pick<TrainingHistory, 'stopReason' | 'steps' | 'epochs'>, plan: TrainingPlan): string {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { PcaModel } from '../models/pca.js';
 import { defineStage } from '../contract/stage.js';
-import { fitDetectorStage } from './shared/fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, thresholdRuleParam } from './shared/params.js';
+import { fitDetectorStage, type ModelTrainer } from './shared/fit-detector.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, fitThresholdParam } from './shared/params.js';
 
-const params = z
+/** Params of `pca-fit`; also the options of the library's `fitDetector` with `type: 'pca'` (same defaults). */
+export const pcaFitParams = z
   .strictObject({
     features: featuresParam,
     exclude: excludeParam,
@@ -16,7 +17,7 @@ const params = z
       .enum(['reconstruction', 'mahalanobis'])
       .optional()
       .describe('Score: reconstruction error from the kept components, or Mahalanobis distance over all components with variances floored at the mean column variance (default mahalanobis)'),
-    threshold: thresholdRuleParam.optional(),
+    threshold: fitThresholdParam,
     saveTo: z.string().optional().describe('Model directory to write (atomically), relative to the pipeline file'),
     maxRows: maxRowsParam,
   })
@@ -27,13 +28,18 @@ export const pcaFit = defineStage({
   type: 'pca-fit',
   kind: 'transform',
   description: 'Fits PCA (with scaler and threshold) on the incoming rows: the linear baseline; publishes it under the stage id',
-  params,
+  params: pcaFitParams,
   create(p, ctx) {
-    return fitDetectorStage('pca', p, ctx, async (x) => {
-      const components = p.k !== undefined ? { k: p.k } : { varianceFraction: p.varianceFraction };
-      const model = new PcaModel(p.scoreBy === undefined ? components : { ...components, scoreBy: p.scoreBy });
-      model.fit(x);
-      return { model, explainedVariance: model.explainedVariance.slice(0, model.k) };
-    });
+    return fitDetectorStage('pca', p, ctx, pcaTrainer(p));
   },
 });
+
+/** Fits the PCA of a fit on scaled rows. */
+export function pcaTrainer(p: z.output<typeof pcaFitParams>): ModelTrainer {
+  return async (x) => {
+    const components = p.k !== undefined ? { k: p.k } : { varianceFraction: p.varianceFraction };
+    const model = new PcaModel(p.scoreBy === undefined ? components : { ...components, scoreBy: p.scoreBy });
+    model.fit(x);
+    return { model, explainedVariance: model.explainedVariance.slice(0, model.k) };
+  };
+}

@@ -56,6 +56,13 @@ export const threshold = defineStage({
           }
           return;
         }
+        // A fixed cut-off needs no scores: flag as the rows come.
+        if (p.rule!.method === 'fixed') {
+          state = fitThreshold([], p.rule!);
+          let i = 0;
+          for await (const batch of input) yield flag(batch, i++, state.threshold);
+          return;
+        }
         // Fitting on the stream itself needs every score before the first flag.
         const held: RecordBatch[] = [];
         const all: number[] = [];

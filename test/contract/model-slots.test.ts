@@ -110,8 +110,8 @@ describe('stage registry', () => {
   });
 
   it('lists types by kind in registration order, and all of them without a kind', () => {
-    expect(stageTypes('source')).toEqual(['csv-source', 'ipc-source', 'parquet-source', 'kafka-source']);
-    expect(stageTypes('sink')).toEqual(['csv-sink', 'ipc-sink', 'parquet-sink', 'null-sink', 'image-grid-sink', 'histogram-sink', 'plot-sink', 'report-sink', 'kafka-sink']);
+    expect(stageTypes('source')).toEqual(['csv-source', 'ipc-source', 'parquet-source', 'kafka-source', 'table-source']);
+    expect(stageTypes('sink')).toEqual(['csv-sink', 'ipc-sink', 'parquet-sink', 'null-sink', 'image-grid-sink', 'histogram-sink', 'plot-sink', 'report-sink', 'kafka-sink', 'table-sink']);
     expect(stageTypes('transform')).toContain('pca-fit');
     expect(stageTypes('transform')).not.toContain('csv-sink');
     expect(stageTypes()).toEqual(allStages().map((d) => d.type));

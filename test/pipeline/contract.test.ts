@@ -1,16 +1,21 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { tableFromArrays, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { Table, tableFromArrays, tableToIPC, type RecordBatch } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { saveDetector } from '../../src/artifact/model-dir.js';
+import { TableCollector } from '../../src/connectors/table-sink.js';
 import { allStages } from '../../src/pipeline/registry.js';
 import type { Sink, SinkSummary, Source, StageContext, StageDefinition, Transform } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { pcaFit } from '../../src/stages/pca-fit.js';
 import { collect, fromArray, testContext } from '../helpers/context.js';
 import { numbers, planeWithOutliers } from '../helpers/data.js';
+import { registerRowNumber } from '../fixtures/row-number-stage.js';
+
+// A user stage registered through the public API passes the same contract as the built-in ones.
+registerRowNumber();
 
 /**
  * The contract every registered stage keeps (STYLE.md): empty input gives empty output, inputs are never
@@ -21,7 +26,22 @@ let dir: string;
 let modelDir: string;
 const input: RecordBatch[] = planeWithOutliers(300, 6, 11, 100);
 
-type Example = () => Promise<{ params: Record<string, unknown>; input?: RecordBatch[] }>;
+/**
+ * How to run one stage type: its params and input; for a source, params that give no rows (`empty`, default
+ * an empty file of its format) and a snapshot of what it reads (`readInput`, default the file's bytes and
+ * mtime); for a sink, what it wrote (`output`, default the bytes at `params.path`; undefined: nothing).
+ */
+interface ExampleRun {
+  params: Record<string, unknown>;
+  input?: RecordBatch[];
+  empty?: Record<string, unknown>;
+  readInput?: () => Promise<unknown>;
+  output?: () => Promise<Buffer | undefined>;
+}
+type Example = () => Promise<ExampleRun>;
+
+/** An in-memory table of 50 rows (a: 0..49) for table-source. */
+const memoryTable = () => tableFromArrays({ a: Float64Array.from({ length: 50 }, (_, i) => i) });
 
 /** Stages whose contract runs against the real broker (test/integration/kafka-contract.int.test.ts). */
 const BROKER_STAGES = new Set(['kafka-source', 'kafka-sink']);
@@ -46,6 +66,19 @@ const examples: Record<string, Example> = {
     await writeFile(file, pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(t, 'stream'))));
     return { params: { path: file, batchRows: 10 } };
   },
+  'table-source': async () => {
+    const table = memoryTable();
+    return {
+      params: { table, batchRows: 10 },
+      empty: { table: tableFromArrays({ a: new Float64Array(0) }) },
+      readInput: async () => ({ ipc: Buffer.from(tableToIPC(table, 'stream')), metadata: table.batches.map((b) => [...b.schema.metadata]) }),
+    };
+  },
+  'table-sink': async () => {
+    const into = new TableCollector();
+    return { params: { into }, output: async () => (into.filled ? Buffer.from(tableToIPC(into.table, 'stream')) : undefined) };
+  },
+  'row-number': async () => ({ params: {} }),
   scale: async () => ({ params: { exclude: ['outlier'] } }),
   'autoencoder-fit': async () => ({ params: { exclude: ['outlier'], model: { epochs: 2 } } }),
   'pca-fit': async () => ({ params: { exclude: ['outlier'], k: 2 } }),
@@ -78,6 +111,15 @@ const VOLATILE: Record<string, (text: string) => string> = {
   // The report footer says when it was generated (to the millisecond); everything else must be identical.
   'report-sink': (html) => html.replace(/<p>Generated \S+ by latentflow/, '<p>Generated <time> by latentflow'),
 };
+
+/** An empty file in the format of a file source (a header, or a schema without rows). */
+async function emptyFile(type: string): Promise<string> {
+  const file = path.join(dir, `empty-${Math.random()}.${type.split('-')[0]}`);
+  if (type === 'csv-source') await writeFile(file, 'a,b\n');
+  else if (type === 'ipc-source') await writeFile(file, tableToIPC(tableFromArrays({ a: new Float64Array(0) }), 'file'));
+  else await writeFile(file, pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(tableFromArrays({ a: new Float64Array(0) }), 'stream'))));
+  return file;
+}
 
 async function scored(): Promise<RecordBatch[]> {
   const { score } = await import('../../src/stages/score.js');
@@ -123,16 +165,13 @@ describe('stage contract', () => {
   for (const def of allStages().filter((d) => !BROKER_STAGES.has(d.type))) {
     describe(def.type, () => {
       it('gives empty output for empty input', async () => {
+        const ex = await examples[def.type]();
         if (def.kind === 'source') {
-          const file = path.join(dir, `empty-${Math.random()}.${def.type.split('-')[0]}`);
-          if (def.type === 'csv-source') await writeFile(file, 'a,b\n');
-          else if (def.type === 'ipc-source') await writeFile(file, tableToIPC(tableFromArrays({ a: new Float64Array(0) }), 'file'));
-          else await writeFile(file, pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(tableFromArrays({ a: new Float64Array(0) }), 'stream'))));
-          const out = (await drive(def, { path: file }, [])) as RecordBatch[];
+          const out = (await drive(def, ex.empty ?? { path: await emptyFile(def.type) }, [])) as RecordBatch[];
           expect(out.reduce((n, b) => n + b.numRows, 0)).toBe(0);
           return;
         }
-        const { params } = await examples[def.type]();
+        const { params } = ex;
         // A fit stage with no rows has no model to publish or save: that is an error (issue 11), not an empty run.
         if (def.type.endsWith('-fit')) {
           await expect(drive(def, params, [])).rejects.toMatchObject({ code: 'E_EMPTY_INPUT' });
@@ -146,13 +185,13 @@ describe('stage contract', () => {
       it('does not mutate its input', async () => {
         const ex = await examples[def.type]();
         if (def.kind === 'source') {
-          // A source's input is its file: reading it leaves the bytes and the modification time as they were.
+          // A source's input is its file (or table): reading it leaves the bytes and the modification time as they were.
           const file = ex.params.path as string;
-          const before = { bytes: await readFile(file), mtimeMs: (await stat(file)).mtimeMs };
+          const read = ex.readInput ?? (async () => ({ bytes: await readFile(file), mtimeMs: (await stat(file)).mtimeMs }));
+          const before = await read();
           const out = (await drive(def, ex.params, [])) as RecordBatch[];
           expect(out.reduce((n, b) => n + b.numRows, 0)).toBe(50);
-          expect(await readFile(file)).toEqual(before.bytes);
-          expect((await stat(file)).mtimeMs).toBe(before.mtimeMs);
+          expect(await read()).toEqual(before);
           return;
         }
         const batches = ex.input ?? input;
@@ -196,6 +235,7 @@ describe('stage contract', () => {
           await expect((stage as Sink).write(failing)).rejects.toThrow('upstream failed');
           const target = ex.params.path as string | undefined;
           if (target) expect((await readdir(path.dirname(target))).filter((f) => f.startsWith(path.basename(target)))).toEqual([]);
+          if (ex.output) expect(await ex.output()).toBeUndefined();
         }
         await stage.close();
         // Handles close asynchronously; wait for them rather than guess a delay that a loaded machine can exceed.
@@ -207,9 +247,10 @@ describe('stage contract', () => {
         if (def.kind === 'sink') {
           // The same input written twice to the same target gives the same bytes (the null sink: the same summary).
           const target = ex.params.path as string | undefined;
+          const output = ex.output ?? (async () => (target ? await readFile(target) : undefined));
           const write = async () => {
             const summary = (await drive(def, ex.params, ex.input ?? input)) as SinkSummary;
-            const bytes = target ? await readFile(target) : undefined;
+            const bytes = await output();
             return { summary, bytes: bytes && def.type in VOLATILE ? Buffer.from(VOLATILE[def.type](bytes.toString('utf8'))) : bytes };
           };
           const first = await write();

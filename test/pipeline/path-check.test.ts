@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PathError } from '../../src/errors.js';
 import { checkPipelinePaths } from '../../src/pipeline/path-check.js';
-import { definePipeline, parsePipelines } from '../../src/pipeline/spec.js';
+import { parsePipelines, validatePipelineValue } from '../../src/pipeline/spec.js';
 
 /**
  * The run-level path checks, in process (the CLI tests in test/robustness/paths.test.ts show the same
@@ -37,7 +37,7 @@ function spec({ input = 'in.csv', sinkPath, saveTo, model }: Parts) {
   const stages: Record<string, unknown>[] = [];
   if (saveTo !== undefined) stages.push({ type: 'pca-fit', id: 'fit', k: 1, saveTo });
   if (model !== undefined) stages.push({ type: 'score', model });
-  return definePipeline(
+  return validatePipelineValue(
     { source: { type: 'csv-source', path: input }, stages, sink: sinkPath === undefined ? { type: 'null-sink' } : { type: 'csv-sink', path: sinkPath } },
     dir,
   );

@@ -90,10 +90,27 @@ describe('pipeline defaults', () => {
     expect(spec.name).toBe('<inline>');
     expect(spec.source.location).toEqual({ file: '<inline>', line: 0, column: 0, path: 'source' });
     expect(spec.source.paramLocations.path).toEqual({ file: '<inline>', line: 0, column: 0, path: 'source.path' });
+    // The typo is a compile error too (issue 17 item 2); the SpecError is for plain JavaScript callers.
+    // @ts-expect-error batchRow is not a csv-source param
     const e = specError(() => definePipeline({ source: { type: 'csv-source', path: 'a.csv', batchRow: 3 }, sink: { type: 'null-sink' } }, '/d'));
     expect(e).toMatchObject({ file: '<inline>', line: 0, column: 0, path: 'source.batchRow' });
+    // @ts-expect-error rows is a number
     const nested = specError(() => definePipeline({ source: { type: 'csv-source', path: 'a.csv' }, stages: [{ type: 'slice' }, { type: 'slice', rows: 'x' }], sink: { type: 'null-sink' } }));
     expect(nested.path).toBe('stages[1].rows');
+  });
+
+  it('typed pipelines: a misspelt stage type, a wrong param type, a missing param or a stage of the wrong kind does not compile', () => {
+    // Each @ts-expect-error fails `npm run typecheck` if the line compiles; the calls also fail at run time.
+    // @ts-expect-error "csv-sorce" is no stage type (and path is a string)
+    expect(() => definePipeline({ source: { type: 'csv-sorce', path: 1 }, sink: { type: 'null-sink' } })).toThrow(/unknown stage type "csv-sorce"; did you mean "csv-source"/);
+    // @ts-expect-error csv-source needs a path
+    expect(() => definePipeline({ source: { type: 'csv-source' }, sink: { type: 'null-sink' } })).toThrow(/path/);
+    // @ts-expect-error a sink is no source
+    expect(() => definePipeline({ source: { type: 'csv-sink', path: 'a.csv' }, sink: { type: 'null-sink' } })).toThrow(/"csv-sink" is a sink, not a source/);
+    // @ts-expect-error codeSize is a number, in the model block
+    expect(() => definePipeline({ source: { type: 'csv-source', path: 'a.csv' }, stages: [{ type: 'autoencoder-fit', model: { codeSize: 'two' } }], sink: { type: 'null-sink' } })).toThrow(/codeSize/);
+    const ok = definePipeline({ source: { type: 'csv-source', path: 'a.csv' }, stages: [{ type: 'autoencoder-fit', id: 'ae', model: { codeSize: 2 } }, { type: 'score', model: 'ae' }], sink: { type: 'parquet-sink', path: 'b.parquet' } });
+    expect(ok.stages.map((s) => s.type)).toEqual(['autoencoder-fit', 'score']);
   });
 });
 
@@ -124,7 +141,7 @@ describe('spec errors name the place and the fix', () => {
     expect(specError(() => parsePipelines(minimal.replace('null-sink', 'csv-snk'), 'p.yaml')).message).toContain('did you mean "csv-sink"?');
     const far = specError(() => parsePipelines(minimal.replace('null-sink', 'xyz'), 'p.yaml'));
     expect(far.message).toBe(
-      'p.yaml:5:9: unknown stage type "xyz" (sinks: csv-sink, ipc-sink, parquet-sink, null-sink, image-grid-sink, histogram-sink, plot-sink, report-sink, kafka-sink) (at sink.type)',
+      'p.yaml:5:9: unknown stage type "xyz" (sinks: csv-sink, ipc-sink, parquet-sink, null-sink, image-grid-sink, histogram-sink, plot-sink, report-sink, kafka-sink, table-sink) (at sink.type)',
     );
     // Two edits in a short word ("nul-snk": 2 edits from null-sink, length 7 allows 2).
     expect(specError(() => parsePipelines(minimal.replace('null-sink', 'nul-snk'), 'p.yaml')).message).toContain('did you mean "null-sink"?');

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConnectorError, DataError, ModelStateError, SpecError } from '../../src/errors.js';
 import { gaussian, seededRandom } from '../../src/models/random.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
-import { definePipeline } from '../../src/pipeline/spec.js';
+import { validatePipelineValue } from '../../src/pipeline/spec.js';
 import { FLAG_COLORS } from '../../src/plots/scatter.js';
 import { numericTextField } from '../../src/io/numeric-field.js';
 
@@ -50,7 +50,7 @@ afterAll(async () => {
 
 /** Runs ipc-source -> stages -> plot-sink with `sink` params. */
 function run(sink: Record<string, unknown>, stages: Record<string, unknown>[] = [], batchRows = 50) {
-  return runPipeline(definePipeline({ seed: 3, source: { type: 'ipc-source', path: file, batchRows }, stages, sink: { type: 'plot-sink', ...sink } }, dir));
+  return runPipeline(validatePipelineValue({ seed: 3, source: { type: 'ipc-source', path: file, batchRows }, stages, sink: { type: 'plot-sink', ...sink } }, dir));
 }
 
 /** The drawn items of the data marks of type `mark` (Vega puts them, self-closing, in one `role-mark` group each). */
@@ -158,7 +158,7 @@ describe('plot-sink', () => {
       await writeFile(path.join(dir, name), tableToIPC(new Table([batch]), 'file'));
       return path.join(dir, name);
     };
-    const plot = (input: string, sink: Record<string, unknown>) => runPipeline(definePipeline({ source: { type: 'ipc-source', path: input }, sink: { type: 'plot-sink', ...sink } }, dir));
+    const plot = (input: string, sink: Record<string, unknown>) => runPipeline(validatePipelineValue({ source: { type: 'ipc-source', path: input }, sink: { type: 'plot-sink', ...sink } }, dir));
     const good = await textFile('text.arrow', ['007', '1.50', '-inf', null, ' 2 '], ['1', '2', '3', '4', '5']);
     await plot(good, { chart: 'scatter', path: 'text.svg' });
     expect(marks((await readSvg('text.svg')).text, 'symbol')).toHaveLength(3);
@@ -171,7 +171,7 @@ describe('plot-sink', () => {
   });
 
   test('params that do not fit the chart are spec errors naming the key', () => {
-    const spec = (sink: Record<string, unknown>) => () => definePipeline({ source: { type: 'ipc-source', path: file }, sink: { type: 'plot-sink', ...sink } });
+    const spec = (sink: Record<string, unknown>) => () => validatePipelineValue({ source: { type: 'ipc-source', path: file }, sink: { type: 'plot-sink', ...sink } });
     expect(spec({ chart: 'scatter', path: 'a.png', threshold: 1 })).toThrow(SpecError);
     expect(spec({ chart: 'scatter', path: 'a.png', threshold: 1 })).toThrow(/threshold: only used by chart: score-histogram/);
     expect(spec({ chart: 'loss-curves', path: 'a.png' })).toThrow(/model: chart: loss-curves needs `model`/);

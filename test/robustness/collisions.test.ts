@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, runPipeline } from '../../src/index.js';
-import { definePipeline } from '../../src/pipeline/spec.js';
+import { validatePipelineValue } from '../../src/pipeline/spec.js';
 
 /** Robustness suite: an output column never silently replaces an input column of the same name. */
 
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 function run(stages: Record<string, unknown>[], sink: Record<string, unknown> = { type: 'null-sink' }) {
   const fit = { type: 'pca-fit', id: 'm', features: ['a', 'b', 'z0'], k: 1, threshold: { method: 'contamination', value: 0.1 } };
-  return runPipeline(definePipeline({ source: { type: 'csv-source', path: 'in.csv' }, stages: [fit, ...stages], sink }, dir));
+  return runPipeline(validatePipelineValue({ source: { type: 'csv-source', path: 'in.csv' }, stages: [fit, ...stages], sink }, dir));
 }
 
 describe('name collisions (robustness)', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Field, Float64, RecordBatch, RecordBatchFileWriter, Schema, Struct, makeData, tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, runPipeline } from '../../src/index.js';
-import { definePipeline, loadPipelineFile } from '../../src/pipeline/spec.js';
+import { definePipeline, loadPipelineFile, validatePipelineValue } from '../../src/pipeline/spec.js';
 import { terminalText } from '../../src/cli/terminal-text.js';
 import { buildCli, latentflow } from '../helpers/cli.js';
 
@@ -26,7 +26,7 @@ describe('column names (robustness)', () => {
     const rows = Array.from({ length: 40 }, (_, r) => NASTY.map((_, c) => Math.sin(r * (c + 1)).toFixed(4)).join(','));
     await writeFile(path.join(dir, 'nasty.csv'), [NASTY.map(quote).join(','), ...rows].join('\n') + '\n');
     const spec = (sink: Record<string, unknown>) =>
-      definePipeline(
+      validatePipelineValue(
         {
           source: { type: 'csv-source', path: 'nasty.csv', columns: { constructor: 'float64', toString: 'float64' } },
           stages: [

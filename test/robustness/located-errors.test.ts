@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, runPipeline } from '../../src/index.js';
-import { definePipeline } from '../../src/pipeline/spec.js';
+import { validatePipelineValue } from '../../src/pipeline/spec.js';
 import { captureLogger } from '../helpers/logger.js';
 
 /** Robustness suite: float32 overflow, invalid UTF-8 and value-changing numbers name file, line and column. */
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 const read = (file: string, stages: Record<string, unknown>[] = [], source: Record<string, unknown> = {}) =>
-  runPipeline(definePipeline({ source: { type: 'csv-source', path: file, ...source }, stages, sink: { type: 'null-sink' } }, dir), { logger: captureLogger() });
+  runPipeline(validatePipelineValue({ source: { type: 'csv-source', path: file, ...source }, stages, sink: { type: 'null-sink' } }, dir), { logger: captureLogger() });
 
 describe('located errors (robustness)', () => {
   it('a finite feature value beyond float32 range names file, line and column and the value', async () => {

@@ -28,7 +28,7 @@ import {
 import * as pw from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../src/index.js';
-import { definePipeline } from '../../src/pipeline/spec.js';
+import { validatePipelineValue } from '../../src/pipeline/spec.js';
 import { seededRandom } from '../../src/models/random.js';
 
 /**
@@ -159,7 +159,7 @@ async function readParquet(file: string): Promise<Table> {
 }
 
 function pipeline(source: Record<string, unknown>, sink: Record<string, unknown>) {
-  return definePipeline(
+  return validatePipelineValue(
     {
       source,
       stages: [

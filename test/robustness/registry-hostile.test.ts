@@ -6,13 +6,17 @@ import * as pw from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveDetector } from '../../src/artifact/model-dir.js';
 import { LatentflowError } from '../../src/errors.js';
+import { TableCollector } from '../../src/connectors/table-sink.js';
 import { allStages } from '../../src/pipeline/registry.js';
 import type { Sink, Source, StageDefinition, Transform } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { pcaFit } from '../../src/stages/pca-fit.js';
 import { score } from '../../src/stages/score.js';
 import { collect, fromArray, testContext } from '../helpers/context.js';
+import { registerRowNumber } from '../fixtures/row-number-stage.js';
 import { FEATURES, PASS_THROUGH, columnSnapshot, hostileBatches, hostileCsv } from './hostile-data.js';
+
+registerRowNumber();
 
 /**
  * The hostile-input suite (issue 11): every registered stage runs through it by being registered. Transforms
@@ -39,6 +43,8 @@ interface HostileExample {
   rows?: [number, number];
   /** Its `model` param names the suite's model directory, so damaged copies of it are tried too. */
   readsModel?: boolean;
+  /** An in-memory source or sink (table-source, table-sink): no file, so the file cases do not apply. */
+  inMemory?: boolean;
 }
 
 const BROKER = 'needs a Kafka broker (test/integration runs its contract)';
@@ -54,6 +60,10 @@ const examples: Record<string, HostileExample | typeof BROKER> = {
   'ipc-source': { params: () => ({ path: unique('in.arrow') }) },
   'parquet-source': { params: () => ({ path: unique('in.parquet') }) },
   'kafka-source': BROKER,
+  'table-source': { params: () => ({ table: sourceInput }), inMemory: true },
+  'table-sink': { params: () => ({ into: new TableCollector() }), inMemory: true },
+  // The user stage of test/fixtures, registered below: the hostile suite holds for it too.
+  'row-number': { params: () => ({}) },
   scale: { params: () => ({ features }) },
   'autoencoder-fit': { params: () => ({ features, model: { epochs: 2 } }) },
   'pca-fit': { params: () => ({ features, k: 2 }) },
@@ -244,7 +254,22 @@ describe('hostile inputs, every registered stage', () => {
         }
       }
 
-      if (def.kind === 'source') {
+      if (def.kind === 'source' && ex.inMemory) {
+        it('reads hostile column names and types, passing every column through as it came', async () => {
+          const out = await readSource(def, ex.params());
+          expect(columnSnapshot(out, PASS_THROUGH)).toEqual(expectedSnapshot(input));
+        });
+      }
+
+      if (def.kind === 'sink' && ex.inMemory) {
+        it('collects every pass-through column with its exact type and values', async () => {
+          const params = ex.params();
+          await runSink(def, params, input);
+          expect(columnSnapshot((params.into as TableCollector).table.batches, PASS_THROUGH)).toEqual(expectedSnapshot(input));
+        });
+      }
+
+      if (def.kind === 'source' && !ex.inMemory) {
         it('reads hostile column names and types', async () => {
           const params = ex.params();
           await writeSourceFile(def.type, params.path as string);

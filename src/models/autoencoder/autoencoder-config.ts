@@ -1,6 +1,6 @@
 import { ModelConfigError } from '../../errors.js';
-import { SCORE_BYS, type ScoreBy } from './autoencoder-scoring.js';
-import type { NeighborConfig } from './code-neighbors.js';
+import { SCORE_BYS, type ScoreBy } from './score-by.js';
+import type { NeighborConfig } from './neighbor-stats.js';
 import type { TrainingBudgetConfig } from './training-budget.js';
 
 /** Activation of a hidden layer or of the code layer. */

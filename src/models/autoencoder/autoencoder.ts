@@ -7,14 +7,17 @@ import {
   resolveAutoencoderConfig,
 } from './autoencoder-config.js';
 import { buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
-import { checkScoringStats, fitScoringStats, type ScoringStats, ScoringTensors } from './autoencoder-scoring.js';
-import { checkNeighborStats, CodeNeighbors, fitCodeNeighbors, type NeighborStats } from './code-neighbors.js';
+import { checkScoringStats, fitScoringStats, ScoringTensors } from './autoencoder-scoring.js';
+import type { ScoringStats } from './score-by.js';
+import { checkNeighborStats, CodeNeighbors, fitCodeNeighbors } from './code-neighbors.js';
+import type { NeighborStats } from './neighbor-stats.js';
 import { ConvNetwork } from './conv-network.js';
 import { type AutoencoderNetwork, DenseNetwork } from './dense-network.js';
 import { type Matrix, sliceRows } from '../matrix.js';
 import { deriveSeed } from '../random.js';
 import { resolveTrainingPlan, type TrainingPlan } from './training-budget.js';
-import { createAdam, type FitOptions, type StepOptimizer, type TrainingHistory, runTrainingLoop } from './training-loop.js';
+import { createAdam, type StepOptimizer, runTrainingLoop } from './training-loop.js';
+import type { FitOptions, TrainingHistory } from './training-history.js';
 import { VariationalNetwork, gaussianKl } from './variational-network.js';
 
 export type {
@@ -26,8 +29,8 @@ export type {
   SparsityConfig,
   VariationalConfig,
 } from './autoencoder-config.js';
-export type { ScoreBy, ScoringStats } from './autoencoder-scoring.js';
-export type { EpochLog, FitOptions, OnEpoch, StopReason, TrainingHistory } from './training-loop.js';
+export type { ScoreBy, ScoringStats } from './score-by.js';
+export type { EpochLog, FitOptions, OnEpoch, StopReason, TrainingHistory } from './training-history.js';
 
 /** JSON part of a saved autoencoder; the weights are saved separately through a tfjs `IOHandler`. */
 export interface AutoencoderState {
@@ -328,7 +331,11 @@ export class Autoencoder {
     return this.requireNetwork('getWeights').weightValues();
   }
 
-  /** Writes topology and weights through a tfjs IO handler (e.g. `fileSaveHandler(dir)`). */
+  /**
+   * Writes topology and weights through a tfjs IO handler (e.g. `fileSaveHandler(dir)`).
+   * @internal TensorFlow.js types stay out of the published declarations (a consumer's `tsc --strict` would
+   * check tfjs's own .d.ts files); users save and load through `saveDetector`/`loadDetector` or `AnomalyDetector`.
+   */
   async save(handler: tf.io.IOHandler): Promise<tf.io.SaveResult> {
     return this.requireNetwork('save').model.save(handler);
   }
@@ -347,7 +354,10 @@ export class Autoencoder {
     };
   }
 
-  /** Restores a model saved with `save` + `toJSON`; scores equal the saved model's bit for bit. */
+  /**
+   * Restores a model saved with `save` + `toJSON`; scores equal the saved model's bit for bit.
+   * @internal as `save`.
+   */
   static async load(handler: tf.io.IOHandler, savedState: AutoencoderState): Promise<Autoencoder> {
     if (savedState?.type !== 'autoencoder' || savedState.version !== 1) {
       throw new ModelStateError(
@@ -486,6 +496,7 @@ function networkFromModel(model: tf.LayersModel, inputDim: number, config: Resol
  * The denoising corruption of a training batch, drawn from `seed`: additive Gaussian noise (optionally
  * clipped), or masking noise that zeroes each value with probability `dropProbability` (no rescaling, as in
  * Vincent et al. 2008).
+ * @internal tensors in and out; the `corrupt` stage is the public face.
  */
 export function corrupt(batch: tf.Tensor2D, noise: ResolvedDenoising, seed: number): tf.Tensor2D {
   if (noise.type === 'gaussian') {

@@ -31,6 +31,9 @@ export interface FittedModel {
   explainedVariance?: number[];
 }
 
+/** The model-specific part of a fit: trains a model on the scaled training rows. */
+export type ModelTrainer = (x: Matrix) => Promise<FittedModel>;
+
 /**
  * The shared body of `autoencoder-fit` and `pca-fit`: hold the training batches (bounded by `maxRows`),
  * select and clean features, fit the scaler, the model and the threshold, save the artifact, publish the
@@ -40,7 +43,7 @@ export function fitDetectorStage(
   kind: DetectorKind,
   params: FitParams,
   ctx: StageContext,
-  fitModel: (x: Matrix) => Promise<FittedModel>,
+  fitModel: ModelTrainer,
 ): Transform {
   ctx.models.declare(ctx.stageId);
   let detector: Detector | undefined;
@@ -54,16 +57,9 @@ export function fitDetectorStage(
         for await (const batch of input) {
           batches.push(batch);
           rows += batch.numRows;
-          if (rows > params.maxRows) {
-            throw new DataError(`training data exceeds maxRows=${params.maxRows}; raise maxRows or fit on a sample`, {
-              expected: `at most ${params.maxRows} rows`,
-              received: `${rows}+ rows`,
-            });
-          }
+          if (rows > params.maxRows) throw tooManyRows(params.maxRows, rows);
         }
-        // No rows is no model: an error (exit 1), never a run that succeeds without writing the model.
-        if (rows === 0) throw emptyInput(batches, params.saveTo);
-        detector = await fit(kind, params, ctx, batches, fitModel);
+        detector = await fitOnBatches(kind, params, ctx, batches, fitModel);
         stats = {
           rows: detector.training.rows,
           invalidRows: detector.training.invalidRows,
@@ -88,13 +84,19 @@ export function fitDetectorStage(
   };
 }
 
-async function fit(
+/**
+ * Fits scaler, model and threshold on `batches` (at least one, as a source yields) and saves the artifact
+ * when `saveTo` says: the fit of the fit stages and of the library's `fitDetector`.
+ */
+export async function fitOnBatches(
   kind: DetectorKind,
   params: FitParams,
   ctx: StageContext,
   batches: RecordBatch[],
-  fitModel: (x: Matrix) => Promise<FittedModel>,
+  fitModel: ModelTrainer,
 ): Promise<Detector> {
+  // No rows is no model: an error (exit 1), never a run that succeeds without writing the model.
+  if (batches.every((b) => b.numRows === 0)) throw emptyInput(batches, params.saveTo);
   const features = resolveFeatures(batches[0].schema, params.features, params.exclude);
   const trainingMeans = params.onMissing === 'impute' ? Array.from(finiteColumnMeans(batches, features)) : null;
   let invalidRows = 0;
@@ -163,6 +165,11 @@ async function fit(
     ctx.logger.info({ dir }, 'model saved');
   }
   return detector;
+}
+
+/** The error for training data past `maxRows`, raised as soon as the rows held pass it. */
+export function tooManyRows(maxRows: number, rows: number): DataError {
+  return new DataError(`training data exceeds maxRows=${maxRows}; raise maxRows or fit on a sample`, { expected: `at most ${maxRows} rows`, received: `${rows}+ rows` });
 }
 
 /** The source file of the training batches, when the source said (every file source does). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_THRESHOLD, ruleText } from '../../models/threshold.js';
 
 /**
  * Param fragments shared by several stages, so the same option has the same name, default and description
@@ -35,6 +36,11 @@ export const thresholdRuleParam = z
     z.strictObject({ method: z.literal('mad'), k: z.number().gt(0).describe('Median + k * 1.4826 * MAD of training scores') }),
   ])
   .describe('Threshold rule: {method: contamination|percentile|fixed|mad, value|k}');
+
+/** The threshold a fit stage saves with its model; every fitted model has one, so `threshold: {model}` works. */
+export const fitThresholdParam = thresholdRuleParam
+  .default(DEFAULT_THRESHOLD)
+  .describe(`Threshold rule fitted on the training scores and saved with the model (default ${ruleText(DEFAULT_THRESHOLD)})`);
 
 export const modelRefParam = z
   .string()
