@@ -9,7 +9,7 @@ import { defineStage, type Sink, type SinkSummary, type StageContext } from '../
 import { lossCurvesSpec } from '../plots/loss-curves.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
 import { inferColorType, scatterSpec, type ScatterPoint } from '../plots/scatter.js';
-import { scoreHistogramSpec } from '../plots/score-histogram.js';
+import { LOG_COUNT_RATIO, scoreHistogramSpec } from '../plots/score-histogram.js';
 import { modelRef } from '../stages/shared/model-ref.js';
 import { modelRefParam } from '../stages/shared/params.js';
 import { checkWritable, closableSink, type Lifecycle } from './closable.js';
@@ -54,7 +54,12 @@ const params = z
       .describe('Fit stage id or model directory: its saved threshold (score-histogram) or its training history (loss-curves, required)'),
     bins: z.number().int().min(1).max(1000).default(40).describe('score-histogram: number of equal-width bins'),
     maxScores: z.number().int().positive().default(10_000_000).describe('score-histogram: most scores held (rows, 8 bytes each); more is an error suggesting a slice'),
-    logY: z.boolean().default(false).describe('score-histogram: log count axis (heavy-tailed scores); loss-curves: log loss axis'),
+    logY: z
+      .boolean()
+      .optional()
+      .describe(
+        `score-histogram: log count axis; default log when a non-empty bin holds under 1/${LOG_COUNT_RATIO} of the tallest (the tail would not show), false forces linear; loss-curves: log loss axis, default false`,
+      ),
   })
   .superRefine((p, ctx) => {
     if (!/\.(png|svg)$/i.test(p.path)) ctx.addIssue({ code: 'custom', path: ['path'], message: `expected a file ending in .png or .svg, received "${p.path}"` });

@@ -27,6 +27,8 @@ export interface ReportOptions {
   threshold?: number | null;
   /** Histogram bins; integer >= 1. Default 40. */
   bins?: number;
+  /** Histogram count axis: log, linear, or (absent) the shared default rule of `prefersLogCounts`. */
+  logY?: boolean;
   /** Footer timestamp. Default now. */
   generatedAt?: Date;
 }
@@ -57,7 +59,7 @@ export async function buildReportHtml(detector: Detector, data: ReportData, opti
     contributions: contributions[i].features?.slice(0, topFeatures) ?? null,
   }));
 
-  const [loss, histogram, map] = await Promise.all([lossChart(summary.history), histogramChart(data, threshold, options.bins), mapChart(data, options)]);
+  const [loss, histogram, map] = await Promise.all([lossChart(summary.history), histogramChart(data, threshold, options.bins, options.logY), mapChart(data, options)]);
 
   const doc: ReportDocument = {
     title: options.title ?? 'latentflow anomaly report',
@@ -103,10 +105,10 @@ async function lossChart(history: ReturnType<typeof modelSummary>['history']): P
   return { ...chart, svg, note: `Training${history.valLoss.length > 0 ? ' and validation' : ''} loss per epoch.${best}` };
 }
 
-async function histogramChart(data: ReportData, threshold: number | null, bins = 40): Promise<ReportChart> {
+async function histogramChart(data: ReportData, threshold: number | null, bins = 40, logY?: boolean): Promise<ReportChart> {
   const chart = { id: 'score-histogram', title: 'Score histogram' };
   if (data.scores.length === 0) return { ...chart, svg: null, note: 'No rows were scored.' };
-  const svg = await vegaLiteToSvg(scoreHistogramSpec(data.scores, { threshold, bins, widthPx: CHART_WIDTH_PX, heightPx: CHART_HEIGHT_PX }));
+  const svg = await vegaLiteToSvg(scoreHistogramSpec(data.scores, { threshold, bins, logY, widthPx: CHART_WIDTH_PX, heightPx: CHART_HEIGHT_PX }));
   const parts = [threshold !== null ? `The red rule is the threshold, ${formatNumber(threshold)}: rows scoring above it are anomalies.` : 'No threshold to show.'];
   if (data.isScoresTruncated) parts.push(`Scores of the first ${data.scores.length.toLocaleString('en-US')} of ${data.rows.toLocaleString('en-US')} rows (raise maxRows to see all).`);
   return { ...chart, svg, note: parts.join(' ') };

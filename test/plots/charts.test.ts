@@ -5,7 +5,7 @@ import { binSeries } from '../../src/plots/bins.js';
 import { LOSS_COLORS, lossCurvesSpec } from '../../src/plots/loss-curves.js';
 import { svgToPng, vegaLiteToSvg, type TopLevelSpec } from '../../src/plots/render.js';
 import { FLAG_COLORS, inferColorType, MISSING_COLOR, scatterSpec, type ScatterPoint } from '../../src/plots/scatter.js';
-import { scoreHistogramSpec } from '../../src/plots/score-histogram.js';
+import { LOG_COUNT_RATIO, prefersLogCounts, scoreHistogramSpec } from '../../src/plots/score-histogram.js';
 
 /**
  * The chart spec builders render to SVG that parses as XML (a small strict parser below, and resvg's, which
@@ -174,6 +174,35 @@ describe('scoreHistogramSpec', () => {
       const height = /v(-?[\d.]+)/.exec(bar.attrs.d)![1];
       expect(Math.abs(Number(height))).toBeGreaterThan(1);
     }
+  });
+
+  test('by default a heavy tail (99 % of scores near 0, 1 % far out) gets a log count axis, so every tail bin is a visible bar', async () => {
+    const random = seededRandom(8);
+    const near = Array.from({ length: 990 }, () => 0.01 * random());
+    const far = Array.from({ length: 10 }, (_, i) => 5 + i * 0.5);
+    const scores = Float64Array.from([...near, ...far]);
+    const [binned] = binSeries([{ label: 's', values: scores }], 40);
+    expect(prefersLogCounts(binned.counts)).toBe(true);
+    const heights = (svg: XmlElement) => marks(svg, 'rect').map((bar) => Math.abs(Number(/v(-?[\d.]+)/.exec(bar.attrs.d)![1])));
+    const heightPx = 240;
+    const byDefault = heights(await render(scoreHistogramSpec(scores, { bins: 40, heightPx })));
+    // One bar per non-empty bin: the bulk in the first, the 10 far scores in bins of their own.
+    expect(byDefault).toHaveLength(binned.counts.filter((c) => c > 0).length);
+    expect(byDefault.length).toBeGreaterThan(5);
+    const tail = byDefault.slice(1);
+    // A one-row bin on the log axis (0.6 .. ~1000 rows over 240 px) is about 16 px tall.
+    for (const h of tail) expect(h).toBeGreaterThan(10);
+    // Forced linear, the same tail bars are under 1 px: the chart the issue saw.
+    const linear = heights(await render(scoreHistogramSpec(scores, { bins: 40, heightPx, logY: false })));
+    for (const h of linear.slice(1)) expect(h).toBeLessThan(1);
+    expect(Math.max(...linear)).toBeGreaterThan(0.9 * heightPx);
+  });
+
+  test('prefersLogCounts: log past LOG_COUNT_RATIO between the tallest and the smallest non-empty bin, linear below it', () => {
+    expect(prefersLogCounts([LOG_COUNT_RATIO + 1, 0, 1])).toBe(true);
+    expect(prefersLogCounts([LOG_COUNT_RATIO, 0, 1])).toBe(false);
+    expect(prefersLogCounts([30, 40, 25, 12])).toBe(false);
+    expect(prefersLogCounts([0, 0])).toBe(false);
   });
 
   test('refuses a bad bin count', () => {
