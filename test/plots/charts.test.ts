@@ -4,7 +4,7 @@ import { gaussian, seededRandom } from '../../src/models/random.js';
 import { binSeries } from '../../src/plots/bins.js';
 import { LOSS_COLORS, lossCurvesSpec } from '../../src/plots/loss-curves.js';
 import { svgToPng, vegaLiteToSvg, type TopLevelSpec } from '../../src/plots/render.js';
-import { FLAG_COLORS, inferColorType, MISSING_COLOR, scatterSpec, type ScatterPoint } from '../../src/plots/scatter.js';
+import { alarmScale, CLASS_COLORS, FLAG_COLORS, inferColorType, MISSING_COLOR, scatterSpec, type ScatterPoint } from '../../src/plots/scatter.js';
 import { LOG_COUNT_RATIO, prefersLogCounts, scoreHistogramSpec } from '../../src/plots/score-histogram.js';
 
 /**
@@ -103,6 +103,37 @@ describe('scatterSpec', () => {
     // Drawn last, so on top.
     expect(fills.slice(-anomalies).every((f) => f === FLAG_COLORS.anomaly)).toBe(true);
     expect([...walk(svg)].some((el) => el.text.includes('umap0'))).toBe(true);
+  });
+
+  test('a label naming its anomalies (normal/anomaly) draws them last, in the alarm red, over muted grey normal rows', async () => {
+    // Anomalies first in the data: the order a label column has no reason to follow.
+    const labelled = points.map((p, i) => ({ ...p, color: i < 9 ? 'anomaly' : 'normal' }));
+    const symbols = marks(await render(scatterSpec(labelled, { colorField: 'label' })), 'symbol');
+    const fills = symbols.map((s) => s.attrs.fill);
+    expect(fills).toHaveLength(137);
+    expect(fills.slice(-9)).toEqual(new Array(9).fill(FLAG_COLORS.anomaly));
+    expect(fills.slice(0, -9).every((f) => f === FLAG_COLORS.normal)).toBe(true);
+  });
+
+  test('a label with a normal value and several fault kinds: normal grey and first, each kind its own non-grey, non-red color on top', async () => {
+    const kinds = ['leak', 'Normal', 'overheat'];
+    const labelled = points.map((p, i) => ({ ...p, color: i % 10 === 0 ? kinds[0] : i % 10 === 1 ? kinds[2] : kinds[1] }));
+    const fills = marks(await render(scatterSpec(labelled, { colorField: 'label' })), 'symbol').map((s) => s.attrs.fill);
+    const normals = labelled.filter((p) => p.color === 'Normal').length;
+    expect(fills.slice(0, normals).every((f) => f === FLAG_COLORS.normal)).toBe(true);
+    const faults = fills.slice(normals);
+    expect(new Set(faults)).toEqual(new Set(CLASS_COLORS.slice(0, 2)));
+    expect(alarmScale(['0', '1'])).toMatchObject({ range: [FLAG_COLORS.normal, FLAG_COLORS.anomaly] });
+    expect(alarmScale(['leak', 'normal'])).toMatchObject({ domain: ['normal', 'leak'], range: [FLAG_COLORS.normal, FLAG_COLORS.anomaly], layers: [1, 3] });
+  });
+
+  test('labels that name neither normal rows nor anomalies (digit classes, kinds of pump) get the plain palette, no grey or red', async () => {
+    expect(alarmScale(['0', '1', '2'])).toBeUndefined();
+    expect(alarmScale(['fan', 'pump', 'valve'])).toBeUndefined();
+    const digits = points.map((p, i) => ({ ...p, color: i % 10 }));
+    const fills = new Set(marks(await render(scatterSpec(digits, { colorField: 'digit' })), 'symbol').map((s) => s.attrs.fill));
+    expect(fills.size).toBe(10);
+    expect(fills.has(FLAG_COLORS.anomaly) || fills.has(FLAG_COLORS.normal)).toBe(false);
   });
 
   test('a quantitative color draws every point on viridis, the highest value last', async () => {
