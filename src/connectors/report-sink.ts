@@ -122,6 +122,7 @@ async function writeReport(p: Params, ctx: StageContext, input: AsyncIterable<Re
     threshold: p.threshold,
     bins: p.bins,
     logY: p.logY,
+    modelOrigin: ref.origin,
   });
   await writeAtomically(target, TYPE, (file) => file.write(html), life.closers);
   ctx.logger.info({ file: target, rows: data.rows, top: data.top.length, mapPoints: data.points.length }, `${TYPE}: wrote the report on ${data.rows} rows to ${target}`);

@@ -6,7 +6,7 @@ import { scatterSpec } from '../plots/scatter.js';
 import { scoreHistogramSpec } from '../plots/score-histogram.js';
 import { featureContributions } from './contributions.js';
 import { reportHtml, type AnomalyRow, type ReportChart, type ReportDocument } from './html.js';
-import { formatNumber, modelSummary, summaryRows } from './model-summary.js';
+import { formatNumber, modelHeadline, modelSummary, summaryRows } from './model-summary.js';
 import type { ReportData } from './report-data.js';
 
 /** How a report is titled and laid out. */
@@ -29,6 +29,8 @@ export interface ReportOptions {
   bins?: number;
   /** Histogram count axis: log, linear, or (absent) the shared default rule of `prefersLogCounts`. */
   logY?: boolean;
+  /** Where the model came from (its directory, or the fit stage of this run), named in the header. Default none. */
+  modelOrigin?: string;
   /** Footer timestamp. Default now. */
   generatedAt?: Date;
 }
@@ -65,6 +67,7 @@ export async function buildReportHtml(detector: Detector, data: ReportData, opti
     title: options.title ?? 'latentflow anomaly report',
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
     version: packageVersion(),
+    subject: { input: describeInputs(data), model: [modelHeadline(summary), options.modelOrigin].filter(Boolean).join(' · ') },
     overview: overviewRows(data, threshold),
     model: summaryRows(summary),
     charts: [loss, histogram, map],
@@ -79,6 +82,12 @@ export async function buildReportHtml(detector: Detector, data: ReportData, opti
     },
   };
   return reportHtml(doc);
+}
+
+/** The input in words: its file paths or Kafka topics, or that the batches named none. */
+export function describeInputs(data: Pick<ReportData, 'inputs' | 'hasMoreInputs'>): string {
+  if (data.inputs.length === 0) return 'in-memory batches (no file or topic)';
+  return data.inputs.join(', ') + (data.hasMoreInputs ? ', and more' : '');
 }
 
 function overviewRows(data: ReportData, threshold: number | null): [string, string][] {
@@ -122,10 +131,10 @@ async function mapChart(data: ReportData, options: ReportOptions): Promise<Repor
     return { ...chart, svg: null, note: `No map: the rows have no numeric "${x}" and "${y}" columns. Put encode → umap (or tsne) stages before the report to add them.` };
   }
   if (data.points.length === 0) return { ...chart, svg: null, note: 'No map: no row has finite coordinates.' };
-  // The scatter spec infers nominal vs quantitative from the values (a 0/1 label column reads as classes).
   const hasColor = data.colorType !== null;
   const spec = scatterSpec(data.points, {
     colorField: hasColor ? options.color : undefined,
+    colorType: data.colorType ?? undefined,
     widthPx: CHART_WIDTH_PX,
     heightPx: MAP_HEIGHT_PX,
     xTitle: x,
