@@ -81,13 +81,20 @@ dd { margin: 0; overflow-wrap: anywhere; }
 figure.chart { margin: 0; overflow-x: auto; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 .note { color: var(--muted); margin: 8px 0 0; }
+dl.subject { margin-top: 8px; }
+dl.subject dd { font-weight: 600; }
+/* The table fits its card: headers and feature names wrap, long text cells end in an ellipsis (the full text
+   is their title), and only a table that still cannot fit scrolls, inside the card, never the page. */
+.table-scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-weight: 600; color: var(--muted); white-space: nowrap; }
+th { font-weight: 600; color: var(--muted); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.text { max-width: 28ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .flag { color: var(--accent); font-weight: 600; }
-ul.contrib { list-style: none; margin: 0; padding: 0; }
-ul.contrib li { display: grid; grid-template-columns: minmax(230px, max-content) 60px minmax(60px, 1fr); gap: 8px; align-items: center; }
+ul.contrib { list-style: none; margin: 0; padding: 0; min-width: 220px; }
+ul.contrib li { display: grid; grid-template-columns: minmax(0, max-content) 52px minmax(40px, 1fr); gap: 8px; align-items: center; }
+ul.contrib li > span:first-child { overflow-wrap: anywhere; }
 .bar { height: 8px; background: var(--bar); border-radius: 2px; }
 .detail { color: var(--muted); font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; padding-bottom: 24px; }
@@ -159,10 +166,10 @@ function anomalySection(a: ReportDocument['anomalies']): string {
       const cells = [
         `<td class="num">${r.rank}</td>`,
         `<td class="num">${r.rowNumber}</td>`,
-        a.idColumn !== null ? `<td>${escapeHtml(r.id ?? '')}</td>` : '',
+        a.idColumn !== null ? textCell(r.id ?? '') : '',
         `<td class="num">${escapeHtml(formatNumber(r.score))}</td>`,
         `<td>${r.isAnomaly === null ? '—' : r.isAnomaly ? '<span class="flag">yes</span>' : 'no'}</td>`,
-        ...r.extra.map((v) => `<td>${escapeHtml(v)}</td>`),
+        ...r.extra.map(textCell),
         `<td>${contributionList(r.contributions)}</td>`,
       ].join('');
       return `<tr data-rank="${r.rank}" data-score="${escapeHtml(String(r.score))}">${cells}</tr>`;
@@ -172,13 +179,21 @@ function anomalySection(a: ReportDocument['anomalies']): string {
   return `<section id="top-anomalies">
 <h2>Top anomalies</h2>
 ${note}
+<div class="table-scroll">
 <table id="anomalies">
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${body}
 </tbody>
 </table>
+</div>
 </section>`;
+}
+
+/** A cell of user text: one line, cut with an ellipsis past 28 characters' width, the whole text as its tooltip. */
+function textCell(value: string): string {
+  const text = escapeHtml(value);
+  return `<td class="text" title="${text}">${text}</td>`;
 }
 
 function contributionList(features: FeatureContribution[] | null): string {

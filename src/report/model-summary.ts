@@ -148,11 +148,11 @@ export function describeThreshold(t: ThresholdState | null): string {
   return `${formatNumber(t.threshold)} (${rule})`;
 }
 
-/** The model in a few words, for the report header: `autoencoder (dense), code size 3`, `PCA, 2 components`. */
+/** The model in a few words, for the report header: `autoencoder: dense; code size 3`, `PCA; 2 components`. */
 export function modelHeadline(s: ModelSummary): string {
-  if (s.kind === 'pca') return s.codeSize === null ? 'PCA' : `PCA, ${s.codeSize} components`;
-  const code = s.codeSize === null ? '' : `, code size ${s.codeSize}`;
-  return `${s.kind} (${s.variant})${code}`;
+  if (s.kind === 'pca') return s.codeSize === null ? 'PCA' : `PCA; ${s.codeSize} components`;
+  const code = s.codeSize === null ? '' : `; code size ${s.codeSize}`;
+  return `${s.kind}: ${s.variant}${code}`;
 }
 
 /** The summary as label/value pairs, in display order. */

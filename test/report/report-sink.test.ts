@@ -64,7 +64,7 @@ describe('report-sink', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     // The table's extra column shows every listed row is a true outlier.
     const rows = [...html.matchAll(/<tr data-rank=[^>]*>(.*?)<\/tr>/g)].map((m) => m[1]);
-    for (const row of rows) expect(row).toMatch(/<td>1<\/td><td><ul class="contrib">/);
+    for (const row of rows) expect(row).toMatch(/<td class="text" title="1">1<\/td><td><ul class="contrib">/);
     expect(html).toContain('<th>id</th>');
     expect(html).toMatch(/Rows scored<\/dt><dd>300<\/dd>/);
     expect(html).toContain('data-chart="score-histogram"');
@@ -76,7 +76,7 @@ describe('report-sink', () => {
   it('names the input (in-memory here) and the model (kind, code size, directory) in the header', async () => {
     const html = await writeReport({}, fresh);
     expect(html).toContain('<dd data-subject="input">in-memory batches (no file or topic)</dd>');
-    expect(html).toContain(`<dd data-subject="model">PCA, 2 components · ${escapeHtml(modelDir)}</dd>`);
+    expect(html).toContain(`<dd data-subject="model">PCA; 2 components · ${escapeHtml(modelDir)}</dd>`);
   });
 
   it('colours the map by a label column with its anomalies in the alarm red, drawn after the normal rows', async () => {
