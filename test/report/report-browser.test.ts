@@ -145,12 +145,10 @@ describe.skipIf(!hasChromium && !isCI)('HTML report in headless Chromium', () =>
     expect(model).toContain(modelDir);
 
     // Layout at 1280 px: nothing is wider than the page, and the table sits inside its card.
-    const layout = await page.evaluate(() => {
-      const card = document.querySelector('#top-anomalies')!.getBoundingClientRect();
-      const table = document.querySelector('#anomalies')!.getBoundingClientRect();
-      const root = document.documentElement;
-      return { pageScroll: root.scrollWidth, pageWidth: root.clientWidth, cardLeft: card.left, cardRight: card.right, tableLeft: table.left, tableRight: table.right };
-    });
+    const edges = (selector: string) => page.$eval(selector, (el) => ({ left: el.getBoundingClientRect().left, right: el.getBoundingClientRect().right }));
+    const [card, table] = [await edges('#top-anomalies'), await edges('#anomalies')];
+    const root = await page.$eval('html', (el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+    const layout = { pageScroll: root.scrollWidth, pageWidth: root.clientWidth, cardLeft: card.left, cardRight: card.right, tableLeft: table.left, tableRight: table.right };
     expect(layout.pageScroll, 'page scrollWidth').toBeLessThanOrEqual(layout.pageWidth);
     expect(layout.cardRight).toBeLessThanOrEqual(VIEWPORT.width);
     expect(layout.tableLeft).toBeGreaterThanOrEqual(layout.cardLeft);
