@@ -40,7 +40,9 @@ const params = z
         `Chart file to write (atomically): .png (resvg, 2x scale) or .svg; relative to the pipeline file folder; ${CHART_PLACEHOLDER} is replaced by the chart name, which a list of charts needs (e.g. ../out/${CHART_PLACEHOLDER}.png)`,
       ),
     chart: z
-      .union([chartName, z.array(chartName).min(1)])
+      .union([chartName, z.array(chartName).min(1, `expected a list of one or more of ${chartName.options.join(', ')}, received []`)], {
+        error: (issue) => badChart(issue.input),
+      })
       .describe(
         'scatter: x against y, colored by a column; score-histogram: scores with the threshold; loss-curves: training/validation loss of `model`; a list draws each from the same rows in one run, one file per chart',
       ),
@@ -101,6 +103,16 @@ const params = z
       ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'set either `threshold` or `model` (use its saved threshold), not both' });
     }
   });
+
+/** The message for a `chart` that is neither a chart name nor a non-empty list of them, naming the bad entry. */
+function badChart(input: unknown): string {
+  const names = chartName.options.map((n) => `"${n}"`).join(', ');
+  if (Array.isArray(input)) {
+    const bad = input.find((c) => !(chartName.options as readonly unknown[]).includes(c));
+    return `expected each entry to be one of ${names}, received ${JSON.stringify(bad)}`;
+  }
+  return `expected one of ${names}, or a list of them, received ${JSON.stringify(input)}`;
+}
 
 function chartsOf(p: { chart: ChartName | ChartName[] }): ChartName[] {
   return Array.isArray(p.chart) ? p.chart : [p.chart];

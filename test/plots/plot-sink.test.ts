@@ -217,7 +217,9 @@ describe('plot-sink', () => {
     expect(spec({ chart: ['scatter', 'score-histogram'], path: 'a.png' })).toThrow(/path: 2 charts need one file each: put \{chart\} in the path/);
     expect(spec({ chart: ['scatter', 'scatter'], path: '{chart}.png' })).toThrow(/chart: each chart at most once/);
     expect(spec({ chart: ['scatter', 'loss-curves'], path: '{chart}.png', model: 'm', threshold: 1 })).toThrow(/threshold: only used by chart: score-histogram, not scatter, loss-curves/);
-    expect(spec({ chart: [], path: '{chart}.png' })).toThrow(SpecError);
+    expect(spec({ chart: [], path: '{chart}.png' })).toThrow(/chart: expected a list of one or more of scatter, score-histogram, loss-curves, received \[\]/);
+    expect(spec({ chart: 'scater', path: 'a.png' })).toThrow(/chart: expected one of "scatter", .*, or a list of them, received "scater"/);
+    expect(spec({ chart: ['scatter', 'histogram'], path: '{chart}.png' })).toThrow(/chart: expected each entry to be one of .* received "histogram"/);
     // With loss-curves in the list, `model` is needed for them and `threshold` sets the histogram's rule.
     expect(spec({ chart: ['score-histogram', 'loss-curves'], path: '{chart}.png', model: 'm', threshold: 1 })).not.toThrow();
   });
