@@ -5,6 +5,7 @@ import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveDetector } from '../../src/artifact/model-dir.js';
 import { main } from '../../src/cli/main.js';
+import { reportSpec } from '../../src/cli/report.js';
 import { reportSink } from '../../src/connectors/report-sink.js';
 import { FLAG_COLORS } from '../../src/plots/scatter.js';
 import { escapeHtml, reportHtml } from '../../src/report/html.js';
@@ -97,6 +98,15 @@ describe('report-sink', () => {
     expect(symbolFills).toHaveLength(300);
     expect(symbolFills.slice(-outliers)).toEqual(new Array(outliers).fill(FLAG_COLORS.anomaly));
     expect(symbolFills.slice(0, -outliers).every((f) => f === FLAG_COLORS.normal)).toBe(true);
+  });
+
+  it('logY forces the histogram count axis either way (default: the shared rule of prefersLogCounts)', async () => {
+    const histogram = (html: string) => /<figure class="chart" data-chart="score-histogram">([\s\S]*?)<\/figure>/.exec(html)![1];
+    const scored = await scoredAndFlagged(fresh);
+    expect(histogram(await writeReport({ logY: true }, scored))).toContain('rows (log scale)');
+    const linear = histogram(await writeReport({ logY: false }, scored));
+    expect(linear).not.toContain('log scale');
+    expect(linear).toContain('>rows<');
   });
 
   it('scores the rows itself when there is no score column, flagging by the model threshold', async () => {
@@ -198,5 +208,9 @@ describe('latentflow report', () => {
     // No x/y in the input: the CLI added encode -> umap, so the map is drawn.
     expect(html).toContain('data-chart="map"');
     expect(html).toContain(`<dd data-subject="input">${escapeHtml(csv)}</dd>`);
+    // --linear reaches the sink as logY: false; without it the sink's default rule applies.
+    const spec = await reportSpec({ input: csv, model: modelDir, out, map: false, linear: true });
+    expect(spec.sink.params.logY).toBe(false);
+    expect((await reportSpec({ input: csv, model: modelDir, out, map: false })).sink.params.logY).toBeUndefined();
   });
 });
