@@ -16,7 +16,8 @@ import { checkWritable, closableSink, type Lifecycle } from './closable.js';
 
 const TYPE = 'plot-sink';
 
-type ChartName = 'scatter' | 'score-histogram' | 'loss-curves';
+const chartName = z.enum(['scatter', 'score-histogram', 'loss-curves']);
+type ChartName = z.output<typeof chartName>;
 
 /** Params that only some charts read; a sink drawing none of them refuses them, so a misplaced key is caught early. */
 const ONLY_FOR: Record<string, readonly ChartName[]> = {
@@ -28,8 +29,6 @@ const ONLY_FOR: Record<string, readonly ChartName[]> = {
 
 /** Stands for the chart name in `path`, so that a list of charts writes one file each. */
 const CHART_PLACEHOLDER = '{chart}';
-
-const chartName = z.enum(['scatter', 'score-histogram', 'loss-curves']);
 
 const params = z
   .strictObject({
