@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { plotSink } from '../connectors/plot-sink.js';
 import { definePipeline } from '../pipeline/spec.js';
 import { formatOf, sourceEntry } from './file-stages.js';
 import { globalOptions, list, number, positiveInt, type GlobalOptions } from './options.js';
@@ -53,7 +55,14 @@ export function plotSpec(o: PlotOptions) {
   });
 }
 
+/** `default V` of each plot-sink param, read from its schema so that --help never disagrees with the sink. */
+function sinkDefaults(): (key: string) => string {
+  const schema = z.toJSONSchema(plotSink.params, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { default?: unknown }> };
+  return (key) => `default ${String(schema.properties?.[key]?.default)}`;
+}
+
 export function registerPlot(program: Command): void {
+  const sinkDefault = sinkDefaults();
   globalOptions(
     program
       .command('plot')
@@ -62,13 +71,13 @@ export function registerPlot(program: Command): void {
       .requiredOption('--chart <list>', 'charts, comma-separated: scatter, score-histogram, loss-curves', list)
       .requiredOption('-o, --out <path>', 'chart file (.png or .svg; with several charts it must contain {chart}), or a folder for <chart>.png files')
       .option('-m, --model <dir>', "model directory: the histogram's threshold and the loss curves' history")
-      .option('--x <column>', 'scatter x column (default x)')
-      .option('--y <column>', 'scatter y column (default y)')
+      .option('--x <column>', `scatter x column (${sinkDefault('x')})`)
+      .option('--y <column>', `scatter y column (${sinkDefault('y')})`)
       .option('--color <column>', 'column colouring the scatter (is_anomaly, label, score)')
-      .option('--score <column>', 'score column of the histogram (default score)')
+      .option('--score <column>', `score column of the histogram (${sinkDefault('score')})`)
       .option('--threshold <value>', 'threshold drawn on the histogram (default the model\'s)', number('--threshold'))
       .option('--linear', 'linear count axis on the histogram (default: log when the tail would not show)')
-      .option('--max-points <n>', 'most scatter points (default 100000)', positiveInt('--max-points'))
+      .option('--max-points <n>', `most scatter points (${sinkDefault('maxPoints')})`, positiveInt('--max-points'))
       .option('--sample', 'with more rows than --max-points, draw a seeded sample instead of failing')
       .option('--title <text>', 'chart title')
       .option('--format <format>', 'input format when the extension does not tell')
