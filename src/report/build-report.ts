@@ -78,7 +78,7 @@ export async function buildReportHtml(detector: Detector, data: ReportData, opti
       note:
         rows.length === 0
           ? 'No rows were scored.'
-          : `The ${rows.length} highest-scoring of ${data.rows.toLocaleString('en-US')} rows. A feature's share is its part of the row's squared reconstruction error (scaled units); values are in the data's units.`,
+          : `The ${rows.length} highest-scoring of ${data.rows.toLocaleString('en-US')} rows. Each feature shows its value → reconstruction (in the data's units) and its share of the row's squared reconstruction error (in scaled units).`,
     },
   };
   return reportHtml(doc);

@@ -90,11 +90,16 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.text { max-width: 28ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+/* Text cells (id, extra columns) ask for at most 28ch and, when the table is short of room, wrap anywhere
+   (so their minimum width is a few characters), showing two lines then an ellipsis. max-width does not bind
+   a table cell in automatic layout, so these rules are on a block inside it. */
+td.text .cut { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; line-clamp: 2; overflow: hidden; min-width: 8ch; max-width: 28ch; overflow-wrap: anywhere; }
 .flag { color: var(--accent); font-weight: 600; }
 ul.contrib { list-style: none; margin: 0; padding: 0; min-width: 220px; }
-ul.contrib li { display: grid; grid-template-columns: minmax(0, max-content) 52px minmax(40px, 1fr); gap: 8px; align-items: center; }
-ul.contrib li > span:first-child { overflow-wrap: anywhere; }
+ul.contrib li { display: grid; grid-template-columns: minmax(0, max-content) 60px minmax(40px, 1fr); gap: 8px; align-items: center; }
+/* A long feature name wraps within 36ch rather than claim the table's spare width from the other columns. */
+ul.contrib li > span:first-child { max-width: 36ch; overflow-wrap: anywhere; }
+ul.contrib .num { white-space: nowrap; }
 .bar { height: 8px; background: var(--bar); border-radius: 2px; }
 .detail { color: var(--muted); font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; padding-bottom: 24px; }
@@ -159,7 +164,8 @@ function anomalySection(a: ReportDocument['anomalies']): string {
     '<th>Score</th>',
     '<th>Flagged</th>',
     ...a.extraColumns.map((c) => `<th>${escapeHtml(c)}</th>`),
-    '<th>Most-contributing features (share of squared error; value → reconstruction)</th>',
+    // Short: a long header is the column's widest content and squeezes the others (the note explains it).
+    '<th>Most-contributing features</th>',
   ].join('');
   const body = a.rows
     .map((r) => {
@@ -190,10 +196,10 @@ ${body}
 </section>`;
 }
 
-/** A cell of user text: one line, cut with an ellipsis past 28 characters' width, the whole text as its tooltip. */
+/** A cell of user text: at most two lines of 28 characters' width, then an ellipsis; the whole text is its tooltip. */
 function textCell(value: string): string {
   const text = escapeHtml(value);
-  return `<td class="text" title="${text}">${text}</td>`;
+  return `<td class="text" title="${text}"><span class="cut">${text}</span></td>`;
 }
 
 function contributionList(features: FeatureContribution[] | null): string {

@@ -10,6 +10,7 @@ import { loadDetector } from '../../src/artifact/model-dir.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
 import { definePipeline } from '../../src/pipeline/spec.js';
 import { FLAG_COLORS } from '../../src/plots/scatter.js';
+import { reportHtml, type ReportDocument } from '../../src/report/html.js';
 
 /**
  * The HTML report opened in Debian's headless Chromium (/usr/bin/chromium through playwright-core, never a
@@ -172,7 +173,64 @@ describe.skipIf(!hasChromium && !isCI)('HTML report in headless Chromium', () =>
     expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
     await page.close();
   });
+
+  it('long cells end in an ellipsis and a table too wide for its card scrolls inside it, never the page', async () => {
+    const page = await browser!.newPage({ viewport: { width: VIEWPORT.width, height: VIEWPORT.height } });
+    const long = 'x'.repeat(300);
+    const table = async (extraColumns: number) => {
+      await page.setContent(reportHtml(documentWith(extraColumns, long)), { waitUntil: 'load' });
+      const box = (selector: string) =>
+        page.$eval(selector, (el) => ({ right: el.getBoundingClientRect().right, scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+      const root = await page.$eval('html', (el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+      return { root, card: await box('#top-anomalies'), scroller: await box('.table-scroll'), table: await box('#anomalies') };
+    };
+    // A 300-character id and two long extra columns: cut by the ellipsis, the table still fits the card.
+    const fits = await table(2);
+    expect(fits.root.scrollWidth).toBeLessThanOrEqual(fits.root.clientWidth);
+    expect(fits.table.right).toBeLessThanOrEqual(fits.card.right);
+    expect(fits.scroller.scrollWidth).toBeLessThanOrEqual(fits.scroller.clientWidth);
+    expect(await page.$eval('td.text', (el) => ({ full: el.getAttribute('title'), cut: el.firstElementChild!.scrollHeight > el.firstElementChild!.clientHeight }))).toEqual({
+      full: long,
+      cut: true,
+    });
+    // Twelve such columns cannot fit: the table scrolls inside its card, and the page still does not.
+    const wide = await table(12);
+    expect(wide.root.scrollWidth).toBeLessThanOrEqual(wide.root.clientWidth);
+    expect(wide.card.right).toBeLessThanOrEqual(VIEWPORT.width);
+    expect(wide.scroller.right).toBeLessThanOrEqual(wide.card.right);
+    expect(wide.scroller.scrollWidth).toBeGreaterThan(wide.scroller.clientWidth);
+    await page.close();
+  });
 });
+
+/** A report document with one anomaly row whose id and `extraColumns` extra cells are all `text`. */
+function documentWith(extraColumns: number, text: string): ReportDocument {
+  const extra = Array.from({ length: extraColumns }, (_, i) => `column_${i}`);
+  return {
+    title: 'long cells',
+    generatedAt: '2026-01-01T00:00:00.000Z',
+    version: '0.0.0',
+    subject: { input: text, model: text },
+    overview: [['Rows scored', '1']],
+    model: [['Model', 'PCA']],
+    charts: [],
+    anomalies: {
+      idColumn: 'id',
+      extraColumns: extra,
+      rows: [
+        {
+          rank: 1,
+          rowNumber: 1,
+          id: text,
+          score: 1.5,
+          isAnomaly: true,
+          extra: extra.map(() => text),
+          contributions: [{ feature: `feature_${text}`, value: 1, reconstruction: 0.5, error: 0.25, share: 1 }],
+        },
+      ],
+    },
+  };
+}
 
 /** Rows of new.csv labelled `anomaly` (all 2,000 rows are on the map). */
 async function labelledAnomalies(): Promise<number> {

@@ -65,7 +65,7 @@ describe('report-sink', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     // The table's extra column shows every listed row is a true outlier.
     const rows = [...html.matchAll(/<tr data-rank=[^>]*>(.*?)<\/tr>/g)].map((m) => m[1]);
-    for (const row of rows) expect(row).toMatch(/<td class="text" title="1">1<\/td><td><ul class="contrib">/);
+    for (const row of rows) expect(row).toMatch(/<td class="text" title="1"><span class="cut">1<\/span><\/td><td><ul class="contrib">/);
     expect(html).toContain('<th>id</th>');
     expect(html).toMatch(/Rows scored<\/dt><dd>300<\/dd>/);
     expect(html).toContain('data-chart="score-histogram"');
