@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rocAuc } from '../src/evaluation/metrics.js';
 import { runPipeline } from '../src/pipeline/runner.js';
@@ -62,6 +63,14 @@ describe('pipelines/', () => {
     // Rows join back to the input by id and keep their label: same ids, same order.
     const ids = Array.from({ length: table.numRows }, (_, i) => `${table.getChild('id')!.get(i)},${table.getChild('label')!.get(i)}`);
     expect(ids).toEqual(input.map((line) => { const f = line.split(','); return `${f[0]},${f[f.length - 1]}`; }));
+  });
+
+  it('encode-umap.yaml draws the map, the score histogram and the loss curves in one run, one PNG each', async () => {
+    for (const chart of ['scatter', 'score-histogram', 'loss-curves']) {
+      const png = PNG.sync.read(await readFile(path.join(root, `out/encode-umap/${chart}.png`)));
+      expect(png.width, chart).toBeGreaterThan(600);
+      expect(png.height, chart).toBeGreaterThan(300);
+    }
   });
 
   it('report.yaml writes every section: summary counts, loss curves, histogram, map and the top 20 anomalies', async () => {

@@ -4,6 +4,7 @@ import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
 import { registerList } from './list.js';
 import { registerMonitor } from './monitor.js';
+import { registerPlot } from './plot.js';
 import { registerPlugins } from './plugins.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   registerInfo(program);
   registerMonitor(program);
   registerReport(program);
+  registerPlot(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -22,6 +22,8 @@ interface ReportOptions extends GlobalOptions {
   columns?: string[];
   title?: string;
   maxPoints?: number;
+  /** --linear: a linear count axis on the score histogram instead of the default rule. */
+  linear?: boolean;
   format?: string;
   batchRows?: number;
   delimiter?: string;
@@ -53,6 +55,7 @@ export async function reportSpec(o: ReportOptions) {
       ...(o.columns !== undefined ? { columns: o.columns } : {}),
       ...(o.title !== undefined ? { title: o.title } : {}),
       ...(o.maxPoints !== undefined ? { maxPoints: o.maxPoints } : {}),
+      ...(o.linear ? { logY: false } : {}),
     },
   });
 }
@@ -97,6 +100,7 @@ export function registerReport(program: Command): void {
       .option('--columns <list>', 'further columns shown in the table, comma-separated (e.g. timestamp,label)', list)
       .option('--title <text>', 'page title')
       .option('--max-points <n>', 'most map points drawn (default 5000)', positiveInt('--max-points'))
+      .option('--linear', 'linear count axis on the score histogram (default: log when the tail would not show)')
       .option('--format <format>', 'input format when the extension does not tell')
       .option('--batch-rows <n>', 'rows per record batch', positiveInt('--batch-rows'))
       .option('--delimiter <char>', 'CSV field delimiter (default , or a tab for .tsv)'),

@@ -1,6 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
+import { META } from '../io/batch-meta.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
 import { feedOptions, KafkaFeed } from '../kafka/consumer-feed.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
@@ -132,7 +133,10 @@ async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, d
         feed.settle(batch.ticket); // nothing for the sink to acknowledge
         continue;
       }
-      const metadata = new Map([[TICKET_META, ticketValue(feedId, batch.ticket)]]);
+      const metadata = new Map([
+        [TICKET_META, ticketValue(feedId, batch.ticket)],
+        [META.topics, p.topics.join(',')],
+      ]);
       yield toRecordBatch(batch.records, decoded, mapping, names, metadata);
       rows += decoded.accepted.length;
       if (p.maxRows > 0 && rows >= p.maxRows) break;

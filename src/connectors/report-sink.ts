@@ -8,6 +8,7 @@ import type { Detector } from '../models/detector.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { buildReportHtml } from '../report/build-report.js';
+import { LOG_COUNT_RATIO } from '../plots/score-histogram.js';
 import { flagsOf, ReportCollector } from '../report/report-data.js';
 import { modelRef } from '../stages/shared/model-ref.js';
 import { modelRefParam } from '../stages/shared/params.js';
@@ -43,6 +44,10 @@ const params = z.strictObject({
     .describe('Most scores held for the histogram (rows, 4 bytes each; later rows are counted and ranked, not binned)'),
   threshold: z.number().optional().describe('Threshold drawn on the histogram and used to flag rows without a flag column (default the model\'s)'),
   bins: z.number().int().min(1).max(500).default(40).describe('Histogram bins'),
+  logY: z
+    .boolean()
+    .optional()
+    .describe(`Log count axis of the histogram; default log when a non-empty bin holds under 1/${LOG_COUNT_RATIO} of the tallest (the tail would not show), false forces linear`),
   title: z.string().min(1).default('latentflow anomaly report').describe('Page title'),
 });
 
@@ -116,6 +121,8 @@ async function writeReport(p: Params, ctx: StageContext, input: AsyncIterable<Re
     color: p.color,
     threshold: p.threshold,
     bins: p.bins,
+    logY: p.logY,
+    modelOrigin: ref.origin,
   });
   await writeAtomically(target, TYPE, (file) => file.write(html), life.closers);
   ctx.logger.info({ file: target, rows: data.rows, top: data.top.length, mapPoints: data.points.length }, `${TYPE}: wrote the report on ${data.rows} rows to ${target}`);

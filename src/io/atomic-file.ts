@@ -153,3 +153,30 @@ export async function writeAtomically<T>(
     if (release !== undefined) closers!.delete(release);
   }
 }
+
+/**
+ * Writes several files that belong together (the charts of one plot sink): every one is written and synced
+ * under its temp name first, and only then are they renamed into place, one after another, so a failure
+ * while writing (or `closers` firing) leaves every final path as it was. Only a failing rename, after the
+ * others succeeded, can leave some files new and some old; the error names the one that failed.
+ */
+export async function writeAllAtomically(files: readonly { path: string; data: Uint8Array | string }[], connector: string, closers?: Closers): Promise<void> {
+  const opened: AtomicFile[] = [];
+  const discardAll = async () => {
+    await Promise.all(opened.map((f) => f.discard()));
+  };
+  const release = closers?.add(discardAll);
+  try {
+    for (const { path: finalPath, data } of files) {
+      const file = await createAtomicFile(finalPath, connector);
+      opened.push(file);
+      await file.write(data);
+    }
+    for (const file of opened) await file.commit();
+  } catch (err) {
+    await discardAll();
+    throw err;
+  } finally {
+    if (release !== undefined) closers!.delete(release);
+  }
+}

@@ -9,6 +9,8 @@ import type { DataLocation } from '../errors.js';
 export const META = {
   /** Path of the file the batch came from. */
   file: 'latentflow.file',
+  /** Comma-separated Kafka topics a consumer read the batch from (the report names its input by them). */
+  topics: 'latentflow.topics',
   /** 0-based index, in the whole stream, of the batch's first row. */
   firstRow: 'latentflow.firstRow',
   /** 1-based file line of the batch's first row, when every row in the batch is exactly one line. */

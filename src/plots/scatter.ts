@@ -45,8 +45,20 @@ export interface ScatterOptions {
 /** Distinct integer values at most this many make a numeric color nominal (labels, 0/1 flags). */
 export const MAX_NOMINAL_NUMBERS = 10;
 
-/** Grey for normal rows and red for anomalies, when the colors are a two-valued flag. */
+/** Muted grey for normal rows and the alarm red for anomalies, for flags and for labels that name them. */
 export const FLAG_COLORS = { normal: '#b3b3b3', anomaly: '#d62728' } as const;
+
+/** Label values (compared in lower case) that name normal rows: drawn muted, first, under everything else. */
+export const NORMAL_LABELS: ReadonlySet<string> = new Set(['normal', 'nominal', 'ok', 'inlier', 'benign', 'negative']);
+
+/** Label values (compared in lower case) that name anomalies: drawn in the alarm colour, last, on top. */
+export const ANOMALY_LABELS: ReadonlySet<string> = new Set(['anomaly', 'anomalous', 'abnormal', 'outlier', 'fault', 'faulty', 'attack', 'fraud', 'malicious', 'positive']);
+
+/**
+ * Colors of the other classes of a label that names its normal rows (fault kinds such as `leak`,
+ * `overheat`): tableau10 without its red and grey, which mean alarm and normal here.
+ */
+export const CLASS_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#72b7b2'] as const;
 
 /** Light grey for points whose color value is null (not in the legend). */
 export const MISSING_COLOR = '#dddddd';
@@ -70,9 +82,9 @@ export function inferColorType(values: Iterable<number | string | boolean | null
 
 /**
  * The scatter spec: one filled circle per point with finite x and y (others cannot be placed and are left
- * out), in the order drawn below. Nominal colors are strings in the legend (`true`, `1`, `cat`); a two-valued
- * flag (`false`/`true` or `0`/`1`) is drawn grey and red, with the anomalies drawn last so they sit on top;
- * other nominal values use the tableau10 palette. Quantitative colors use viridis, highest values on top.
+ * out), in the order drawn below. Nominal colors are strings in the legend (`true`, `1`, `cat`), colored by
+ * {@link alarmScale} when they tell normal rows from anomalies (normal grey and first, anomalies red and last,
+ * so they sit on top), else by the tableau10 palette. Quantitative colors use viridis, highest values on top.
  * Points whose color value is null are drawn light grey ({@link MISSING_COLOR}), first.
  */
 export function scatterSpec(points: readonly ScatterPoint[], options: ScatterOptions = {}): TopLevelSpec {
@@ -94,12 +106,15 @@ export function scatterSpec(points: readonly ScatterPoint[], options: ScatterOpt
   } else {
     values = placed.map((p) => ({ x: p.x, y: p.y, color: p.color === undefined || p.color === null ? null : String(p.color) }));
     const domain = [...new Set(values.map((v) => v.color).filter((c): c is string => c !== null))].sort(compareLabels);
-    const flag = flagDomain(domain);
+    const alarm = alarmScale(domain);
     // An ordinal scale has no color for null (Vega would leave the fill unset, i.e. black).
     const missing = { condition: { test: 'datum.color === null', value: MISSING_COLOR } };
-    if (flag) {
-      values.sort((a, b) => rank(a.color, flag) - rank(b.color, flag));
-      color = { ...missing, field: 'color', type: 'nominal', title: chartText(colorField), scale: { domain: flag, range: [FLAG_COLORS.normal, FLAG_COLORS.anomaly] } };
+    if (alarm) {
+      // Stable sort: within a layer the data order stays, so a sample is drawn as it came.
+      const layerOf = new Map(alarm.domain.map((label, i) => [label, alarm.layers[i]]));
+      const layer = (v: (typeof values)[number]) => (v.color === null || v.color === undefined ? 0 : (layerOf.get(String(v.color)) ?? 0));
+      values.sort((a, b) => layer(a) - layer(b));
+      color = { ...missing, field: 'color', type: 'nominal', title: chartText(colorField), scale: { domain: alarm.domain, range: alarm.range } };
     } else {
       values.sort((a, b) => (a.color === null ? 0 : 1) - (b.color === null ? 0 : 1));
       color = { ...missing, field: 'color', type: 'nominal', title: chartText(colorField), scale: { domain, scheme: 'tableau10' } };
@@ -131,17 +146,46 @@ function toNumber(v: ScatterPoint['color']): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** The domain [normal, anomaly] when the labels are a two-valued flag, else undefined. */
-function flagDomain(labels: readonly string[]): [string, string] | undefined {
-  const set = new Set(labels);
-  if (labels.length > 2 || labels.length === 0) return undefined;
-  if ([...set].every((l) => l === 'false' || l === 'true')) return ['false', 'true'];
-  if ([...set].every((l) => l === '0' || l === '1')) return ['0', '1'];
-  return undefined;
+/** Colors and draw layers of a nominal legend that tells normal rows from anomalies. */
+export interface AlarmScale {
+  /** Legend order: normal values, other classes, anomaly values. */
+  domain: string[];
+  /** Color of each `domain` value. */
+  range: string[];
+  /** Draw layer of each `domain` value: 1 normal, 2 other classes, 3 anomalies (null colors are layer 0). */
+  layers: number[];
 }
 
-function rank(label: string | number | null | undefined, flag: [string, string]): number {
-  return label === flag[1] ? 2 : label === flag[0] ? 1 : 0;
+/**
+ * The alarm coloring of nominal labels, or undefined when they do not name normal rows or anomalies (then a
+ * plain palette applies):
+ * - a flag, `false`/`true` or `0`/`1` and nothing else: grey, then red;
+ * - labels with a {@link NORMAL_LABELS} or {@link ANOMALY_LABELS} value: normal values grey, anomaly values
+ *   red; any other value is a kind of anomaly, red when it is the only one, else a {@link CLASS_COLORS} color.
+ * Numbers other than a 0/1 flag are class ids (digits), never read as normal or anomaly.
+ */
+export function alarmScale(labels: readonly string[]): AlarmScale | undefined {
+  if (labels.length > 0 && labels.every((l) => l === 'false' || l === 'true')) return flagScale('false', 'true');
+  if (labels.length > 0 && labels.every((l) => l === '0' || l === '1')) return flagScale('0', '1');
+  const normal = labels.filter((l) => NORMAL_LABELS.has(l.toLowerCase()));
+  const anomaly = labels.filter((l) => ANOMALY_LABELS.has(l.toLowerCase()));
+  if (normal.length === 0 && anomaly.length === 0) return undefined;
+  const others = labels.filter((l) => !normal.includes(l) && !anomaly.includes(l));
+  const isOnlyKind = anomaly.length === 0 && others.length === 1;
+  return {
+    domain: [...normal, ...others, ...anomaly],
+    range: [
+      ...normal.map(() => FLAG_COLORS.normal),
+      ...others.map((_, i) => (isOnlyKind ? FLAG_COLORS.anomaly : CLASS_COLORS[i % CLASS_COLORS.length])),
+      ...anomaly.map(() => FLAG_COLORS.anomaly),
+    ],
+    layers: [...normal.map(() => 1), ...others.map(() => (isOnlyKind ? 3 : 2)), ...anomaly.map(() => 3)],
+  };
+}
+
+/** Both values stay in the legend even when the data holds one, so a chart without anomalies says so. */
+function flagScale(normal: string, anomaly: string): AlarmScale {
+  return { domain: [normal, anomaly], range: [FLAG_COLORS.normal, FLAG_COLORS.anomaly], layers: [1, 3] };
 }
 
 /** Numeric labels in numeric order, others alphabetically after them. */

@@ -19,14 +19,37 @@ export interface ScoreHistogramOptions {
   /** Chart title. Default none. */
   title?: string;
   /**
-   * Log count axis, for heavy-tailed scores where the few high ones would otherwise be invisible bars.
-   * Default false.
+   * Log count axis, so that the few high scores of a heavy-tailed distribution are visible bars. Default:
+   * {@link prefersLogCounts} of the bins; `false` forces a linear axis, `true` a log one.
    */
   logY?: boolean;
   /** Plot area width in pixels (before the PNG scale). Default 480. */
   widthPx?: number;
   /** Plot area height in pixels (before the PNG scale). Default 240. */
   heightPx?: number;
+}
+
+/**
+ * How much smaller than the tallest bar a non-empty bin may be before a linear count axis hides it: at the
+ * default 240 px plot height a bin holding 1/50 of the tallest is a 5 px bar, about the least that reads as
+ * a bar; anomaly scores, where 99 % of rows share a bin or two, are far past this.
+ */
+export const LOG_COUNT_RATIO = 50;
+
+/**
+ * The default count scale, the one rule every score histogram uses (report and plot sink): log when some
+ * non-empty bin holds less than 1/{@link LOG_COUNT_RATIO} of the tallest, so the tail stays visible; linear
+ * otherwise, where heights compare directly.
+ */
+export function prefersLogCounts(counts: ArrayLike<number>): boolean {
+  let max = 0;
+  let minNonEmpty = Infinity;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (c > max) max = c;
+    if (c > 0 && c < minNonEmpty) minNonEmpty = c;
+  }
+  return max > 0 && max > LOG_COUNT_RATIO * minNonEmpty;
 }
 
 /**
@@ -41,14 +64,15 @@ export function scoreHistogramSpec(scores: ArrayLike<number>, options: ScoreHist
   const [binned] = binSeries([{ label: 'score', values: scores }], bins);
   const values = binned.counts.flatMap((count, i) => (count > 0 ? [{ start: binned.edges[i], end: binned.edges[i + 1], count }] : []));
   const threshold = options.threshold ?? null;
+  const isLogY = options.logY ?? prefersLogCounts(binned.counts);
   const x = { field: 'start', type: 'quantitative', bin: 'binned', title: 'score', scale: { zero: false, nice: false } } as const;
   const y = {
     field: 'count',
     type: 'quantitative',
     stack: null,
-    title: options.logY ? 'rows (log scale)' : 'rows',
+    title: isLogY ? 'rows (log scale)' : 'rows',
     // Bars rise from the bottom of the axis; starting it below 1 keeps a one-row bin visible on a log axis.
-    scale: options.logY ? ({ type: 'log', domainMin: 0.6 } as const) : {},
+    scale: isLogY ? ({ type: 'log', domainMin: 0.6 } as const) : {},
   } as const;
   const layer: Layer[] = [
     {

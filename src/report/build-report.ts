@@ -6,7 +6,7 @@ import { scatterSpec } from '../plots/scatter.js';
 import { scoreHistogramSpec } from '../plots/score-histogram.js';
 import { featureContributions } from './contributions.js';
 import { reportHtml, type AnomalyRow, type ReportChart, type ReportDocument } from './html.js';
-import { formatNumber, modelSummary, summaryRows } from './model-summary.js';
+import { formatNumber, modelHeadline, modelSummary, summaryRows } from './model-summary.js';
 import type { ReportData } from './report-data.js';
 
 /** How a report is titled and laid out. */
@@ -27,6 +27,10 @@ export interface ReportOptions {
   threshold?: number | null;
   /** Histogram bins; integer >= 1. Default 40. */
   bins?: number;
+  /** Histogram count axis: log, linear, or (absent) the shared default rule of `prefersLogCounts`. */
+  logY?: boolean;
+  /** Where the model came from (its directory, or the fit stage of this run), named in the header. Default none. */
+  modelOrigin?: string;
   /** Footer timestamp. Default now. */
   generatedAt?: Date;
 }
@@ -57,12 +61,13 @@ export async function buildReportHtml(detector: Detector, data: ReportData, opti
     contributions: contributions[i].features?.slice(0, topFeatures) ?? null,
   }));
 
-  const [loss, histogram, map] = await Promise.all([lossChart(summary.history), histogramChart(data, threshold, options.bins), mapChart(data, options)]);
+  const [loss, histogram, map] = await Promise.all([lossChart(summary.history), histogramChart(data, threshold, options.bins, options.logY), mapChart(data, options)]);
 
   const doc: ReportDocument = {
     title: options.title ?? 'latentflow anomaly report',
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
     version: packageVersion(),
+    subject: { input: describeInputs(data), model: [modelHeadline(summary), options.modelOrigin].filter(Boolean).join(' · ') },
     overview: overviewRows(data, threshold),
     model: summaryRows(summary),
     charts: [loss, histogram, map],
@@ -73,10 +78,16 @@ export async function buildReportHtml(detector: Detector, data: ReportData, opti
       note:
         rows.length === 0
           ? 'No rows were scored.'
-          : `The ${rows.length} highest-scoring of ${data.rows.toLocaleString('en-US')} rows. A feature's share is its part of the row's squared reconstruction error (scaled units); values are in the data's units.`,
+          : `The ${rows.length} highest-scoring of ${data.rows.toLocaleString('en-US')} rows. Each feature shows its value → reconstruction (in the data's units) and its share of the row's squared reconstruction error (in scaled units).`,
     },
   };
   return reportHtml(doc);
+}
+
+/** The input in words: its file paths or Kafka topics, or that the batches named none. */
+export function describeInputs(data: Pick<ReportData, 'inputs' | 'hasMoreInputs'>): string {
+  if (data.inputs.length === 0) return 'in-memory batches (no file or topic)';
+  return data.inputs.join(', ') + (data.hasMoreInputs ? ', and more' : '');
 }
 
 function overviewRows(data: ReportData, threshold: number | null): [string, string][] {
@@ -103,10 +114,10 @@ async function lossChart(history: ReturnType<typeof modelSummary>['history']): P
   return { ...chart, svg, note: `Training${history.valLoss.length > 0 ? ' and validation' : ''} loss per epoch.${best}` };
 }
 
-async function histogramChart(data: ReportData, threshold: number | null, bins = 40): Promise<ReportChart> {
+async function histogramChart(data: ReportData, threshold: number | null, bins = 40, logY?: boolean): Promise<ReportChart> {
   const chart = { id: 'score-histogram', title: 'Score histogram' };
   if (data.scores.length === 0) return { ...chart, svg: null, note: 'No rows were scored.' };
-  const svg = await vegaLiteToSvg(scoreHistogramSpec(data.scores, { threshold, bins, widthPx: CHART_WIDTH_PX, heightPx: CHART_HEIGHT_PX }));
+  const svg = await vegaLiteToSvg(scoreHistogramSpec(data.scores, { threshold, bins, logY, widthPx: CHART_WIDTH_PX, heightPx: CHART_HEIGHT_PX }));
   const parts = [threshold !== null ? `The red rule is the threshold, ${formatNumber(threshold)}: rows scoring above it are anomalies.` : 'No threshold to show.'];
   if (data.isScoresTruncated) parts.push(`Scores of the first ${data.scores.length.toLocaleString('en-US')} of ${data.rows.toLocaleString('en-US')} rows (raise maxRows to see all).`);
   return { ...chart, svg, note: parts.join(' ') };
@@ -120,10 +131,10 @@ async function mapChart(data: ReportData, options: ReportOptions): Promise<Repor
     return { ...chart, svg: null, note: `No map: the rows have no numeric "${x}" and "${y}" columns. Put encode → umap (or tsne) stages before the report to add them.` };
   }
   if (data.points.length === 0) return { ...chart, svg: null, note: 'No map: no row has finite coordinates.' };
-  // The scatter spec infers nominal vs quantitative from the values (a 0/1 label column reads as classes).
   const hasColor = data.colorType !== null;
   const spec = scatterSpec(data.points, {
     colorField: hasColor ? options.color : undefined,
+    colorType: data.colorType ?? undefined,
     widthPx: CHART_WIDTH_PX,
     heightPx: MAP_HEIGHT_PX,
     xTitle: x,

@@ -11,6 +11,8 @@ export interface ModelSummary {
   features: string[];
   /** Layer widths input → code → output, e.g. `8-32-16-3-16-32-8`; for PCA `8 → k components`. */
   architecture: string;
+  /** Width of the code the rows are compressed to: the autoencoder's bottleneck, PCA's k; null when unknown. */
+  codeSize: number | null;
   /** Trainable weights (autoencoder) or stored numbers (PCA: mean + components); null when unknown. */
   parameters: number | null;
   scaler: string;
@@ -72,6 +74,7 @@ export function modelSummary(detector: Detector): ModelSummary {
     return {
       ...base,
       variant: autoencoderVariant(ae),
+      codeSize: c.codeSize,
       stoppingRule: describeStoppingRule(ae.config),
       architecture: `${ae.layerUnits.join('-')} (${c.activation}, code ${c.codeActivation}, output ${c.outputActivation}, loss ${c.loss})`,
       parameters: ae.isFitted ? ae.parameterCount : null,
@@ -83,12 +86,13 @@ export function modelSummary(detector: Detector): ModelSummary {
     return {
       ...base,
       variant: 'pca',
+      codeSize: pca.k,
       architecture: `${d} features → ${pca.k} components`,
       parameters: d + pca.k * d,
       explainedVariance: pca.explainedVarianceTotal,
     };
   }
-  return { ...base, variant: detector.kind, architecture: `${d} features`, parameters: null, explainedVariance: null };
+  return { ...base, variant: detector.kind, codeSize: null, architecture: `${d} features`, parameters: null, explainedVariance: null };
 }
 
 /** How a fit ended, in words; null for histories saved before the stop reason was. */
@@ -142,6 +146,13 @@ export function describeThreshold(t: ThresholdState | null): string {
   if (!t) return 'none';
   const rule = t.method === 'mad' ? `mad k=${t.k}` : `${t.method} ${t.value}`;
   return `${formatNumber(t.threshold)} (${rule})`;
+}
+
+/** The model in a few words, for the report header: `autoencoder: dense; code size 3`, `PCA; 2 components`. */
+export function modelHeadline(s: ModelSummary): string {
+  if (s.kind === 'pca') return s.codeSize === null ? 'PCA' : `PCA; ${s.codeSize} components`;
+  const code = s.codeSize === null ? '' : `; code size ${s.codeSize}`;
+  return `${s.kind}: ${s.variant}${code}`;
 }
 
 /** The summary as label/value pairs, in display order. */

@@ -1,7 +1,9 @@
 import { DataType, type RecordBatch, type Vector } from 'apache-arrow';
 import { DataError } from '../errors.js';
+import { META } from '../io/batch-meta.js';
 import { isNumericField, isNumericType } from '../io/features.js';
 import { seededRandom, type Random } from '../models/random.js';
+import { inferColorType } from '../plots/scatter.js';
 
 /**
  * What the report keeps from a stream of scored batches, in bounded memory whatever the row count: the
@@ -167,8 +169,18 @@ export interface CollectorOptions {
   color?: string;
 }
 
+/** Input names kept for the report header (a source reads one file or topic list; more is a long list). */
+export const MAX_INPUTS = 5;
+
 /** Everything the report needs from the rows, once the stream has ended. */
 export interface ReportData {
+  /**
+   * What the rows were read from, in the order first seen: file paths (the sources' `latentflow.file`
+   * metadata) and `Kafka topic …` entries; empty for batches that name neither (in-memory). At most
+   * {@link MAX_INPUTS}; `hasMoreInputs` says when more were seen.
+   */
+  inputs: string[];
+  hasMoreInputs: boolean;
   /** Rows seen (scored). */
   rows: number;
   /** Scores of the first `scores.length` rows. */
@@ -185,7 +197,11 @@ export interface ReportData {
   mapRows: number;
   /** True when the x and y columns were present. */
   hasMap: boolean;
-  /** How the colour column reads: `nominal` (bool, text) or `quantitative` (numbers); null without one. */
+  /**
+   * How the colour column reads: `nominal` for bool and text, and for numbers that are few distinct
+   * integers (0/1 flags, class ids; `inferColorType` of the map sample), which then get a palette (anomalies
+   * in the alarm colour, on top); `quantitative` for other numbers (scores); null without a colour column.
+   */
   colorType: 'nominal' | 'quantitative' | null;
 }
 
@@ -204,6 +220,8 @@ export class ReportCollector {
   private hasMap: boolean | undefined;
   private mapRows = 0;
   private colorType: 'nominal' | 'quantitative' | null = null;
+  private readonly inputs = new Set<string>();
+  private hasMoreInputs = false;
 
   constructor(private readonly options: CollectorOptions) {
     this.top = new TopN(options.topN);
@@ -217,6 +235,7 @@ export class ReportCollector {
    */
   add(batch: RecordBatch, batchIndex: number, scores: ArrayLike<number>, flags: ArrayLike<boolean | null> | null, rows?: ArrayLike<number>): void {
     const o = this.options;
+    this.noteInput(batch);
     const id = o.idColumn !== undefined ? requireColumn(batch, batchIndex, o.idColumn, 'idColumn') : null;
     const extra = (o.extraColumns ?? []).map((name) => requireColumn(batch, batchIndex, name, 'columns'));
     const xs = o.x !== undefined ? batch.getChild(o.x) : null;
@@ -263,6 +282,8 @@ export class ReportCollector {
 
   result(): ReportData {
     return {
+      inputs: [...this.inputs],
+      hasMoreInputs: this.hasMoreInputs,
       rows: this.rows,
       scores: this.scores.slice(0, this.stored),
       isScoresTruncated: this.rows > this.stored,
@@ -271,8 +292,19 @@ export class ReportCollector {
       points: this.hasMap ? this.points.sample() : [],
       mapRows: this.mapRows,
       hasMap: this.hasMap === true,
-      colorType: this.colorType,
+      colorType: this.colorType === 'quantitative' ? inferColorType(this.points.sample().map((p) => p.color)) : this.colorType,
     };
+  }
+
+  /** Records the file or topics the batch says it came from. */
+  private noteInput(batch: RecordBatch): void {
+    const meta = batch.schema.metadata;
+    const file = meta.get(META.file);
+    const topics = meta.get(META.topics);
+    const name = file ?? (topics !== undefined ? `Kafka topic${topics.includes(',') ? 's' : ''} ${topics.split(',').join(', ')}` : undefined);
+    if (name === undefined || this.inputs.has(name)) return;
+    if (this.inputs.size < MAX_INPUTS) this.inputs.add(name);
+    else this.hasMoreInputs = true;
   }
 
   /** Appends a score while fewer than `maxScores` are held, doubling the buffer as needed. */

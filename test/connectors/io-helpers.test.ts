@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Bool, Float64, Int64, Utf8, makeVector, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/errors.js';
-import { createAtomicFile, writeAtomically } from '../../src/io/atomic-file.js';
+import { createAtomicFile, writeAllAtomically, writeAtomically } from '../../src/io/atomic-file.js';
 import { Closers } from '../../src/io/closers.js';
 import { buildColumn, formatFloat32, formatFloat64, parseNumber } from '../../src/io/csv-types.js';
 import { concatBatches, rebatch } from '../../src/io/rebatch.js';
@@ -174,6 +174,20 @@ describe('atomic file', () => {
     await expect(writing).rejects.toBeInstanceOf(ConnectorError);
     expect((await readdir(dir)).sort()).toEqual(['a.txt', 'b.txt']);
     expect(await readFile(target, 'utf8')).toBe('keep');
+  });
+
+  it('writeAllAtomically writes every file or none: one that cannot be created leaves the others as they were', async () => {
+    const first = path.join(dir, 'all-1.txt');
+    const second = path.join(dir, 'all-2.txt');
+    await writeFile(first, 'old');
+    await writeAllAtomically([{ path: first, data: 'new 1' }, { path: second, data: new TextEncoder().encode('new 2') }], 'test');
+    expect([await readFile(first, 'utf8'), await readFile(second, 'utf8')]).toEqual(['new 1', 'new 2']);
+
+    const blocked = path.join(dir, 'all-1.txt', 'inside.txt');
+    const err = await rejection(writeAllAtomically([{ path: first, data: 'newer' }, { path: blocked, data: 'x' }], 'test'));
+    expect(err).toMatchObject({ connector: 'test', path: blocked });
+    expect(await readFile(first, 'utf8')).toBe('new 1');
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('creates missing folders, and a file in the way of a folder is a ConnectorError naming the connector and path', async () => {

@@ -4,6 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kafkaSink } from '../../src/connectors/kafka-sink.js';
 import { kafkaSource } from '../../src/connectors/kafka-source.js';
+import { META } from '../../src/io/batch-meta.js';
 import { DLQ_HEADERS } from '../../src/kafka/output-codec.js';
 import { allStages } from '../../src/pipeline/registry.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
@@ -140,6 +141,8 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
       const s = source(t);
       try {
         const out = await collect(s.batches());
+        // Each batch names the topics it was read from (the report's header shows them).
+        for (const b of out) expect(b.schema.metadata.get(META.topics)).toBe(t);
         return out.map((b: RecordBatch) => b.schema.fields.filter((f) => f.name !== 'timestamp').map((f) => [f.name, Array.from(b.getChild(f.name)!.toArray() as ArrayLike<unknown>, String)]));
       } finally {
         await s.close();

@@ -4,8 +4,8 @@ import { gaussian, seededRandom } from '../../src/models/random.js';
 import { binSeries } from '../../src/plots/bins.js';
 import { LOSS_COLORS, lossCurvesSpec } from '../../src/plots/loss-curves.js';
 import { svgToPng, vegaLiteToSvg, type TopLevelSpec } from '../../src/plots/render.js';
-import { FLAG_COLORS, inferColorType, MISSING_COLOR, scatterSpec, type ScatterPoint } from '../../src/plots/scatter.js';
-import { scoreHistogramSpec } from '../../src/plots/score-histogram.js';
+import { alarmScale, CLASS_COLORS, FLAG_COLORS, inferColorType, MISSING_COLOR, scatterSpec, type ScatterPoint } from '../../src/plots/scatter.js';
+import { LOG_COUNT_RATIO, prefersLogCounts, scoreHistogramSpec } from '../../src/plots/score-histogram.js';
 
 /**
  * The chart spec builders render to SVG that parses as XML (a small strict parser below, and resvg's, which
@@ -105,6 +105,37 @@ describe('scatterSpec', () => {
     expect([...walk(svg)].some((el) => el.text.includes('umap0'))).toBe(true);
   });
 
+  test('a label naming its anomalies (normal/anomaly) draws them last, in the alarm red, over muted grey normal rows', async () => {
+    // Anomalies first in the data: the order a label column has no reason to follow.
+    const labelled = points.map((p, i) => ({ ...p, color: i < 9 ? 'anomaly' : 'normal' }));
+    const symbols = marks(await render(scatterSpec(labelled, { colorField: 'label' })), 'symbol');
+    const fills = symbols.map((s) => s.attrs.fill);
+    expect(fills).toHaveLength(137);
+    expect(fills.slice(-9)).toEqual(new Array(9).fill(FLAG_COLORS.anomaly));
+    expect(fills.slice(0, -9).every((f) => f === FLAG_COLORS.normal)).toBe(true);
+  });
+
+  test('a label with a normal value and several fault kinds: normal grey and first, each kind its own non-grey, non-red color on top', async () => {
+    const kinds = ['leak', 'Normal', 'overheat'];
+    const labelled = points.map((p, i) => ({ ...p, color: i % 10 === 0 ? kinds[0] : i % 10 === 1 ? kinds[2] : kinds[1] }));
+    const fills = marks(await render(scatterSpec(labelled, { colorField: 'label' })), 'symbol').map((s) => s.attrs.fill);
+    const normals = labelled.filter((p) => p.color === 'Normal').length;
+    expect(fills.slice(0, normals).every((f) => f === FLAG_COLORS.normal)).toBe(true);
+    const faults = fills.slice(normals);
+    expect(new Set(faults)).toEqual(new Set(CLASS_COLORS.slice(0, 2)));
+    expect(alarmScale(['0', '1'])).toMatchObject({ range: [FLAG_COLORS.normal, FLAG_COLORS.anomaly] });
+    expect(alarmScale(['leak', 'normal'])).toMatchObject({ domain: ['normal', 'leak'], range: [FLAG_COLORS.normal, FLAG_COLORS.anomaly], layers: [1, 3] });
+  });
+
+  test('labels that name neither normal rows nor anomalies (digit classes, kinds of pump) get the plain palette, no grey or red', async () => {
+    expect(alarmScale(['0', '1', '2'])).toBeUndefined();
+    expect(alarmScale(['fan', 'pump', 'valve'])).toBeUndefined();
+    const digits = points.map((p, i) => ({ ...p, color: i % 10 }));
+    const fills = new Set(marks(await render(scatterSpec(digits, { colorField: 'digit' })), 'symbol').map((s) => s.attrs.fill));
+    expect(fills.size).toBe(10);
+    expect(fills.has(FLAG_COLORS.anomaly) || fills.has(FLAG_COLORS.normal)).toBe(false);
+  });
+
   test('a quantitative color draws every point on viridis, the highest value last', async () => {
     const scored = points.map((p, i) => ({ ...p, color: (i * 37) % 101 }));
     const symbols = marks(await render(scatterSpec(scored, { colorField: 'score', colorType: 'quantitative' })), 'symbol');
@@ -174,6 +205,35 @@ describe('scoreHistogramSpec', () => {
       const height = /v(-?[\d.]+)/.exec(bar.attrs.d)![1];
       expect(Math.abs(Number(height))).toBeGreaterThan(1);
     }
+  });
+
+  test('by default a heavy tail (99 % of scores near 0, 1 % far out) gets a log count axis, so every tail bin is a visible bar', async () => {
+    const random = seededRandom(8);
+    const near = Array.from({ length: 990 }, () => 0.01 * random());
+    const far = Array.from({ length: 10 }, (_, i) => 5 + i * 0.5);
+    const scores = Float64Array.from([...near, ...far]);
+    const [binned] = binSeries([{ label: 's', values: scores }], 40);
+    expect(prefersLogCounts(binned.counts)).toBe(true);
+    const heights = (svg: XmlElement) => marks(svg, 'rect').map((bar) => Math.abs(Number(/v(-?[\d.]+)/.exec(bar.attrs.d)![1])));
+    const heightPx = 240;
+    const byDefault = heights(await render(scoreHistogramSpec(scores, { bins: 40, heightPx })));
+    // One bar per non-empty bin: the bulk in the first, the 10 far scores in bins of their own.
+    expect(byDefault).toHaveLength(binned.counts.filter((c) => c > 0).length);
+    expect(byDefault.length).toBeGreaterThan(5);
+    const tail = byDefault.slice(1);
+    // A one-row bin on the log axis (0.6 .. ~1000 rows over 240 px) is about 16 px tall.
+    for (const h of tail) expect(h).toBeGreaterThan(10);
+    // Forced linear, the same tail bars are under 1 px: the chart the issue saw.
+    const linear = heights(await render(scoreHistogramSpec(scores, { bins: 40, heightPx, logY: false })));
+    for (const h of linear.slice(1)) expect(h).toBeLessThan(1);
+    expect(Math.max(...linear)).toBeGreaterThan(0.9 * heightPx);
+  });
+
+  test('prefersLogCounts: log past LOG_COUNT_RATIO between the tallest and the smallest non-empty bin, linear below it', () => {
+    expect(prefersLogCounts([LOG_COUNT_RATIO + 1, 0, 1])).toBe(true);
+    expect(prefersLogCounts([LOG_COUNT_RATIO, 0, 1])).toBe(false);
+    expect(prefersLogCounts([30, 40, 25, 12])).toBe(false);
+    expect(prefersLogCounts([0, 0])).toBe(false);
   });
 
   test('refuses a bad bin count', () => {

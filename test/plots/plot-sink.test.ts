@@ -41,7 +41,9 @@ beforeAll(async () => {
     labels.push(['pump', 'valve', 'fan'][r % 3]);
   }
   file = path.join(dir, 'in.arrow');
-  await writeFile(file, tableToIPC(tableFromArrays({ f0: f[0], f1: f[1], f2: f[2], f3: f[3], x, y, is_anomaly: flags, label: labels }), 'file'));
+  // A heavy-tailed score: 99 % of rows near 0, two far out.
+  const heavy = Float64Array.from({ length: ROWS }, (_, r) => (r === 7 || r === 150 ? 40 + r / 10 : 0.01 * random()));
+  await writeFile(file, tableToIPC(tableFromArrays({ f0: f[0], f1: f[1], f2: f[2], f3: f[3], x, y, is_anomaly: flags, label: labels, heavy }), 'file'));
 });
 
 afterAll(async () => {
@@ -135,6 +137,40 @@ describe('plot-sink', () => {
     expect(png.height).toBeGreaterThan(400);
   });
 
+  test('score-histogram shows a heavy tail on a log count axis by default; logY: false forces linear', async () => {
+    await run({ chart: 'score-histogram', score: 'heavy', path: 'heavy.svg' });
+    await run({ chart: 'score-histogram', score: 'heavy', logY: false, path: 'heavy-linear.svg' });
+    expect((await readSvg('heavy.svg')).text).toContain('rows (log scale)');
+    const linear = (await readSvg('heavy-linear.svg')).text;
+    expect(linear).not.toContain('log scale');
+    expect(linear).toContain('>rows<');
+  });
+
+  test('a list of charts draws each from the same rows in one run, one file per chart named by {chart}', async () => {
+    const stages = [
+      { type: 'autoencoder-fit', id: 'ae', features: ['f0', 'f1', 'f2', 'f3'], model: { epochs: 3, batchSize: 64 }, threshold: { method: 'contamination', value: 0.05 } },
+      { type: 'score', model: 'ae' },
+    ];
+    const charts = ['scatter', 'score-histogram', 'loss-curves'];
+    const summary = await run({ chart: charts, path: 'all/{chart}.svg', model: 'ae', color: 'is_anomaly' }, stages);
+    expect(summary.sink.target).toBe(charts.map((c) => path.join(dir, 'all', `${c}.svg`)).join(', '));
+    expect((await readdir(path.join(dir, 'all'))).sort()).toEqual(charts.map((c) => `${c}.svg`).sort());
+    const scatter = (await readSvg('all/scatter.svg')).text;
+    expect(marks(scatter, 'symbol')).toHaveLength(ROWS);
+    expect(marks(scatter, 'symbol').slice(-anomalyRows.size).every((m) => m.includes(`fill="${FLAG_COLORS.anomaly}"`))).toBe(true);
+    const histogram = (await readSvg('all/score-histogram.svg')).text;
+    expect(marks(histogram, 'rect').length).toBeGreaterThan(3);
+    expect(marks(histogram, 'rule')).toHaveLength(1);
+    expect(marks((await readSvg('all/loss-curves.svg')).text, 'line')).toHaveLength(2);
+  });
+
+  test('when one chart of a list fails, none of its files is written', async () => {
+    const stages = [{ type: 'pca-fit', id: 'fit', features: ['f0', 'f1', 'f2', 'f3'], k: 1 }];
+    await expect(run({ chart: ['scatter', 'loss-curves'], path: 'failed/{chart}.png', model: 'fit' }, stages)).rejects.toThrow(ModelStateError);
+    const left = await readdir(path.join(dir, 'failed')).catch(() => []);
+    expect(left).toEqual([]);
+  });
+
   test('loss-curves of a model without training history is a ModelStateError', async () => {
     const stages = [{ type: 'pca-fit', id: 'fit', features: ['f0', 'f1', 'f2', 'f3'], k: 1 }];
     await expect(run({ chart: 'loss-curves', model: 'fit', path: 'pca-loss.png' }, stages)).rejects.toThrow(ModelStateError);
@@ -178,6 +214,14 @@ describe('plot-sink', () => {
     expect(spec({ chart: 'scatter', path: 'a.jpg' })).toThrow(/path: expected a file ending in .png or .svg/);
     expect(spec({ chart: 'score-histogram', path: 'a.png', threshold: 1, model: 'm' })).toThrow(/not both/);
     expect(spec({ chart: 'scatter', path: 'a.png', colorType: 'nominal' })).toThrow(/colorType: needs `color`/);
+    expect(spec({ chart: ['scatter', 'score-histogram'], path: 'a.png' })).toThrow(/path: 2 charts need one file each: put \{chart\} in the path/);
+    expect(spec({ chart: ['scatter', 'scatter'], path: '{chart}.png' })).toThrow(/chart: each chart at most once/);
+    expect(spec({ chart: ['scatter', 'loss-curves'], path: '{chart}.png', model: 'm', threshold: 1 })).toThrow(/threshold: only used by chart: score-histogram, not scatter, loss-curves/);
+    expect(spec({ chart: [], path: '{chart}.png' })).toThrow(/chart: expected a list of one or more of scatter, score-histogram, loss-curves, received \[\]/);
+    expect(spec({ chart: 'scater', path: 'a.png' })).toThrow(/chart: expected one of "scatter", .*, or a list of them, received "scater"/);
+    expect(spec({ chart: ['scatter', 'histogram'], path: '{chart}.png' })).toThrow(/chart: expected each entry to be one of .* received "histogram"/);
+    // With loss-curves in the list, `model` is needed for them and `threshold` sets the histogram's rule.
+    expect(spec({ chart: ['score-histogram', 'loss-curves'], path: '{chart}.png', model: 'm', threshold: 1 })).not.toThrow();
   });
 
   test('failed runs leave neither their chart nor a temporary file behind', async () => {

@@ -1,7 +1,9 @@
 import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/models/random.js';
-import { flagsOf, ReportCollector, Reservoir, TopN } from '../../src/report/report-data.js';
+import { META } from '../../src/io/batch-meta.js';
+import { withMetadata } from '../../src/io/batch.js';
+import { flagsOf, MAX_INPUTS, ReportCollector, Reservoir, TopN } from '../../src/report/report-data.js';
 
 function batchOf(columns: Record<string, unknown>): RecordBatch {
   return tableFromArrays(columns as never).batches[0] as unknown as RecordBatch;
@@ -95,6 +97,31 @@ describe('ReportCollector', () => {
     expect(data.top.map((r) => r.id)).toEqual(['r4', 'r6']);
     expect(data.hasMap).toBe(false);
     expect(data.anomalies).toBeNull();
+  });
+
+  it('names its inputs from the batch metadata: files, then Kafka topics; none for in-memory batches', () => {
+    const withMeta = (b: RecordBatch, meta: Record<string, string>) => withMetadata(b, new Map(Object.entries(meta)));
+    const c = new ReportCollector({ ...options, x: undefined, y: undefined });
+    c.add(withMeta(batches[0], { [META.file]: '/data/a.csv' }), 0, Float64Array.of(1, 2, 3), null);
+    c.add(withMeta(batches[1], { [META.file]: '/data/a.csv' }), 1, Float64Array.of(1, 2, 3), null);
+    c.add(withMeta(batches[1], { [META.topics]: 'pumps,fans' }), 2, Float64Array.of(1, 2, 3), null);
+    expect(c.result()).toMatchObject({ inputs: ['/data/a.csv', 'Kafka topics pumps, fans'], hasMoreInputs: false });
+    const many = new ReportCollector({ ...options, x: undefined, y: undefined });
+    for (let i = 0; i <= MAX_INPUTS; i++) many.add(withMeta(batches[0], { [META.file]: `/data/${i}.csv` }), i, Float64Array.of(1, 2, 3), null);
+    expect(many.result()).toMatchObject({ inputs: Array.from({ length: MAX_INPUTS }, (_, i) => `/data/${i}.csv`), hasMoreInputs: true });
+    const plain = new ReportCollector(options);
+    plain.add(batches[0], 0, Float64Array.of(1, 2, 3), null);
+    expect(plain.result()).toMatchObject({ inputs: [], hasMoreInputs: false });
+  });
+
+  it('a numeric colour column of few integer values (class ids) reads as nominal, fractional scores as quantitative', () => {
+    const colored = (values: Float64Array | Int32Array) => {
+      const c = new ReportCollector({ ...options, color: 'c', maxPoints: 10 });
+      c.add(batchOf({ id: ['a', 'b', 'c', 'd'], a: Float64Array.of(1, 2, 3, 4), b: Float64Array.of(1, 2, 3, 4), x: Float64Array.of(0, 1, 2, 3), y: Float64Array.of(0, 1, 2, 3), c: values }), 0, Float64Array.of(1, 2, 3, 4), null);
+      return c.result().colorType;
+    };
+    expect(colored(Int32Array.of(0, 2, 1, 2))).toBe('nominal');
+    expect(colored(Float64Array.of(0.1, 0.5, 0.25, 2.5))).toBe('quantitative');
   });
 
   it('names the missing id column and the columns present', () => {

@@ -5,7 +5,9 @@ import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveDetector } from '../../src/artifact/model-dir.js';
 import { main } from '../../src/cli/main.js';
+import { reportSpec } from '../../src/cli/report.js';
 import { reportSink } from '../../src/connectors/report-sink.js';
+import { FLAG_COLORS } from '../../src/plots/scatter.js';
 import { escapeHtml, reportHtml } from '../../src/report/html.js';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { score } from '../../src/stages/score.js';
@@ -63,13 +65,48 @@ describe('report-sink', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     // The table's extra column shows every listed row is a true outlier.
     const rows = [...html.matchAll(/<tr data-rank=[^>]*>(.*?)<\/tr>/g)].map((m) => m[1]);
-    for (const row of rows) expect(row).toMatch(/<td>1<\/td><td><ul class="contrib">/);
+    for (const row of rows) expect(row).toMatch(/<td class="text" title="1"><span class="cut">1<\/span><\/td><td><ul class="contrib">/);
     expect(html).toContain('<th>id</th>');
     expect(html).toMatch(/Rows scored<\/dt><dd>300<\/dd>/);
     expect(html).toContain('data-chart="score-histogram"');
     // No x/y columns: the map section explains how to get one; PCA has no loss curves.
     expect(html).toMatch(/No map: the rows have no numeric &quot;x&quot; and &quot;y&quot; columns/);
     expect(html).toMatch(/No training history/);
+  });
+
+  it('names the input (in-memory here) and the model (kind, code size, directory) in the header', async () => {
+    const html = await writeReport({}, fresh);
+    expect(html).toContain('<dd data-subject="input">in-memory batches (no file or topic)</dd>');
+    expect(html).toContain(`<dd data-subject="model">PCA; 2 components · ${escapeHtml(modelDir)}</dd>`);
+  });
+
+  it('colours the map by a label column with its anomalies in the alarm red, drawn after the normal rows', async () => {
+    const labelled = (await scoredAndFlagged(fresh)).map((b) => {
+      const cols: Record<string, unknown> = {};
+      for (const f of b.schema.fields) cols[f.name] = b.getChild(f.name)!.toArray();
+      cols.x = Float64Array.from(b.getChild('f0')!.toArray() as Float64Array);
+      cols.y = Float64Array.from(b.getChild('f1')!.toArray() as Float64Array);
+      cols.label = Array.from({ length: b.numRows }, (_, i) => (b.getChild('outlier')!.get(i) ? 'anomaly' : 'normal'));
+      return tableFromArrays(cols as never).batches[0] as unknown as RecordBatch;
+    });
+    const outliers = fresh.reduce((n, b) => n + (b.getChild('outlier')!.toArray() as Float64Array).filter((v) => v === 1).length, 0);
+    expect(outliers).toBeGreaterThan(0);
+    const html = await writeReport({ color: 'label', maxPoints: 1000 }, labelled);
+    const map = /<figure class="chart" data-chart="map">([\s\S]*?)<\/figure>/.exec(html)![1];
+    const group = /<g class="mark-symbol role-mark[^"]*"[^>]*>(.*?)<\/g>/s.exec(map)![1];
+    const symbolFills = [...group.matchAll(/fill="([^"]+)"/g)].map((m) => m[1]);
+    expect(symbolFills).toHaveLength(300);
+    expect(symbolFills.slice(-outliers)).toEqual(new Array(outliers).fill(FLAG_COLORS.anomaly));
+    expect(symbolFills.slice(0, -outliers).every((f) => f === FLAG_COLORS.normal)).toBe(true);
+  });
+
+  it('logY forces the histogram count axis either way (default: the shared rule of prefersLogCounts)', async () => {
+    const histogram = (html: string) => /<figure class="chart" data-chart="score-histogram">([\s\S]*?)<\/figure>/.exec(html)![1];
+    const scored = await scoredAndFlagged(fresh);
+    expect(histogram(await writeReport({ logY: true }, scored))).toContain('rows (log scale)');
+    const linear = histogram(await writeReport({ logY: false }, scored));
+    expect(linear).not.toContain('log scale');
+    expect(linear).toContain('>rows<');
   });
 
   it('scores the rows itself when there is no score column, flagging by the model threshold', async () => {
@@ -129,6 +166,7 @@ describe('reportHtml', () => {
       title: 'a<b',
       generatedAt: '2026-01-01T00:00:00.000Z',
       version: '0.1.0',
+      subject: { input: '<in>', model: '<m>' },
       overview: [['x"y', "it's"]],
       model: [['<k>', '<v>']],
       charts: [{ id: 'c', title: '<t>', svg: null, note: '<n>' }],
@@ -140,7 +178,7 @@ describe('reportHtml', () => {
     });
     expect(html).not.toMatch(/<(script|link|iframe|img)\b/i);
     expect(html).not.toMatch(/(src|href)=/i);
-    for (const text of ['a<b', 'x"y', "it's", '<k>', '<v>', '<t>', '<n>', '<id>', '<e>', '<script>', '<x>', '<f>']) expect(html).toContain(escapeHtml(text));
+    for (const text of ['a<b', '<in>', '<m>', 'x"y', "it's", '<k>', '<v>', '<t>', '<n>', '<id>', '<e>', '<script>', '<x>', '<f>']) expect(html).toContain(escapeHtml(text));
   });
 });
 
@@ -169,5 +207,10 @@ describe('latentflow report', () => {
     expect(tableScores(html)).toHaveLength(5);
     // No x/y in the input: the CLI added encode -> umap, so the map is drawn.
     expect(html).toContain('data-chart="map"');
+    expect(html).toContain(`<dd data-subject="input">${escapeHtml(csv)}</dd>`);
+    // --linear reaches the sink as logY: false; without it the sink's default rule applies.
+    const spec = await reportSpec({ input: csv, model: modelDir, out, map: false, linear: true });
+    expect(spec.sink.params.logY).toBe(false);
+    expect((await reportSpec({ input: csv, model: modelDir, out, map: false })).sink.params.logY).toBeUndefined();
   });
 });
