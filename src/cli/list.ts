@@ -8,6 +8,7 @@ interface JsonSchema {
   default?: unknown;
   enum?: unknown[];
   const?: unknown;
+  items?: JsonSchema;
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
@@ -44,6 +45,10 @@ function isObjectSchema(s: JsonSchema): boolean {
 
 function typeName(s: JsonSchema): string {
   if (s.const !== undefined) return JSON.stringify(s.const);
+  if (s.type === 'array' && s.items) {
+    const item = typeName(s.items);
+    return item.includes('|') ? `(${item})[]` : `${item}[]`;
+  }
   if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join('|');
   const alts = s.anyOf ?? s.oneOf;
   if (alts) return alts.map(typeName).join('|');

@@ -77,7 +77,7 @@ describe('list', () => {
     const run = await latentflow(['list'], dir);
     expect(run.code).toBe(0);
     const block = run.stdout.slice(run.stdout.indexOf('autoencoder-fit (transform)'), run.stdout.indexOf('pca-fit (transform)'));
-    expect(block).toMatch(/\n {4}model: object {2}Autoencoder network and training options\n {8}hiddenUnits: array/);
+    expect(block).toMatch(/\n {4}model: object {2}Autoencoder network and training options\n {8}hiddenUnits: integer\[\]/);
     expect(block).toMatch(/\n {8}codeSize: integer {2}Code \(bottleneck\) width/);
     expect(block).toMatch(/\n {12}type: "gaussian" \(required\) {2}Additive Gaussian noise\n {12}sigma: number/);
     expect(block).toMatch(/\n {4}threshold: .* = \{"method":"contamination","value":0\.01\}/);
