@@ -91,6 +91,11 @@ describe('utf8Check', () => {
       expect(error!.line).toBe(2);
       expect(error!.received).toBe('bytes f0 9f 98 41');
     });
+    it('shows the bytes of the sequence as the file has them when the middle chunk holds two of them', async () => {
+      const { error } = await run([[...head, 0xf0], [0x9f, 0x98], [0x41]]);
+      expect(error!.message).toContain(`at byte offset ${head.length};`);
+      expect(error!.received).toBe('bytes f0 9f 98 41');
+    });
     it('is reported at its lead byte, with the bytes the file has, when the file ends inside it', async () => {
       const { error } = await run([[...head, 0xf0], [0x9f]]);
       expect(error!.message).toContain(`at byte offset ${head.length};`);
@@ -105,6 +110,7 @@ describe('utf8Check', () => {
   it.each([
     ['a 2-byte lead', [0xc3]],
     ['a 3-byte lead and one continuation', [0xe2, 0x82]],
+    ['the 3-byte lead e0 and one continuation', [0xe0, 0xa0]],
     ['a 4-byte lead and two continuations', [0xf0, 0x9f, 0x98]],
   ])('a chunk ending in %s that the next chunk breaks is reported at the lead', async (_name, unfinished) => {
     const first = [...bytes('x,y\n1,'), ...unfinished];
@@ -148,7 +154,10 @@ describe('utf8Check', () => {
     ['U+110000 written with lead f4', [0xf4, 0x90, 0x80, 0x80]],
     ['a 3-byte lead whose second continuation is ASCII', [0xe2, 0x82, 0x41]],
     ['a 4-byte lead whose third continuation is ASCII', [0xf0, 0x9f, 0x98, 0x41]],
-    ['the lead f8', [0xf8, 0x80, 0x80, 0x80]],
+    // Bytes that never lead a sequence, followed by bytes that would complete one if they did.
+    ['stray continuation bytes', [0xbf, 0xbf, 0xbf]],
+    ['a continuation byte before three more', [0x81, 0x80, 0x80, 0x80]],
+    ['the lead f8 before three continuations', [0xf8, 0x90, 0x80, 0x80]],
   ])('%s after valid multi-byte text is reported at its first byte', async (_name, bad) => {
     const before = bytes('\u00e9\u20ac\u{1F600}\n\u00e9');
     const { error } = await run([[...before, ...bad, ...bytes('zz')]]);
