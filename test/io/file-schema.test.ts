@@ -118,6 +118,11 @@ describe('SchemaGuard', () => {
     );
     // The last column left out.
     expect(refusal(guard, batchOf([f('a'), f('b')]), 4)).toMatchObject({ column: 'c', received: 'columns [a, b]' });
+    // A repeated name in the first batch, once in the later one: the second is missing.
+    const twice = new SchemaGuard('ipc-sink', '/o');
+    twice.check(batchOf([f('x'), f('x')]), 0);
+    expect(refusal(twice, batchOf([f('x')]), 1)).toMatchObject({ column: 'x', expected: 'columns [x, x]', received: 'columns [x]' });
+    expect(refusal(twice, batchOf([f('x')]), 1).message).toContain('column "x" is missing compared with the first batch');
     // A renamed column: the old name is missing.
     expect(refusal(guard, batchOf([f('a'), f('x'), f('c')]), 5).message).toContain('column "b" is missing compared with the first batch');
   });
