@@ -75,9 +75,12 @@ describe('rebatch', () => {
     expect(empties).toHaveLength(1);
     expect(empties[0].numRows).toBe(0);
     expect(empties[0].schema.metadata.get('tag')).toBe('first');
-    // Rows that fill whole batches and then an empty batch: no trailing zero-row output.
+    // Rows that fill whole batches and then an empty batch: no trailing zero-row output, also when the
+    // only output was joined from two inputs.
     const whole = await collect(rebatch(fromArray([rows(0, 3), rows(3, 0)]), 3));
     expect(whole.map((b) => b.numRows)).toEqual([3]);
+    const joined = await collect(rebatch(fromArray([rows(0, 3), rows(3, 1), rows(4, 0)]), 4));
+    expect(joined.map(ids)).toEqual([[0, 1, 2, 3]]);
   });
 });
 
