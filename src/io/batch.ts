@@ -15,6 +15,7 @@ import {
 import { DataError } from '../errors.js';
 import type { Matrix } from '../models/matrix.js';
 import { META, rowLocation } from './batch-meta.js';
+import { concatData } from './concat-data.js';
 import { takeData } from './take-rows.js';
 
 /** A column to add to a batch: a name and an Arrow vector with one value per row. */
@@ -94,8 +95,10 @@ function fieldOf(batch: RecordBatch, { name, vector }: NamedColumn): Field {
   return new Field(name, vector.type, vector.nullCount > 0);
 }
 
-function dataOf({ vector }: NamedColumn): Data {
-  return vector.data.length === 1 ? vector.data[0] : makeVector(vector.toArray()).data[0];
+function dataOf({ name, vector }: NamedColumn): Data {
+  // Joined at the buffer level: `toArray()` drops the validity bits (a null became 0) and has no form for
+  // text, so a multi-chunk column lost its nulls or failed.
+  return vector.data.length === 1 ? vector.data[0] : concatData(vector.data, name);
 }
 
 /** A batch holding only the named columns, in that order (buffers shared). */

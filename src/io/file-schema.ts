@@ -64,9 +64,13 @@ export class SchemaGuard {
         }
         continue;
       }
-      const missing = e !== undefined && !actual.some((f) => f.name === e.name);
-      const column = missing ? e!.name : (a?.name ?? e!.name);
-      const what = missing ? 'is missing' : e === undefined ? 'is new' : 'is out of place';
+      // Past the end of the later batch's columns, the expected one is missing even if its name occurs
+      // earlier (a repeated name).
+      const isMissing = e !== undefined && (a === undefined || !actual.some((f) => f.name === e.name));
+      const column = isMissing ? e.name : a!.name;
+      // A column the first batch did not have is new wherever it was inserted, not out of place.
+      const isNew = !isMissing && !expected.some((f) => f.name === column);
+      const what = isMissing ? 'is missing' : isNew ? 'is new' : 'is out of place';
       throw new DataError(`${this.connector}: column "${column}" ${what} compared with the first batch; ${advice}`, {
         ...where,
         column,

@@ -32,13 +32,14 @@ export function utf8Check(connector: string, file: string): Transform {
         decoder.decode(chunk, { stream: true });
       } catch {
         // The bad sequence may have started in the unfinished tail of the previous chunk.
-        const bytes = concat(tail, chunk);
-        const tailLines = countNewlines(tail);
-        done(fail(bytes, offset - tail.length, lines - tailLines));
+        // The tail holds no newline (its bytes are all >= 0x80), so it is on the current line.
+        done(fail(concat(tail, chunk), offset - tail.length, lines));
         return;
       }
-      const unfinished = unfinishedLength(chunk);
-      tail = unfinished === chunk.length ? concat(tail, chunk) : chunk.subarray(chunk.length - unfinished);
+      // Judged on the tail and this chunk together: a chunk of only continuation bytes (a sequence split
+      // over three chunks) still belongs to the lead byte kept in the tail.
+      const recent = concat(tail, chunk.subarray(Math.max(0, chunk.length - 3)));
+      tail = recent.subarray(recent.length - unfinishedLength(recent));
       offset += chunk.length;
       lines += countNewlines(chunk);
       done(null, chunk);
@@ -48,7 +49,7 @@ export function utf8Check(connector: string, file: string): Transform {
         decoder.decode();
         done();
       } catch {
-        done(fail(concat(tail, new Uint8Array([0])), offset - tail.length, lines - countNewlines(tail)));
+        done(fail(tail, offset - tail.length, lines));
       }
     },
   });
