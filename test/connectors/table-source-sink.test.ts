@@ -1,4 +1,4 @@
-import { Table, tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { definePipeline, runPipeline, TableCollector } from '../../src/index.js';
 import { planeWithOutliers } from '../helpers/data.js';
@@ -47,6 +47,14 @@ describe('table-source and table-sink', () => {
       await runPipeline(definePipeline({ source: { type: 'table-source', table }, sink: { type: 'table-sink', into: out } }));
       expect(out.table.numRows).toBe(300);
     }
+  });
+
+  it('two columns of one name are a DataError naming both positions, not a silently ignored column', async () => {
+    const fields = [new Field('a', new Float64()), new Field('a', new Float64())];
+    const column = makeData({ type: new Float64(), length: 2, data: Float64Array.from([1, 2]) });
+    const dup = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, nullCount: 0, children: [column, column] }));
+    const run = runPipeline(definePipeline({ source: { type: 'table-source', table: [dup] }, sink: { type: 'table-sink', into: new TableCollector() } }));
+    await expect(run).rejects.toMatchObject({ code: 'E_DATA', column: 'a', message: expect.stringContaining("duplicate column name \"a\" in the table's schema at columns 1 and 2") });
   });
 
   it('an empty table gives an empty table with its columns', async () => {
