@@ -1,8 +1,7 @@
-import type { RecordBatch } from 'apache-arrow';
 import type { z } from 'zod';
-import { tableBatches } from '../connectors/table-source.js';
+import { locatedBatches } from '../connectors/table-source.js';
 import { ModelSlots } from '../contract/model-slots.js';
-import type { StageContext } from '../contract/stage.js';
+import { stageContext } from '../pipeline/runner.js';
 import { validatePipelineValue } from '../pipeline/spec.js';
 import { selectBackend, type BackendPreference } from '../runtime/backend.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
@@ -14,8 +13,8 @@ import { AnomalyDetector } from './anomaly-detector.js';
 import { inputBatches, type DetectorInput } from './detector-input.js';
 
 /**
- * The id the fit gets, as in `latentflow fit`: model seeds derive from the pipeline seed and this id, so
- * `fitDetector` and the CLI fit the same model from the same data and seed.
+ * The id of the fit stage here and in `latentflow fit` (which imports it): model seeds derive from the
+ * pipeline seed and this id, so both fit the same model from the same data and seed.
  */
 export const FIT_MODEL_ID = 'model';
 
@@ -53,23 +52,18 @@ export async function fitDetector(data: DetectorInput, options: FitDetectorOptio
   });
   await selectBackend(spec.backend);
   const stage = spec.stages[0];
-  const log = logger ?? silentLogger();
-  const ctx: StageContext = {
-    stageId: stage.id,
+  const ctx = stageContext(spec, stage, {
     signal: signal ?? new AbortController().signal,
-    logger: log.child({ stage: stage.id, type: stage.type }),
-    seed: spec.seed,
+    logger: logger ?? silentLogger(),
     progress: progress ?? noProgress,
     models: new ModelSlots(),
-    baseDir: spec.baseDir,
-  };
+  });
   const trainer: ModelTrainer =
     type === 'pca' ? pcaTrainer(stage.params as z.output<typeof pcaFitParams>) : autoencoderTrainer(stage.params as z.output<typeof autoencoderFitParams>, ctx);
   const params = stage.params as z.output<typeof autoencoderFitParams> | z.output<typeof pcaFitParams>;
-  const located: RecordBatch[] = [];
+  const located = locatedBatches(batches);
   let rows = 0;
-  for await (const batch of tableBatches(batches)) {
-    located.push(batch);
+  for (const batch of located) {
     rows += batch.numRows;
     if (rows > params.maxRows) throw tooManyRows(params.maxRows, rows);
   }

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { FIT_MODEL_ID } from '../api/fit-detector.js';
 import { SpecError } from '../errors.js';
 import { loadYamlValue, validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
@@ -61,7 +62,7 @@ export function foreignOptions(o: FitOptions): string[] {
 export async function fitSpec(o: FitOptions) {
   const fileModel = o.config ? await configBlock(o.config) : {};
   const common = {
-    id: 'model',
+    id: FIT_MODEL_ID,
     ...(o.features ? { features: o.features } : {}),
     ...(o.exclude ? { exclude: o.exclude } : {}),
     ...(o.onMissing ? { onMissing: o.onMissing } : {}),
@@ -89,11 +90,12 @@ export async function fitSpec(o: FitOptions) {
           },
         };
   const scored = o.output
-    ? { stages: [fit, { type: 'score', model: 'model' }, { type: 'threshold', model: 'model' }], sink: sinkEntry(o.output, formatOf(o.output, o.outputFormat, '--output-format'), o.delimiter) }
+    ? { stages: [fit, { type: 'score', model: FIT_MODEL_ID }, { type: 'threshold', model: FIT_MODEL_ID }], sink: sinkEntry(o.output, formatOf(o.output, o.outputFormat, '--output-format'), o.delimiter) }
     : { stages: [fit], sink: { type: 'null-sink' } };
   return validatePipelineValue({
     name: 'fit',
-    seed: o.seed ?? 42,
+    // Unset, the pipeline schema's default seed applies, as in YAML and fitDetector.
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
     source: sourceEntry(o.input, formatOf(o.input, o.format), undefined, o.delimiter),
     ...scored,
   });

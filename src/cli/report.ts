@@ -2,6 +2,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import { readScorableManifest } from '../artifact/model-dir.js';
 import { ModelSlots } from '../contract/model-slots.js';
+import { stageContext } from '../pipeline/runner.js';
 import { validatePipelineValue } from '../pipeline/spec.js';
 import type { Source } from '../contract/stage.js';
 import { silentLogger } from '../runtime/logger.js';
@@ -63,15 +64,8 @@ export async function reportSpec(o: ReportOptions) {
 /** Whether the first batch of `source` has every column in `names` (reads one batch, then closes the source). */
 async function hasColumns(source: Record<string, unknown>, names: readonly string[]): Promise<boolean> {
   const spec = validatePipelineValue({ name: 'peek', source, sink: { type: 'null-sink' } });
-  const stage = spec.source.definition.create(spec.source.params, {
-    stageId: 'peek',
-    signal: new AbortController().signal,
-    logger: silentLogger(),
-    seed: spec.seed,
-    progress: noProgress,
-    models: new ModelSlots(),
-    baseDir: spec.baseDir,
-  }) as Source;
+  const ctx = stageContext(spec, spec.source, { signal: new AbortController().signal, logger: silentLogger(), progress: noProgress, models: new ModelSlots() });
+  const stage = spec.source.definition.create(spec.source.params, ctx) as Source;
   try {
     let first: RecordBatch | undefined;
     for await (const batch of stage.batches()) {

@@ -24,6 +24,32 @@ export interface StageReport {
   stats?: Record<string, unknown>;
 }
 
+/** What a run shares with all its stages. */
+export interface RunResources {
+  signal: AbortSignal;
+  /** The run's logger; each stage gets a child bound to its id and type. */
+  logger: Logger;
+  progress: Progress;
+  models: ModelSlots;
+}
+
+/**
+ * The context stage `stage` of `spec` runs with: its id, logs bound to it, the pipeline's seed and folder,
+ * and what the run shares. The runner builds every stage's context with it, as do callers that run one
+ * stage's work outside a run (fitDetector, the report's column peek).
+ */
+export function stageContext(spec: PipelineSpec, stage: StageSpec, run: RunResources): StageContext {
+  return {
+    stageId: stage.id,
+    signal: run.signal,
+    logger: run.logger.child({ stage: stage.id, type: stage.type }),
+    seed: spec.seed,
+    progress: run.progress,
+    models: run.models,
+    baseDir: spec.baseDir,
+  };
+}
+
 /** The result of a finished run. */
 export interface RunSummary {
   pipeline: string;
@@ -58,15 +84,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   const models = new ModelSlots();
   const created: { spec: StageSpec; stage: Stage }[] = [];
   const make = <S extends Stage>(s: StageSpec): S => {
-    const ctx: StageContext = {
-      stageId: s.id,
-      signal: controller.signal,
-      logger: logger.child({ stage: s.id, type: s.type }),
-      seed: spec.seed,
-      progress,
-      models,
-      baseDir: spec.baseDir,
-    };
+    const ctx = stageContext(spec, s, { signal: controller.signal, logger, progress, models });
     const stage = s.definition.create(s.params, ctx) as S;
     created.push({ spec: s, stage });
     return stage;

@@ -19,7 +19,8 @@ export interface FitParams {
   exclude: string[];
   onMissing: MissingPolicy;
   scaler: ScalerMethod;
-  threshold?: ThresholdRule;
+  /** Always set: the fit stages default it (DEFAULT_THRESHOLD), so every fitted model can flag. */
+  threshold: ThresholdRule;
   saveTo?: string;
   maxRows: number;
 }
@@ -139,7 +140,7 @@ export async function fitOnBatches(
       `${kind}: training row ${firstBad} scores ${trainScores[firstBad]}, so the model cannot score; the fit diverged or the data is degenerate: lower the learning rate, try another scaler, or check the feature values`,
     );
   }
-  const threshold = params.threshold ? fitThreshold(trainScores, params.threshold) : null;
+  const threshold = fitThreshold(trainScores, params.threshold);
   const training: TrainingSummary = {
     rows: x.rows,
     invalidRows,
@@ -158,7 +159,7 @@ export async function fitOnBatches(
     detector.dispose();
     throw error;
   }
-  ctx.logger.info({ fitMs, threshold: threshold?.threshold }, `${kind} fitted in ${fitMs} ms`);
+  ctx.logger.info({ fitMs, threshold: threshold.threshold }, `${kind} fitted in ${fitMs} ms`);
   if (params.saveTo) {
     const dir = path.resolve(ctx.baseDir, params.saveTo);
     await saveDetector(dir, detector);
