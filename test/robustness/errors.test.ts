@@ -215,6 +215,36 @@ describe('truncated and random Arrow / Parquet files are typed DataErrors naming
     expect((await failure(ipcSource, magic)).code).toBe('E_TRUNCATED');
   });
 
+  it('a Parquet file with damaged data pages ends in all its rows or a DataError, never a crash or a hang', async () => {
+    const bytes = Buffer.from(pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(table(), 'stream'))));
+    // The data pages lie between the leading PAR1 and the footer (its length sits before the closing PAR1).
+    const dataEnd = bytes.length - 8 - bytes.readUInt32LE(bytes.length - 8);
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const outcomes = { rows: 0, errors: 0 };
+    for (let copy = 0; copy < 12; copy++) {
+      const damaged = Buffer.from(bytes);
+      const at = 4 + Math.floor(next() * (dataEnd - 36));
+      for (let i = 0; i < 32; i++) damaged[at + i] = Math.floor(next() * 256);
+      const file = path.join(dir, `pages-${copy}.parquet`);
+      await writeFile(file, damaged);
+      const result = await read(parquetSource, file).then(
+        (batches) => batches.reduce((n, b) => n + b.numRows, 0),
+        (e: unknown) => e,
+      );
+      if (typeof result === 'number') {
+        expect(result, `${file} read without an error must give every row`).toBe(3000);
+        outcomes.rows++;
+      } else {
+        expect(result, `${file}: ${String(result)}`).toBeInstanceOf(DataError);
+        expect((result as DataError).file).toBe(file);
+        outcomes.errors++;
+      }
+    }
+    // The damage must reach the decoder at least once, or this test shows nothing.
+    expect(outcomes.errors).toBeGreaterThan(0);
+  });
+
   it('the intact files read (control)', async () => {
     const file = path.join(dir, 'full.arrow');
     await writeFile(file, tableToIPC(table(), 'file'));
