@@ -1,6 +1,7 @@
 import * as tf from '../../runtime/tf.js';
 import { ModelStateError } from '../../errors.js';
 import type { Activation, ResolvedAutoencoderConfig } from './autoencoder-config.js';
+import { dense } from './dense-op.js';
 import { activate, activationDerivative, dropOut, kernelAndBias } from './network-ops.js';
 import { deriveSeed } from '../random.js';
 
@@ -264,18 +265,15 @@ function blockLayers(block: Block): tf.layers.Layer[] {
  * One block on raw ops over the layers' own variables (what `Layer.apply` computes, without its per-call
  * bookkeeping, which costs more than the arithmetic on small tabular networks): Dense, then with batch norm
  * the normalisation (batch statistics and a moving-average update only when training), then the activation.
- * ReLU and linear blocks run as one fused matMul + bias + activation kernel.
+ * ReLU and linear blocks run as one fused matMul + bias + activation kernel; all of them use {@link dense},
+ * whose gradient avoids wasm's slow transposed products.
  */
 function applyBlock(block: Block, x: tf.Tensor2D, isTraining: boolean, activation: Activation): tf.Tensor2D {
   const { kernel, bias } = kernelAndBias(block.dense);
-  if (block.norm) {
-    const z = tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias) as tf.Tensor2D;
-    return activate(activation, block.norm.apply(z, { training: isTraining }) as tf.Tensor2D) as tf.Tensor2D;
-  }
-  if (activation === 'relu' || activation === 'linear') {
-    return tf.fused.matMul({ a: x, b: kernel as tf.Tensor2D, bias, activation }) as tf.Tensor2D;
-  }
-  return activate(activation, tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias)) as tf.Tensor2D;
+  const [k, b] = [kernel as tf.Tensor2D, bias as tf.Tensor1D];
+  if (block.norm) return activate(activation, block.norm.apply(dense(x, k, b, 'linear'), { training: isTraining }) as tf.Tensor2D) as tf.Tensor2D;
+  if (activation === 'relu' || activation === 'linear') return dense(x, k, b, activation);
+  return activate(activation, dense(x, k, b, 'linear')) as tf.Tensor2D;
 }
 
 interface LayerSpec {

@@ -1,0 +1,59 @@
+import * as tf from '../../../src/runtime/tf.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { dense, type FusedActivation } from '../../../src/models/autoencoder/dense-op.js';
+import { selectBackend } from '../../../src/runtime/backend.js';
+
+beforeAll(async () => {
+  await selectBackend();
+});
+
+/** Largest |a - b| over max(1, |b|), elementwise. */
+function relativeGap(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let worst = 0;
+  for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(y[i])));
+  return worst;
+}
+
+describe('dense (the fused layer with the wasm-friendly gradient)', () => {
+  test('runs on wasm here, so the custom gradient is the one under test', () => {
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  test.each<FusedActivation>(['relu', 'linear'])('%s: value and the gradients of x, kernel and bias equal tf.fused.matMul\'s', (activation) => {
+    const x = tf.randomNormal([37, 11], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const w = tf.randomNormal([11, 7], 0, 1, 'float32', 2) as tf.Tensor2D;
+    // One pre-activation exactly 0 (row 0, unit 0): ReLU's gradient there is 0 in both.
+    const b = tf.tensor1d([-tf.matMul(tf.slice(x, [0, 0], [1, 11]), tf.slice(w, [0, 0], [11, 1])).dataSync()[0], 0.1, -0.2, 0.3, 0, 0.5, -1]);
+    const weights = tf.randomNormal([37, 7], 0, 1, 'float32', 3);
+    const loss = (f: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor) => (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+      tf.sum(tf.mul(f(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D), weights)) as tf.Scalar;
+    const ours = tf.grads(loss((xi, wi, bi) => dense(xi, wi, bi, activation)))([x, w, b]);
+    const stock = tf.grads(loss((xi, wi, bi) => tf.fused.matMul({ a: xi, b: wi, bias: bi, activation })))([x, w, b]);
+    expect(relativeGap(dense(x, w, b, activation), tf.fused.matMul({ a: x, b: w, bias: b, activation }))).toBe(0);
+    ours.forEach((g, i) => {
+      expect(g.shape).toEqual(stock[i].shape);
+      expect(relativeGap(g, stock[i]), `gradient ${['x', 'kernel', 'bias'][i]}`).toBeLessThan(1e-5);
+    });
+    // The gradients are not trivially equal: they depend on the inputs (bias gradient of a linear layer is the column sum of the weights).
+    if (activation === 'linear') expect(relativeGap(ours[2], tf.sum(weights, 0))).toBeLessThan(1e-5);
+    [x, w, b, weights, ...ours, ...stock].forEach((t) => t.dispose());
+  });
+
+  test('a gradient step creates no tensors that outlive it', () => {
+    const x = tf.randomNormal([16, 5]) as tf.Tensor2D;
+    const w = tf.variable(tf.randomNormal([5, 3]));
+    const b = tf.variable(tf.zeros([3]));
+    const optimizer = tf.train.sgd(0.1);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      tf.tidy(() => {
+        optimizer.minimize(() => tf.mean(tf.square(dense(x, w as unknown as tf.Tensor2D, b as unknown as tf.Tensor1D, 'relu'))) as tf.Scalar, false, [w, b]);
+      });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    [x, w, b].forEach((t) => t.dispose());
+    optimizer.dispose();
+  });
+});
