@@ -81,18 +81,22 @@ function fieldPaths(items: string[]): Map<string, string> {
   return out;
 }
 
-/** `quantile=0.99,warmup=1000,window=100000` (any subset; bare flag = defaults). */
-function adaptiveSpec(value: string | true): Record<string, number> {
+/** `quantile=0.99,warmup=1000,window=100000,learn-flagged=true` (any subset; bare flag = defaults). */
+function adaptiveSpec(value: string | true): Record<string, number | boolean> {
   if (value === true) return {};
   const keys: Record<string, string> = { quantile: 'quantile', q: 'quantile', warmup: 'warmupRows', window: 'windowRows', accuracy: 'relativeAccuracy' };
-  const out: Record<string, number> = {};
+  const out: Record<string, number | boolean> = {};
   for (const part of list(value)) {
     const [k, v] = part.split('=');
     const name = k?.trim() ?? '';
+    if (name === 'learn-flagged' && (v === 'true' || v === 'false')) {
+      out.learnFlagged = v === 'true';
+      continue;
+    }
     const key = Object.hasOwn(keys, name) ? keys[name] : undefined;
     const n = Number(v);
     if (key === undefined || v === undefined || !Number.isFinite(n)) {
-      throw new SpecError(`--adaptive-threshold expects quantile=Q,warmup=N,window=N,accuracy=A, received "${part}"`, { file: '<cli>', line: 0, column: 0, path: 'adaptiveThreshold' });
+      throw new SpecError(`--adaptive-threshold expects quantile=Q,warmup=N,window=N,accuracy=A,learn-flagged=true|false, received "${part}"`, { file: '<cli>', line: 0, column: 0, path: 'adaptiveThreshold' });
     }
     out[key] = n;
   }
@@ -128,7 +132,7 @@ export function registerMonitor(program: Command): void {
     .option('--vector-field <path>', 'JSON field holding all features as one array, in the model order')
     .option('--code', 'append the latent code z0..z{k-1} to scored records')
     .option('--output-prefix <prefix>', `prefix of the appended fields (e.g. lf_ gives lf_score); a record that already has an output's field is dead-lettered (output-collision), never overwritten`)
-    .option('--adaptive-threshold [spec]', 'flag by a streaming quantile: quantile=0.99,warmup=1000,window=100000')
+    .option('--adaptive-threshold [spec]', 'flag by a streaming quantile: quantile=0.99,warmup=1000,window=100000,learn-flagged=false')
     .option('--batch-rows <n>', 'records per batch (default 2000)', positiveInt('--batch-rows'))
     .option('--linger-ms <ms>', 'longest wait for a batch to fill (default 20)', nonNegativeInt('--linger-ms'))
     .option('--max-in-flight <n>', 'batches sent and not yet acknowledged (default 4)', positiveInt('--max-in-flight'))

@@ -15,6 +15,28 @@ export interface AdaptiveThresholdOptions {
   relativeAccuracy: number;
   /** Threshold during warm-up (e.g. the model's saved one); null flags nothing during warm-up. */
   warmupThreshold: number | null;
+  /**
+   * Learn the scores of flagged rows however many there are. Off by default: flagged rows count as normal
+   * only while they are as rare as the quantile says (at most {@link BURST_SHARE} × (1 − quantile) of the
+   * windows' rows); beyond that (an incident) they are counted but their scores are not learnt, so a long
+   * incident cannot raise the bar by filling the windows with its own scores. The cost: a normal level that
+   * moves up past the bar is not followed (those rows stay flagged, which is visible) until the model is
+   * refitted or this is set. A level that moves down is followed either way.
+   */
+  learnFlagged: boolean;
+}
+
+/**
+ * Flagged rows above this many times their expected share (1 − quantile) are an incident, not noise. On a
+ * stationary stream the share of a 5000-row window varies by about 15 % of 1 − q (binomial), so 2 leaves
+ * ordinary fluctuation learnt and takes out any burst that at least doubles the flag rate.
+ */
+export const BURST_SHARE = 2;
+
+/** One window: the scores of unflagged rows, and those of flagged rows kept apart. */
+interface Window {
+  sketch: LogCollapsingLowestDenseDDSketch;
+  flagged: LogCollapsingLowestDenseDDSketch;
 }
 
 /**
@@ -22,29 +44,37 @@ export interface AdaptiveThresholdOptions {
  * sketches (Datadog's `@datadog/sketches-js`, relative-error guarantees, memory bounded by collapsing the
  * lowest bins: only the upper quantiles matter here). Each batch is flagged with the threshold computed
  * before its own scores are added, so a burst of anomalies cannot raise the bar that judges it, and the
- * same input gives the same flags. Memory stays constant however long it runs.
+ * same input gives the same flags.
+ *
+ * Flagged rows are kept apart. While they are no more than BURST_SHARE × (1 − q) of the windows, the
+ * quantile is over all rows. Above that (an incident, unless `learnFlagged`) their scores are left out and
+ * the quantile over all rows is read from the others at rank q·n / n_unflagged, since every flagged row
+ * lies above them; when the flagged rows alone exceed the share 1 − q the quantile lies among them,
+ * unknown, and the bar stays where it was. (Dropping flagged rows without counting them would sink the bar
+ * window by window: the q-quantile of the rows below a bar lies below the bar.) Memory stays constant
+ * however long it runs.
  */
 export class AdaptiveThreshold {
-  private current: LogCollapsingLowestDenseDDSketch;
-  private previous: LogCollapsingLowestDenseDDSketch | undefined;
+  private current: Window;
+  private previous: Window | undefined;
   private seen = 0;
-  private cached: number | null = null;
+  private bar: number | null;
+  private isFresh = false;
 
   constructor(readonly options: AdaptiveThresholdOptions) {
     if (!(options.quantile > 0 && options.quantile < 1)) throw new RangeError(`adaptive threshold: quantile must be in (0, 1), received ${options.quantile}`);
-    this.current = this.sketch();
+    this.current = this.window();
+    this.bar = options.warmupThreshold;
   }
 
   /** The threshold that applies to the next batch. */
   threshold(): number | null {
     if (this.seen < this.options.warmupRows) return this.options.warmupThreshold;
-    if (this.cached === null) {
-      const merged = this.sketch();
-      if (this.previous !== undefined) merged.merge(this.previous);
-      merged.merge(this.current);
-      this.cached = merged.getValueAtQuantile(this.options.quantile);
+    if (!this.isFresh) {
+      this.bar = this.quantile() ?? this.bar;
+      this.isFresh = true;
     }
-    return this.cached;
+    return this.bar;
   }
 
   /** True when the warm-up is over and the streaming quantile is in use. */
@@ -52,38 +82,69 @@ export class AdaptiveThreshold {
     return this.seen >= this.options.warmupRows;
   }
 
-  /** Flags `scores` with the current threshold, then learns from them. Non-finite scores are not learnt. */
+  /** Flags `scores` with the current threshold, then learns them (flagged ones apart, see the class). */
   flagAndLearn(scores: ArrayLike<number>): boolean[] {
     const t = this.threshold();
     const flags = new Array<boolean>(scores.length);
-    for (let i = 0; i < scores.length; i++) flags[i] = t !== null && scores[i] > t;
-    this.learn(scores);
+    for (let i = 0; i < scores.length; i++) {
+      flags[i] = t !== null && scores[i] > t;
+      this.learnOne(scores[i], flags[i] && !this.options.learnFlagged);
+    }
     return flags;
   }
 
-  /** Adds scores to the sketch (rotating windows as they fill). */
+  /** Adds scores as unflagged rows (rotating windows as they fill). Non-finite scores are not learnt. */
   learn(scores: ArrayLike<number>): void {
-    const { windowRows } = this.options;
-    for (let i = 0; i < scores.length; i++) {
-      const s = scores[i];
-      if (!Number.isFinite(s)) continue;
-      // DDSketch maps values to log-spaced bins; a score is a squared error, so never negative.
-      this.current.accept(Math.max(0, s));
-      this.seen++;
-      if (windowRows > 0 && this.current.count >= windowRows) {
-        this.previous = this.current;
-        this.current = this.sketch();
-      }
-    }
-    this.cached = null;
+    for (let i = 0; i < scores.length; i++) this.learnOne(scores[i], false);
   }
 
-  /** Rows learnt so far. */
+  /** Rows learnt so far, flagged or not. */
   rows(): number {
     return this.seen;
   }
 
-  private sketch(): LogCollapsingLowestDenseDDSketch {
-    return new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: this.options.relativeAccuracy, binLimit: 2048 });
+  /** True when the flagged rows in the windows are an incident, so their scores do not move the bar. */
+  isHoldingOutFlagged(): boolean {
+    const windows = this.windows();
+    const flagged = windows.reduce((n, w) => n + w.flagged.count, 0);
+    const all = windows.reduce((n, w) => n + w.sketch.count + w.flagged.count, 0);
+    return flagged > BURST_SHARE * (1 - this.options.quantile) * all;
+  }
+
+  /** The q-quantile over the windows' rows, or null when it lies among held-out flagged rows. */
+  private quantile(): number | null {
+    const windows = this.windows();
+    const merged = this.window().sketch;
+    for (const w of windows) merged.merge(w.sketch);
+    if (!this.isHoldingOutFlagged()) {
+      for (const w of windows) merged.merge(w.flagged);
+      return merged.count === 0 ? null : merged.getValueAtQuantile(this.options.quantile);
+    }
+    const flagged = windows.reduce((n, w) => n + w.flagged.count, 0);
+    const rank = this.options.quantile * (merged.count + flagged);
+    if (merged.count === 0 || rank > merged.count) return null;
+    return merged.getValueAtQuantile(rank / merged.count);
+  }
+
+  private windows(): Window[] {
+    return this.previous ? [this.previous, this.current] : [this.current];
+  }
+
+  private learnOne(s: number, isFlagged: boolean): void {
+    if (!Number.isFinite(s)) return;
+    // DDSketch maps values to log-spaced bins; a score is a squared error, so never negative.
+    (isFlagged ? this.current.flagged : this.current.sketch).accept(Math.max(0, s));
+    this.seen++;
+    this.isFresh = false;
+    const { windowRows } = this.options;
+    if (windowRows > 0 && this.current.sketch.count + this.current.flagged.count >= windowRows) {
+      this.previous = this.current;
+      this.current = this.window();
+    }
+  }
+
+  private window(): Window {
+    const sketch = () => new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: this.options.relativeAccuracy, binLimit: 2048 });
+    return { sketch: sketch(), flagged: sketch() };
   }
 }

@@ -19,6 +19,10 @@ export const adaptiveThresholdParams = {
     .default(100_000)
     .describe('Rows per window (rows); the quantile covers the last 1-2 windows, so it follows drift; 0 never forgets'),
   relativeAccuracy: z.number().gt(0).lt(1).default(0.01).describe('Relative accuracy of the DDSketch quantile, e.g. 0.01 = within 1 %'),
+  learnFlagged: z
+    .boolean()
+    .default(false)
+    .describe('Learn flagged rows however many there are; off, flagged rows beyond twice their expected share (an incident) are counted but not learnt, so a long burst cannot raise the bar (a normal level that moves up stays flagged until refit)'),
 };
 
 const params = z.strictObject({
@@ -56,7 +60,7 @@ export const adaptiveThreshold = defineStage({
         }
       },
       async close() {},
-      stats: () => ({ rows, anomalies, threshold: state?.threshold() ?? null, method: 'adaptive', isWarm: state?.isWarm() ?? false }),
+      stats: () => ({ rows, anomalies, threshold: state?.threshold() ?? null, method: 'adaptive', isWarm: state?.isWarm() ?? false, holdingOutFlagged: state?.isHoldingOutFlagged() ?? false }),
     };
   },
 });

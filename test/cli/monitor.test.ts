@@ -21,6 +21,12 @@ describe('monitorInput', () => {
     expect(monitorOptionsSchema.parse(monitorInput(base)).outputPrefix).toBe('');
   });
 
+  it('--adaptive-threshold takes learn-flagged=true|false into the stage option learnFlagged (default false)', () => {
+    expect(monitorOptionsSchema.parse(monitorInput({ ...base, adaptiveThreshold: 'quantile=0.95,learn-flagged=true' })).adaptiveThreshold).toMatchObject({ quantile: 0.95, learnFlagged: true });
+    expect(monitorOptionsSchema.parse(monitorInput({ ...base, adaptiveThreshold: true })).adaptiveThreshold).toMatchObject({ learnFlagged: false });
+    expect(() => monitorInput({ ...base, adaptiveThreshold: 'learn-flagged=yes' })).toThrow(/learn-flagged=true\|false, received "learn-flagged=yes"/);
+  });
+
   it('--adaptive-threshold rejects an object-property name as a key with the usual message', () => {
     expect(() => monitorInput({ ...base, adaptiveThreshold: 'constructor=1' })).toThrow(/--adaptive-threshold expects quantile=Q/);
   });
