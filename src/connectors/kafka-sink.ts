@@ -8,7 +8,6 @@ import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, utf8Bytes } from '../kafka/record-batch.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
 import { encodeScored } from '../kafka/scored-messages.js';
-import { abandonBatch, settleBatch } from '../kafka/tickets.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 
 const TYPE = 'kafka-sink';
@@ -41,14 +40,14 @@ export type KafkaSinkParams = z.output<typeof params>;
  * `topic` every row, to `anomaliesTopic` the flagged ones, with the key column as key. Rows from
  * `kafka-source` keep their original JSON bytes with score, flag and `extraColumns` appended; other rows
  * become a JSON object of all their columns. A batch is done when every record of it is acknowledged;
- * then the kafka-source that read it commits its offsets. Resolves when the input ends and everything is
+ * then it is settled through `ctx.acks`, and the kafka-source that read it commits its offsets. Resolves when the input ends and everything is
  * acknowledged; on error nothing after the failed batch is committed (already produced records stay: Kafka
  * writes cannot be taken back, so the run is at-least-once).
  */
 export const kafkaSink = defineStage({
   type: TYPE,
   kind: 'sink',
-  description: 'Produces rows as JSON to Kafka (all, anomalies only, dead letters); acks trigger kafka-source commits',
+  description: 'Produces rows as JSON to Kafka (all, anomalies only, dead letters); settles each batch once the broker acks it',
   params,
   create(p, ctx): Sink {
     let producer: OutputProducer | undefined;
@@ -86,9 +85,9 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
       const batch = next.value;
       const messages = toMessages(batch, p, names);
       const sent = producer.send(messages.topics).then(
-        () => settleBatch(batch),
+        () => ctx.acks.settle(batch),
         (error: unknown) => {
-          abandonBatch(batch);
+          ctx.acks.fail(batch, error);
           failure ??= error;
         },
       );

@@ -8,7 +8,6 @@ import { deadLetterMessage } from '../kafka/output-codec.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, toRecordBatch } from '../kafka/record-batch.js';
 import { decodeRecords, featureMapping } from '../kafka/record-codec.js';
-import { registerTicketOwner, TICKET_META, ticketValue } from '../kafka/tickets.js';
 import { nameRecord } from '../contract/name-record.js';
 import { defineStage, type Source, type StageContext } from '../contract/stage.js';
 
@@ -56,20 +55,21 @@ export type KafkaSourceParams = z.output<typeof params>;
  * column per feature, formed by count (`batchRows`) or time (`lingerMs`). Records whose value is not a JSON
  * object with every feature as a finite number go to `deadLetterTopic` with the reason in headers.
  *
- * Offsets: a batch's offsets are committed after `kafka-sink` acknowledged all its records (the batch
- * carries a ticket in its schema metadata) and its dead letters were acknowledged. With any other sink
- * nothing is committed: the next run reads the same records again. The stream runs until the pipeline
+ * Offsets: a batch's offsets are committed after the sink settled it through the run's acknowledgements
+ * (`ctx.acks`: kafka-sink once the broker acknowledged all its records, a file sink once its file is in
+ * place) and its dead letters were acknowledged, and only as far as every earlier batch of the partition is
+ * settled too. With a sink that settles nothing (null-sink, table-sink) nothing is committed: the next run
+ * reads the same records again. The stream runs until the pipeline
  * is stopped, or ends after `idleTimeoutMs` without records or after `maxRows` records.
  */
 export const kafkaSource = defineStage({
   type: TYPE,
   kind: 'source',
-  description: 'Consumes Kafka topics (consumer group, JSON values) as Arrow batches; offsets committed after kafka-sink acks',
+  description: 'Consumes Kafka topics (consumer group, JSON values) as Arrow batches; offsets committed once the sink settles them',
   params,
   create(p, ctx): Source {
     let feed: KafkaFeed | undefined;
     let dlq: OutputProducer | undefined;
-    let unregister: (() => void) | undefined;
     let isClosed = false;
     return {
       kind: 'source',
@@ -77,25 +77,22 @@ export const kafkaSource = defineStage({
         if (isClosed) return (async function* () {})();
         const kafka = kafkaClient(p, ctx.logger);
         feed = new KafkaFeed(kafka, feedOptions(TYPE, p.topics, p), ctx.logger);
-        const registration = registerTicketOwner(feed);
-        unregister = registration.unregister;
         if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
-        return read(p, ctx, feed, dlq, registration.id);
+        return read(p, ctx, feed, dlq);
       },
       async close() {
         if (isClosed) return;
         isClosed = true;
-        // kafka-sink is closed before this source (the runner closes in reverse), so whatever it
-        // acknowledged is settled by now; what is still in flight was never written and is not waited for.
+        // The sink is closed before this source (the runner closes in reverse), so whatever it confirmed
+        // is settled by now; what is still in flight was never written and is not waited for.
         await feed?.close(0);
         await dlq?.disconnect();
-        unregister?.();
       },
     };
   },
 });
 
-async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, dlq: OutputProducer | undefined, feedId: string): AsyncGenerator<RecordBatch> {
+async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, dlq: OutputProducer | undefined): AsyncGenerator<RecordBatch> {
   const mapping = featureMapping(p.features, p.fields, p.vectorField);
   const names = kafkaColumns(p.columnPrefix);
   const stop = () => feed.stop();
@@ -133,11 +130,9 @@ async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, d
         feed.settle(batch.ticket); // nothing for the sink to acknowledge
         continue;
       }
-      const metadata = new Map([
-        [TICKET_META, ticketValue(feedId, batch.ticket)],
-        [META.topics, p.topics.join(',')],
-      ]);
-      yield toRecordBatch(batch.records, decoded, mapping, names, metadata);
+      const { ticket } = batch;
+      const rowsOut = toRecordBatch(batch.records, decoded, mapping, names, new Map([[META.topics, p.topics.join(',')]]));
+      yield ctx.acks.attach(rowsOut, { settle: () => feed.settle(ticket), fail: () => feed.abandon(ticket) });
       rows += decoded.accepted.length;
       if (p.maxRows > 0 && rows >= p.maxRows) break;
     }
