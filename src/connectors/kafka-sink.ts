@@ -12,24 +12,30 @@ import { defineStage, type Sink, type SinkSummary, type StageContext } from '../
 
 const TYPE = 'kafka-sink';
 
+/**
+ * The fields of kafka-sink's params, each declared once: `latentflow monitor` takes its producer options
+ * (batches in flight, delivery timeout) from here.
+ */
+export const kafkaSinkFields = {
+  ...kafkaConnectionParams,
+  topic: z.string().min(1).optional().describe('Topic for every row (the scored topic)'),
+  anomaliesTopic: z.string().min(1).optional().describe('Topic for the flagged rows only (flagColumn true)'),
+  deadLetterTopic: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Topic for rows without a finite score and for records that already have a field named like an output (original bytes, reason headers); without it the former are written with score null and the latter fail the run'),
+  scoreColumn: z.string().default('score').describe('Score column, appended to each record'),
+  flagColumn: z.string().default('is_anomaly').describe('Boolean flag column, appended; true rows also go to anomaliesTopic'),
+  extraColumns: z.array(z.string().min(1)).default([]).describe('More columns to append, e.g. the latent code ["z0", "z1"] or an id (written exactly, as in whole rows)'),
+  columnPrefix: z.string().default('').describe('Prefix of the Kafka columns (as in kafka-source): key gives the record key, value the JSON to extend'),
+  maxInFlightBatches: z.number().int().positive().default(4).describe('Batches sent and not yet acknowledged (the at-least-once window, with batchRows)'),
+  deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for a batch to be acknowledged, retries included (ms); then the run fails'),
+};
+
 /** Parameters of {@link kafkaSink}. */
 const params = z
-  .strictObject({
-    ...kafkaConnectionParams,
-    topic: z.string().min(1).optional().describe('Topic for every row (the scored topic)'),
-    anomaliesTopic: z.string().min(1).optional().describe('Topic for the flagged rows only (flagColumn true)'),
-    deadLetterTopic: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Topic for rows without a finite score and for records that already have a field named like an output (original bytes, reason headers); without it the former are written with score null and the latter fail the run'),
-    scoreColumn: z.string().default('score').describe('Score column, appended to each record'),
-    flagColumn: z.string().default('is_anomaly').describe('Boolean flag column, appended; true rows also go to anomaliesTopic'),
-    extraColumns: z.array(z.string().min(1)).default([]).describe('More columns to append, e.g. the latent code ["z0", "z1"] or an id (written exactly, as in whole rows)'),
-    columnPrefix: z.string().default('').describe('Prefix of the Kafka columns (as in kafka-source): key gives the record key, value the JSON to extend'),
-    maxInFlightBatches: z.number().int().positive().default(4).describe('Batches sent and not yet acknowledged'),
-    deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for a batch to be acknowledged, retries included (ms); then the run fails'),
-  })
+  .strictObject(kafkaSinkFields)
   .refine((p) => p.topic !== undefined || p.anomaliesTopic !== undefined, { message: 'set `topic` (every row) and/or `anomaliesTopic` (flagged rows)' });
 
 /** Validated params of `kafka-sink`. */

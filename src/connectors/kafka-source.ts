@@ -13,35 +13,43 @@ import { defineStage, type Source, type StageContext } from '../contract/stage.j
 
 const TYPE = 'kafka-source';
 
+/**
+ * The fields of kafka-source's params, each declared once: `latentflow monitor` takes its consumer options
+ * (group, batching, timeouts, field paths) from here, so both read Kafka with the same defaults.
+ */
+export const kafkaSourceFields = {
+  ...kafkaConnectionParams,
+  topics: z.array(z.string().min(1)).min(1).describe('Topics to consume (JSON object values)'),
+  groupId: z.string().min(1).describe('Consumer group id; members of one group share the partitions, and offsets are committed for it once a batch\'s outputs are acknowledged'),
+  features: z.array(z.string().min(1)).min(1).describe('Feature columns to read from each JSON value (float64 columns, in this order)'),
+  fields: nameRecord(z.string().min(1)).prefault({}).describe('Dotted JSON path per feature when it is not the top-level field of the same name'),
+  vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in feature order (`features`, or the model\'s for the monitor)'),
+  deadLetterTopic: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Topic for records that cannot be parsed (original bytes, reason headers); without it such a record fails the run'),
+  columnPrefix: z.string().default('').describe('Prefix of the Kafka columns key, topic, partition, offset, timestamp, value'),
+  batchRows: z.number().int().positive().default(2000).describe('Records per batch (rows), at most: scored, produced and committed together'),
+  // 20 ms, not more: linger only closes a batch when the consumer has caught up (behind, batches fill by
+  // count first), and then the wait is pure latency (BENCHMARKS.md, Kafka latency runs).
+  lingerMs: z.number().int().min(0).default(20).describe('Longest wait for a batch to fill (ms); bounds the latency added at low rates'),
+  maxBufferedRows: z.number().int().positive().optional().describe('Records buffered before fetching pauses (rows; default 4 x batchRows)'),
+  fromBeginning: z.boolean().default(false).describe('A group with no committed offset starts at the oldest record (else only new ones)'),
+  idleTimeoutMs: z.number().int().min(0).default(0).describe('End the stream after this long without a new record (ms); 0 = run until stopped'),
+  maxRows: z.number().int().min(0).default(0).describe('End the stream after this many records (rows); 0 = no limit'),
+  sessionTimeoutMs: z.number().int().positive().default(30_000).describe('Group session timeout (ms): a silent member is removed after this long'),
+  rebalanceTimeoutMs: z.number().int().positive().default(60_000).describe('Time members get to re-join during a rebalance (ms)'),
+  heartbeatIntervalMs: z.number().int().positive().default(3000).describe('Heartbeat interval (ms), at most a third of the session timeout'),
+  maxBytesPerPartition: z.number().int().positive().default(1_048_576).describe('Fetch size per partition (bytes)'),
+  maxWaitTimeMs: z.number().int().positive().default(500).describe('Longest time a fetch waits at the broker for data (ms)'),
+  drainTimeoutMs: z.number().int().positive().default(20_000).describe('Longest wait for batches in flight on shutdown or rebalance (ms)'),
+  deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for dead-letter acknowledgements (ms)'),
+};
+
 /** Parameters of {@link kafkaSource}. */
 const params = z
-  .strictObject({
-    ...kafkaConnectionParams,
-    topics: z.array(z.string().min(1)).min(1).describe('Topics to consume (JSON object values)'),
-    groupId: z.string().min(1).describe('Consumer group id; offsets are committed for it once kafka-sink has written a batch'),
-    features: z.array(z.string().min(1)).min(1).describe('Feature columns to read from each JSON value (float64 columns, in this order)'),
-    fields: nameRecord(z.string().min(1)).prefault({}).describe('Dotted JSON path per feature when it is not the top-level field of the same name'),
-    vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in the order of `features`'),
-    deadLetterTopic: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Topic for records that cannot be parsed (original bytes, reason headers); without it such a record fails the run'),
-    columnPrefix: z.string().default('').describe('Prefix of the Kafka columns key, topic, partition, offset, timestamp, value'),
-    batchRows: z.number().int().positive().default(2000).describe('Records per batch (rows), at most'),
-    lingerMs: z.number().int().min(0).default(100).describe('Longest wait for a batch to fill (ms)'),
-    maxBufferedRows: z.number().int().positive().optional().describe('Records buffered before fetching pauses (rows; default 4 x batchRows)'),
-    fromBeginning: z.boolean().default(false).describe('A group with no committed offset starts at the oldest record (else only new ones)'),
-    idleTimeoutMs: z.number().int().min(0).default(0).describe('End the stream after this long without a new record (ms); 0 = run until stopped'),
-    maxRows: z.number().int().min(0).default(0).describe('End the stream after this many records (rows); 0 = no limit'),
-    sessionTimeoutMs: z.number().int().positive().default(30_000).describe('Group session timeout (ms)'),
-    rebalanceTimeoutMs: z.number().int().positive().default(60_000).describe('Time members get to re-join during a rebalance (ms)'),
-    heartbeatIntervalMs: z.number().int().positive().default(3000).describe('Heartbeat interval (ms)'),
-    maxBytesPerPartition: z.number().int().positive().default(1_048_576).describe('Fetch size per partition (bytes)'),
-    maxWaitTimeMs: z.number().int().positive().default(500).describe('Longest time a fetch waits at the broker for data (ms)'),
-    drainTimeoutMs: z.number().int().positive().default(20_000).describe('Longest wait for batches in flight on a rebalance (ms)'),
-    deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for dead-letter acknowledgements (ms)'),
-  })
+  .strictObject(kafkaSourceFields)
   .refine((p) => !p.features.some((f) => Object.values(kafkaColumns(p.columnPrefix)).includes(f)), {
     message: 'a feature has the name of a Kafka column (key, topic, partition, offset, timestamp, value); set columnPrefix, e.g. "kafka_"',
   });
