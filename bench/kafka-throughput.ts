@@ -36,6 +36,7 @@ import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { saveDetector } from '../src/artifact/model-dir.js';
 import { csvSource } from '../src/connectors/csv-source.js';
 import type { Detector } from '../src/models/detector.js';
+import { AckService } from '../src/contract/acks.js';
 import { ModelSlots } from '../src/contract/model-slots.js';
 import { selectBackend } from '../src/runtime/backend.js';
 import { silentLogger } from '../src/runtime/logger.js';
@@ -84,7 +85,7 @@ async function model(): Promise<string> {
   const dir = path.join(CACHE, 'model');
   if (existsSync(path.join(dir, 'latentflow.json'))) return dir;
   await selectBackend();
-  const ctx = { stageId: 'fit', signal: new AbortController().signal, logger: silentLogger(), seed: 1, progress: noProgress, models: new ModelSlots(), baseDir: ROOT };
+  const ctx = { stageId: 'fit', signal: new AbortController().signal, logger: silentLogger(), seed: 1, progress: noProgress, models: new ModelSlots(), acks: new AckService(), baseDir: ROOT };
   const source = csvSource.create(csvSource.params.parse({ path: 'data/quickstart/train.csv' }), ctx);
   const fit = autoencoderFit.create(
     autoencoderFit.params.parse({ exclude: [], features: ['temperature', 'pressure', 'vibration', 'flow', 'current', 'rpm', 'power', 'noise_db'], model: { hiddenUnits: [32, 16], codeSize: 3, epochs: 60 }, threshold: { method: 'contamination', value: 0.01 } }) as never,

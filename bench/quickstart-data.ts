@@ -7,6 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { csvSource } from '../src/connectors/csv-source.js';
 import { extractFeatures } from '../src/io/features.js';
 import { concatRows, type Matrix } from '../src/models/matrix.js';
+import { AckService } from '../src/contract/acks.js';
 import { ModelSlots } from '../src/contract/model-slots.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import { noProgress } from '../src/runtime/progress.js';
@@ -16,7 +17,7 @@ const root = path.resolve(import.meta.dirname, '..');
 
 /** Rows of `file` (relative to the repository root) as a matrix of the sensors, and `label === 'anomaly'` per row (empty without a label column). */
 export async function readQuickstart(file: string): Promise<{ x: Matrix; labels: boolean[] }> {
-  const ctx = { stageId: 'bench', signal: new AbortController().signal, logger: silentLogger(), seed: 0, progress: noProgress, models: new ModelSlots(), baseDir: root };
+  const ctx = { stageId: 'bench', signal: new AbortController().signal, logger: silentLogger(), seed: 0, progress: noProgress, models: new ModelSlots(), acks: new AckService(), baseDir: root };
   const source = csvSource.create(csvSource.params.parse({ path: file }), ctx);
   const batches: RecordBatch[] = [];
   for await (const b of source.batches()) batches.push(b);

@@ -12,6 +12,8 @@ export { definePipeline, loadPipelineFile, parsePipelines, type PipelineInput, t
 export type { PipelineStages, StageEntry, StageEntryOf, StageTypes } from './pipeline/pipeline-input.js';
 export { runPipeline, type RunOptions, type RunSummary, type StageReport } from './pipeline/runner.js';
 export { ModelSlots } from './contract/model-slots.js';
+export { AckService, type AckHandle } from './contract/acks.js';
+export { SettledPrefix } from './contract/settled-prefix.js';
 
 export { fitDetector, type AutoencoderDetectorOptions, type FitDetectorOptions, type FitRunOptions, type PcaDetectorOptions } from './api/fit-detector.js';
 export { AnomalyDetector, type ScoreOptions } from './api/anomaly-detector.js';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { locatedBatches } from '../connectors/table-source.js';
+import { AckService } from '../contract/acks.js';
 import { ModelSlots } from '../contract/model-slots.js';
 import { stageContext } from '../pipeline/runner.js';
 import { validatePipelineValue } from '../pipeline/spec.js';
@@ -57,6 +58,7 @@ export async function fitDetector(data: DetectorInput, options: FitDetectorOptio
     logger: logger ?? silentLogger(),
     progress: progress ?? noProgress,
     models: new ModelSlots(),
+    acks: new AckService(),
   });
   const trainer: ModelTrainer =
     type === 'pca' ? pcaTrainer(stage.params as z.output<typeof pcaFitParams>) : autoencoderTrainer(stage.params as z.output<typeof autoencoderFitParams>, ctx);

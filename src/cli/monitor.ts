@@ -4,7 +4,7 @@ import type { MetricsSnapshot } from '../monitor/metrics.js';
 import { runMonitor } from '../monitor/monitor.js';
 import { monitorOptionsSchema, type MonitorOptionsInput } from '../monitor/options.js';
 import { createLogger } from '../runtime/logger.js';
-import { list, nonNegativeInt, positiveInt } from './options.js';
+import { list, nonNegativeInt, positiveInt, schemaDefaults } from './options.js';
 
 interface MonitorCliOptions {
   brokers: string[];
@@ -116,6 +116,7 @@ export function formatMonitorSummary(m: MetricsSnapshot): string {
 }
 
 export function registerMonitor(program: Command): void {
+  const d = schemaDefaults(monitorOptionsSchema);
   program
     .command('monitor')
     .description('Score a Kafka topic continuously: scored, anomalies and dead-letter topics, at-least-once, consumer groups')
@@ -123,7 +124,7 @@ export function registerMonitor(program: Command): void {
     .requiredOption('--topic <name>', 'input topic (JSON object values)')
     .requiredOption('--group <id>', 'consumer group id; processes in one group share the partitions')
     .requiredOption('-m, --model <dir>', 'model directory (reloaded when replaced)')
-    .option('--client-id <id>', 'Kafka client id (default latentflow)')
+    .option('--client-id <id>', `Kafka client id (${d('clientId')})`)
     .option('--scored-topic <name>', 'every scored record (default <topic>.scored)')
     .option('--anomalies-topic <name>', 'flagged records only (default <topic>.anomalies)')
     .option('--no-anomalies-topic', 'do not write an anomalies topic')
@@ -133,13 +134,13 @@ export function registerMonitor(program: Command): void {
     .option('--code', 'append the latent code z0..z{k-1} to scored records')
     .option('--output-prefix <prefix>', `prefix of the appended fields (e.g. lf_ gives lf_score); a record that already has an output's field is dead-lettered (output-collision), never overwritten`)
     .option('--adaptive-threshold [spec]', 'flag by a streaming quantile: quantile=0.99,warmup=1000,window=100000,learn-flagged=false')
-    .option('--batch-rows <n>', 'records per batch (default 2000)', positiveInt('--batch-rows'))
-    .option('--linger-ms <ms>', 'longest wait for a batch to fill (default 20)', nonNegativeInt('--linger-ms'))
-    .option('--max-in-flight <n>', 'batches sent and not yet acknowledged (default 4)', positiveInt('--max-in-flight'))
+    .option('--batch-rows <n>', `records per batch (${d('batchRows')})`, positiveInt('--batch-rows'))
+    .option('--linger-ms <ms>', `longest wait for a batch to fill (${d('lingerMs')})`, nonNegativeInt('--linger-ms'))
+    .option('--max-in-flight <n>', `batches sent and not yet acknowledged (${d('maxInFlightBatches')})`, positiveInt('--max-in-flight'))
     .option('--from-beginning', 'a new group starts at the oldest record (default: new records only)')
-    .option('--session-timeout-ms <ms>', 'group session timeout (default 30000)', positiveInt('--session-timeout-ms'))
-    .option('--delivery-timeout-ms <ms>', 'longest wait for acknowledgements before stopping with exit 1 (default 120000)', positiveInt('--delivery-timeout-ms'))
-    .option('--metrics-interval-ms <ms>', 'metrics log interval, 0 = only at exit (default 10000)', nonNegativeInt('--metrics-interval-ms'))
+    .option('--session-timeout-ms <ms>', `group session timeout (${d('sessionTimeoutMs')})`, positiveInt('--session-timeout-ms'))
+    .option('--delivery-timeout-ms <ms>', `longest wait for acknowledgements before stopping with exit 1 (${d('deliveryTimeoutMs')})`, positiveInt('--delivery-timeout-ms'))
+    .option('--metrics-interval-ms <ms>', `metrics log interval, 0 = only at exit (${d('metricsIntervalMs')})`, nonNegativeInt('--metrics-interval-ms'))
     .option('--create-topics', 'create missing output topics (partitions as the input topic)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .addOption(new Option('--log-level <level>', 'JSON log level on stderr (default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))

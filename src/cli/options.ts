@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { z } from 'zod';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
 
 /** Options every command that runs a pipeline accepts. */
@@ -102,4 +103,10 @@ export function thresholdRule(value: string): Record<string, unknown> {
 /** Number(value), except that blank text is NaN (Number('') is 0, which would pass for a value). */
 function toNumber(value: string): number {
   return value.trim() === '' ? Number.NaN : Number(value);
+}
+
+/** `default V` of each key of `schema` (an object schema), read from it so that --help never disagrees with it. */
+export function schemaDefaults(schema: z.ZodType): (key: string) => string {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { default?: unknown }> };
+  return (key) => `default ${String(json.properties?.[key]?.default)}`;
 }

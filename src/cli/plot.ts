@@ -1,10 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { plotSink } from '../connectors/plot-sink.js';
 import { validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sourceEntry } from './file-stages.js';
-import { globalOptions, list, number, positiveInt, type GlobalOptions } from './options.js';
+import { globalOptions, list, number, positiveInt, schemaDefaults, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
 interface PlotOptions extends GlobalOptions {
@@ -55,14 +54,8 @@ export function plotSpec(o: PlotOptions) {
   });
 }
 
-/** `default V` of each plot-sink param, read from its schema so that --help never disagrees with the sink. */
-function sinkDefaults(): (key: string) => string {
-  const schema = z.toJSONSchema(plotSink.params, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { default?: unknown }> };
-  return (key) => `default ${String(schema.properties?.[key]?.default)}`;
-}
-
 export function registerPlot(program: Command): void {
-  const sinkDefault = sinkDefaults();
+  const sinkDefault = schemaDefaults(plotSink.params);
   globalOptions(
     program
       .command('plot')

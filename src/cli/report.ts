@@ -1,6 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import { readScorableManifest } from '../artifact/model-dir.js';
+import { AckService } from '../contract/acks.js';
 import { ModelSlots } from '../contract/model-slots.js';
 import { stageContext } from '../pipeline/runner.js';
 import { validatePipelineValue } from '../pipeline/spec.js';
@@ -64,7 +65,7 @@ export async function reportSpec(o: ReportOptions) {
 /** Whether the first batch of `source` has every column in `names` (reads one batch, then closes the source). */
 async function hasColumns(source: Record<string, unknown>, names: readonly string[]): Promise<boolean> {
   const spec = validatePipelineValue({ name: 'peek', source, sink: { type: 'null-sink' } });
-  const ctx = stageContext(spec, spec.source, { signal: new AbortController().signal, logger: silentLogger(), progress: noProgress, models: new ModelSlots() });
+  const ctx = stageContext(spec, spec.source, { signal: new AbortController().signal, logger: silentLogger(), progress: noProgress, models: new ModelSlots(), acks: new AckService() });
   const stage = spec.source.definition.create(spec.source.params, ctx) as Source;
   try {
     let first: RecordBatch | undefined;

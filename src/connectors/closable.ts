@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { ConnectorError } from '../errors.js';
 import { Closers } from '../io/closers.js';
-import type { Sink, SinkSummary, Source } from '../contract/stage.js';
+import type { Sink, SinkSummary, Source, StageContext } from '../contract/stage.js';
 
 /** Lets a connector's reader or writer see whether `close()` was called and register what it must release. */
 export interface Lifecycle {
@@ -54,4 +54,13 @@ export function closableSink(connector: string, target: string, write: (input: A
       await closers.closeAll();
     },
   };
+}
+
+/**
+ * A {@link closableSink} whose output is committed as a whole when `write` resolves (a temp file renamed into
+ * place, a chart written): then every batch it took is settled through `ctx.acks`, so a source may commit
+ * them; when `write` rejects they are failed.
+ */
+export function fileSink(connector: string, target: string, ctx: StageContext, write: (input: AsyncIterable<RecordBatch>, life: Lifecycle) => Promise<SinkSummary>): Sink {
+  return closableSink(connector, target, (input, life) => ctx.acks.settleOnResolve(input, (held) => write(held, life)));
 }

@@ -7,7 +7,7 @@ import { resolveFilePath } from '../io/output-target.js';
 import { Closers } from '../io/closers.js';
 import { cellFormatter } from '../io/csv-types.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
-import { checkWritable, closableSink } from './closable.js';
+import { checkWritable, fileSink } from './closable.js';
 
 const TYPE = 'csv-sink';
 
@@ -47,7 +47,7 @@ export const csvSink = defineStage({
   description: 'Writes batches to a CSV file (atomically: temp file renamed into place)',
   params,
   create(p, ctx): Sink {
-    return closableSink(TYPE, p.path, (input, { closers, isClosed }) => writeCsv(p, ctx, input, closers, isClosed));
+    return fileSink(TYPE, p.path, ctx, (input, { closers, isClosed }) => writeCsv(p, ctx, input, closers, isClosed));
   },
 });
 

@@ -6,7 +6,7 @@ import { resolveFilePath } from '../io/output-target.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { binSeries, type BinnedSeries } from '../plots/bins.js';
 import { plotFormatOf, renderVegaLite, type TopLevelSpec } from '../plots/render.js';
-import { checkWritable, closableSink, type Lifecycle } from './closable.js';
+import { checkWritable, fileSink, type Lifecycle } from './closable.js';
 import { columnGroupParam, groupLabel, resolveGroup } from './column-groups.js';
 
 // Re-exported: binning moved to src/plots/bins.ts, shared with the score histogram of plot-sink.
@@ -41,7 +41,7 @@ export const histogramSink = defineStage({
   description: 'Writes a histogram chart (PNG or SVG) of the values of one or more column groups',
   params,
   create(p, ctx): Sink {
-    return closableSink(TYPE, p.path, (input, life) => writeHistogram(p, ctx, input, life));
+    return fileSink(TYPE, p.path, ctx, (input, life) => writeHistogram(p, ctx, input, life));
   },
 });
 

@@ -4,7 +4,7 @@ import { writeAtomically } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { imageGridPng } from '../plots/image-grid.js';
-import { checkWritable, closableSink, type Lifecycle } from './closable.js';
+import { checkWritable, fileSink, type Lifecycle } from './closable.js';
 import { columnGroupParam, resolveGroup } from './column-groups.js';
 
 const TYPE = 'image-grid-sink';
@@ -36,7 +36,7 @@ export const imageGridSink = defineStage({
   description: 'Writes the first rows as a PNG grid of images, one grid row per column group (e.g. originals above reconstructions)',
   params,
   create(p, ctx): Sink {
-    return closableSink(TYPE, p.path, (input, life) => writeGrid(p, ctx, input, life));
+    return fileSink(TYPE, p.path, ctx, (input, life) => writeGrid(p, ctx, input, life));
   },
 });
 

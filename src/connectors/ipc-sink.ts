@@ -6,7 +6,7 @@ import { Closers } from '../io/closers.js';
 import { DictionaryUnifier } from '../io/dictionaries.js';
 import { SchemaGuard, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
-import { checkWritable, closableSink } from './closable.js';
+import { checkWritable, fileSink } from './closable.js';
 
 const TYPE = 'ipc-sink';
 
@@ -59,7 +59,7 @@ export const ipcSink = defineStage({
   description: 'Writes batches to an Arrow IPC file or stream (atomically: temp file renamed into place)',
   params,
   create(p, ctx): Sink {
-    return closableSink(TYPE, p.path, (input, { closers, isClosed }) => writeIpc(p, ctx, input, closers, isClosed));
+    return fileSink(TYPE, p.path, ctx, (input, { closers, isClosed }) => writeIpc(p, ctx, input, closers, isClosed));
   },
 });
 

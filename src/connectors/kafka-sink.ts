@@ -8,29 +8,34 @@ import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, utf8Bytes } from '../kafka/record-batch.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
 import { encodeScored } from '../kafka/scored-messages.js';
-import { abandonBatch, settleBatch } from '../kafka/tickets.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 
 const TYPE = 'kafka-sink';
 
+/**
+ * The fields of kafka-sink's params, each declared once: `latentflow monitor` takes its producer options
+ * (batches in flight, delivery timeout) from here.
+ */
+export const kafkaSinkFields = {
+  ...kafkaConnectionParams,
+  topic: z.string().min(1).optional().describe('Topic for every row (the scored topic)'),
+  anomaliesTopic: z.string().min(1).optional().describe('Topic for the flagged rows only (flagColumn true)'),
+  deadLetterTopic: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Topic for rows without a finite score and for records that already have a field named like an output (original bytes, reason headers); without it the former are written with score null and the latter fail the run'),
+  scoreColumn: z.string().default('score').describe('Score column, appended to each record'),
+  flagColumn: z.string().default('is_anomaly').describe('Boolean flag column, appended; true rows also go to anomaliesTopic'),
+  extraColumns: z.array(z.string().min(1)).default([]).describe('More columns to append, e.g. the latent code ["z0", "z1"] or an id (written exactly, as in whole rows)'),
+  columnPrefix: z.string().default('').describe('Prefix of the Kafka columns (as in kafka-source): key gives the record key, value the JSON to extend'),
+  maxInFlightBatches: z.number().int().positive().default(4).describe('Batches sent and not yet acknowledged (the at-least-once window, with batchRows)'),
+  deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for a batch to be acknowledged, retries included (ms); then the run fails'),
+};
+
 /** Parameters of {@link kafkaSink}. */
 const params = z
-  .strictObject({
-    ...kafkaConnectionParams,
-    topic: z.string().min(1).optional().describe('Topic for every row (the scored topic)'),
-    anomaliesTopic: z.string().min(1).optional().describe('Topic for the flagged rows only (flagColumn true)'),
-    deadLetterTopic: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Topic for rows without a finite score and for records that already have a field named like an output (original bytes, reason headers); without it the former are written with score null and the latter fail the run'),
-    scoreColumn: z.string().default('score').describe('Score column, appended to each record'),
-    flagColumn: z.string().default('is_anomaly').describe('Boolean flag column, appended; true rows also go to anomaliesTopic'),
-    extraColumns: z.array(z.string().min(1)).default([]).describe('More columns to append, e.g. the latent code ["z0", "z1"] or an id (written exactly, as in whole rows)'),
-    columnPrefix: z.string().default('').describe('Prefix of the Kafka columns (as in kafka-source): key gives the record key, value the JSON to extend'),
-    maxInFlightBatches: z.number().int().positive().default(4).describe('Batches sent and not yet acknowledged'),
-    deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for a batch to be acknowledged, retries included (ms); then the run fails'),
-  })
+  .strictObject(kafkaSinkFields)
   .refine((p) => p.topic !== undefined || p.anomaliesTopic !== undefined, { message: 'set `topic` (every row) and/or `anomaliesTopic` (flagged rows)' });
 
 /** Validated params of `kafka-sink`. */
@@ -41,14 +46,14 @@ export type KafkaSinkParams = z.output<typeof params>;
  * `topic` every row, to `anomaliesTopic` the flagged ones, with the key column as key. Rows from
  * `kafka-source` keep their original JSON bytes with score, flag and `extraColumns` appended; other rows
  * become a JSON object of all their columns. A batch is done when every record of it is acknowledged;
- * then the kafka-source that read it commits its offsets. Resolves when the input ends and everything is
+ * then it is settled through `ctx.acks`, and the kafka-source that read it commits its offsets. Resolves when the input ends and everything is
  * acknowledged; on error nothing after the failed batch is committed (already produced records stay: Kafka
  * writes cannot be taken back, so the run is at-least-once).
  */
 export const kafkaSink = defineStage({
   type: TYPE,
   kind: 'sink',
-  description: 'Produces rows as JSON to Kafka (all, anomalies only, dead letters); acks trigger kafka-source commits',
+  description: 'Produces rows as JSON to Kafka (all, anomalies only, dead letters); settles each batch once the broker acks it',
   params,
   create(p, ctx): Sink {
     let producer: OutputProducer | undefined;
@@ -86,9 +91,9 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
       const batch = next.value;
       const messages = toMessages(batch, p, names);
       const sent = producer.send(messages.topics).then(
-        () => settleBatch(batch),
+        () => ctx.acks.settle(batch),
         (error: unknown) => {
-          abandonBatch(batch);
+          ctx.acks.fail(batch, error);
           failure ??= error;
         },
       );

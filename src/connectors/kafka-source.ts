@@ -8,41 +8,48 @@ import { deadLetterMessage } from '../kafka/output-codec.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, toRecordBatch } from '../kafka/record-batch.js';
 import { decodeRecords, featureMapping } from '../kafka/record-codec.js';
-import { registerTicketOwner, TICKET_META, ticketValue } from '../kafka/tickets.js';
 import { nameRecord } from '../contract/name-record.js';
 import { defineStage, type Source, type StageContext } from '../contract/stage.js';
 
 const TYPE = 'kafka-source';
 
+/**
+ * The fields of kafka-source's params, each declared once: `latentflow monitor` takes its consumer options
+ * (group, batching, timeouts, field paths) from here, so both read Kafka with the same defaults.
+ */
+export const kafkaSourceFields = {
+  ...kafkaConnectionParams,
+  topics: z.array(z.string().min(1)).min(1).describe('Topics to consume (JSON object values)'),
+  groupId: z.string().min(1).describe('Consumer group id; members of one group share the partitions, and offsets are committed for it once a batch\'s outputs are acknowledged'),
+  features: z.array(z.string().min(1)).min(1).describe('Feature columns to read from each JSON value (float64 columns, in this order)'),
+  fields: nameRecord(z.string().min(1)).prefault({}).describe('Dotted JSON path per feature when it is not the top-level field of the same name'),
+  vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in feature order (`features`, or the model\'s for the monitor)'),
+  deadLetterTopic: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Topic for records that cannot be parsed (original bytes, reason headers); without it such a record fails the run'),
+  columnPrefix: z.string().default('').describe('Prefix of the Kafka columns key, topic, partition, offset, timestamp, value'),
+  batchRows: z.number().int().positive().default(2000).describe('Records per batch (rows), at most: scored, produced and committed together'),
+  // 20 ms, not more: linger only closes a batch when the consumer has caught up (behind, batches fill by
+  // count first), and then the wait is pure latency (BENCHMARKS.md, Kafka latency runs).
+  lingerMs: z.number().int().min(0).default(20).describe('Longest wait for a batch to fill (ms); bounds the latency added at low rates'),
+  maxBufferedRows: z.number().int().positive().optional().describe('Records buffered before fetching pauses (rows; default 4 x batchRows)'),
+  fromBeginning: z.boolean().default(false).describe('A group with no committed offset starts at the oldest record (else only new ones)'),
+  idleTimeoutMs: z.number().int().min(0).default(0).describe('End the stream after this long without a new record (ms); 0 = run until stopped'),
+  maxRows: z.number().int().min(0).default(0).describe('End the stream after this many records (rows); 0 = no limit'),
+  sessionTimeoutMs: z.number().int().positive().default(30_000).describe('Group session timeout (ms): a silent member is removed after this long'),
+  rebalanceTimeoutMs: z.number().int().positive().default(60_000).describe('Time members get to re-join during a rebalance (ms)'),
+  heartbeatIntervalMs: z.number().int().positive().default(3000).describe('Heartbeat interval (ms), at most a third of the session timeout'),
+  maxBytesPerPartition: z.number().int().positive().default(1_048_576).describe('Fetch size per partition (bytes)'),
+  maxWaitTimeMs: z.number().int().positive().default(500).describe('Longest time a fetch waits at the broker for data (ms)'),
+  drainTimeoutMs: z.number().int().positive().default(20_000).describe('Longest wait for batches in flight on shutdown or rebalance (ms)'),
+  deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for dead-letter acknowledgements (ms)'),
+};
+
 /** Parameters of {@link kafkaSource}. */
 const params = z
-  .strictObject({
-    ...kafkaConnectionParams,
-    topics: z.array(z.string().min(1)).min(1).describe('Topics to consume (JSON object values)'),
-    groupId: z.string().min(1).describe('Consumer group id; offsets are committed for it once kafka-sink has written a batch'),
-    features: z.array(z.string().min(1)).min(1).describe('Feature columns to read from each JSON value (float64 columns, in this order)'),
-    fields: nameRecord(z.string().min(1)).prefault({}).describe('Dotted JSON path per feature when it is not the top-level field of the same name'),
-    vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in the order of `features`'),
-    deadLetterTopic: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Topic for records that cannot be parsed (original bytes, reason headers); without it such a record fails the run'),
-    columnPrefix: z.string().default('').describe('Prefix of the Kafka columns key, topic, partition, offset, timestamp, value'),
-    batchRows: z.number().int().positive().default(2000).describe('Records per batch (rows), at most'),
-    lingerMs: z.number().int().min(0).default(100).describe('Longest wait for a batch to fill (ms)'),
-    maxBufferedRows: z.number().int().positive().optional().describe('Records buffered before fetching pauses (rows; default 4 x batchRows)'),
-    fromBeginning: z.boolean().default(false).describe('A group with no committed offset starts at the oldest record (else only new ones)'),
-    idleTimeoutMs: z.number().int().min(0).default(0).describe('End the stream after this long without a new record (ms); 0 = run until stopped'),
-    maxRows: z.number().int().min(0).default(0).describe('End the stream after this many records (rows); 0 = no limit'),
-    sessionTimeoutMs: z.number().int().positive().default(30_000).describe('Group session timeout (ms)'),
-    rebalanceTimeoutMs: z.number().int().positive().default(60_000).describe('Time members get to re-join during a rebalance (ms)'),
-    heartbeatIntervalMs: z.number().int().positive().default(3000).describe('Heartbeat interval (ms)'),
-    maxBytesPerPartition: z.number().int().positive().default(1_048_576).describe('Fetch size per partition (bytes)'),
-    maxWaitTimeMs: z.number().int().positive().default(500).describe('Longest time a fetch waits at the broker for data (ms)'),
-    drainTimeoutMs: z.number().int().positive().default(20_000).describe('Longest wait for batches in flight on a rebalance (ms)'),
-    deliveryTimeoutMs: z.number().int().positive().default(120_000).describe('Longest wait for dead-letter acknowledgements (ms)'),
-  })
+  .strictObject(kafkaSourceFields)
   .refine((p) => !p.features.some((f) => Object.values(kafkaColumns(p.columnPrefix)).includes(f)), {
     message: 'a feature has the name of a Kafka column (key, topic, partition, offset, timestamp, value); set columnPrefix, e.g. "kafka_"',
   });
@@ -56,20 +63,21 @@ export type KafkaSourceParams = z.output<typeof params>;
  * column per feature, formed by count (`batchRows`) or time (`lingerMs`). Records whose value is not a JSON
  * object with every feature as a finite number go to `deadLetterTopic` with the reason in headers.
  *
- * Offsets: a batch's offsets are committed after `kafka-sink` acknowledged all its records (the batch
- * carries a ticket in its schema metadata) and its dead letters were acknowledged. With any other sink
- * nothing is committed: the next run reads the same records again. The stream runs until the pipeline
+ * Offsets: a batch's offsets are committed after the sink settled it through the run's acknowledgements
+ * (`ctx.acks`: kafka-sink once the broker acknowledged all its records, a file sink once its file is in
+ * place) and its dead letters were acknowledged, and only as far as every earlier batch of the partition is
+ * settled too. With a sink that settles nothing (null-sink, table-sink) nothing is committed: the next run
+ * reads the same records again. The stream runs until the pipeline
  * is stopped, or ends after `idleTimeoutMs` without records or after `maxRows` records.
  */
 export const kafkaSource = defineStage({
   type: TYPE,
   kind: 'source',
-  description: 'Consumes Kafka topics (consumer group, JSON values) as Arrow batches; offsets committed after kafka-sink acks',
+  description: 'Consumes Kafka topics (consumer group, JSON values) as Arrow batches; offsets committed once the sink settles them',
   params,
   create(p, ctx): Source {
     let feed: KafkaFeed | undefined;
     let dlq: OutputProducer | undefined;
-    let unregister: (() => void) | undefined;
     let isClosed = false;
     return {
       kind: 'source',
@@ -77,25 +85,22 @@ export const kafkaSource = defineStage({
         if (isClosed) return (async function* () {})();
         const kafka = kafkaClient(p, ctx.logger);
         feed = new KafkaFeed(kafka, feedOptions(TYPE, p.topics, p), ctx.logger);
-        const registration = registerTicketOwner(feed);
-        unregister = registration.unregister;
         if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
-        return read(p, ctx, feed, dlq, registration.id);
+        return read(p, ctx, feed, dlq);
       },
       async close() {
         if (isClosed) return;
         isClosed = true;
-        // kafka-sink is closed before this source (the runner closes in reverse), so whatever it
-        // acknowledged is settled by now; what is still in flight was never written and is not waited for.
+        // The sink is closed before this source (the runner closes in reverse), so whatever it confirmed
+        // is settled by now; what is still in flight was never written and is not waited for.
         await feed?.close(0);
         await dlq?.disconnect();
-        unregister?.();
       },
     };
   },
 });
 
-async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, dlq: OutputProducer | undefined, feedId: string): AsyncGenerator<RecordBatch> {
+async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, dlq: OutputProducer | undefined): AsyncGenerator<RecordBatch> {
   const mapping = featureMapping(p.features, p.fields, p.vectorField);
   const names = kafkaColumns(p.columnPrefix);
   const stop = () => feed.stop();
@@ -133,11 +138,9 @@ async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, d
         feed.settle(batch.ticket); // nothing for the sink to acknowledge
         continue;
       }
-      const metadata = new Map([
-        [TICKET_META, ticketValue(feedId, batch.ticket)],
-        [META.topics, p.topics.join(',')],
-      ]);
-      yield toRecordBatch(batch.records, decoded, mapping, names, metadata);
+      const { ticket } = batch;
+      const rowsOut = toRecordBatch(batch.records, decoded, mapping, names, new Map([[META.topics, p.topics.join(',')]]));
+      yield ctx.acks.attach(rowsOut, { settle: () => feed.settle(ticket), fail: () => feed.abandon(ticket) });
       rows += decoded.accepted.length;
       if (p.maxRows > 0 && rows >= p.maxRows) break;
     }

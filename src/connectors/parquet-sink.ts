@@ -7,7 +7,7 @@ import { Closers } from '../io/closers.js';
 import { DictionaryUnifier } from '../io/dictionaries.js';
 import { SchemaGuard, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
-import { checkWritable, closableSink } from './closable.js';
+import { checkWritable, fileSink } from './closable.js';
 
 const TYPE = 'parquet-sink';
 
@@ -53,7 +53,7 @@ export const parquetSink = defineStage({
   description: 'Writes batches to a Parquet file, one row group at a time (atomically: temp file renamed into place)',
   params,
   create(p, ctx): Sink {
-    return closableSink(TYPE, p.path, (input, { closers, isClosed }) => writeParquet(p, ctx, input, closers, isClosed));
+    return fileSink(TYPE, p.path, ctx, (input, { closers, isClosed }) => writeParquet(p, ctx, input, closers, isClosed));
   },
 });
 

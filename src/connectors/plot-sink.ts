@@ -12,7 +12,7 @@ import { inferColorType, scatterSpec, type ScatterPoint } from '../plots/scatter
 import { LOG_COUNT_RATIO, scoreHistogramSpec } from '../plots/score-histogram.js';
 import { modelRef } from '../stages/shared/model-ref.js';
 import { modelRefParam } from '../stages/shared/params.js';
-import { checkWritable, closableSink, type Lifecycle } from './closable.js';
+import { checkWritable, fileSink, type Lifecycle } from './closable.js';
 
 const TYPE = 'plot-sink';
 
@@ -142,7 +142,7 @@ export const plotSink = defineStage({
   description: 'Writes charts (PNG or SVG): a 2-D scatter colored by a column, a score histogram with the threshold, loss curves; one or several per run',
   params,
   create(p, ctx): Sink {
-    return closableSink(TYPE, p.path, (input, life) => writePlots(p, ctx, input, life));
+    return fileSink(TYPE, p.path, ctx, (input, life) => writePlots(p, ctx, input, life));
   },
 });
 

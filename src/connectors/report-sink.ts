@@ -12,7 +12,7 @@ import { LOG_COUNT_RATIO } from '../plots/score-histogram.js';
 import { flagsOf, ReportCollector } from '../report/report-data.js';
 import { modelRef } from '../stages/shared/model-ref.js';
 import { modelRefParam } from '../stages/shared/params.js';
-import { checkWritable, closableSink, type Lifecycle } from './closable.js';
+import { checkWritable, fileSink, type Lifecycle } from './closable.js';
 
 const TYPE = 'report-sink';
 
@@ -66,7 +66,7 @@ export const reportSink = defineStage({
   description: 'Writes a self-contained HTML report: model summary, loss curves, score histogram, top anomalies with contributing features, 2-D map',
   params,
   create(p, ctx): Sink {
-    return closableSink(TYPE, p.path, (input, life) => writeReport(p, ctx, input, life));
+    return fileSink(TYPE, p.path, ctx, (input, life) => writeReport(p, ctx, input, life));
   },
 });
 

@@ -2,6 +2,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { z } from 'zod';
 import type { Logger } from '../runtime/logger.js';
 import type { Progress } from '../runtime/progress.js';
+import type { AckService } from './acks.js';
 import type { ModelSlots } from './model-slots.js';
 
 /**
@@ -21,13 +22,17 @@ export interface StageContext {
   readonly progress: Progress;
   /** Fitted models handed from a fit stage to later stages in the same run, by the fit stage's `id`. */
   readonly models: ModelSlots;
+  /** Acknowledgements from the sink back to the source of this run (see {@link AckService} for the rules). */
+  readonly acks: AckService;
   /** Relative paths in params resolve against this directory (the pipeline file's folder, or the cwd). */
   readonly baseDir: string;
 }
 
 /**
  * A source produces record batches. Call order: `batches()` once, iterate, then `close()` (the runner
- * always calls it, also after an error or an early `break`). `close()` is idempotent.
+ * always calls it, also after an error or an early `break`, and after the sink is closed, so what the sink
+ * settled is known by then). A source that commits what it consumed attaches a handle to each batch through
+ * `ctx.acks`. `close()` is idempotent.
  */
 export interface Source {
   readonly kind: 'source';
@@ -59,7 +64,8 @@ export interface SinkSummary {
 
 /**
  * A sink consumes every batch and resolves once all of it is written (files: renamed into place). On error
- * it leaves no partial output behind. `close()` is idempotent.
+ * it leaves no partial output behind. A sink that writes durably settles each batch through `ctx.acks` once
+ * its write is confirmed, so the source may commit it. `close()` is idempotent.
  */
 export interface Sink {
   readonly kind: 'sink';

@@ -17,6 +17,8 @@ export const META = {
   firstLine: 'latentflow.firstLine',
   /** Comma-separated 1-based file line of every row, when some record spans several lines. */
   lines: 'latentflow.lines',
+  /** The run's acknowledgement token of the batch (see contract/acks.ts); file sinks do not write it. */
+  ack: 'latentflow.ack',
 } as const;
 
 /** Where row `row` of `batch` (the `batchIndex`-th in the stream) came from, as far as the source said. */

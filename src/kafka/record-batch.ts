@@ -31,7 +31,7 @@ export function kafkaColumns(prefix = ''): KafkaColumns {
 /**
  * The accepted records of one batch as an Arrow record batch: the Kafka columns, then one float64 column
  * per feature (named after the feature), row order kept. Keys and values are copied byte for byte into
- * Utf8 columns (no decoding). `metadata` becomes the schema metadata (the commit ticket travels there).
+ * Utf8 columns (no decoding). `metadata` becomes the schema metadata.
  */
 export function toRecordBatch(
   records: readonly InputRecord[],

@@ -3,6 +3,7 @@ import { LatentflowError } from '../errors.js';
 import { selectBackend } from '../runtime/backend.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { noProgress, type Progress } from '../runtime/progress.js';
+import { AckService } from '../contract/acks.js';
 import { ModelSlots } from '../contract/model-slots.js';
 import { checkPipelinePaths } from './path-check.js';
 import type { PipelineSpec, StageSpec } from './spec.js';
@@ -31,6 +32,7 @@ export interface RunResources {
   logger: Logger;
   progress: Progress;
   models: ModelSlots;
+  acks: AckService;
 }
 
 /**
@@ -46,6 +48,7 @@ export function stageContext(spec: PipelineSpec, stage: StageSpec, run: RunResou
     seed: spec.seed,
     progress: run.progress,
     models: run.models,
+    acks: run.acks,
     baseDir: spec.baseDir,
   };
 }
@@ -82,9 +85,10 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   logger.debug({ tried: backend.tried }, 'tensorflow.js backends tried');
 
   const models = new ModelSlots();
+  const acks = new AckService();
   const created: { spec: StageSpec; stage: Stage }[] = [];
   const make = <S extends Stage>(s: StageSpec): S => {
-    const ctx = stageContext(spec, s, { signal: controller.signal, logger, progress, models });
+    const ctx = stageContext(spec, s, { signal: controller.signal, logger, progress, models, acks });
     const stage = s.definition.create(s.params, ctx) as S;
     created.push({ spec: s, stage });
     return stage;
@@ -139,6 +143,9 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
         logger.warn({ err: error, stage: s.id }, 'stage close failed');
       }
     }
+    // After every close: a sink that confirms writes has settled all it wrote by now.
+    const unsettled = acks.unsettled();
+    if (unsettled > 0) logger.info({ unsettled }, `${unsettled} batches were not acknowledged by the sink; their source does not commit them (the next run reads them again)`);
     await models.dispose();
   }
 }

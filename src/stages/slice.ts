@@ -9,14 +9,15 @@ const params = z.strictObject({
 /**
  * Passes on the rows `[offset, offset + rows)` of the stream, in order, and stops pulling its input once they
  * are through (so a large file is not read to the end). Batches are sliced without copying. Handy for a
- * positional train/test split or a quick run on the first rows of a file.
+ * positional train/test split or a quick run on the first rows of a file. A batch it drops whole is
+ * settled (nothing of it is to be written), so a Kafka source still commits past the skipped rows.
  */
 export const slice = defineStage({
   type: 'slice',
   kind: 'transform',
   description: 'Passes on rows [offset, offset + rows) of the stream and stops reading after them',
   params,
-  create(p) {
+  create(p, ctx) {
     let passed = 0;
     return {
       kind: 'transform',
@@ -30,7 +31,7 @@ export const slice = defineStage({
           if (to > from) {
             passed += to - from;
             yield from === 0 && to === batch.numRows ? batch : batch.slice(from, to);
-          }
+          } else ctx.acks.settle(batch);
           if (at >= end) return;
         }
       },

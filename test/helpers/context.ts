@@ -1,3 +1,4 @@
+import { AckService } from '../../src/contract/acks.js';
 import { ModelSlots } from '../../src/contract/model-slots.js';
 import type { StageContext } from '../../src/contract/stage.js';
 import { silentLogger } from '../../src/runtime/logger.js';
@@ -12,6 +13,7 @@ export function testContext(overrides: Partial<StageContext> = {}): StageContext
     seed: 7,
     progress: noProgress,
     models: new ModelSlots(),
+    acks: new AckService(),
     baseDir: process.cwd(),
     ...overrides,
   };

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import type { Kafka } from 'kafkajs';
@@ -8,7 +9,7 @@ import { META } from '../../src/io/batch-meta.js';
 import { DLQ_HEADERS } from '../../src/kafka/output-codec.js';
 import { allStages } from '../../src/pipeline/registry.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
-import { definePipeline } from '../../src/pipeline/spec.js';
+import { definePipeline, validatePipelineValue } from '../../src/pipeline/spec.js';
 import type { Sink, Source } from '../../src/contract/stage.js';
 import { collect, fromArray, testContext } from '../helpers/context.js';
 import { numbers, planeWithOutliers } from '../helpers/data.js';
@@ -211,5 +212,26 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
     // Without a dead-letter topic the run fails before producing the batch, naming the record and the field.
     await expect(runPipeline(spec(uniqueName('group')))).rejects.toThrow(/collide-in.*\[0\]@200.*already has a field "score"/);
     expect(await topicSize(kafka, scored)).toBe(200);
+  });
+
+  it('kafka-source commits once a file sink has its file in place, and nothing with null-sink (the next run reads the records again)', async () => {
+    const input = await topic('to-file', 2);
+    await produce(kafka, input, sensorMessages(sensorRecords(700, 5, 0)));
+    const spec = (groupId: string, sink: Record<string, unknown>) =>
+      validatePipelineValue({
+        name: 'kafka-to-file',
+        source: { type: 'kafka-source', brokers, topics: [input], groupId, features: SENSOR_FEATURES, fromBeginning: true, idleTimeoutMs: 1500, batchRows: 200 },
+        sink,
+      });
+    const nullGroup = uniqueName('group');
+    expect((await runPipeline(spec(nullGroup, { type: 'null-sink' }))).rows).toBe(700);
+    expect(await committedTotal(kafka, nullGroup, input)).toBe(0);
+    expect((await runPipeline(spec(nullGroup, { type: 'null-sink' }))).rows).toBe(700);
+
+    const fileGroup = uniqueName('group');
+    const file = path.join(dir, 'to-file.csv');
+    expect((await runPipeline(spec(fileGroup, { type: 'csv-sink', path: file }))).rows).toBe(700);
+    expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(701);
+    expect(await committedTotal(kafka, fileGroup, input)).toBe(700);
   });
 });

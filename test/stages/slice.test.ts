@@ -1,5 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
+import { AckService } from '../../src/contract/acks.js';
 import { slice } from '../../src/stages/slice.js';
 import { collect, fromArray, testContext } from '../helpers/context.js';
 import { planeWithOutliers } from '../helpers/data.js';
@@ -34,5 +35,16 @@ describe('slice', () => {
     expect(out.reduce((n, b) => n + b.numRows, 0)).toBe(150);
     expect(pulled).toBe(2);
     expect(released).toBe(true);
+  });
+
+  test('settles the batches it drops whole and leaves the ones it passes on to the sink', async () => {
+    const acks = new AckService();
+    const settled: number[] = [];
+    const attached = input.map((b, i) => acks.attach(b, { settle: () => settled.push(i), fail: () => {} }));
+    const out = await collect(slice.create(slice.params.parse({ offset: 150, rows: 100 }), testContext({ acks })).transform(fromArray(attached)));
+    // Batch 0 (rows 0-99) is skipped whole; batches 1 and 2 pass in part and settle when the sink says so.
+    expect(settled).toEqual([0]);
+    for (const b of out) acks.settle(b);
+    expect(settled).toEqual([0, 1, 2]);
   });
 });

@@ -1,0 +1,49 @@
+import type { AckHandle } from './acks.js';
+
+/**
+ * The commit rule of an ordered source: positions are handed out in order, settled in any order, and only
+ * the longest settled prefix is committed, so a position is never committed while an earlier one may still
+ * be lost. A failed position is never settled: the prefix stops before it for the rest of the run, and its
+ * records and every later one are read again next time (at-least-once).
+ *
+ * A source makes one handle per batch with {@link next} and gives it to `ctx.acks.attach`. kafka-source
+ * keeps the same rule per partition in kafka/offset-tracker.ts, which also follows partitions moving
+ * between consumers.
+ */
+export class SettledPrefix<P> {
+  private readonly queue: { position: P; state: 'open' | 'settled' | 'failed' }[] = [];
+
+  /** @param commit called with the last position of the settled prefix each time the prefix grows. */
+  constructor(private readonly commit: (position: P) => void) {}
+
+  /** The handle for the batch that ends at `position` (positions come in the order the batches are read). */
+  next(position: P): AckHandle {
+    const entry: { position: P; state: 'open' | 'settled' | 'failed' } = { position, state: 'open' };
+    this.queue.push(entry);
+    return {
+      settle: () => {
+        if (entry.state !== 'open') return;
+        entry.state = 'settled';
+        this.advance();
+      },
+      fail: () => {
+        if (entry.state === 'open') entry.state = 'failed';
+      },
+    };
+  }
+
+  /** Positions handed out and not yet committed (open, failed, or settled behind one of those). */
+  uncommitted(): number {
+    return this.queue.length;
+  }
+
+  private advance(): void {
+    let last: P | undefined;
+    let isMoved = false;
+    while (this.queue.length > 0 && this.queue[0].state === 'settled') {
+      last = this.queue.shift()!.position;
+      isMoved = true;
+    }
+    if (isMoved) this.commit(last as P);
+  }
+}
