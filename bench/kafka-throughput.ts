@@ -26,7 +26,7 @@
  * the measured backlog rate (of the same worker count, first ref) instead of fixed `--rates`.
  * Writes bench/results/kafka.md (or `--out`).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -140,6 +140,11 @@ async function deleteTopics(name: string): Promise<void> {
   await admin.connect();
   await admin.deleteTopics({ topics: [name, `${name}.scored`, `${name}.anomalies`, `${name}.dead-letter`] }).catch(() => undefined);
   await admin.disconnect();
+}
+
+/** The Kafka version the broker script runs (LATENTFLOW_KAFKA_VERSION or its default). */
+function brokerVersion(): string {
+  return execFileSync('bash', [path.join(ROOT, 'scripts/kafka/broker.sh'), 'version'], { encoding: 'utf8' }).trim();
 }
 
 async function size(topic: string): Promise<number> {
@@ -512,7 +517,7 @@ async function main(): Promise<void> {
     '## Streaming on Kafka: `latentflow monitor` end to end',
     '',
     `\`npx tsx bench/kafka-throughput.ts ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString().slice(0, 10)}, local broker`,
-    `(Apache Kafka 3.9.2, \`scripts/kafka/broker.sh\`, 6 partitions) on the same 2 cores; load average ${loadBefore} before, ${load()} at the end.`,
+    `(Apache Kafka ${brokerVersion()}, \`scripts/kafka/broker.sh\`, 6 partitions) on the same 2 cores; load average ${loadBefore} before, ${load()} at the end.`,
     `Pump-telemetry JSON records (~270 bytes, 8 features), autoencoder 8-32-16-3-16-32-8, TensorFlow.js wasm backend.`,
     ...(REFS.length > 1 ? ['', `Code compared: ${REF_SPECS.map((r) => `${r.label} = \`${r.treeish}\``).join(', ')} (runs alternated).`] : []),
     '',

@@ -11,6 +11,7 @@
 #   bash scripts/kafka/broker.sh fetch     only fill the jar cache (CI can cache .cache/kafka and ~/.m2)
 #   bash scripts/kafka/broker.sh reset     stop and delete the data (topics, offsets)
 #   bash scripts/kafka/broker.sh logs      print the last 100 lines of the broker log
+#   bash scripts/kafka/broker.sh version   print the Apache Kafka version it runs (for reports)
 #
 # `start` and `stop` are idempotent and safe to call concurrently (flock). Everything lives under
 # .cache/kafka/ (gitignored): libs-<version>/ (the classpath), broker-<port>/ (config, data, broker.log,
@@ -18,7 +19,8 @@
 # with access to Maven Central.
 #
 # Environment (all optional):
-#   LATENTFLOW_KAFKA_VERSION          Apache Kafka version, default 3.9.2 (see README: why 3.9 for kafkajs)
+#   LATENTFLOW_KAFKA_VERSION          Apache Kafka version, default 4.4.0, the newest on Maven Central (CI runs
+#                                     this one; 3.9.2 passes too, see README's Kafka versions)
 #   LATENTFLOW_KAFKA_PORT             client port on 127.0.0.1, default 9092
 #   LATENTFLOW_KAFKA_CONTROLLER_PORT  KRaft controller port, default client port + 1
 #   LATENTFLOW_KAFKA_DIR              cache folder, default <repo>/.cache/kafka
@@ -28,7 +30,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/scripts/kafka"
-VERSION="${LATENTFLOW_KAFKA_VERSION:-3.9.2}"
+VERSION="${LATENTFLOW_KAFKA_VERSION:-4.4.0}"
 PORT="${LATENTFLOW_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${LATENTFLOW_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 CACHE="${LATENTFLOW_KAFKA_DIR:-$ROOT/.cache/kafka}"
@@ -217,8 +219,9 @@ case "${1:-}" in
     say "deleted $RUN"
     ;;
   logs) tail -n 100 "$LOG" ;;
+  version) echo "$VERSION" ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
