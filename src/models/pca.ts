@@ -1,5 +1,6 @@
 import { PCA } from 'ml-pca';
 import { DataError, ModelConfigError, ModelStateError } from '../errors.js';
+import { CovarianceAccumulator } from './covariance.js';
 import type { Matrix } from './matrix.js';
 
 /**
@@ -63,6 +64,12 @@ export const DEFAULT_VARIANCE_FRACTION = 0.95;
 /** `scoreBy` when none is given. */
 export const DEFAULT_PCA_SCORE_BY: PcaScoreBy = 'mahalanobis';
 
+/**
+ * `fit` decomposes the data matrix by SVD up to this many rows per column, above it the covariance
+ * (accumulated in chunks, then one cols x cols eigendecomposition). MEASURED_CROSSOVER
+ */
+const SVD_MAX_ROWS_PER_COL = 1;
+
 /** Smallest axis variance `mahalanobis` divides by, relative to the mean variance per column (see `scoreBy`). */
 const MAHALANOBIS_VARIANCE_FLOOR = 1;
 
@@ -75,6 +82,8 @@ const MAHALANOBIS_VARIANCE_FLOOR = 1;
 export class PcaModel {
   readonly config: Readonly<PcaConfig>;
   private state: PcaState | undefined;
+  // Rows given to partialFit since the last fit: their running mean and co-moment, never the rows.
+  private pending: CovarianceAccumulator | undefined;
 
   constructor(config: PcaConfig = {}) {
     this.config = validatePcaConfig(config);
@@ -106,14 +115,20 @@ export class PcaModel {
     return this.explainedVariance.reduce((a, b) => a + b, 0);
   }
 
-  /** Fits the axes on the rows of `m` (at least 2 rows). Refitting replaces the previous fit. */
+  /**
+   * Fits the axes on the rows of `m` (at least 2 rows). Refitting replaces the previous fit and forgets
+   * rows given to `partialFit`.
+   */
   fit(m: Matrix): this {
     const { rows, cols } = m;
-    if (this.config.k !== undefined && this.config.k > cols) {
-      throw new ModelConfigError('k', `pca: k=${this.config.k} exceeds ${cols} numeric columns; lower k`);
-    }
+    this.checkK(cols);
     if (rows < 2) {
       throw new DataError(`pca: fit needs at least 2 rows, received ${rows}`);
+    }
+    this.pending = undefined;
+    if (rows > cols * SVD_MAX_ROWS_PER_COL) {
+      this.partialFit(m);
+      return this.finish();
     }
     const dataset: number[][] = new Array(rows);
     for (let r = 0; r < rows; r++) {
@@ -129,43 +144,46 @@ export class PcaModel {
       }
       dataset[r] = row;
     }
-    // With more rows than columns the d x d covariance eigendecomposition is much cheaper than an SVD of the data.
-    const pca = new PCA(dataset, { center: true, scale: false, method: rows > cols ? 'covarianceMatrix' : 'SVD' });
-    const vectors = pca.getEigenvectors(); // cols x components, one axis per column
-    const ratios = pca.getExplainedVariance().map((v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
-    const available = Math.min(ratios.length, vectors.columns, cols);
-    const k = this.config.k ?? componentsFor(ratios, this.config.varianceFraction ?? DEFAULT_VARIANCE_FRACTION);
-    if (k > available) {
-      throw new ModelConfigError('k', `pca: k=${k} exceeds the ${available} components ${rows} rows x ${cols} columns give; lower k or add rows`);
-    }
-    const components = new Array<number>(k * cols);
-    for (let c = 0; c < k; c++) {
-      let sign = 1;
-      let largest = -1;
-      for (let j = 0; j < cols; j++) {
-        const v = vectors.get(j, c);
-        if (Math.abs(v) > largest) {
-          largest = Math.abs(v);
-          sign = v < 0 ? -1 : 1;
-        }
-      }
-      for (let j = 0; j < cols; j++) components[c * cols + j] = sign * vectors.get(j, c);
-    }
     const mean = new Array<number>(cols).fill(0);
     for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) mean[j] += dataset[r][j];
     for (let j = 0; j < cols; j++) mean[j] /= rows;
-    const state: PcaState = { type: 'pca', version: 1, params: { ...this.config }, inputDim: cols, k, mean, components, varianceRatios: ratios };
-    this.state = state;
-    if (this.config.scoreBy === 'mahalanobis') {
-      const sds = pca.getStandardDeviations();
-      const count = Math.min(available, sds.length);
-      const variances = sds.slice(0, count).map((sd) => (Number.isFinite(sd) ? sd * sd : 0));
-      const total = variances.reduce((a, b) => a + b, 0);
-      // Directions with (numerically) no training variance would divide by zero: floor them relative to the total.
-      this.state.axisVariances = variances.map((v) => Math.max(v, MAHALANOBIS_VARIANCE_FLOOR * (total / cols), 1e-12));
-      this.state.allAxes = new Array<number>(count * cols);
-      for (let c = 0; c < count; c++) for (let j = 0; j < cols; j++) this.state.allAxes[c * cols + j] = vectors.get(j, c);
+    this.adopt(new PCA(dataset, { center: true, scale: false, method: 'SVD' }), mean, rows, cols);
+    return this;
+  }
+
+  /**
+   * Adds the rows of `m` to the running covariance without fitting: call `finish()` to (re)fit on every
+   * row added since the last `fit`. Memory stays `cols x cols` float64 whatever the number of rows, so
+   * data larger than memory or a stream can be fitted batch by batch; the result equals `fit` on all
+   * rows at once up to float rounding. The current fit, if any, stays in use until `finish`.
+   */
+  partialFit(m: Matrix): this {
+    if (this.pending === undefined) {
+      this.checkK(m.cols);
+      this.pending = new CovarianceAccumulator(m.cols, 'pca');
+    } else if (m.cols !== this.pending.cols) {
+      throw new DataError(`pca: partialFit received ${m.cols} columns after batches of ${this.pending.cols}; pass the same columns in every batch`, {
+        expected: `${this.pending.cols} columns`,
+        received: `${m.cols} columns`,
+      });
     }
+    this.pending.add(m);
+    return this;
+  }
+
+  /**
+   * Fits the axes on every row given to `partialFit` since the last `fit` (at least 2), by an
+   * eigendecomposition of their covariance. More `partialFit` calls may follow; `finish` again refits.
+   */
+  finish(): this {
+    const acc = this.pending;
+    if (acc === undefined) throw new ModelStateError('pca: finish called before partialFit; add rows with partialFit(m) first');
+    const { rows, cols } = acc;
+    if (rows < 2) throw new DataError(`pca: fit needs at least 2 rows, received ${rows}`);
+    const cov = acc.covariance();
+    const square: number[][] = new Array(cols);
+    for (let i = 0; i < cols; i++) square[i] = Array.from(cov.subarray(i * cols, (i + 1) * cols));
+    this.adopt(new PCA(square, { isCovarianceMatrix: true }), Array.from(acc.mean()), rows, cols);
     return this;
   }
 
@@ -266,6 +284,54 @@ export class PcaModel {
       ...(state.allAxes ? { allAxes: [...state.allAxes], axisVariances: [...(state.axisVariances as number[])] } : {}),
     };
     return model;
+  }
+
+  private checkK(cols: number): void {
+    if (this.config.k !== undefined && this.config.k > cols) {
+      throw new ModelConfigError('k', `pca: k=${this.config.k} exceeds ${cols} numeric columns; lower k`);
+    }
+  }
+
+  /**
+   * Takes the axes of a decomposition of `rows x cols` data with column means `mean` as the fit. At most
+   * `min(rows, cols)` axes count, whichever way they were found, so both paths keep the same number.
+   */
+  private adopt(pca: PCA, mean: number[], rows: number, cols: number): void {
+    const vectors = pca.getEigenvectors(); // cols x components, one axis per column
+    const ratios = pca
+      .getExplainedVariance()
+      .slice(0, Math.min(rows, cols))
+      .map((v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
+    const available = Math.min(ratios.length, vectors.columns, cols);
+    const k = this.config.k ?? componentsFor(ratios, this.config.varianceFraction ?? DEFAULT_VARIANCE_FRACTION);
+    if (k > available) {
+      throw new ModelConfigError('k', `pca: k=${k} exceeds the ${available} components ${rows} rows x ${cols} columns give; lower k or add rows`);
+    }
+    const components = new Array<number>(k * cols);
+    for (let c = 0; c < k; c++) {
+      let sign = 1;
+      let largest = -1;
+      for (let j = 0; j < cols; j++) {
+        const v = vectors.get(j, c);
+        if (Math.abs(v) > largest) {
+          largest = Math.abs(v);
+          sign = v < 0 ? -1 : 1;
+        }
+      }
+      for (let j = 0; j < cols; j++) components[c * cols + j] = sign * vectors.get(j, c);
+    }
+    const state: PcaState = { type: 'pca', version: 1, params: { ...this.config }, inputDim: cols, k, mean, components, varianceRatios: ratios };
+    if (this.config.scoreBy === 'mahalanobis') {
+      const sds = pca.getStandardDeviations();
+      const count = Math.min(available, sds.length);
+      const variances = sds.slice(0, count).map((sd) => (Number.isFinite(sd) ? sd * sd : 0));
+      const total = variances.reduce((a, b) => a + b, 0);
+      // Directions with (numerically) no training variance would divide by zero: floor them relative to the total.
+      state.axisVariances = variances.map((v) => Math.max(v, MAHALANOBIS_VARIANCE_FLOOR * (total / cols), 1e-12));
+      state.allAxes = new Array<number>(count * cols);
+      for (let c = 0; c < count; c++) for (let j = 0; j < cols; j++) state.allAxes[c * cols + j] = vectors.get(j, c);
+    }
+    this.state = state;
   }
 
   private mahalanobis(m: Matrix, s: PcaState): Float32Array {
