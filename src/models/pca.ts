@@ -130,8 +130,10 @@ export class PcaModel {
     }
     this.pending = undefined;
     if (rows > cols * SVD_MAX_ROWS_PER_COL) {
-      this.partialFit(m);
-      return this.finish();
+      this.partialFit(m).finish();
+      // Rows of a fit are not pending: a later partialFit starts from none, as after the SVD path.
+      this.pending = undefined;
+      return this;
     }
     const dataset: number[][] = new Array(rows);
     for (let r = 0; r < rows; r++) {

@@ -91,3 +91,24 @@ export function meanOf(values: ArrayLike<number>): number {
 export function sameBits(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
+
+/**
+ * Correlated Gaussian rows with well separated principal variances: column j of a latent draw has sd
+ * `4 * 0.7^j`, then a fixed random rotation (`rotationSeed`) mixes the columns and `offset` is added to
+ * every value. Distinct variances make the principal axes unique up to sign.
+ */
+export function anisotropicMatrix(rows: number, cols: number, seed: number, offset = 0, rotationSeed = 5): Matrix {
+  const random = seededRandom(seed);
+  const axes = orthonormalBasis(cols, cols, seededRandom(rotationSeed));
+  const data = new Float32Array(rows * cols);
+  const latent = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) latent[c] = 4 * 0.7 ** c * gaussian(random);
+    for (let j = 0; j < cols; j++) {
+      let v = offset;
+      for (let c = 0; c < cols; c++) v += latent[c] * axes[c][j];
+      data[r * cols + j] = v;
+    }
+  }
+  return { data, rows, cols };
+}
