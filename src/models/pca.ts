@@ -1,7 +1,7 @@
-import { PCA } from 'ml-pca';
 import { DataError, ModelConfigError, ModelStateError } from '../errors.js';
 import { CovarianceAccumulator } from './covariance.js';
 import type { Matrix } from './matrix.js';
+import { covarianceDecomposition, svdDecomposition, type Decomposition } from './pca-decomposition.js';
 
 /**
  * Options of `PcaModel`. Give at most one of `k` and `varianceFraction`; with neither, `varianceFraction`
@@ -152,7 +152,7 @@ export class PcaModel {
     const mean = new Array<number>(cols).fill(0);
     for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) mean[j] += dataset[r][j];
     for (let j = 0; j < cols; j++) mean[j] /= rows;
-    this.adopt(new PCA(dataset, { center: true, scale: false, method: 'SVD' }), mean, rows, cols);
+    this.adopt(svdDecomposition(dataset), mean, rows, cols);
     return this;
   }
 
@@ -185,10 +185,7 @@ export class PcaModel {
     if (acc === undefined) throw new ModelStateError('pca: finish called before partialFit; add rows with partialFit(m) first');
     const { rows, cols } = acc;
     if (rows < 2) throw new DataError(`pca: fit needs at least 2 rows, received ${rows}`);
-    const cov = acc.covariance();
-    const square: number[][] = new Array(cols);
-    for (let i = 0; i < cols; i++) square[i] = Array.from(cov.subarray(i * cols, (i + 1) * cols));
-    this.adopt(new PCA(square, { isCovarianceMatrix: true }), Array.from(acc.mean()), rows, cols);
+    this.adopt(covarianceDecomposition(acc.covariance(), cols), Array.from(acc.mean()), rows, cols);
     return this;
   }
 
@@ -301,13 +298,11 @@ export class PcaModel {
    * Takes the axes of a decomposition of `rows x cols` data with column means `mean` as the fit. At most
    * `min(rows, cols)` axes count, whichever way they were found, so both paths keep the same number.
    */
-  private adopt(pca: PCA, mean: number[], rows: number, cols: number): void {
-    const vectors = pca.getEigenvectors(); // cols x components, one axis per column
-    const ratios = pca
-      .getExplainedVariance()
-      .slice(0, Math.min(rows, cols))
-      .map((v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
-    const available = Math.min(ratios.length, vectors.columns, cols);
+  private adopt(decomposition: Decomposition, mean: number[], rows: number, cols: number): void {
+    const { variances: eigenvalues, loading } = decomposition;
+    const sum = eigenvalues.reduce((a, b) => a + b, 0);
+    const available = Math.min(eigenvalues.length, rows, cols);
+    const ratios = eigenvalues.slice(0, available).map((v) => (Number.isFinite(v / sum) ? Math.max(0, v / sum) : 0));
     const k = this.config.k ?? componentsFor(ratios, this.config.varianceFraction ?? DEFAULT_VARIANCE_FRACTION);
     if (k > available) {
       throw new ModelConfigError('k', `pca: k=${k} exceeds the ${available} components ${rows} rows x ${cols} columns give; lower k or add rows`);
@@ -317,24 +312,22 @@ export class PcaModel {
       let sign = 1;
       let largest = -1;
       for (let j = 0; j < cols; j++) {
-        const v = vectors.get(j, c);
+        const v = loading(j, c);
         if (Math.abs(v) > largest) {
           largest = Math.abs(v);
           sign = v < 0 ? -1 : 1;
         }
       }
-      for (let j = 0; j < cols; j++) components[c * cols + j] = sign * vectors.get(j, c);
+      for (let j = 0; j < cols; j++) components[c * cols + j] = sign * loading(j, c);
     }
     const state: PcaState = { type: 'pca', version: 1, params: { ...this.config }, inputDim: cols, k, mean, components, varianceRatios: ratios };
     if (this.config.scoreBy === 'mahalanobis') {
-      const sds = pca.getStandardDeviations();
-      const count = Math.min(available, sds.length);
-      const variances = sds.slice(0, count).map((sd) => (Number.isFinite(sd) ? sd * sd : 0));
+      const variances = eigenvalues.slice(0, available).map((v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
       const total = variances.reduce((a, b) => a + b, 0);
       // Directions with (numerically) no training variance would divide by zero: floor them relative to the total.
       state.axisVariances = variances.map((v) => Math.max(v, MAHALANOBIS_VARIANCE_FLOOR * (total / cols), 1e-12));
-      state.allAxes = new Array<number>(count * cols);
-      for (let c = 0; c < count; c++) for (let j = 0; j < cols; j++) state.allAxes[c * cols + j] = vectors.get(j, c);
+      state.allAxes = new Array<number>(available * cols);
+      for (let c = 0; c < available; c++) for (let j = 0; j < cols; j++) state.allAxes[c * cols + j] = loading(j, c);
     }
     this.state = state;
   }

@@ -99,6 +99,25 @@ describe('PcaModel covariance path', () => {
     }
   });
 
+  test('constant columns get their unit vector as an axis with variance 0; the other axes are those of the data without them', () => {
+    const x = anisotropicMatrix(500, 10, 11, 1);
+    const wide = { data: new Float32Array(500 * 12), rows: 500, cols: 12 };
+    // Columns 3 and 7 are constant (2.5 and -1); the others are x's columns in order.
+    const from = [0, 1, 2, -1, 3, 4, 5, -2, 6, 7, 8, 9];
+    for (let r = 0; r < 500; r++) for (let j = 0; j < 12; j++) wide.data[r * 12 + j] = from[j] === -1 ? 2.5 : from[j] === -2 ? -1 : x.data[r * 10 + from[j]];
+    const a = new PcaModel({ k: 4 }).fit(x).toJSON();
+    const b = new PcaModel({ k: 4 }).fit(wide).toJSON();
+    for (let c = 0; c < 4; c++) {
+      const kept = from.map((f, j) => (f < 0 ? null : b.components[c * 12 + j])).filter((v): v is number => v !== null);
+      expect(axisError(kept, axis(a.components, c, 10))).toBeLessThan(1e-9);
+      expect([b.components[c * 12 + 3], b.components[c * 12 + 7]].map(Math.abs)).toEqual([0, 0]);
+    }
+    expect(relativeError(b.varianceRatios.slice(0, 10), a.varianceRatios)).toBeLessThan(1e-9);
+    expect(b.varianceRatios.slice(10)).toEqual([0, 0]);
+    const unit = (j: number) => Array.from({ length: 12 }, (_, i) => (i === j ? 1 : 0));
+    expect([axis(b.allAxes as number[], 10, 12), axis(b.allAxes as number[], 11, 12)]).toEqual([unit(3), unit(7)]);
+  });
+
   test('with fewer rows than columns partialFit keeps min(rows, cols) components, like fit', () => {
     const x = anisotropicMatrix(6, 10, 6);
     const state = batched(x, 4, { k: 3 }).toJSON();
