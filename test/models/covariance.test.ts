@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { CovarianceAccumulator } from '../../src/models/covariance.js';
 import { sliceRows, type Matrix } from '../../src/models/matrix.js';
-import { anisotropicMatrix } from './synthetic.js';
+import { anisotropicMatrix, relativeError } from './synthetic.js';
 
 /** Two-pass float64 covariance of the exact float32 values of `m`: the reference. */
 function twoPass(m: Matrix): { mean: Float64Array; cov: Float64Array } {
@@ -20,16 +20,6 @@ function twoPass(m: Matrix): { mean: Float64Array; cov: Float64Array } {
   return { mean, cov };
 }
 
-/** Largest |a - b| over the largest |b|: error relative to the matrix's scale. */
-function relativeError(a: Float64Array, b: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 describe('CovarianceAccumulator', () => {
   test('host float64 kernel (12 columns) equals the two-pass covariance within 1e-12 relative', () => {

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { DataError, ModelConfigError, ModelStateError } from '../../src/errors.js';
 import { sliceRows, type Matrix } from '../../src/models/matrix.js';
 import { PcaModel, type PcaState } from '../../src/models/pca.js';
-import { anisotropicMatrix, sameBits } from './synthetic.js';
+import { anisotropicMatrix, relativeError, sameBits } from './synthetic.js';
 
 /** Largest |a_i - sign * b_i| over the largest |b_i|, with the sign that fits best: axes are defined up to sign. */
 function axisError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -18,15 +18,6 @@ function axisError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.min(plus, minus) / scale;
 }
 
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 /** Axis c of a row-major `count x d` array. */
 function axis(values: number[], c: number, d: number): number[] {
@@ -116,6 +107,24 @@ describe('PcaModel covariance path', () => {
     expect(b.varianceRatios.slice(10)).toEqual([0, 0]);
     const unit = (j: number) => Array.from({ length: 12 }, (_, i) => (i === j ? 1 : 0));
     expect([axis(b.allAxes as number[], 10, 12), axis(b.allAxes as number[], 11, 12)]).toEqual([unit(3), unit(7)]);
+  });
+
+  test('mahalanobis scores equal the sum over every axis within 1e-6 relative, float32 output (the floored tail is |x|^2 minus the head)', () => {
+    const x = anisotropicMatrix(400, 12, 12, 1);
+    const model = new PcaModel({ k: 2 }).fit(x);
+    const { allAxes, axisVariances, mean } = model.toJSON() as Required<PcaState>;
+    expect(axisVariances.filter((v) => v === axisVariances[11]).length).toBeGreaterThan(3);
+    const probe = anisotropicMatrix(60, 12, 13, 3);
+    const brute = Array.from({ length: 60 }, (_, r) => {
+      let sum = 0;
+      for (let c = 0; c < 12; c++) {
+        let p = 0;
+        for (let j = 0; j < 12; j++) p += allAxes[c * 12 + j] * (probe.data[r * 12 + j] - mean[j]);
+        sum += (p * p) / axisVariances[c];
+      }
+      return sum / 12;
+    });
+    expect(relativeError(model.score(probe), brute)).toBeLessThan(1e-6);
   });
 
   test('with fewer rows than columns partialFit keeps min(rows, cols) components, like fit', () => {

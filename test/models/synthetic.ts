@@ -112,3 +112,14 @@ export function anisotropicMatrix(rows: number, cols: number, seed: number, offs
   }
   return { data, rows, cols };
 }
+
+/** Largest |a_i - b_i| over the largest |b_i|: an error relative to the scale of `b` as a whole. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
