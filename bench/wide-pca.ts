@@ -7,7 +7,8 @@
  * rows: largest |component difference| (both sign conventions put the largest |loading| positive) and
  * largest relative difference of the explained-variance ratios over the k kept components.
  *
- * Fit times only (no data loading, no scoring); latentflow runs on the backend `selectBackend` picks
+ * Fit times only (no data loading, no scoring), wall clock and process CPU (all threads; on a busy machine
+ * the CPU figures move less than the wall ones); latentflow runs on the backend `selectBackend` picks
  * (`LATENTFLOW_BACKEND` overrides), scikit-learn on numpy's BLAS with every core. Needs a Python with
  * scikit-learn: `--python` (default .cache/bench-venv/bin/python, made by bench/peers/setup.sh).
  *
@@ -43,21 +44,27 @@ interface SklearnResult {
   sklearn: string;
   numpy: string;
   seconds: Record<'covariance_eigh' | 'randomized' | 'full', number[]>;
+  cpuSeconds: Record<'covariance_eigh' | 'randomized' | 'full', number[]>;
   components: number[];
   explainedVarianceRatio: number[];
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
-function timed(fit: () => PcaModel): { seconds: number[]; model: PcaModel } {
+/** Wall and process CPU seconds of each of `repeats` fits. */
+function timed(fit: () => PcaModel): { seconds: number[]; cpuSeconds: number[]; model: PcaModel } {
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
   let model: PcaModel | undefined;
   for (let i = 0; i < repeats; i++) {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     model = fit();
+    const used = process.cpuUsage(cpu);
     seconds.push((performance.now() - started) / 1000);
+    cpuSeconds.push((used.user + used.system) / 1e6);
   }
-  return { seconds, model: model as PcaModel };
+  return { seconds, cpuSeconds, model: model as PcaModel };
 }
 
 function sklearnSide(x: Matrix): SklearnResult {
@@ -96,17 +103,18 @@ async function main() {
   for (let i = 0; i < k * d; i++) streamError = Math.max(streamError, Math.abs(streamedState.components[i] - state.components[i]));
 
   const fastest = Math.min(...Object.values(sk.seconds).map(median));
-  const fmt = (s: number) => `${s.toFixed(3)} s`;
-  const rowOf = (name: string, seconds: number[]) => `| ${name} | ${fmt(median(seconds))} | ${seconds.map((s) => s.toFixed(3)).join(', ')} | ${(median(seconds) / fastest).toFixed(1)}x |`;
+  const fastestCpu = Math.min(...Object.values(sk.cpuSeconds).map(median));
+  const rowOf = (name: string, wall: number[], cpu: number[]) =>
+    `| ${name} | ${median(wall).toFixed(3)} s | ${wall.map((s) => s.toFixed(3)).join(', ')} | ${(median(wall) / fastest).toFixed(1)}x | ${median(cpu).toFixed(3)} s | ${(median(cpu) / fastestCpu).toFixed(1)}x |`;
   const lines = [
-    `PCA(${k}) fit on ${rows} x ${d} MNIST pixels (float32), median of ${repeats}; ratio = time / scikit-learn's fastest solver.`,
+    `PCA(${k}) fit on ${rows} x ${d} MNIST pixels (float32), median of ${repeats}; ratio = time / scikit-learn's fastest solver (wall and CPU apart).`,
     `latentflow on the ${backend.name} backend; scikit-learn ${sk.sklearn} (numpy ${sk.numpy}); ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end.`,
     '',
-    '| fit | median | runs (s) | ratio |',
-    '| --- | --- | --- | --- |',
-    rowOf('latentflow `fit`', once.seconds),
-    rowOf(`latentflow \`partialFit\` x ${Math.ceil(rows / BATCH_ROWS)} + \`finish\``, streamed.seconds),
-    ...(['covariance_eigh', 'randomized', 'full'] as const).map((s) => rowOf(`scikit-learn \`${s}\``, sk.seconds[s])),
+    '| fit | wall median | wall runs (s) | wall ratio | CPU median | CPU ratio |',
+    '| --- | --- | --- | --- | --- | --- |',
+    rowOf('latentflow `fit`', once.seconds, once.cpuSeconds),
+    rowOf(`latentflow \`partialFit\` x ${Math.ceil(rows / BATCH_ROWS)} + \`finish\``, streamed.seconds, streamed.cpuSeconds),
+    ...(['covariance_eigh', 'randomized', 'full'] as const).map((s) => rowOf(`scikit-learn \`${s}\``, sk.seconds[s], sk.cpuSeconds[s])),
     '',
     `Against scikit-learn \`full\` in float64 on the same rows: largest |component difference| ${componentError.toExponential(2)}, largest relative variance-ratio difference ${ratioError.toExponential(2)} (k = ${k}).`,
     `partialFit against fit: largest |component difference| ${streamError.toExponential(2)}.`,

@@ -73,6 +73,11 @@ export const DEFAULT_PCA_SCORE_BY: PcaScoreBy = 'mahalanobis';
  */
 const SVD_MAX_ROWS_PER_COL = 1;
 
+/** Whether `PcaModel.fit` on `rows x cols` takes the covariance path, the one `partialFit` always takes. */
+export function fitsByCovariance(rows: number, cols: number): boolean {
+  return rows > cols * SVD_MAX_ROWS_PER_COL;
+}
+
 /** Smallest axis variance `mahalanobis` divides by, relative to the mean variance per column (see `scoreBy`). */
 const MAHALANOBIS_VARIANCE_FLOOR = 1;
 
@@ -129,7 +134,7 @@ export class PcaModel {
       throw new DataError(`pca: fit needs at least 2 rows, received ${rows}`);
     }
     this.pending = undefined;
-    if (rows > cols * SVD_MAX_ROWS_PER_COL) {
+    if (fitsByCovariance(rows, cols)) {
       this.partialFit(m).finish();
       // Rows of a fit are not pending: a later partialFit starts from none, as after the SVD path.
       this.pending = undefined;
