@@ -84,8 +84,11 @@ const MAHALANOBIS_VARIANCE_FLOOR = 1;
 /**
  * Principal component analysis as a linear autoencoder baseline: `encode` projects onto the top-k axes,
  * `reconstruct` maps back, and `score` is the per-row mean squared reconstruction error in the units the
- * model was fit in. Fitting uses ml-pca; encoding and scoring use the stored axes directly in float64.
- * Component signs are fixed (largest-magnitude loading positive) so codes are reproducible.
+ * model was fit in. Call order: `fit(m)`, or any number of `partialFit(batch)` then `finish()` (rows
+ * streamed into a running covariance, never held), then `encode`/`score`. The axes come from ml-pca: an
+ * SVD of the data when rows <= columns, else an eigendecomposition of the covariance; encoding and
+ * scoring use the stored axes directly in float64. Component signs are fixed (largest-magnitude loading
+ * positive, as scikit-learn's) so codes are reproducible.
  */
 export class PcaModel {
   readonly config: Readonly<PcaConfig>;
