@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { noProgress, type Progress } from '../runtime/progress.js';
 import { autoencoderFitParams, autoencoderTrainer } from '../stages/autoencoder-fit.js';
 import { pcaFitParams, pcaTrainer } from '../stages/pca-fit.js';
-import { fitOnBatches, tooManyRows, type ModelTrainer } from '../stages/shared/fit-detector.js';
+import { fitOnBatches, tooManyRows, type BatchTrainer, type ModelTrainer } from '../stages/shared/fit-detector.js';
 import { AnomalyDetector } from './anomaly-detector.js';
 import { inputBatches, type DetectorInput } from './detector-input.js';
 
@@ -60,7 +60,7 @@ export async function fitDetector(data: DetectorInput, options: FitDetectorOptio
     models: new ModelSlots(),
     acks: new AckService(),
   });
-  const trainer: ModelTrainer =
+  const trainer: ModelTrainer | BatchTrainer =
     type === 'pca' ? pcaTrainer(stage.params as z.output<typeof pcaFitParams>) : autoencoderTrainer(stage.params as z.output<typeof autoencoderFitParams>, ctx);
   const params = stage.params as z.output<typeof autoencoderFitParams> | z.output<typeof pcaFitParams>;
   const located = locatedBatches(batches);

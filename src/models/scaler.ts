@@ -309,18 +309,23 @@ function checkFinite(m: Matrix): void {
 /**
  * Indices of the columns of `m` with no spread (max - min within rounding noise of the column's level): the
  * columns a `Scaler` gives scale 1 instead of dividing by zero. They carry no information a model can learn;
- * when every column is such, a fitted model would score every row alike.
+ * when every column is such, a fitted model would score every row alike. Several matrices (with the same
+ * columns) count as their rows stacked.
  */
-export function constantColumns(m: Matrix): number[] {
-  const { data, rows, cols } = m;
+export function constantColumns(m: Matrix | readonly Matrix[]): number[] {
+  const parts = Array.isArray(m) ? (m as readonly Matrix[]) : [m as Matrix];
+  const cols = parts[0]?.cols ?? 0;
+  const rows = parts.reduce((n, part) => n + part.rows, 0);
   const out: number[] = [];
   for (let j = 0; j < cols; j++) {
     let min = Infinity;
     let max = -Infinity;
-    for (let r = 0; r < rows; r++) {
-      const v = data[r * cols + j];
-      if (v < min) min = v;
-      if (v > max) max = v;
+    for (const { data, rows: partRows } of parts) {
+      for (let r = 0; r < partRows; r++) {
+        const v = data[r * cols + j];
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
     }
     if (rows > 0 && !hasSpread(max - min, min)) out.push(j);
   }

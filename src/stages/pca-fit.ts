@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { PcaModel } from '../models/pca.js';
+import { concatRows } from '../models/matrix.js';
+import { fitsByCovariance, PcaModel } from '../models/pca.js';
 import { defineStage } from '../contract/stage.js';
-import { fitDetectorStage, type ModelTrainer } from './shared/fit-detector.js';
+import { fitDetectorStage, type BatchTrainer } from './shared/fit-detector.js';
 import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, fitThresholdParam } from './shared/params.js';
 
 /** Params of `pca-fit`; also the options of the library's `fitDetector` with `type: 'pca'` (same defaults). */
@@ -34,12 +35,22 @@ export const pcaFit = defineStage({
   },
 });
 
-/** Fits the PCA of a fit on scaled rows. */
-export function pcaTrainer(p: z.output<typeof pcaFitParams>): ModelTrainer {
-  return async (x) => {
-    const components = p.k !== undefined ? { k: p.k } : { varianceFraction: p.varianceFraction };
-    const model = new PcaModel(p.scoreBy === undefined ? components : { ...components, scoreBy: p.scoreBy });
-    model.fit(x);
-    return { model, explainedVariance: model.explainedVariance.slice(0, model.k) };
+/**
+ * Fits the PCA of a fit on the scaled rows batch by batch (`partialFit`, memory cols x cols), unless
+ * the rows are too few for the covariance path to pay: then on all of them at once by SVD.
+ */
+export function pcaTrainer(p: z.output<typeof pcaFitParams>): BatchTrainer {
+  return {
+    async fitBatches(scaled, rows, cols) {
+      const components = p.k !== undefined ? { k: p.k } : { varianceFraction: p.varianceFraction };
+      const model = new PcaModel(p.scoreBy === undefined ? components : { ...components, scoreBy: p.scoreBy });
+      if (fitsByCovariance(rows, cols)) {
+        for (const part of scaled()) model.partialFit(part);
+        model.finish();
+      } else {
+        model.fit(concatRows([...scaled()], cols));
+      }
+      return { model, explainedVariance: model.explainedVariance.slice(0, model.k) };
+    },
   };
 }

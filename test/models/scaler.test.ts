@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ModelConfigError, ModelStateError } from '../../src/errors.js';
 import { concatRows, sliceRows, type Matrix } from '../../src/models/matrix.js';
-import { Scaler } from '../../src/models/scaler.js';
+import { constantColumns, Scaler } from '../../src/models/scaler.js';
 import { gaussianMatrix, sameBits } from './synthetic.js';
 
 /** 500 rows: three Gaussian columns with different means and spreads, and a constant column. */
@@ -129,5 +129,16 @@ describe('Scaler', () => {
 
   test('an unknown method is a ModelConfigError naming "method"', () => {
     expect(() => new Scaler('zscore' as never)).toThrow(ModelConfigError);
+  });
+});
+
+describe('constantColumns', () => {
+  test('over several matrices names the columns constant over their stacked rows, not within each one', () => {
+    // Column 0 is 1 everywhere, column 1 is 2 in the first part and 3 in the second, column 2 varies.
+    const first = { data: Float32Array.from([1, 2, 0.5, 1, 2, 0.7]), rows: 2, cols: 3 };
+    const second = { data: Float32Array.from([1, 3, 0.1, 1, 3, 0.2]), rows: 2, cols: 3 };
+    expect(constantColumns(first)).toEqual([0, 1]);
+    expect(constantColumns([first, second])).toEqual([0]);
+    expect(constantColumns([first, second])).toEqual(constantColumns(concatRows([first, second], 3)));
   });
 });

@@ -91,3 +91,35 @@ export function meanOf(values: ArrayLike<number>): number {
 export function sameBits(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
+
+/**
+ * Correlated Gaussian rows with well separated principal variances: column j of a latent draw has sd
+ * `4 * 0.7^j`, then a fixed random rotation (`rotationSeed`) mixes the columns and `offset` is added to
+ * every value. Distinct variances make the principal axes unique up to sign.
+ */
+export function anisotropicMatrix(rows: number, cols: number, seed: number, offset = 0, rotationSeed = 5): Matrix {
+  const random = seededRandom(seed);
+  const axes = orthonormalBasis(cols, cols, seededRandom(rotationSeed));
+  const data = new Float32Array(rows * cols);
+  const latent = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) latent[c] = 4 * 0.7 ** c * gaussian(random);
+    for (let j = 0; j < cols; j++) {
+      let v = offset;
+      for (let c = 0; c < cols; c++) v += latent[c] * axes[c][j];
+      data[r * cols + j] = v;
+    }
+  }
+  return { data, rows, cols };
+}
+
+/** Largest |a_i - b_i| over the largest |b_i|: an error relative to the scale of `b` as a whole. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}

@@ -36,6 +36,15 @@ export interface FittedModel {
 export type ModelTrainer = (x: Matrix) => Promise<FittedModel>;
 
 /**
+ * A model-specific fit that takes the scaled training rows batch by batch (PCA's covariance), so
+ * `fitOnBatches` needs neither all rows in one matrix nor a scaled copy of them: `scaled()` scales the
+ * held batches one at a time, in order, each time it is iterated. `rows` and `cols` are the totals.
+ */
+export interface BatchTrainer {
+  fitBatches(scaled: () => Iterable<Matrix>, rows: number, cols: number): Promise<FittedModel>;
+}
+
+/**
  * The shared body of `autoencoder-fit` and `pca-fit`: hold the training batches (bounded by `maxRows`),
  * select and clean features, fit the scaler, the model and the threshold, save the artifact, publish the
  * detector under the stage id, then pass the batches on unchanged and in order.
@@ -44,7 +53,7 @@ export function fitDetectorStage(
   kind: DetectorKind,
   params: FitParams,
   ctx: StageContext,
-  fitModel: ModelTrainer,
+  fitModel: ModelTrainer | BatchTrainer,
 ): Transform {
   ctx.models.declare(ctx.stageId);
   let detector: Detector | undefined;
@@ -94,7 +103,7 @@ export async function fitOnBatches(
   params: FitParams,
   ctx: StageContext,
   batches: RecordBatch[],
-  fitModel: ModelTrainer,
+  fitModel: ModelTrainer | BatchTrainer,
 ): Promise<Detector> {
   // No rows is no model: an error (exit 1), never a run that succeeds without writing the model.
   if (batches.every((b) => b.numRows === 0)) throw emptyInput(batches, params.saveTo);
@@ -106,30 +115,54 @@ export async function fitOnBatches(
     invalidRows += ex.invalidRows;
     return ex.matrix;
   });
-  const x = concatRows(parts, features.length);
+  const rows = parts.reduce((n, part) => n + part.rows, 0);
   if (invalidRows > 0) ctx.logger.warn({ invalidRows, policy: params.onMissing }, `${invalidRows} training rows had missing values (${params.onMissing})`);
-  if (x.rows < 2) {
+  if (rows < 2) {
     throw new DataError(`need at least 2 valid training rows to fit ${kind}; add rows${invalidRows > 0 ? ' or use onMissing: impute' : ''}`, {
       ...fileOf(batches),
       expected: '>= 2 rows',
-      received: `${x.rows} rows`,
+      received: `${rows} rows`,
     }, { code: 'E_TOO_FEW_ROWS' });
   }
   // The training means are saved whatever the policy, so `score --on-missing impute` works on any model.
   // After extraction every kept row is finite, so each column has finite values to average.
   const imputeValues = trainingMeans ?? Array.from(finiteColumnMeans(batches, features));
-  checkSpread(x, features, batches, ctx);
+  checkSpread(parts, rows, features, batches, ctx);
   // A structured log line stays one readable line: 784 pixel names would not (`latentflow info` lists them).
   const shownFeatures = features.length <= 32 ? features : [...features.slice(0, 16), `… ${features.length - 16} more`];
-  ctx.logger.info({ rows: x.rows, features: shownFeatures }, `fitting ${kind} on ${x.rows} rows x ${features.length} features`);
+  ctx.logger.info({ rows, features: shownFeatures }, `fitting ${kind} on ${rows} rows x ${features.length} features`);
 
   const scaler = new Scaler(params.scaler);
-  scaler.fit(x);
-  const scaled = scaler.transform(x);
-  const started = performance.now();
-  const fitted = await fitModel(scaled);
-  const fitMs = Math.round(performance.now() - started);
-  const trainScores = fitted.model.score(scaled);
+  let fitted: FittedModel;
+  let trainScores: Float32Array;
+  let fitMs: number;
+  if (typeof fitModel !== 'function' && params.scaler !== 'robust') {
+    // Batch by batch: no stacked copy of the rows and no scaled copy, one scaled batch at a time. The
+    // threshold needs every training row's score, which only the finished model gives: a second pass
+    // over the held batches. Scaler.partialFit over the batches equals fit on all rows exactly.
+    for (const part of parts) scaler.partialFit(part);
+    const scaledParts = function* () {
+      for (const part of parts) yield scaler.transform(part);
+    };
+    const started = performance.now();
+    fitted = await fitModel.fitBatches(scaledParts, rows, features.length);
+    fitMs = Math.round(performance.now() - started);
+    trainScores = new Float32Array(rows);
+    let at = 0;
+    for (const part of scaledParts()) {
+      trainScores.set(fitted.model.score(part), at);
+      at += part.rows;
+    }
+  } else {
+    // Robust scaling needs every row at once (medians), and so does a trainer that takes one matrix.
+    const x = concatRows(parts, features.length);
+    scaler.fit(x);
+    const scaled = scaler.transform(x);
+    const started = performance.now();
+    fitted = typeof fitModel === 'function' ? await fitModel(scaled) : await fitModel.fitBatches(() => [scaled], rows, features.length);
+    fitMs = Math.round(performance.now() - started);
+    trainScores = fitted.model.score(scaled);
+  }
   const sorted = sortedCopy(trainScores);
   // A model whose own training rows score NaN or Infinity cannot score anything: refuse it before the
   // threshold (which would report the same thing less clearly) and before anything is saved.
@@ -142,7 +175,7 @@ export async function fitOnBatches(
   }
   const threshold = fitThreshold(trainScores, params.threshold);
   const training: TrainingSummary = {
-    rows: x.rows,
+    rows,
     invalidRows,
     fitMs,
     backend: currentBackend()?.name ?? 'none',
@@ -191,12 +224,12 @@ function emptyInput(batches: readonly RecordBatch[], saveTo: string | undefined)
  * fit warns naming them. When every feature is constant every row would score the same, and any new value
  * would look infinitely anomalous: that is a DataError, not a model.
  */
-function checkSpread(x: Matrix, features: readonly string[], batches: readonly RecordBatch[], ctx: StageContext): void {
-  const constant = constantColumns(x).map((j) => features[j]);
+function checkSpread(parts: readonly Matrix[], rows: number, features: readonly string[], batches: readonly RecordBatch[], ctx: StageContext): void {
+  const constant = constantColumns(parts).map((j) => features[j]);
   if (constant.length === 0) return;
   if (constant.length === features.length) {
     throw new DataError(
-      `every feature is constant over the ${x.rows} training rows, so there is nothing to learn; fit on data that varies, or choose other features`,
+      `every feature is constant over the ${rows} training rows, so there is nothing to learn; fit on data that varies, or choose other features`,
       { ...fileOf(batches), column: features.length === 1 ? features[0] : undefined, expected: 'at least one feature with two distinct values', received: 'constant columns only' },
       { code: 'E_CONSTANT_DATA' },
     );
