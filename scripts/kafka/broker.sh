@@ -15,8 +15,8 @@
 #
 # `start` and `stop` are idempotent and safe to call concurrently (flock). Everything lives under
 # .cache/kafka/ (gitignored): libs-<version>/ (the classpath), broker-<port>/ (config, data, broker.log,
-# broker.pid). Maven's own download cache is ~/.m2. Needs Java 17+ and, for the first fetch, Maven 3.8+
-# with access to Maven Central.
+# broker.pid, kafka.version: the last version that ran on the data). Maven's own download cache is ~/.m2.
+# Needs Java 17+ and, for the first fetch, Maven 3.8+ with access to Maven Central.
 #
 # Environment (all optional):
 #   LATENTFLOW_KAFKA_VERSION          Apache Kafka version, default 4.4.0, the newest on Maven Central (CI runs
@@ -101,6 +101,14 @@ configure() {
   sed -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$DATA|g" \
     "$HERE/server.properties.template" >"$RUN/server.properties"
   cp "$HERE/log4j.properties" "$RUN/log4j.properties"
+  # Kafka upgrades its storage in place but cannot read storage a newer version wrote; say so instead of
+  # letting the broker die at start-up (several versions may share one port's folder, e.g. the tests').
+  local wrote
+  if [ -f "$DATA/meta.properties" ] && [ -f "$RUN/kafka.version" ] && wrote="$(cat "$RUN/kafka.version")" &&
+    [ "$wrote" != "$VERSION" ] && [ "$(printf '%s\n%s\n' "$wrote" "$VERSION" | sort -V | tail -n 1)" = "$wrote" ]; then
+    die "$DATA was last run by Apache Kafka $wrote, which $VERSION cannot read; set LATENTFLOW_KAFKA_VERSION=$wrote, another LATENTFLOW_KAFKA_PORT, or delete the data with: bash scripts/kafka/broker.sh reset"
+  fi
+  echo "$VERSION" >"$RUN/kafka.version"
   # Format once. The cluster id is kept: formatting existing data with a new id would make it unreadable.
   if [ ! -f "$DATA/meta.properties" ]; then
     local id
