@@ -288,12 +288,15 @@ async function throughput(ref: string, cliBin: string, modelDir: string, base: R
   const cpuStart = await Promise.all(crew.map((w) => w.cpu()));
   let first: { at: number; n: number } | undefined;
   let last = { at: performance.now(), n: 0 };
+  // The last poll that still saw nothing scored: the start when the whole drain falls between two polls.
+  let none = last.at;
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
     const dead = crew.map((w) => w.died()).find((d) => d !== undefined);
     if (dead !== undefined || Date.now() > deadline) throw new Error(`a worker stopped or the run timed out:\n${dead ?? ''}`);
     const n = await size(t.scored);
     const at = performance.now();
+    if (n === 0) none = at;
     if (first === undefined && n > 0) first = { at, n };
     last = { at, n };
     if (n >= MESSAGES) break;
@@ -303,7 +306,10 @@ async function throughput(ref: string, cliBin: string, modelDir: string, base: R
   const cpuUsPerRecord = cpuEnd.reduce((sum, c, i) => sum + c - cpuStart[i], 0) / MESSAGES;
   const results = await Promise.all(crew.map((w) => w.stop()));
   await deleteTopics(name);
-  const perSec = first === undefined ? 0 : ((last.n - first.n) * 1000) / (last.at - first.at);
+  // Two polls inside the drain give the rate between them. With two workers the whole backlog was once
+  // scored between two polls (first poll with records = last), and the rate printed as NaN (0 / 0); then
+  // the drain is timed from the last poll that saw none, a lower bound.
+  const perSec = first !== undefined && last.at > first.at && last.n > first.n ? ((last.n - first.n) * 1000) / (last.at - first.at) : (last.n * 1000) / (last.at - none);
   const steps: Record<string, number> = {};
   for (const r of results) for (const k of ['parseMs', 'arrowMs', 'modelMs', 'encodeMs']) steps[k] = (steps[k] ?? 0) + Number(r.metrics?.[k] ?? 0);
   const profile = profileDir ? await profileBuckets(profileDir) : undefined;
