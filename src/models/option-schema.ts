@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { ModelConfigError } from '../errors.js';
+
+/**
+ * Building blocks of a model's option schema: the one place an option is declared (validator, default,
+ * description). The same schema validates the model's constructor argument, the stage's YAML params and
+ * feeds `latentflow list` and CLI help, so every failure reads the same everywhere:
+ * `<model>: expected <what>, received <value>`.
+ */
+
+/** Bounds of a numeric option; each one given is checked. */
+export interface NumberRange {
+  isInteger?: boolean;
+  min?: number;
+  gt?: number;
+  max?: number;
+  lt?: number;
+}
+
+/** The range in words, as messages say it: "an integer >= 1", "a number in [0, 1)", "a number > 0". */
+export function rangeText(r: NumberRange): string {
+  if (r.isInteger && r.min === 1 && r.max === undefined && r.lt === undefined) return 'a positive integer';
+  const noun = r.isInteger ? 'an integer' : 'a number';
+  const lo = r.min !== undefined ? `[${r.min}` : r.gt !== undefined ? `(${r.gt}` : undefined;
+  const hi = r.max !== undefined ? `${r.max}]` : r.lt !== undefined ? `${r.lt})` : undefined;
+  if (lo !== undefined && hi !== undefined) return `${noun} in ${lo}, ${hi}`;
+  if (r.min !== undefined) return `${noun} >= ${r.min}`;
+  if (r.gt !== undefined) return `${noun} > ${r.gt}`;
+  if (r.max !== undefined) return `${noun} <= ${r.max}`;
+  if (r.lt !== undefined) return `${noun} < ${r.lt}`;
+  return noun;
+}
+
+/** A received value as messages show it: numbers plainly, strings quoted, the rest as JSON. */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return `"${value}"`;
+  if (typeof value === 'number' || typeof value === 'bigint' || value === undefined) return String(value);
+  return JSON.stringify(value);
+}
+
+/** What each validator built here expects, in words, for messages that parse the value elsewhere (CLI flags). */
+const expectations = new WeakMap<z.ZodType, string>();
+
+/** The words `schema` (or the validator it wraps as optional or nullable) uses for what it expects. */
+export function expectedOf(schema: z.ZodType): string {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+  return expectations.get(s) ?? 'a valid value';
+}
+
+/** Validators whose every failure names `model`, what was expected and what was received. */
+export function optionKit(model: string) {
+  const message = (text: string): string => `${model}: ${text}`;
+  const expecting = (what: string) => ({ error: (issue: { input?: unknown }) => message(`expected ${what}, received ${shown(issue.input)}`) });
+  return {
+    /** `<model>: text`, for refinements that word their own message. */
+    message,
+    /** A finite number in `range`; `what` replaces the range in the message ("a penalty weight >= 0"). */
+    number(range: NumberRange, what = rangeText(range)): z.ZodNumber {
+      const e = expecting(what);
+      // Not a number at all (a string in YAML, NaN): say the type first, as every other zod type error does.
+      let s = z.number(expecting(`number (${what})`));
+      if (range.isInteger) s = s.int(e);
+      if (range.min !== undefined) s = s.min(range.min, e);
+      if (range.gt !== undefined) s = s.gt(range.gt, e);
+      if (range.max !== undefined) s = s.max(range.max, e);
+      if (range.lt !== undefined) s = s.lt(range.lt, e);
+      expectations.set(s, what);
+      return s;
+    },
+    oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+      return z.enum(values, expecting(`one of ${values.join(', ')}`));
+    },
+    boolean: () => z.boolean(expecting('true or false')),
+    array<T extends z.ZodType>(item: T, what: string) {
+      return z.array(item, expecting(what));
+    },
+    tuple<const T extends readonly [z.ZodType, ...z.ZodType[]]>(items: T, what: string) {
+      return z.tuple(items, expecting(what));
+    },
+    /** A block of options with no other keys; a typo is an "unknown option" listing the allowed ones. */
+    object<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
+      return z.strictObject(shape, {
+        error: (issue) =>
+          issue.code === 'unrecognized_keys' ? message(`unknown option; expected one of ${Object.keys(shape).join(', ')}`) : message(`expected ${what}, received ${shown(issue.input)}`),
+      });
+    },
+    /** Alternatives told apart by `key`; an unknown key value lists the accepted ones. */
+    variants<const O extends readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]>(key: string, options: O, values: readonly string[], what: string) {
+      return z.discriminatedUnion(key, options, {
+        error: (issue) =>
+          issue.code === 'invalid_union'
+            ? message(`expected ${values.map((v) => `"${v}"`).join(' or ')}, received ${shown((issue.input as Record<string, unknown> | undefined)?.[key])}`)
+            : message(`expected ${what}, received ${shown(issue.input)}`),
+      });
+    },
+  };
+}
+
+/** An option with a constant default: resolution fills it in, `latentflow list` and `--help` show it. */
+export function option<T extends z.ZodType>(schema: T, defaultValue: z.output<T>, description: string) {
+  return schema.optional().meta({ description, default: defaultValue });
+}
+
+/** An option whose default depends on the data (or on other options); `description` says how. */
+export function derivedOption<T extends z.ZodType>(schema: T, description: string) {
+  return schema.optional().meta({ description });
+}
+
+/** `a.b[2].c` for a zod issue path. */
+export function optionPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+}
+
+/**
+ * `config` validated by a model's option schema. The first problem is a `ModelConfigError` naming the
+ * option (`config` for a value that is not an options object), with the schema's message.
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, config: unknown): z.output<S> {
+  const parsed = schema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+  throw new ModelConfigError(optionPath(path) || 'config', issue.message, { cause: parsed.error });
+}
+
+/** The help line of a flag that sets one option: the option's description and its default. */
+export function optionHelp(schema: z.ZodType): string {
+  const meta = schema.meta() ?? {};
+  const description = String(meta.description ?? '');
+  // A null default ("derive it from the data") is explained by the description itself.
+  return meta.default === undefined || meta.default === null ? description : `${description} (default ${JSON.stringify(meta.default)})`;
+}
