@@ -6,7 +6,8 @@ import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
 import { DEFAULT_THRESHOLD, ruleText } from '../models/threshold.js';
 import { autoencoderOptions, budgetOptions, earlyStoppingOptions, neighborOptions } from '../models/autoencoder/autoencoder-options.js';
 import { optionHelp } from '../models/option-schema.js';
-import { globalOptions, list, nonNegativeInt, optionFlag, positiveInt, positiveIntList, thresholdRule, type GlobalOptions } from './options.js';
+import { pcaOptionShape } from '../models/pca-options.js';
+import { globalOptions, list, nonNegativeInt, optionFlag, positiveIntList, thresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
 interface FitOptions extends GlobalOptions {
@@ -148,7 +149,7 @@ export function registerFit(program: Command): void {
       .option('--neighbors <k>', `latent density, blended into the score: ${optionHelp(neighborOptions.shape.k)}; 0 = off`, nonNegativeInt('--neighbors'))
       .option('--batch-size <n>', optionHelp(ae.batchSize), optionFlag('--batch-size', ae.batchSize))
       .option('--learning-rate <x>', optionHelp(ae.learningRate), optionFlag('--learning-rate', ae.learningRate))
-      .option('--k <n>', 'PCA components', positiveInt('--k'))
+      .option('--k <n>', `PCA: ${optionHelp(pcaOptionShape.k)}`, optionFlag('--k', pcaOptionShape.k))
       .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
       .option('--delimiter <char>', 'CSV field delimiter (default , or a tab for .tsv)'),
   ).action(async (options: FitOptions, command: Command) => {
