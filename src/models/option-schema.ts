@@ -48,18 +48,35 @@ export function expectedOf(schema: z.ZodType): string {
   return expectations.get(s) ?? 'a valid value';
 }
 
-/** Validators whose every failure names `model`, what was expected and what was received. */
+/** A zod issue as an error function sees it: the value and its full path. */
+type RawIssue = { input?: unknown; path?: readonly PropertyKey[] };
+
+/** The option an issue is about, as messages name it: its key, and the index of an array element (`hiddenUnits[1]`). */
+function subject(path: readonly PropertyKey[] = []): string {
+  const i = path.findLastIndex((key) => typeof key !== 'number');
+  return i < 0 ? '' : `${String(path[i])}${path.slice(i + 1).map((index) => `[${String(index)}]`).join('')}`;
+}
+
+/**
+ * Validators whose every failure names `model`, the option, what it must be and what was received:
+ * `umap: nNeighbors must be an integer >= 2, received 1`.
+ */
 export function optionKit(model: string) {
   const message = (text: string): string => `${model}: ${text}`;
-  const expecting = (what: string) => ({ error: (issue: { input?: unknown }) => message(`expected ${what}, received ${shown(issue.input)}`) });
+  const mustBe = (what: string) => ({
+    error: (issue: RawIssue) => {
+      const name = subject(issue.path);
+      return message(`${name ? `${name} must be` : 'expected'} ${what}, received ${shown(issue.input)}`);
+    },
+  });
   return {
     /** `<model>: text`, for refinements that word their own message. */
     message,
     /** A finite number in `range`; `what` replaces the range in the message ("a penalty weight >= 0"). */
     number(range: NumberRange, what = rangeText(range)): z.ZodNumber {
-      const e = expecting(what);
+      const e = mustBe(what);
       // Not a number at all (a string in YAML, NaN): say the type first, as every other zod type error does.
-      let s = z.number(expecting(`number (${what})`));
+      let s = z.number({ error: (issue: RawIssue) => message(`expected number for ${subject(issue.path) || 'the value'} (${what}), received ${shown(issue.input)}`) });
       if (range.isInteger) s = s.int(e);
       if (range.min !== undefined) s = s.min(range.min, e);
       if (range.gt !== undefined) s = s.gt(range.gt, e);
@@ -69,20 +86,20 @@ export function optionKit(model: string) {
       return s;
     },
     oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-      return z.enum(values, expecting(`one of ${values.join(', ')}`));
+      return z.enum(values, mustBe(`one of ${values.join(', ')}`));
     },
-    boolean: () => z.boolean(expecting('true or false')),
+    boolean: () => z.boolean(mustBe('true or false')),
     array<T extends z.ZodType>(item: T, what: string) {
-      return z.array(item, expecting(what));
+      return z.array(item, mustBe(what));
     },
     tuple<const T extends readonly [z.ZodType, ...z.ZodType[]]>(items: T, what: string) {
-      return z.tuple(items, expecting(what));
+      return z.tuple(items, mustBe(what));
     },
     /** A block of options with no other keys; a typo is an "unknown option" listing the allowed ones. */
     object<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
       return z.strictObject(shape, {
         error: (issue) =>
-          issue.code === 'unrecognized_keys' ? message(`unknown option; expected one of ${Object.keys(shape).join(', ')}`) : message(`expected ${what}, received ${shown(issue.input)}`),
+          issue.code === 'unrecognized_keys' ? message(`unknown option; expected one of ${Object.keys(shape).join(', ')}`) : mustBe(what).error(issue),
       });
     },
     /** Alternatives told apart by `key`; an unknown key value lists the accepted ones. */
@@ -90,8 +107,8 @@ export function optionKit(model: string) {
       return z.discriminatedUnion(key, options, {
         error: (issue) =>
           issue.code === 'invalid_union'
-            ? message(`expected ${values.map((v) => `"${v}"`).join(' or ')}, received ${shown((issue.input as Record<string, unknown> | undefined)?.[key])}`)
-            : message(`expected ${what}, received ${shown(issue.input)}`),
+            ? mustBe(values.map((v) => `"${v}"`).join(' or ')).error({ path: [...(issue.path ?? []), key], input: (issue.input as Record<string, unknown> | undefined)?.[key] })
+            : mustBe(what).error(issue),
       });
     },
   };

@@ -45,9 +45,9 @@ describe('one schema per model: PCA', () => {
   });
 
   test.each<[string, string, PcaConfig, string]>([
-    ['varianceFraction 1.2', 'varianceFraction: 1.2', { varianceFraction: 1.2 }, 'varianceFraction: pca: expected a number in (0, 1], received 1.2'],
-    ['k 0', 'k: 0', { k: 0 }, 'k: pca: expected a positive integer, received 0'],
-    ['an unknown scoreBy', 'scoreBy: distance', { scoreBy: 'distance' as never }, 'scoreBy: pca: expected one of reconstruction, mahalanobis, received "distance"'],
+    ['varianceFraction 1.2', 'varianceFraction: 1.2', { varianceFraction: 1.2 }, 'varianceFraction: pca: varianceFraction must be a number in (0, 1], received 1.2'],
+    ['k 0', 'k: 0', { k: 0 }, 'k: pca: k must be a positive integer, received 0'],
+    ['an unknown scoreBy', 'scoreBy: distance', { scoreBy: 'distance' as never }, 'scoreBy: pca: scoreBy must be one of reconstruction, mahalanobis, received "distance"'],
     ['k and varianceFraction together', 'k: 2, varianceFraction: 0.9', { k: 2, varianceFraction: 0.9 }, 'k: pca: give either k or varianceFraction, not both'],
   ])('%s: the constructor and the pca-fit stage refuse it with the same message', (_title, params, config, message) => {
     const { model, stage } = errors(params, config);

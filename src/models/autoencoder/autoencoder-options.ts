@@ -71,7 +71,7 @@ export const MANIFOLD_SCORE_MAX_FEATURES = 256;
 const k = optionKit('autoencoder');
 const D = VARIANT_DEFAULTS;
 const A = AUTOENCODER_DEFAULTS;
-const weight = (description: string, dflt: number) => option(k.number({ min: 0 }, 'a penalty weight >= 0'), dflt, `${description}; >= 0`);
+const weight = (description: string, dflt: number) => option(k.number({ min: 0 }), dflt, `${description}; >= 0`);
 const layerWidths = k.array(k.number({ isInteger: true, min: 1 }, 'a layer width (integer >= 1)'), 'an array of layer widths');
 const activation = k.oneOf(ACTIVATIONS);
 
@@ -102,7 +102,7 @@ const clip = k
 const gaussianNoise = k.object(
   {
     type: k.oneOf(['gaussian']).describe('Additive Gaussian noise'),
-    sigma: option(k.number({ gt: 0 }, 'a noise standard deviation > 0'), D.gaussianSigma, 'Noise standard deviation, in scaled feature units; > 0'),
+    sigma: option(k.number({ gt: 0 }), D.gaussianSigma, 'Noise standard deviation, in scaled feature units; > 0'),
     clip: option(clip, null, 'Clip the corrupted input to [min, max], e.g. [0, 1] for pixels; null = no clipping'),
   },
   '{ type: gaussian, sigma, clip }',
@@ -140,7 +140,7 @@ export const convolutionalOptions = k
   .object(
     {
       shape: k
-        .tuple([positiveInt(imageShape), positiveInt(imageShape), positiveInt(imageShape)], imageShape)
+        .tuple([positiveInt('a positive integer'), positiveInt('a positive integer'), positiveInt('a positive integer')], imageShape)
         .describe('Image [height, width, channels]; the product must equal the feature count (e.g. [28, 28, 1])'),
       filters: option(
         layerWidths.min(1, { error: () => k.message('expected at least one convolution, received []') }),

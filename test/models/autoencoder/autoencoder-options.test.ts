@@ -51,10 +51,10 @@ describe('one schema per model: the autoencoder', () => {
   });
 
   test.each<[string, string, AutoencoderConfig, string]>([
-    ['a learning rate of 0', '{ learningRate: 0 }', { learningRate: 0 }, 'learningRate: autoencoder: expected a number > 0, received 0'],
-    ['trim 0.5', '{ trim: 0.5 }', { trim: 0.5 }, 'trim: autoencoder: expected a number in [0, 0.5), received 0.5'],
-    ['a zero-width layer', '{ hiddenUnits: [8, 0] }', { hiddenUnits: [8, 0] }, 'autoencoder: expected a layer width (integer >= 1), received 0'],
-    ['a negative penalty weight', '{ sparsity: { type: l1, weight: -1 } }', { sparsity: { type: 'l1', weight: -1 } }, 'weight: autoencoder: expected a penalty weight >= 0, received -1'],
+    ['a learning rate of 0', '{ learningRate: 0 }', { learningRate: 0 }, 'learningRate: autoencoder: learningRate must be a number > 0, received 0'],
+    ['trim 0.5', '{ trim: 0.5 }', { trim: 0.5 }, 'trim: autoencoder: trim must be a number in [0, 0.5), received 0.5'],
+    ['a zero-width layer', '{ hiddenUnits: [8, 0] }', { hiddenUnits: [8, 0] }, 'autoencoder: hiddenUnits[1] must be a layer width (integer >= 1), received 0'],
+    ['a negative penalty weight', '{ sparsity: { type: l1, weight: -1 } }', { sparsity: { type: 'l1', weight: -1 } }, 'sparsity.weight: autoencoder: weight must be a number >= 0, received -1'],
     [
       'variational with a sigmoid code',
       '{ variational: {}, codeActivation: sigmoid }',
