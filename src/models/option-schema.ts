@@ -95,6 +95,10 @@ export function optionKit(model: string) {
     tuple<const T extends readonly [z.ZodType, ...z.ZodType[]]>(items: T, what: string) {
       return z.tuple(items, mustBe(what));
     },
+    /** Either of two validators, one message for a value neither takes. */
+    either<A extends z.ZodType, B extends z.ZodType>(a: A, b: B, what: string) {
+      return z.union([a, b], mustBe(what));
+    },
     /** A block of options with no other keys; a typo is an "unknown option" listing the allowed ones. */
     object<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
       return z.strictObject(shape, {
@@ -122,6 +126,22 @@ export function option<T extends z.ZodType>(schema: T, defaultValue: z.output<T>
 /** An option whose default depends on the data (or on other options); `description` says how. */
 export function derivedOption<T extends z.ZodType>(schema: T, description: string) {
   return schema.optional().meta({ description });
+}
+
+/** A shape whose constant-default options parse to their defaults. */
+export type Defaulted<S> = { [K in keyof S]: S[K] extends z.ZodOptional<infer T> ? z.ZodDefault<T> : S[K] };
+
+/**
+ * The options of `shape` with their declared defaults applied at parse time, for a stage whose code reads
+ * every value; derived options stay optional. Same validators, descriptions and defaults.
+ */
+export function withDefaults<S extends Record<string, z.ZodType>>(shape: S): Defaulted<S> {
+  const entries = Object.entries(shape).map(([key, schema]) => {
+    const meta = schema.meta();
+    if (!(schema instanceof z.ZodOptional) || meta?.default === undefined) return [key, schema];
+    return [key, (schema.unwrap() as z.ZodType).default(meta.default as never).meta({ description: meta.description })];
+  });
+  return Object.fromEntries(entries) as Defaulted<S>;
 }
 
 /** `a.b[2].c` for a zod issue path. */
