@@ -144,6 +144,11 @@ export function withDefaults<S extends Record<string, z.ZodType>>(shape: S): Def
   return Object.fromEntries(entries) as Defaulted<S>;
 }
 
+/** The values of `params` (a stage's parsed params) for the options of `shape`: what the stage hands its model. */
+export function pickOptions<P extends object, S extends object>(params: P, shape: S): Pick<P, keyof S & keyof P> {
+  return Object.fromEntries(Object.keys(shape).map((key) => [key, (params as Record<string, unknown>)[key]])) as Pick<P, keyof S & keyof P>;
+}
+
 /** `a.b[2].c` for a zod issue path. */
 export function optionPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');

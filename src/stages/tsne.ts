@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withDefaults } from '../models/option-schema.js';
+import { pickOptions, withDefaults } from '../models/option-schema.js';
 import { TSNE_MAX_ROWS, TsneModel, tooManyRowsError } from '../models/tsne.js';
 import { tsneLayoutShape } from '../models/tsne-options.js';
 import { deriveSeed } from '../models/random.js';
@@ -30,18 +30,7 @@ export const tsne = defineStage({
       p,
       ctx,
       async (x) => {
-        const model = new TsneModel({
-          nComponents: p.nComponents,
-          perplexity: p.perplexity,
-          iterations: p.iterations,
-          learningRate: p.learningRate,
-          earlyExaggeration: p.earlyExaggeration,
-          earlyExaggerationIterations: p.earlyExaggerationIterations,
-          theta: p.theta,
-          init: p.init,
-          maxRows: p.maxRows,
-          seed,
-        });
+        const model = new TsneModel({ ...pickOptions(p, tsneLayoutShape), seed });
         ctx.logger.info({ perplexity: p.perplexity, learningRate: model.learningRateFor(x.rows) }, `tsne: ${x.rows} rows, ${p.iterations} iterations`);
         const bar = ctx.progress.start('tsne', p.iterations, 'iterations');
         try {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { takeRows } from '../models/matrix.js';
 import { deriveSeed, permutation, seededRandom } from '../models/random.js';
-import { withDefaults } from '../models/option-schema.js';
+import { pickOptions, withDefaults } from '../models/option-schema.js';
 import { UmapModel } from '../models/umap.js';
 import { refineUmapOptions, umapLayoutShape } from '../models/umap-options.js';
 import { defineStage } from '../contract/stage.js';
@@ -45,16 +45,7 @@ export const umap = defineStage({
       p,
       ctx,
       async (x) => {
-        const model = new UmapModel({
-          nComponents: p.nComponents,
-          nNeighbors: p.nNeighbors,
-          minDist: p.minDist,
-          spread: p.spread,
-          metric: p.metric,
-          nEpochs: p.nEpochs,
-          transformEpochs: p.transformEpochs,
-          seed,
-        });
+        const model = new UmapModel({ ...pickOptions(p, umapLayoutShape), seed });
         // Rows to fit on, ascending; the others are placed by transform. A sample drawn from the pipeline seed
         // keeps the map reproducible.
         const isSampled = x.rows > p.sampleRows;
