@@ -5,7 +5,7 @@ import { ModelConfigError } from '../errors.js';
  * Building blocks of a model's option schema: the one place an option is declared (validator, default,
  * description). The same schema validates the model's constructor argument, the stage's YAML params and
  * feeds `latentflow list` and CLI help, so every failure reads the same everywhere:
- * `<model>: expected <what>, received <value>`.
+ * `<model>: <option> must be <what>, received <value>`.
  */
 
 /** Bounds of a numeric option; each one given is checked. */
@@ -38,14 +38,12 @@ export function shown(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** What each validator built here expects, in words, for messages that parse the value elsewhere (CLI flags). */
-const expectations = new WeakMap<z.ZodType, string>();
-
-/** The words `schema` (or the validator it wraps as optional or nullable) uses for what it expects. */
+/** The words `schema` (or the number it wraps as optional or nullable) uses for what it expects, for CLI flags. */
 export function expectedOf(schema: z.ZodType): string {
   let s: z.ZodType = schema;
   while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
-  return expectations.get(s) ?? 'a valid value';
+  const expected = s.meta()?.expected;
+  return typeof expected === 'string' ? expected : 'a valid value';
 }
 
 /** A zod issue as an error function sees it: the value and its full path. */
@@ -82,8 +80,8 @@ export function optionKit(model: string) {
       if (range.gt !== undefined) s = s.gt(range.gt, e);
       if (range.max !== undefined) s = s.max(range.max, e);
       if (range.lt !== undefined) s = s.lt(range.lt, e);
-      expectations.set(s, what);
-      return s;
+      // Kept in the schema's metadata (and so in `latentflow list --json`) for messages worded elsewhere.
+      return s.meta({ expected: what });
     },
     oneOf<const T extends readonly [string, ...string[]]>(values: T) {
       return z.enum(values, mustBe(`one of ${values.join(', ')}`));
