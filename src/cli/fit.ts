@@ -4,7 +4,10 @@ import { SpecError } from '../errors.js';
 import { loadYamlValue, validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
 import { DEFAULT_THRESHOLD, ruleText } from '../models/threshold.js';
-import { fraction, globalOptions, list, nonNegativeInt, positiveInt, positiveIntList, positiveNumber, thresholdRule, type GlobalOptions } from './options.js';
+import { autoencoderOptions, budgetOptions, earlyStoppingOptions, neighborOptions } from '../models/autoencoder/autoencoder-options.js';
+import { optionHelp } from '../models/option-schema.js';
+import { pcaOptionShape } from '../models/pca-options.js';
+import { globalOptions, list, nonNegativeInt, optionFlag, positiveIntList, thresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
 interface FitOptions extends GlobalOptions {
@@ -116,6 +119,9 @@ async function configBlock(file: string): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>;
 }
 
+/** The autoencoder options the flags below set: their help, default and range come from the model's schema. */
+const ae = autoencoderOptions.shape;
+
 export function registerFit(program: Command): void {
   globalOptions(
     program
@@ -133,17 +139,17 @@ export function registerFit(program: Command): void {
       .addOption(new Option('--scaler <method>', 'feature scaling').choices(['standard', 'minmax', 'robust', 'none']))
       .option('--threshold <rule>', `contamination=F | percentile=P | fixed=V | mad=K (default ${ruleText(DEFAULT_THRESHOLD)})`, thresholdRule)
       .option('--config <yaml>', 'YAML file with autoencoder options (the `model:` block of autoencoder-fit)')
-      .option('--code-size <n>', 'autoencoder code width', positiveInt('--code-size'))
-      .option('--hidden <widths>', 'encoder hidden widths, comma-separated, e.g. 64,32', positiveIntList('--hidden'))
-      .option('--epochs <n>', 'passes over the rows (default: until the loss stops improving, inside the budget)', positiveInt('--epochs'))
-      .option('--max-steps <n>', 'step budget of the fit (default from the data size)', positiveInt('--max-steps'))
-      .option('--max-seconds <s>', 'time budget of the fit (default from the data size)', positiveNumber('--max-seconds'))
-      .option('--patience <n>', 'epochs without improvement before training stops', nonNegativeInt('--patience'))
-      .option('--trim <f>', "robust training: leave this fraction of each batch's worst-rebuilt rows out of the loss", fraction('--trim', 0, 0.5))
-      .option('--neighbors <k>', "latent density: blend the score with the distance to the k-th nearest training code (default 5 with the default score; 0 = off)", nonNegativeInt('--neighbors'))
-      .option('--batch-size <n>', 'rows per gradient step', positiveInt('--batch-size'))
-      .option('--learning-rate <x>', 'Adam learning rate', positiveNumber('--learning-rate'))
-      .option('--k <n>', 'PCA components', positiveInt('--k'))
+      .option('--code-size <n>', optionHelp(ae.codeSize), optionFlag('--code-size', ae.codeSize))
+      .option('--hidden <widths>', `${optionHelp(ae.hiddenUnits)}; comma-separated, e.g. 64,32`, positiveIntList('--hidden'))
+      .option('--epochs <n>', optionHelp(ae.epochs), optionFlag('--epochs', ae.epochs))
+      .option('--max-steps <n>', optionHelp(budgetOptions.shape.steps), optionFlag('--max-steps', budgetOptions.shape.steps))
+      .option('--max-seconds <s>', optionHelp(budgetOptions.shape.seconds), optionFlag('--max-seconds', budgetOptions.shape.seconds))
+      .option('--patience <n>', optionHelp(earlyStoppingOptions.shape.patience), optionFlag('--patience', earlyStoppingOptions.shape.patience))
+      .option('--trim <f>', optionHelp(ae.trim), optionFlag('--trim', ae.trim))
+      .option('--neighbors <k>', `latent density, blended into the score: ${optionHelp(neighborOptions.shape.k)}; 0 = off`, nonNegativeInt('--neighbors'))
+      .option('--batch-size <n>', optionHelp(ae.batchSize), optionFlag('--batch-size', ae.batchSize))
+      .option('--learning-rate <x>', optionHelp(ae.learningRate), optionFlag('--learning-rate', ae.learningRate))
+      .option('--k <n>', `PCA: ${optionHelp(pcaOptionShape.k)}`, optionFlag('--k', pcaOptionShape.k))
       .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
       .option('--delimiter <char>', 'CSV field delimiter (default , or a tab for .tsv)'),
   ).action(async (options: FitOptions, command: Command) => {

@@ -33,10 +33,16 @@ function describeProperties(schema: JsonSchema, indent: string, out: string[]): 
     const required = schema.required?.includes(name) && prop.default === undefined ? ' (required)' : '';
     const dflt = prop.default !== undefined && !isObjectSchema(prop) ? ` = ${JSON.stringify(prop.default)}` : '';
     out.push(`${indent}${name}: ${typeName(prop)}${dflt}${required}  ${prop.description ?? ''}`.trimEnd());
-    // An object's own keys, or each object alternative's (a discriminated union such as denoising: gaussian | mask).
-    const blocks = (prop.anyOf ?? prop.oneOf ?? [prop]).filter(isObjectSchema);
+    // An object's own keys, or each object alternative's (a discriminated union such as denoising: gaussian | mask,
+    // also inside `| null`).
+    const blocks = alternatives(prop).filter(isObjectSchema);
     for (const block of blocks) describeProperties(block, `${indent}    `, out);
   }
+}
+
+function alternatives(s: JsonSchema): JsonSchema[] {
+  const alts = s.anyOf ?? s.oneOf;
+  return alts ? alts.flatMap(alternatives) : [s];
 }
 
 function isObjectSchema(s: JsonSchema): boolean {

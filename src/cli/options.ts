@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
+import { expectedOf } from '../models/option-schema.js';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
 
 /** Options every command that runs a pipeline accepts. */
@@ -53,20 +54,11 @@ export function number(name: string) {
   };
 }
 
-/** Parses a finite number option > 0 (rates, sizes). */
-export function positiveNumber(name: string) {
+/** Parses a number flag that sets one model option, by that option's own schema (its range is declared there). */
+export function optionFlag(name: string, schema: z.ZodType) {
   return (value: string): number => {
     const n = toNumber(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a number > 0, received "${value}"`);
-    return n;
-  };
-}
-
-/** Parses a fraction option in [min, max) (a share of rows), with the option's name and range in the error. */
-export function fraction(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = toNumber(value);
-    if (!Number.isFinite(n) || n < min || n >= max) throw new InvalidArgumentError(`${name} expects a number in [${min}, ${max}), received "${value}"`);
+    if (!schema.safeParse(n).success) throw new InvalidArgumentError(`${name} expects ${expectedOf(schema)}, received "${value}"`);
     return n;
   };
 }

@@ -2,38 +2,10 @@ import { DataError, ModelConfigError, ModelStateError } from '../errors.js';
 import { CovarianceAccumulator } from './covariance.js';
 import type { Matrix } from './matrix.js';
 import { covarianceDecomposition, svdDecomposition, type Decomposition } from './pca-decomposition.js';
+import { parseOptions } from './option-schema.js';
+import { DEFAULT_PCA_SCORE_BY, DEFAULT_VARIANCE_FRACTION, type PcaConfig, pcaOptions } from './pca-options.js';
 
-/**
- * Options of `PcaModel`. Give at most one of `k` and `varianceFraction`; with neither, `varianceFraction`
- * 0.95 applies. PCA centres the data but never scales it: put a `Scaler` in front when columns have
- * different units.
- */
-export interface PcaConfig {
-  /** Number of principal components kept: an integer from 1 to the number of input columns. */
-  k?: number;
-  /**
-   * Keep the fewest components whose explained-variance ratios sum to at least this fraction, in (0, 1].
-   * Default 0.95 when `k` is not given.
-   */
-  varianceFraction?: number;
-  /**
-   * What `score` returns (higher = more anomalous):
-   * - `reconstruction`: mean squared reconstruction error from the kept components (the distance to the
-   *   k-dimensional subspace).
-   * - `mahalanobis`: a squared Mahalanobis distance from the training mean over ALL components, each
-   *   squared projection divided by its variance, divided by d. Variances are floored at the mean variance
-   *   per column (1 after standard scaling): low-variance directions then count as plain Euclidean distance
-   *   instead of dominating the sum with noise (measured in bench/results/peers-defaults.md: floors 1e-6,
-   *   0.1, 0.5, 1, 2 give mean ROC-AUC 0.802, 0.809, 0.828, 0.834, 0.836). PyOD `PCA()`'s idea (all
-   *   components, weighted by 1 / eigenvalue); `k` then only shapes `encode` and `reconstruct`.
-   * Default `mahalanobis` (mean ROC-AUC 0.834 against 0.666 for `reconstruction` on the peer benchmark);
-   * states saved before this option existed load as `reconstruction`.
-   */
-  scoreBy?: PcaScoreBy;
-}
-
-/** Accepted values of `PcaConfig.scoreBy`. */
-export type PcaScoreBy = 'reconstruction' | 'mahalanobis';
+export type { PcaConfig, PcaScoreBy } from './pca-options.js';
 
 /** Saved form of a fitted `PcaModel`: enough to encode and score without ml-pca. */
 export interface PcaState {
@@ -57,12 +29,6 @@ export interface PcaState {
   allAxes?: number[];
   axisVariances?: number[];
 }
-
-/** Variance fraction kept when neither `k` nor `varianceFraction` is given. */
-export const DEFAULT_VARIANCE_FRACTION = 0.95;
-
-/** `scoreBy` when none is given. */
-export const DEFAULT_PCA_SCORE_BY: PcaScoreBy = 'mahalanobis';
 
 /**
  * `fit` decomposes the data matrix by SVD up to this many rows per column, above it the covariance
@@ -410,30 +376,10 @@ export class PcaModel {
   }
 }
 
+/** `config` validated by the schema, with `scoreBy` filled in (what a saved state records). */
 function validatePcaConfig(config: PcaConfig): PcaConfig {
-  for (const key of Object.keys(config ?? {})) {
-    if (key !== 'k' && key !== 'varianceFraction' && key !== 'scoreBy') {
-      throw new ModelConfigError(key, `pca: unknown option "${key}"; expected k, varianceFraction or scoreBy`);
-    }
-  }
-  const { k, varianceFraction, scoreBy } = config ?? {};
-  if (scoreBy !== undefined && scoreBy !== 'reconstruction' && scoreBy !== 'mahalanobis') {
-    throw new ModelConfigError('scoreBy', `pca: scoreBy must be reconstruction or mahalanobis, received "${String(scoreBy)}"`);
-  }
-  if (k !== undefined && varianceFraction !== undefined) {
-    throw new ModelConfigError('k', 'pca: give either k or varianceFraction, not both');
-  }
-  if (k !== undefined && !(Number.isInteger(k) && k >= 1)) {
-    throw new ModelConfigError('k', `pca: k must be an integer >= 1, received ${String(k)}`);
-  }
-  if (varianceFraction !== undefined && !(typeof varianceFraction === 'number' && varianceFraction > 0 && varianceFraction <= 1)) {
-    throw new ModelConfigError('varianceFraction', `pca: varianceFraction must be in (0, 1], received ${String(varianceFraction)}`);
-  }
-  const out: PcaConfig = {};
-  if (k !== undefined) out.k = k;
-  if (varianceFraction !== undefined) out.varianceFraction = varianceFraction;
-  out.scoreBy = scoreBy ?? DEFAULT_PCA_SCORE_BY;
-  return out;
+  const c = parseOptions(pcaOptions, config);
+  return { ...c, scoreBy: c.scoreBy ?? DEFAULT_PCA_SCORE_BY };
 }
 
 /** Fewest leading components whose ratios reach `fraction`; a 1e-9 slack absorbs rounding at exactly 1. */

@@ -1,53 +1,15 @@
 import { DataError, LatentflowError, ModelConfigError, ModelStateError } from '../errors.js';
+import type { z } from 'zod';
 import type { Matrix } from './matrix.js';
+import { parseOptions } from './option-schema.js';
+import { resolvedTsneOptions, type TsneConfig } from './tsne-options.js';
 import { nearestNeighbors, type Neighbors } from './nearest-neighbors.js';
 import { SpaceTree } from './space-tree.js';
 import { PcaModel } from './pca.js';
 import { gaussian, seededRandom } from './random.js';
 
-/**
- * Options of `TsneModel`. Defaults follow scikit-learn's `TSNE` (>= 1.2) and openTSNE: perplexity 30,
- * early exaggeration 12 for 250 iterations, learning rate `auto`, PCA initialisation, Barnes-Hut angle 0.5.
- */
-export interface TsneConfig {
-  /** Output dimensions, 1 to 3 (the Barnes-Hut tree splits every output axis). Default 2. */
-  nComponents?: number;
-  /**
-   * Effective number of neighbours each row keeps (the Gaussian bandwidth is searched per row to reach it).
-   * Typical 5-50; must be below the number of rows. Each row's 3 x perplexity nearest neighbours enter the
-   * similarities. Default 30.
-   */
-  perplexity?: number;
-  /** Gradient-descent iterations in total, early exaggeration included; integer >= 1. Default 1000. */
-  iterations?: number;
-  /** Step size, > 0, or `auto` = max(rows / earlyExaggeration / 4, 50) (Belkina et al. 2019). Default `auto`. */
-  learningRate?: number | 'auto';
-  /** Factor on the input similarities during the first iterations, >= 1: separates clusters early. Default 12. */
-  earlyExaggeration?: number;
-  /** Iterations with exaggeration (and momentum 0.5; 0.8 afterwards); integer >= 0. Default 250. */
-  earlyExaggerationIterations?: number;
-  /**
-   * Barnes-Hut accuracy: a cell of width w at distance r from a point is summarised when w / r < theta.
-   * 0 computes the exact O(n^2) repulsion; larger is faster and coarser. In [0, 1]. Default 0.5.
-   */
-  theta?: number;
-  /**
-   * Starting layout: `pca` (the first principal components scaled to sd 1e-4; keeps the global layout and
-   * needs no randomness) or `random` (seeded Gaussian, sd 1e-4). `pca` falls back to `random` when there are
-   * fewer input columns or rows than `nComponents`. Default `pca`.
-   */
-  init?: 'pca' | 'random';
-  /** Most rows `fit` accepts; more is a DataError suggesting UMAP or a sample. Default `TSNE_MAX_ROWS`. */
-  maxRows?: number;
-  /** Seed of the random initialisation. Default 0. */
-  seed?: number;
-}
-
-/**
- * Rows `fit` accepts by default. 1,000 iterations took about 4 s for 1,000 rows, 11 s for 2,000 and 50 s for
- * 5,000 on a busy 2-core machine; beyond that UMAP with a sample is the better tool.
- */
-export const TSNE_MAX_ROWS = 5_000;
+export { TSNE_MAX_ROWS } from './tsne-options.js';
+export type { TsneConfig } from './tsne-options.js';
 
 /** What `onIteration` receives after every iteration. */
 export interface TsneIterationLog {
@@ -71,7 +33,7 @@ export interface TsneFitOptions {
   yieldEveryMs?: number;
 }
 
-type ResolvedConfig = Required<TsneConfig>;
+type ResolvedConfig = z.output<typeof resolvedTsneOptions>;
 
 const KL_EVERY = 50;
 const MIN_GAIN = 0.01;
@@ -423,32 +385,5 @@ function checkAbort(signal: AbortSignal | undefined): void {
 }
 
 function validateTsneConfig(config: TsneConfig): ResolvedConfig {
-  const c: ResolvedConfig = {
-    nComponents: config.nComponents ?? 2,
-    perplexity: config.perplexity ?? 30,
-    iterations: config.iterations ?? 1000,
-    learningRate: config.learningRate ?? 'auto',
-    earlyExaggeration: config.earlyExaggeration ?? 12,
-    earlyExaggerationIterations: config.earlyExaggerationIterations ?? 250,
-    theta: config.theta ?? 0.5,
-    init: config.init ?? 'pca',
-    maxRows: config.maxRows ?? TSNE_MAX_ROWS,
-    seed: config.seed ?? 0,
-  };
-  const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
-  if (!isInt(c.nComponents, 1) || c.nComponents > 3) throw new ModelConfigError('nComponents', `tsne: nComponents must be 1, 2 or 3, received ${c.nComponents}`);
-  if (!(c.perplexity > 0) || !Number.isFinite(c.perplexity)) throw new ModelConfigError('perplexity', `tsne: perplexity must be > 0 (typically 5-50), received ${c.perplexity}`);
-  if (!isInt(c.iterations, 1)) throw new ModelConfigError('iterations', `tsne: iterations must be an integer >= 1, received ${c.iterations}`);
-  if (c.learningRate !== 'auto' && !(c.learningRate > 0)) {
-    throw new ModelConfigError('learningRate', `tsne: learningRate must be > 0 or "auto", received ${String(c.learningRate)}`);
-  }
-  if (!(c.earlyExaggeration >= 1)) throw new ModelConfigError('earlyExaggeration', `tsne: earlyExaggeration must be >= 1, received ${c.earlyExaggeration}`);
-  if (!isInt(c.earlyExaggerationIterations, 0)) {
-    throw new ModelConfigError('earlyExaggerationIterations', `tsne: earlyExaggerationIterations must be an integer >= 0, received ${c.earlyExaggerationIterations}`);
-  }
-  if (!(c.theta >= 0 && c.theta <= 1)) throw new ModelConfigError('theta', `tsne: theta must be in [0, 1], received ${c.theta}`);
-  if (c.init !== 'pca' && c.init !== 'random') throw new ModelConfigError('init', `tsne: init must be pca or random, received ${String(c.init)}`);
-  if (!isInt(c.maxRows, 1)) throw new ModelConfigError('maxRows', `tsne: maxRows must be an integer >= 1, received ${c.maxRows}`);
-  if (!Number.isInteger(c.seed)) throw new ModelConfigError('seed', `tsne: seed must be an integer, received ${c.seed}`);
-  return c;
+  return parseOptions(resolvedTsneOptions, config);
 }

@@ -1,36 +1,11 @@
 import { UMAP } from 'umap-js';
 import { DataError, LatentflowError, ModelConfigError, ModelStateError } from '../errors.js';
 import type { Matrix } from './matrix.js';
+import { parseOptions } from './option-schema.js';
 import { seededRandom } from './random.js';
+import { type UmapConfig, umapOptions, UMAP_DEFAULTS } from './umap-options.js';
 
-/**
- * Options of `UmapModel`, passed to umap-js (see its `src/umap.ts` for the algorithm). Every option is
- * optional; the defaults are umap-js's and umap-learn's.
- */
-export interface UmapConfig {
-  /** Output dimensions: 2 for a map, 3 for a 3-D view, more as a compact input for clustering. Integer >= 1. Default 2. */
-  nComponents?: number;
-  /**
-   * Neighbours of each row in the graph UMAP lays out: small values keep local detail, large values more
-   * of the global layout. Integer >= 2, below the number of fitted rows. Default 15.
-   */
-  nNeighbors?: number;
-  /** Smallest distance between points in the output, in [0, spread]: small values pack clusters tightly. Default 0.1. */
-  minDist?: number;
-  /** Scale of the output (with `minDist`, how spread out clusters are); > 0. Default 1. */
-  spread?: number;
-  /**
-   * Optimisation epochs of the fit. Default from the row count, as umap-js does: 500 up to 2,500 rows, 400 up
-   * to 5,000, 300 up to 7,500, else 200.
-   */
-  nEpochs?: number;
-  /** Epochs that place new rows in `transform`. Default round(nEpochs / 3) when `nEpochs` is set, else 100 (umap-learn's rule). */
-  transformEpochs?: number;
-  /** Distance in the input space. Default `euclidean`; `cosine` for direction-only data. */
-  metric?: 'euclidean' | 'cosine';
-  /** Seed of the neighbour search, the initial layout and the negative sampling. Default 0. */
-  seed?: number;
-}
+export type { UmapConfig } from './umap-options.js';
 
 /** What `onEpoch` receives after every fit epoch. */
 export interface UmapEpochLog {
@@ -287,28 +262,16 @@ function checkAbort(signal: AbortSignal | undefined, op: string): void {
 }
 
 function validateUmapConfig(config: UmapConfig): UmapModel['config'] {
-  const c = {
-    nComponents: config.nComponents ?? 2,
-    nNeighbors: config.nNeighbors ?? 15,
-    minDist: config.minDist ?? 0.1,
-    spread: config.spread ?? 1,
-    nEpochs: config.nEpochs,
-    transformEpochs: config.transformEpochs,
-    metric: config.metric ?? 'euclidean',
-    seed: config.seed ?? 0,
+  const c = parseOptions(umapOptions, config);
+  const D = UMAP_DEFAULTS;
+  return {
+    nComponents: c.nComponents ?? D.nComponents,
+    nNeighbors: c.nNeighbors ?? D.nNeighbors,
+    minDist: c.minDist ?? D.minDist,
+    spread: c.spread ?? D.spread,
+    nEpochs: c.nEpochs,
+    transformEpochs: c.transformEpochs,
+    metric: c.metric ?? D.metric,
+    seed: c.seed ?? D.seed,
   };
-  const isPositiveInt = (v: number) => Number.isInteger(v) && v >= 1;
-  if (!isPositiveInt(c.nComponents)) throw new ModelConfigError('nComponents', `umap: nComponents must be an integer >= 1, received ${c.nComponents}`);
-  if (!Number.isInteger(c.nNeighbors) || c.nNeighbors < 2) throw new ModelConfigError('nNeighbors', `umap: nNeighbors must be an integer >= 2, received ${c.nNeighbors}`);
-  if (!(c.spread > 0)) throw new ModelConfigError('spread', `umap: spread must be > 0, received ${c.spread}`);
-  if (!(c.minDist >= 0 && c.minDist <= c.spread)) {
-    throw new ModelConfigError('minDist', `umap: minDist must be in [0, spread=${c.spread}], received ${c.minDist}`);
-  }
-  if (c.nEpochs !== undefined && !isPositiveInt(c.nEpochs)) throw new ModelConfigError('nEpochs', `umap: nEpochs must be an integer >= 1, received ${c.nEpochs}`);
-  if (c.transformEpochs !== undefined && !isPositiveInt(c.transformEpochs)) {
-    throw new ModelConfigError('transformEpochs', `umap: transformEpochs must be an integer >= 1, received ${c.transformEpochs}`);
-  }
-  if (c.metric !== 'euclidean' && c.metric !== 'cosine') throw new ModelConfigError('metric', `umap: metric must be euclidean or cosine, received ${String(c.metric)}`);
-  if (!Number.isInteger(c.seed)) throw new ModelConfigError('seed', `umap: seed must be an integer, received ${c.seed}`);
-  return c;
 }

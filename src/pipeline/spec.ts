@@ -176,7 +176,7 @@ function validatePipeline(value: unknown, file: string, locate: Locate): Pipelin
       throw new SpecError(`${reason}${hint ? `; did you mean "${hint}"?` : ''} (${kind}s: ${options.join(', ')})`, locate([...keyPath, 'type']));
     }
     const parsed = definition.params.safeParse(raw);
-    if (!parsed.success) throw issueToError(parsed.error.issues[0], keyPath, locate, paramKeys(definition));
+    if (!parsed.success) throw issueToError(parsed.error.issues[0], keyPath, locate, paramKeys(definition, parsed.error.issues[0].path));
     let id = givenId ?? type;
     for (let n = 2; givenId === undefined && ids.has(id); n++) id = `${type}-${n}`;
     if (ids.has(id)) throw new SpecError(`duplicate stage id "${id}"; ids must be unique`, locate([...keyPath, 'id']));
@@ -206,10 +206,9 @@ function issueToError(issue: z.core.$ZodIssue, prefix: readonly (string | number
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
     const hint = closest(key, allowed);
-    return new SpecError(
-      `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''} (allowed: ${allowed.join(', ')})`,
-      locate(keyPath, key),
-    );
+    // A block whose keys cannot be listed (one alternative of a union) has its schema's own message.
+    const known = allowed.length > 0 ? `(allowed: ${allowed.join(', ')})` : `(${issue.message})`;
+    return new SpecError(`unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''} ${known}`, locate(keyPath, key));
   }
   const where = locate(keyPath);
   const name = keyPath.length > 0 ? String(keyPath[keyPath.length - 1]) : 'pipeline';
@@ -220,9 +219,23 @@ function topLevelKeys(): string[] {
   return Object.keys(pipelineSchema.shape);
 }
 
-function paramKeys(def: StageDefinition): string[] {
+/** The keys a stage entry accepts at `path` inside its params: its own top level, or a nested block such as `model`. */
+function paramKeys(def: StageDefinition, path: readonly PropertyKey[] = []): string[] {
+  if (path.length > 0) return objectKeysAt(def.params, path);
   const shape = (def.params as unknown as { shape?: Record<string, unknown> }).shape;
   return ['type', 'id', ...(shape ? Object.keys(shape) : [])];
+}
+
+/** The keys of the object schema at `path` inside `schema`; none where a union or an array makes that ambiguous. */
+function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let s: z.ZodType | undefined = schema;
+  for (let i = 0; i <= path.length; i++) {
+    while (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) s = s.unwrap() as z.ZodType;
+    if (!(s instanceof z.ZodObject)) return [];
+    if (i === path.length) return Object.keys(s.shape);
+    s = (s.shape as Record<PropertyKey, z.ZodType | undefined>)[path[i]];
+  }
+  return [];
 }
 
 function locateInDocument(doc: Document, lc: LineCounter, file: string, keyPath: readonly PropertyKey[], atKey?: string): SpecLocation {

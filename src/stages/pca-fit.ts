@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { concatRows } from '../models/matrix.js';
 import { fitsByCovariance, PcaModel } from '../models/pca.js';
+import { pcaOptionShape, refinePcaOptions } from '../models/pca-options.js';
 import { defineStage } from '../contract/stage.js';
 import { fitDetectorStage, type BatchTrainer } from './shared/fit-detector.js';
 import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, fitThresholdParam } from './shared/params.js';
@@ -12,17 +13,13 @@ export const pcaFitParams = z
     exclude: excludeParam,
     onMissing: onMissingParam.default('error'),
     scaler: scalerParam,
-    k: z.number().int().positive().optional().describe('Number of principal components kept'),
-    varianceFraction: z.number().gt(0).max(1).optional().describe('Keep the fewest components explaining this variance fraction (default 0.95)'),
-    scoreBy: z
-      .enum(['reconstruction', 'mahalanobis'])
-      .optional()
-      .describe('Score: reconstruction error from the kept components, or Mahalanobis distance over all components with variances floored at the mean column variance (default mahalanobis)'),
+    // The model's own options: the same ranges, defaults and messages as `new PcaModel(options)`.
+    ...pcaOptionShape,
     threshold: fitThresholdParam,
     saveTo: z.string().optional().describe('Model directory to write (atomically), relative to the pipeline file'),
     maxRows: maxRowsParam,
   })
-  .refine((p) => p.k === undefined || p.varianceFraction === undefined, { message: 'set k or varianceFraction, not both' });
+  .superRefine(refinePcaOptions);
 
 /** Fits scaler + PCA + threshold: the linear baseline with the same encode/score API as the autoencoder. */
 export const pcaFit = defineStage({

@@ -2,30 +2,17 @@ import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { takeRows } from '../models/matrix.js';
 import { deriveSeed, permutation, seededRandom } from '../models/random.js';
+import { pickOptions, withDefaults } from '../models/option-schema.js';
 import { UmapModel } from '../models/umap.js';
+import { refineUmapOptions, umapLayoutShape } from '../models/umap-options.js';
 import { defineStage } from '../contract/stage.js';
 import { mapInputParams, mapStage, refineMapParams } from './shared/map-stage.js';
 
 const params = z
   .strictObject({
     ...mapInputParams,
-    nComponents: z.number().int().min(1).default(2).describe('Output dimensions: 2 for a map (x, y), 3 adds z; more need `columns`'),
-    nNeighbors: z.number().int().min(2).default(15).describe('Neighbours per row in the UMAP graph: small keeps local detail, large more global layout'),
-    minDist: z.number().min(0).default(0.1).describe('Smallest distance between mapped points (output units, at most spread): small packs clusters tightly'),
-    spread: z.number().positive().default(1).describe('Scale of the mapped points (output units)'),
-    metric: z.enum(['euclidean', 'cosine']).default('euclidean').describe('Distance between input rows'),
-    nEpochs: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('Optimisation epochs of the fit (default by fitted rows: 500 up to 2,500, 400 up to 5,000, 300 up to 7,500, else 200)'),
-    transformEpochs: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('Epochs that place each row outside the sample (default nEpochs/3 when nEpochs is set, else 100)'),
+    // The model's own layout options, defaults applied: the same ranges and messages as `new UmapModel(options)`.
+    ...withDefaults(umapLayoutShape),
     sampleRows: z
       .number()
       .int()
@@ -36,7 +23,7 @@ const params = z
   })
   .superRefine((p, ctx) => {
     refineMapParams(p, ctx);
-    if (p.minDist > p.spread) ctx.addIssue({ code: 'custom', path: ['minDist'], message: `minDist=${p.minDist} must not exceed spread=${p.spread}` });
+    refineUmapOptions(p, ctx);
     if (p.sampleRows <= p.nNeighbors) {
       ctx.addIssue({ code: 'custom', path: ['sampleRows'], message: `sampleRows=${p.sampleRows} must exceed nNeighbors=${p.nNeighbors}` });
     }
@@ -58,16 +45,7 @@ export const umap = defineStage({
       p,
       ctx,
       async (x) => {
-        const model = new UmapModel({
-          nComponents: p.nComponents,
-          nNeighbors: p.nNeighbors,
-          minDist: p.minDist,
-          spread: p.spread,
-          metric: p.metric,
-          nEpochs: p.nEpochs,
-          transformEpochs: p.transformEpochs,
-          seed,
-        });
+        const model = new UmapModel({ ...pickOptions(p, umapLayoutShape), seed });
         // Rows to fit on, ascending; the others are placed by transform. A sample drawn from the pipeline seed
         // keeps the map reproducible.
         const isSampled = x.rows > p.sampleRows;

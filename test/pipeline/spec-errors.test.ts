@@ -134,6 +134,18 @@ describe('spec errors name the place and the fix', () => {
     expect(e.message).toBe('p.yaml:6:3: unknown key "path" (allowed: type, id) (at sink.path)');
   });
 
+  it("an unknown key inside a nested block lists and suggests that block's keys, not the stage's", () => {
+    const stage = (model: string) => `source: { type: csv-source, path: a.csv }\nstages:\n  - type: autoencoder-fit\n    model: ${model}\nsink: { type: null-sink }\n`;
+    const typo = specError(() => parsePipelines(stage('{ budget: { step: 3 } }'), 'p.yaml'));
+    expect(typo.message).toBe('p.yaml:4:24: unknown key "step"; did you mean "steps"? (allowed: steps, seconds) (at stages[0].model.budget.step)');
+    const inModel = specError(() => parsePipelines(stage('{ hidenUnits: [8] }'), 'p.yaml'));
+    expect(inModel.message).toMatch(/^p\.yaml:4:14: unknown key "hidenUnits"; did you mean "hiddenUnits"\? \(allowed: hiddenUnits, codeSize, /);
+    expect(inModel.message).not.toContain('saveTo');
+    // Inside one alternative of a union the schema's own message names the keys.
+    const inUnion = specError(() => parsePipelines(stage('{ earlyStopping: { patiense: 1 } }'), 'p.yaml'));
+    expect(inUnion.message).toContain('unknown key "patiense" (autoencoder: unknown option; expected one of patience, minDelta, minRelativeDelta)');
+  });
+
   it('suggestions ignore case and allow about one edit per three letters', () => {
     const upper = specError(() => parsePipelines(minimal.replace('type: null-sink', 'type: NULL-SINK'), 'p.yaml'));
     expect(upper.message).toContain('unknown stage type "NULL-SINK"; did you mean "null-sink"?');

@@ -1,6 +1,7 @@
 import * as tf from '../../runtime/tf.js';
 import { ModelConfigError } from '../../errors.js';
-import type { LossName, ResolvedAutoencoderConfig } from './autoencoder-config.js';
+import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
+import type { LossName } from './autoencoder-options.js';
 import type { AutoencoderNetwork, ForwardPass } from './dense-network.js';
 import { gaussianKl } from './variational-network.js';
 

@@ -1,11 +1,7 @@
 import * as tf from '../../runtime/tf.js';
 import { DataError, ModelStateError } from '../../errors.js';
-import {
-  type AutoencoderConfig,
-  type ResolvedAutoencoderConfig,
-  type ResolvedDenoising,
-  resolveAutoencoderConfig,
-} from './autoencoder-config.js';
+import { type ResolvedAutoencoderConfig, type ResolvedDenoising, resolveAutoencoderConfig } from './autoencoder-config.js';
+import type { AutoencoderConfig } from './autoencoder-options.js';
 import { buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
 import { checkScoringStats, fitScoringStats, ScoringTensors } from './autoencoder-scoring.js';
 import type { ScoringStats } from './score-by.js';
@@ -20,15 +16,8 @@ import { createAdam, type StepOptimizer, runTrainingLoop } from './training-loop
 import type { FitOptions, TrainingHistory } from './training-history.js';
 import { VariationalNetwork, gaussianKl } from './variational-network.js';
 
-export type {
-  AutoencoderConfig,
-  ContractiveConfig,
-  ConvolutionalConfig,
-  DenoisingConfig,
-  ResolvedAutoencoderConfig,
-  SparsityConfig,
-  VariationalConfig,
-} from './autoencoder-config.js';
+export type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
+export type { AutoencoderConfig, ContractiveConfig, ConvolutionalConfig, DenoisingConfig, SparsityConfig, VariationalConfig } from './autoencoder-options.js';
 export type { ScoreBy, ScoringStats } from './score-by.js';
 export type { EpochLog, FitOptions, OnEpoch, StopReason, TrainingHistory } from './training-history.js';
 

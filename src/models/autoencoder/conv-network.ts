@@ -1,6 +1,7 @@
 import * as tf from '../../runtime/tf.js';
 import { ModelStateError } from '../../errors.js';
-import type { Activation, ResolvedAutoencoderConfig } from './autoencoder-config.js';
+import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
+import type { Activation } from './autoencoder-options.js';
 import type { AutoencoderNetwork, ForwardOptions, ForwardPass } from './dense-network.js';
 import { activate, dropOut, kernelAndBias } from './network-ops.js';
 import { deriveSeed } from '../random.js';

@@ -1,5 +1,5 @@
 import * as tf from '../../runtime/tf.js';
-import type { Activation } from './autoencoder-config.js';
+import type { Activation } from './autoencoder-options.js';
 
 /**
  * Tensor helpers shared by the networks. Every function returns new tensors and must run inside `tf.tidy`

@@ -25,7 +25,7 @@
 export type ScoreBy = 'reconstruction' | 'standardized' | 'standardized-code' | 'mahalanobis' | 'balanced';
 
 /** Accepted values of `scoreBy`. */
-export const SCORE_BYS: readonly ScoreBy[] = ['reconstruction', 'standardized', 'standardized-code', 'mahalanobis', 'balanced'];
+export const SCORE_BYS = ['reconstruction', 'standardized', 'standardized-code', 'mahalanobis', 'balanced'] as const satisfies readonly ScoreBy[];
 
 /** Training statistics the scores other than `reconstruction` need; saved with the model. */
 export interface ScoringStats {

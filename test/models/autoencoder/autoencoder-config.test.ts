@@ -1,10 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ModelConfigError } from '../../../src/errors.js';
-import {
-  AUTOENCODER_DEFAULTS,
-  type AutoencoderConfig,
-  resolveAutoencoderConfig,
-} from '../../../src/models/autoencoder/autoencoder-config.js';
+import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { AUTOENCODER_DEFAULTS, type AutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-options.js';
 import { Autoencoder } from '../../../src/models/autoencoder/autoencoder.js';
 
 function configError(inputDim: number, config: AutoencoderConfig): ModelConfigError {

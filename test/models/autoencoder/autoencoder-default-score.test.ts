@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { MANIFOLD_SCORE_MAX_FEATURES, resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { MANIFOLD_SCORE_MAX_FEATURES } from '../../../src/models/autoencoder/autoencoder-options.js';
 
 describe('default autoencoder score by input width', () => {
   test('tabular widths default to balanced; image widths (784 pixels) to standardized, whose stats are O(d)', () => {

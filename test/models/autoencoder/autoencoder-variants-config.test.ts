@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { fitSpec } from '../../../src/cli/fit.js';
 import { ModelConfigError, SpecError } from '../../../src/errors.js';
-import { type AutoencoderConfig, resolveAutoencoderConfig, VARIANT_DEFAULTS } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { resolveAutoencoderConfig } from '../../../src/models/autoencoder/autoencoder-config.js';
+import { type AutoencoderConfig, VARIANT_DEFAULTS } from '../../../src/models/autoencoder/autoencoder-options.js';
 import { parsePipelines } from '../../../src/pipeline/spec.js';
 
 function configError(inputDim: number, config: AutoencoderConfig): ModelConfigError {
