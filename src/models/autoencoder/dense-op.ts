@@ -35,11 +35,20 @@ function denseOp(activation: FusedActivation) {
 const OPS: Record<FusedActivation, ReturnType<typeof denseOp>> = { relu: denseOp('relu'), linear: denseOp('linear') };
 
 /**
+ * The dense layer with the gradient above, on any backend (what {@link dense} uses on wasm; tests check its
+ * gradient on whichever backend they run).
+ * @internal
+ */
+export function denseWithProductGradient(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: FusedActivation): tf.Tensor2D {
+  return OPS[activation](x, kernel, bias) as tf.Tensor2D;
+}
+
+/**
  * A dense layer's forward pass: on wasm through the gradient above, elsewhere `tf.fused.matMul` itself
  * (TensorFlow's and the cpu backend's kernels take transposed operands directly, so the copies would only
  * add work there).
  */
 export function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: FusedActivation): tf.Tensor2D {
   if (tf.getBackend() !== 'wasm') return tf.fused.matMul({ a: x, b: kernel, bias, activation }) as tf.Tensor2D;
-  return OPS[activation](x, kernel, bias) as tf.Tensor2D;
+  return denseWithProductGradient(x, kernel, bias, activation);
 }
