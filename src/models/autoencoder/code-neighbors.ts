@@ -86,15 +86,20 @@ export function checkNeighborStats(stats: NeighborStats | null | undefined, code
 /** The reference codes on the device, for scoring; dispose with `dispose()`. */
 export class CodeNeighbors {
   readonly stats: NeighborStats;
-  private readonly reference: tf.Tensor2D;
+  /**
+   * The reference codes as columns (c × rows): `q · referenceT` is a plain product, which wasm runs on
+   * XNNPACK; `matMul(q, reference, false, true)` took its scalar path (bench/neighbor-speed.ts).
+   */
+  private readonly referenceT: tf.Tensor2D;
   /** Per reference row, ‖r‖², as a row vector. */
   private readonly referenceNorms: tf.Tensor2D;
 
   constructor(stats: NeighborStats) {
     this.stats = stats;
     const c = stats.codes.length / stats.rows;
-    this.reference = tf.tensor2d(stats.codes, [stats.rows, c], 'float32');
-    this.referenceNorms = tf.tidy(() => tf.reshape(tf.sum(tf.square(this.reference), 1), [1, -1]) as tf.Tensor2D);
+    const reference = tf.tensor2d(stats.codes, [stats.rows, c], 'float32');
+    [this.referenceT, this.referenceNorms] = tf.tidy(() => [tf.transpose(reference), tf.reshape(tf.sum(tf.square(reference), 1), [1, -1]) as tf.Tensor2D]);
+    reference.dispose();
   }
 
   /** Per code row (as a column), the distance to its k-th nearest reference code. */
@@ -104,7 +109,7 @@ export class CodeNeighbors {
       const size = Math.min(QUERY_CHUNK_ROWS, code.shape[0] - start);
       const q = size === code.shape[0] ? code : tf.slice(code, [start, 0], [size, -1]);
       // ‖q − r‖² = ‖q‖² − 2 q·r + ‖r‖², clamped at 0 against rounding.
-      const squared = tf.relu(tf.add(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, tf.matMul(q, this.reference, false, true))), this.referenceNorms));
+      const squared = tf.relu(tf.add(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, tf.matMul(q, this.referenceT))), this.referenceNorms));
       // The k nearest (unsorted: cheaper), of which the k-th is the farthest.
       const nearest = tf.topk(tf.neg(squared), this.stats.k, false).values;
       parts.push(tf.sqrt(tf.neg(tf.min(nearest, 1, true))) as tf.Tensor2D);
@@ -129,7 +134,7 @@ export class CodeNeighbors {
   }
 
   dispose(): void {
-    this.reference.dispose();
+    this.referenceT.dispose();
     this.referenceNorms.dispose();
   }
 }
