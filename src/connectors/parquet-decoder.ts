@@ -41,8 +41,16 @@ function startThread(): Worker {
 let idle: Worker | undefined;
 
 function takeThread(): Worker {
-  const thread = idle ?? startThread();
+  let thread = idle;
   idle = undefined;
+  if (thread === undefined) {
+    const started = startThread();
+    // Once per thread (not per reuse, which would pile up listeners): an idle thread that dies is not reused.
+    started.once('exit', () => {
+      if (idle === started) idle = undefined;
+    });
+    thread = started;
+  }
   thread.ref();
   return thread;
 }
@@ -54,10 +62,6 @@ function keepThread(thread: Worker): void {
   }
   thread.unref();
   idle = thread;
-  // An idle thread that dies (killed from outside) is simply not reused.
-  thread.once('exit', () => {
-    if (idle === thread) idle = undefined;
-  });
 }
 
 /**
