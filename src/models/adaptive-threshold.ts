@@ -105,10 +105,8 @@ export class AdaptiveThreshold {
 
   /** True when the flagged rows in the windows are an incident, so their scores do not move the bar. */
   isHoldingOutFlagged(): boolean {
-    const windows = this.windows();
-    const flagged = windows.reduce((n, w) => n + w.flagged.count, 0);
-    const all = windows.reduce((n, w) => n + w.sketch.count + w.flagged.count, 0);
-    return flagged > BURST_SHARE * (1 - this.options.quantile) * all;
+    const { unflagged, flagged } = this.counts();
+    return flagged > BURST_SHARE * (1 - this.options.quantile) * (unflagged + flagged);
   }
 
   /** The q-quantile over the windows' rows, or null when it lies among held-out flagged rows. */
@@ -120,10 +118,21 @@ export class AdaptiveThreshold {
       for (const w of windows) merged.merge(w.flagged);
       return merged.count === 0 ? null : merged.getValueAtQuantile(this.options.quantile);
     }
-    const flagged = windows.reduce((n, w) => n + w.flagged.count, 0);
-    const rank = this.options.quantile * (merged.count + flagged);
-    if (merged.count === 0 || rank > merged.count) return null;
-    return merged.getValueAtQuantile(rank / merged.count);
+    const { unflagged, flagged } = this.counts();
+    const rank = this.options.quantile * (unflagged + flagged);
+    if (unflagged === 0 || rank > unflagged) return null;
+    return merged.getValueAtQuantile(rank / unflagged);
+  }
+
+  /** Rows in the windows, unflagged and flagged. */
+  private counts(): { unflagged: number; flagged: number } {
+    let unflagged = 0;
+    let flagged = 0;
+    for (const w of this.windows()) {
+      unflagged += w.sketch.count;
+      flagged += w.flagged.count;
+    }
+    return { unflagged, flagged };
   }
 
   private windows(): Window[] {
