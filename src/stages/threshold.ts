@@ -5,12 +5,13 @@ import { boolColumn, withColumns } from '../io/batch.js';
 import { fitThreshold, type ThresholdState } from '../models/threshold.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
-import { modelRefParam, outputPrefixParam, thresholdRuleParam } from './shared/params.js';
+import { modelRefParam, outputPrefixParam, thresholdRuleParam, watchModelParams } from './shared/params.js';
 import { scoresOf } from './shared/score-column.js';
 
 const params = z
   .strictObject({
     model: modelRefParam.optional().describe('Use the threshold saved with this model (fit stage id or model directory)'),
+    ...watchModelParams,
     rule: thresholdRuleParam.optional().describe('Fit a threshold on the scores of the rows flowing through (holds them all first)'),
     scoreColumn: z.string().default('score').describe('Column holding the scores'),
     column: z.string().default('is_anomaly').describe('Name of the boolean flag column'),
@@ -27,7 +28,7 @@ export const threshold = defineStage({
   description: 'Flags rows whose score exceeds a threshold (saved with the model, or fitted here by rule)',
   params,
   create(p, ctx) {
-    const ref = p.model !== undefined ? modelRef(p.model, ctx) : undefined;
+    const ref = p.model !== undefined ? modelRef(p.model, ctx, p) : undefined;
     let rows = 0;
     let anomalies = 0;
     let state: ThresholdState | null = null;
@@ -46,8 +47,8 @@ export const threshold = defineStage({
       async *transform(input) {
         if (ref) {
           let i = 0;
-          for await (const batch of input) {
-            const detector = await ref.get();
+          for await (const given of input) {
+            const { detector, batch } = await ref.forBatch(given);
             if (!detector.threshold) {
               throw new DataError(`model "${p.model}" has no saved threshold; fit it with a \`threshold\` rule or give this stage a \`rule\``);
             }
