@@ -1,0 +1,47 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { KafkaSecurityError } from '../errors.js';
+import type { KafkaConnection } from './client.js';
+import { redact, resolveSecurity } from './security.js';
+
+/**
+ * Opens one TLS connection to the first bootstrap broker with the connection's TLS settings and closes
+ * it. kafkajs reports a certificate or host-name failure as a retriable connection error and retries it
+ * for minutes; a handshake failure here throws a {@link KafkaSecurityError} (problem `tls`) at once,
+ * saying what to change. A broker that does not answer is left to kafkajs (its retries and advice).
+ * Does nothing without `tls`.
+ */
+export async function checkTls(c: KafkaConnection, connector: string): Promise<void> {
+  if (c.tls === undefined) return;
+  const { ssl, secrets } = resolveSecurity(c, connector);
+  const bootstrap = c.brokers[0];
+  const at = bootstrap.lastIndexOf(':');
+  const host = bootstrap.slice(0, at);
+  const port = Number(bootstrap.slice(at + 1));
+  await new Promise<void>((resolve, reject) => {
+    // Same SNI rule as kafkajs: no server name for an IP address (RFC 6066 forbids it).
+    const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl });
+    const done = (error?: Error) => {
+      socket.destroy();
+      if (error === undefined || !isHandshakeFailure(error)) resolve();
+      else reject(new KafkaSecurityError(`TLS handshake with ${bootstrap} failed: ${redact(error.message, secrets)}; ${advice(error)}`, { connector }, 'tls', { cause: error }));
+    };
+    socket.setTimeout(c.connectionTimeoutMs, () => done());
+    socket.once('secureConnect', () => done());
+    socket.once('error', done);
+  });
+}
+
+/** Certificate, host-name and protocol errors (as opposed to a refused or timed-out connection). */
+function isHandshakeFailure(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return /CERT|SSL|TLS|SIGNATURE|ISSUER|EPROTO/.test(code) || /certificate|handshake|wrong version/i.test(error.message);
+}
+
+function advice(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the broker certificate does not name this host: dial a name it lists, set tls.servername, or (tests only) tls.verifyHostname: false';
+  if (/WRONG_VERSION|EPROTO/.test(code) || /wrong version/i.test(error.message)) return 'is this a TLS listener? (a PLAINTEXT or SASL_PLAINTEXT port needs no tls block)';
+  if (/CERT|ISSUER|SIGNATURE/.test(code)) return 'the broker certificate is not signed by a trusted CA: set tls.ca or tls.caFile to the CA bundle that signed it';
+  return 'check the TLS settings (ca, cert, key) against the listener';
+}
