@@ -63,7 +63,7 @@ export const kafkaSink = defineStage({
       kind: 'sink',
       write(input) {
         if (isClosed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, topic: p.topic ?? p.anomaliesTopic }));
-        producer = new OutputProducer(kafkaClient(p, ctx.logger, undefined, TYPE), { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
+        producer = new OutputProducer(kafkaClient(p, ctx.logger, undefined, { connector: TYPE, baseDir: ctx.baseDir }), { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
         return write(p, ctx, input, producer);
       },
       async close() {
@@ -84,7 +84,7 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
   const inFlight = new Set<Promise<void>>();
   const iterator = input[Symbol.asyncIterator]();
   try {
-    await checkTls(p, TYPE);
+    await checkTls(p, { connector: TYPE, baseDir: ctx.baseDir });
     await producer.connect();
     for (;;) {
       ctx.signal.throwIfAborted();

@@ -84,7 +84,7 @@ export const kafkaSource = defineStage({
       kind: 'source',
       batches: () => {
         if (isClosed) return (async function* () {})();
-        const kafka = kafkaClient(p, ctx.logger, undefined, TYPE);
+        const kafka = kafkaClient(p, ctx.logger, undefined, { connector: TYPE, baseDir: ctx.baseDir });
         feed = new KafkaFeed(kafka, feedOptions(TYPE, p.topics, p), ctx.logger);
         if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
         return read(p, ctx, feed, dlq);
@@ -108,7 +108,7 @@ async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, d
   ctx.signal.addEventListener('abort', stop, { once: true });
   let rows = 0;
   try {
-    await checkTls(p, TYPE);
+    await checkTls(p, { connector: TYPE, baseDir: ctx.baseDir });
     await dlq?.connect();
     await feed.start();
     for await (const batch of feed.batches()) {

@@ -2,7 +2,7 @@ import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { z } from 'zod';
 import { ConnectorError, KafkaSecurityError, type ConnectorLocation } from '../errors.js';
 import type { Logger } from '../runtime/logger.js';
-import { kafkaSecurityParams, redact, resolveSecurity, type KafkaSecurity } from './security.js';
+import { kafkaSecurityParams, redact, resolveSecurity, type KafkaSecurity, type SecurityScope } from './security.js';
 
 /**
  * Connection params shared by every Kafka stage and the monitor, so the same option has the same name,
@@ -41,10 +41,10 @@ export const STARTUP_RETRY = { initialRetryTime: 300, maxRetryTime: 3000, retrie
  * A kafkajs client whose logs go to `logger` (kafkajs errors become warnings: it retries most of them),
  * scrubbed of the connection's secrets. `retry` defaults to {@link RETRY}; it also governs connecting,
  * whatever a producer or admin asks for. SASL and TLS secrets are read now (see {@link resolveSecurity});
- * one that cannot be read throws a KafkaSecurityError naming `connector`.
+ * one that cannot be read throws a KafkaSecurityError naming `scope.connector` (default `kafka`).
  */
-export function kafkaClient(c: KafkaConnection, logger: Logger, retry: typeof RETRY | typeof STARTUP_RETRY = RETRY, connector = 'kafka'): Kafka {
-  const { sasl, ssl, secrets } = resolveSecurity(c, connector);
+export function kafkaClient(c: KafkaConnection, logger: Logger, retry: typeof RETRY | typeof STARTUP_RETRY = RETRY, scope: SecurityScope = { connector: 'kafka' }): Kafka {
+  const { sasl, ssl, secrets } = resolveSecurity(c, scope);
   const config: KafkaConfig = {
     brokers: c.brokers,
     ...(sasl ? { sasl } : {}),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
@@ -108,14 +109,25 @@ export interface ResolvedSecurity {
   secrets: string[];
 }
 
-type Env = Record<string, string | undefined>;
+/** Where secrets are read for: the connector named in errors, the folder relative files resolve against. */
+export interface SecurityScope {
+  /** Names the stage or command in errors, e.g. `kafka-source`, `monitor`. */
+  connector: string;
+  /** Relative `*File` paths resolve against it (the pipeline file's folder); default the working directory. */
+  baseDir?: string;
+  /** Environment for `*Env` options; default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
 
 /**
  * Reads the secrets (environment variables, files) at connect time, so a rotated password or certificate
  * is picked up by the next connection and nothing secret is kept in the validated options. Throws a
  * {@link KafkaSecurityError} (problem `secret`) naming the option and the variable or file, never the value.
  */
-export function resolveSecurity(s: KafkaSecurity, connector: string, env: Env = process.env): ResolvedSecurity {
+export function resolveSecurity(s: KafkaSecurity, scope: SecurityScope): ResolvedSecurity {
+  const { connector } = scope;
+  const env = scope.env ?? process.env;
+  const file = (name: string) => path.resolve(scope.baseDir ?? process.cwd(), name);
   const secrets: string[] = [];
   const keep = (text: string) => {
     secrets.push(text);
@@ -126,21 +138,21 @@ export function resolveSecurity(s: KafkaSecurity, connector: string, env: Env = 
     const p = s.sasl;
     const password = keep(
       p.password?.reveal() ??
-        (p.passwordFile !== undefined ? secretFile(p.passwordFile, 'sasl.passwordFile', connector) : envSecret(p.passwordEnv ?? DEFAULT_PASSWORD_ENV, 'sasl.passwordEnv', connector, env)),
+        (p.passwordFile !== undefined ? secretFile(file(p.passwordFile), 'sasl.passwordFile', connector) : envSecret(p.passwordEnv ?? DEFAULT_PASSWORD_ENV, 'sasl.passwordEnv', connector, env)),
     );
     sasl = { mechanism: p.mechanism, username: p.username, password } as SASLOptions;
   }
   let ssl: ConnectionOptions | undefined;
   if (s.tls) {
     const t = s.tls;
-    const ca = t.ca ?? (t.caFile !== undefined ? pemFile(t.caFile, 'tls.caFile', connector) : undefined);
-    const cert = t.cert ?? (t.certFile !== undefined ? pemFile(t.certFile, 'tls.certFile', connector) : undefined);
-    const key = t.key?.reveal() ?? (t.keyFile !== undefined ? pemFile(t.keyFile, 'tls.keyFile', connector) : undefined);
+    const ca = t.ca ?? (t.caFile !== undefined ? pemFile(file(t.caFile), 'tls.caFile', connector) : undefined);
+    const cert = t.cert ?? (t.certFile !== undefined ? pemFile(file(t.certFile), 'tls.certFile', connector) : undefined);
+    const key = t.key?.reveal() ?? (t.keyFile !== undefined ? pemFile(file(t.keyFile), 'tls.keyFile', connector) : undefined);
     if (key !== undefined) keep(key);
     const passphrase =
       t.passphrase?.reveal() ??
       (t.passphraseFile !== undefined
-        ? secretFile(t.passphraseFile, 'tls.passphraseFile', connector)
+        ? secretFile(file(t.passphraseFile), 'tls.passphraseFile', connector)
         : t.passphraseEnv !== undefined
           ? envSecret(t.passphraseEnv, 'tls.passphraseEnv', connector, env)
           : undefined);
@@ -167,7 +179,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-function envSecret(name: string, option: string, connector: string, env: Env): string {
+function envSecret(name: string, option: string, connector: string, env: Record<string, string | undefined>): string {
   const value = env[name];
   if (value === undefined || value === '') {
     throw new KafkaSecurityError(`${option}: environment variable ${name} is not set or empty; export it, or set another source (passwordFile)`, { connector }, 'secret');

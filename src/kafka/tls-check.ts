@@ -2,7 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { KafkaSecurityError } from '../errors.js';
 import type { KafkaConnection } from './client.js';
-import { redact, resolveSecurity } from './security.js';
+import { redact, resolveSecurity, type SecurityScope } from './security.js';
 
 /**
  * Opens one TLS connection to the first bootstrap broker with the connection's TLS settings and closes
@@ -11,9 +11,10 @@ import { redact, resolveSecurity } from './security.js';
  * saying what to change. A broker that does not answer is left to kafkajs (its retries and advice).
  * Does nothing without `tls`.
  */
-export async function checkTls(c: KafkaConnection, connector: string): Promise<void> {
+export async function checkTls(c: KafkaConnection, scope: SecurityScope): Promise<void> {
   if (c.tls === undefined) return;
-  const { ssl, secrets } = resolveSecurity(c, connector);
+  const { connector } = scope;
+  const { ssl, secrets } = resolveSecurity(c, scope);
   const bootstrap = c.brokers[0];
   const at = bootstrap.lastIndexOf(':');
   const host = bootstrap.slice(0, at);

@@ -51,10 +51,10 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   // As in runPipeline: probing optional backends fails by design on most installs; the reasons are for debugging.
   logger.debug({ tried: backend.tried }, 'tensorflow.js backends tried');
 
-  const kafka = kafkaClient(o, logger, RETRY, 'monitor');
+  const kafka = kafkaClient(o, logger, RETRY, { connector: 'monitor' });
   // Before any kafkajs client: a TLS problem fails now with a KafkaSecurityError instead of being retried.
-  await checkTls(o, 'monitor');
-  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY, 'monitor'), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);
+  await checkTls(o, { connector: 'monitor' });
+  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY, { connector: 'monitor' }), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);
 
   const watcher = new ModelWatcher(path.resolve(o.model), logger, o.reloadCheckMs);
   const producer = new OutputProducer(kafka, { connector: 'monitor', deliveryTimeoutMs: o.deliveryTimeoutMs, logger });

@@ -31,13 +31,13 @@ describe('kafka security params', () => {
   it('tls: {} turns TLS on with certificate and host-name checks on', () => {
     const c = parse({ tls: {} });
     expect(c.tls).toEqual({ rejectUnauthorized: true, verifyHostname: true });
-    const { ssl } = resolveSecurity(c, 'test');
+    const { ssl } = resolveSecurity(c, { connector: 'test' });
     expect(ssl?.rejectUnauthorized).toBe(true);
     expect(ssl?.checkServerIdentity).toBeUndefined(); // Node's own check runs
   });
 
   it('verifyHostname: false keeps the chain check and skips only the name check', () => {
-    const { ssl } = resolveSecurity(parse({ tls: { verifyHostname: false } }), 'test');
+    const { ssl } = resolveSecurity(parse({ tls: { verifyHostname: false } }), { connector: 'test' });
     expect(ssl?.rejectUnauthorized).toBe(true);
     expect(ssl?.checkServerIdentity?.('other.example', {} as never)).toBeUndefined();
   });
@@ -67,18 +67,20 @@ describe('resolveSecurity', () => {
   it(`reads the password from passwordEnv, a file (trailing newline dropped) or ${DEFAULT_PASSWORD_ENV}`, () => {
     const file = path.join(dir, 'password');
     writeFileSync(file, `${PASSWORD}\n`);
-    expect(resolveSecurity(sasl({ passwordEnv: 'MY_PW' }), 't', { MY_PW: PASSWORD }).sasl).toEqual({ mechanism: 'scram-sha-256', username: 'alice', password: PASSWORD });
-    expect(resolveSecurity(sasl({ passwordFile: file }), 't', {}).sasl).toMatchObject({ password: PASSWORD });
-    expect(resolveSecurity(sasl({}), 't', { [DEFAULT_PASSWORD_ENV]: PASSWORD }).sasl).toMatchObject({ password: PASSWORD });
-    expect(resolveSecurity(sasl({ password: PASSWORD }), 't', {}).secrets).toEqual([PASSWORD]);
+    expect(resolveSecurity(sasl({ passwordEnv: 'MY_PW' }), { connector: 't', env: { MY_PW: PASSWORD } }).sasl).toEqual({ mechanism: 'scram-sha-256', username: 'alice', password: PASSWORD });
+    expect(resolveSecurity(sasl({ passwordFile: file }), { connector: 't', env: {} }).sasl).toMatchObject({ password: PASSWORD });
+    // A relative file resolves against the pipeline file's folder (baseDir), as the file stages' paths do.
+    expect(resolveSecurity(sasl({ passwordFile: 'password' }), { connector: 't', baseDir: dir }).sasl).toMatchObject({ password: PASSWORD });
+    expect(resolveSecurity(sasl({}), { connector: 't', env: { [DEFAULT_PASSWORD_ENV]: PASSWORD } }).sasl).toMatchObject({ password: PASSWORD });
+    expect(resolveSecurity(sasl({ password: PASSWORD }), { connector: 't', env: {} }).secrets).toEqual([PASSWORD]);
   });
 
   it('a missing variable or file is a KafkaSecurityError naming the option, not retried', () => {
-    const error = thrown(() => resolveSecurity(sasl({ passwordEnv: 'NOT_SET' }), 'kafka-source', {}));
+    const error = thrown(() => resolveSecurity(sasl({ passwordEnv: 'NOT_SET' }), { connector: 'kafka-source', env: {} }));
     expect(error).toBeInstanceOf(KafkaSecurityError);
     expect(error).toMatchObject({ code: 'E_KAFKA_SECURITY', problem: 'secret', retriable: false, connector: 'kafka-source' });
     expect((error as Error).message).toMatch(/sasl\.passwordEnv: environment variable NOT_SET is not set/);
-    expect(thrown(() => resolveSecurity(parse({ tls: { caFile: path.join(dir, 'none.pem') } }), 't'))).toMatchObject({ problem: 'secret', path: path.join(dir, 'none.pem') });
+    expect(thrown(() => resolveSecurity(parse({ tls: { caFile: path.join(dir, 'none.pem') } }), { connector: 't' }))).toMatchObject({ problem: 'secret', path: path.join(dir, 'none.pem') });
   });
 
   it('PEM files are read at connect time; a file that is not PEM is refused', () => {
@@ -86,8 +88,8 @@ describe('resolveSecurity', () => {
     const notPem = path.join(dir, 'ca.der');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     writeFileSync(notPem, 'binary');
-    expect(resolveSecurity(parse({ tls: { caFile: ca } }), 't').ssl?.ca).toContain('BEGIN CERTIFICATE');
-    expect(() => resolveSecurity(parse({ tls: { caFile: notPem } }), 't')).toThrow(/is not PEM/);
+    expect(resolveSecurity(parse({ tls: { caFile: ca } }), { connector: 't' }).ssl?.ca).toContain('BEGIN CERTIFICATE');
+    expect(() => resolveSecurity(parse({ tls: { caFile: notPem } }), { connector: 't' })).toThrow(/is not PEM/);
   });
 });
 

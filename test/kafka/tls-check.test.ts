@@ -39,7 +39,7 @@ afterAll(() => {
   for (const s of servers) s.close();
 });
 
-const check = (port: number, tlsParams: object) => checkTls(connection.parse({ brokers: [`127.0.0.1:${port}`], tls: tlsParams }), 'test');
+const check = (port: number, tlsParams: object) => checkTls(connection.parse({ brokers: [`127.0.0.1:${port}`], tls: tlsParams }), { connector: 'test' });
 
 describe('checkTls', () => {
   it('passes when the CA file signed the broker certificate for the dialled address', async () => {
@@ -76,6 +76,6 @@ describe('checkTls', () => {
   });
 
   it('without a tls block there is nothing to check', async () => {
-    await expect(checkTls(connection.parse({ brokers: ['127.0.0.1:1'] }), 'test')).resolves.toBeUndefined();
+    await expect(checkTls(connection.parse({ brokers: ['127.0.0.1:1'] }), { connector: 'test' })).resolves.toBeUndefined();
   });
 });
