@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -86,6 +86,31 @@ describe.skipIf(!broker.ok)('Kafka over SASL_SSL on a real broker', () => {
       expect(JSON.stringify(run.logger.records)).not.toContain(password);
     });
   }
+
+  it('latentflow monitor with --kafka-* flags (password from LATENTFLOW_KAFKA_PASSWORD) scores and commits over SASL_SSL; the password is not in its output', async () => {
+    const t = await suite.topicsFor(uniqueName('sec-cli'), 1);
+    await produce(kafka, t.input, sensorMessages(sensorRecords(200, 9, 0.02)));
+    const groupId = uniqueName('group');
+    const root = path.resolve(import.meta.dirname, '../..');
+    const args = ['--import', 'tsx', path.join(root, 'src/cli/bin.ts'), 'monitor', '--brokers', secured[0], '--topic', t.input, '--group', groupId, '-m', suite.modelDir, '--from-beginning'];
+    args.push('--kafka-sasl-mechanism', 'scram-sha-256', '--kafka-username', USER, '--kafka-ca-file', caFile, '--log-level', 'debug');
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LATENTFLOW_KAFKA_PASSWORD: password, LATENTFLOW_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      expect(await waitFor(async () => (await topicSize(kafka, t.scored)) >= 200, 90_000)).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/monitor: 200 records in \d+ batches, 200 scored/);
+    expect(await committedTotal(kafka, groupId, t.input)).toBe(200);
+    expect(stderr).toContain('kafkajs'); // debug logs of the SASL connection were written, and scrubbed
+    expect(`${stdout}${stderr}`).not.toContain(password);
+  });
 
   it('mutual TLS (client certificate) with SCRAM-SHA-512 and an inline password: kafka-source -> score -> kafka-sink', async () => {
     const input = await suite.topic('sec-pipe-in', 2);
