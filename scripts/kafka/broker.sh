@@ -110,7 +110,10 @@ configure() {
   sed -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$DATA|g" \
     "$HERE/server.properties.template" >"$RUN/server.properties"
   cp "$HERE/log4j.properties" "$RUN/log4j.properties"
-  [ -z "$SASL_PORT" ] || sasl_listener >>"$RUN/server.properties"
+  if [ -n "$SASL_PORT" ]; then
+    sasl_listener >>"$RUN/server.properties"
+    chmod 600 "$RUN/server.properties" # it holds the PLAIN user's password and the keystore's
+  fi
   # Kafka upgrades its storage in place but cannot read storage a newer version wrote; say so instead of
   # letting the broker die at start-up (several versions may share one port's folder, e.g. the tests').
   local wrote
@@ -164,7 +167,7 @@ make_tls() {
 
 # The SASL_SSL listener's lines, appended to server.properties (later keys win over the template's).
 sasl_listener() {
-  make_tls
+  make_tls >&2 # its output must not end up in server.properties
   local pw ks
   pw="$(cat "$TLS/sasl.password")"
   ks="$(cat "$TLS/keystore.password")"

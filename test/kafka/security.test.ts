@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connectorError, kafkaClient, kafkaConnectionParams } from '../../src/kafka/client.js';
 import { DEFAULT_PASSWORD_ENV, redact, resolveSecurity, type KafkaSecurity } from '../../src/kafka/security.js';
@@ -17,6 +17,7 @@ const PASSWORD = 'pw-Zq8#not-in-logs';
 const connection = z.strictObject(kafkaConnectionParams);
 const parse = (extra: object) => connection.parse({ brokers: ['127.0.0.1:1'], ...extra });
 const dir = mkdtempSync(path.join(tmpdir(), 'lf-security-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function thrown(f: () => unknown): unknown {
   try {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   for (const s of servers) s.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const check = (port: number, tlsParams: object) => checkTls(connection.parse({ brokers: [`127.0.0.1:${port}`], tls: tlsParams }), { connector: 'test' });
