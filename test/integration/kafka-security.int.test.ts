@@ -137,6 +137,27 @@ describe.skipIf(!broker.ok)('Kafka over SASL_SSL on a real broker', () => {
     expect(JSON.stringify(logger.records)).not.toContain(password);
   });
 
+  it('kafka-sink with a wrong password fails the pipeline with a KafkaSecurityError; the source commits none of what it read', async () => {
+    const input = await suite.topic('sec-sink-in', 1);
+    const scored = await suite.topic('sec-sink-out', 1);
+    await produce(kafka, input, sensorMessages(sensorRecords(100, 10, 0)));
+    const tls = { caFile };
+    const groupId = uniqueName('group');
+    const spec = definePipeline({
+      name: 'secured-wrong-sink',
+      source: { type: 'kafka-source', brokers: secured, topics: [input], groupId, features: SENSOR_FEATURES, fromBeginning: true, idleTimeoutMs: 2000, batchRows: 50, sasl: { mechanism: 'scram-sha-512', username: USER, passwordFile }, tls },
+      stages: [{ type: 'score', model: suite.modelDir }],
+      sink: { type: 'kafka-sink', brokers: secured, topic: scored, sasl: { mechanism: 'scram-sha-512', username: USER, password: 'not-the-password' }, tls },
+    });
+    const started = performance.now();
+    const error = await runPipeline(spec).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KafkaSecurityError);
+    expect(error).toMatchObject({ connector: 'kafka-sink', problem: 'authentication' });
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(await topicSize(kafka, scored)).toBe(0);
+    expect(await committedTotal(kafka, groupId, input)).toBe(0);
+  });
+
   it('a wrong password fails fast with a KafkaSecurityError; nothing is produced or committed, and the password is in no log or message', async () => {
     const wrong = `${password}-wrong`;
     const run = await monitorRun({ sasl: { mechanism: 'scram-sha-256', username: USER, password: wrong }, tls: { caFile } }, 50);
