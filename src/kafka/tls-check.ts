@@ -21,9 +21,17 @@ export async function checkTls(c: KafkaConnection, scope: SecurityScope): Promis
   const at = bootstrap.lastIndexOf(':');
   const host = bootstrap.slice(0, at);
   const port = Number(bootstrap.slice(at + 1));
-  await new Promise<void>((resolve, reject) => {
+  let socket: tls.TLSSocket;
+  try {
     // Same SNI rule as kafkajs: no server name for an IP address (RFC 6066 forbids it).
-    const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl });
+    socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl });
+  } catch (error) {
+    // Node builds the TLS context synchronously: a key that the passphrase does not open, a key that does
+    // not match the certificate, text that is not a certificate.
+    const message = redact((error as Error).message, secrets);
+    throw new KafkaSecurityError(`cannot use the TLS settings: ${message}; check tls.cert/certFile, tls.key/keyFile and the key's passphrase`, { connector }, 'tls', { cause: error });
+  }
+  await new Promise<void>((resolve, reject) => {
     const done = (error?: Error) => {
       socket.destroy();
       if (error === undefined || !isHandshakeFailure(error)) resolve();

@@ -25,6 +25,8 @@ function listen(server: net.Server): Promise<number> {
 
 let tlsPort = 0;
 let plainPort = 0;
+let mtlsPort = 0;
+const clientsSeen: boolean[] = [];
 
 beforeAll(async () => {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test CA');
@@ -33,6 +35,16 @@ beforeAll(async () => {
   openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
   tlsPort = await listen(tls.createServer({ key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')) }, (s) => s.end()));
   plainPort = await listen(net.createServer((s) => s.end('not tls at all\n')));
+  // Mutual TLS: a client key encrypted with a passphrase, its certificate signed by the CA.
+  openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-aes256', '-pass', 'pass:open-sesame', '-out', 'client.key');
+  openssl('req', '-new', '-key', 'client.key', '-passin', 'pass:open-sesame', '-out', 'client.csr', '-subj', '/CN=client');
+  openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2');
+  writeFileSync(file('passphrase'), 'open-sesame\n');
+  const mtls = tls.createServer({ key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')), ca: readFileSync(file('ca.pem')), requestCert: true, rejectUnauthorized: true }, (s) => {
+    clientsSeen.push(s.authorized);
+    s.end();
+  });
+  mtlsPort = await listen(mtls);
 });
 
 afterAll(() => {
@@ -61,6 +73,19 @@ describe('checkTls', () => {
     expect(error).toMatchObject({ problem: 'tls' });
     expect((error as Error).message).toMatch(/does not name this host/);
     await expect(check(tlsPort, { caFile: file('ca.pem'), servername: 'kafka.example', verifyHostname: false })).resolves.toBeUndefined();
+  });
+
+  it('mutual TLS with an encrypted key: the passphrase file opens it and the server sees an authorized client', async () => {
+    await expect(check(mtlsPort, { caFile: file('ca.pem'), certFile: file('client.pem'), keyFile: file('client.key'), passphraseFile: file('passphrase') })).resolves.toBeUndefined();
+    expect(clientsSeen).toEqual([true]);
+  });
+
+  it('a passphrase that does not open the key is a KafkaSecurityError before any connection, without the passphrase', async () => {
+    const error = await check(mtlsPort, { caFile: file('ca.pem'), certFile: file('client.pem'), keyFile: file('client.key'), passphrase: 'wrong-sesame' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KafkaSecurityError);
+    expect(error).toMatchObject({ problem: 'tls' });
+    expect((error as Error).message).toMatch(/cannot use the TLS settings: .*check tls.cert\/certFile, tls.key\/keyFile and the key's passphrase/);
+    expect((error as Error).message).not.toContain('wrong-sesame');
   });
 
   it('a listener that does not speak TLS is reported as such', async () => {
