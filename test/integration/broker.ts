@@ -42,7 +42,8 @@ export function brokerRunDir(port = BROKER_PORT): string {
 
 /**
  * Runs `broker.sh <command>` for `port`; resolves with its output, rejects with it on failure. `env` adds
- * script variables, e.g. LATENTFLOW_KAFKA_SASL_PORT.
+ * script variables, e.g. LATENTFLOW_KAFKA_SASL_PORT, which is otherwise not passed on from this process:
+ * two brokers (the shared one, the restart test's) must not both open the same SASL port.
  */
 export function brokerScript(
   command: 'start' | 'stop' | 'restart' | 'kill' | 'status' | 'reset',
@@ -50,11 +51,12 @@ export function brokerScript(
   timeoutMs = 600_000,
   env: Record<string, string> = {},
 ): Promise<string> {
+  const { LATENTFLOW_KAFKA_SASL_PORT: _sasl, ...inherited } = process.env;
   return new Promise((resolve, reject) => {
     execFile(
       'bash',
       [SCRIPT, command],
-      { cwd: ROOT, env: { ...process.env, ...env, LATENTFLOW_KAFKA_PORT: String(port) }, timeout: timeoutMs, maxBuffer: 16 << 20 },
+      { cwd: ROOT, env: { ...inherited, ...env, LATENTFLOW_KAFKA_PORT: String(port) }, timeout: timeoutMs, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const output = `${stdout}${stderr}`.trim();
         if (error) reject(new Error(`scripts/kafka/broker.sh ${command} (port ${port}) failed: ${error.message}\n${output.split('\n').slice(-30).join('\n')}`));
