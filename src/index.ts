@@ -1,7 +1,7 @@
 /**
  * latentflow's public library API. Everything here is stable; other modules are internal.
  */
-export { ArtifactError, ConnectorError, DataError, LatentflowError, ModelConfigError, ModelStateError, PathError, SpecError } from './errors.js';
+export { ArtifactError, ConnectorError, DataError, KafkaSecurityError, LatentflowError, ModelConfigError, ModelStateError, PathError, SpecError, type KafkaSecurityProblem } from './errors.js';
 
 export type { Sink, SinkSummary, Source, Stage, StageContext, StageDefinition, StageKind, Transform } from './contract/stage.js';
 export { defineStage } from './contract/stage.js';

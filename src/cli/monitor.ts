@@ -4,6 +4,7 @@ import type { MetricsSnapshot } from '../monitor/metrics.js';
 import { runMonitor } from '../monitor/monitor.js';
 import { monitorOptionsSchema, type MonitorOptionsInput } from '../monitor/options.js';
 import { createLogger } from '../runtime/logger.js';
+import { addKafkaSecurityFlags, kafkaSecurityInput, securityFlagFor, type KafkaSecurityCliOptions } from './kafka-security-flags.js';
 import { list, nonNegativeInt, positiveInt, schemaDefaults } from './options.js';
 
 interface MonitorCliOptions {
@@ -34,7 +35,7 @@ interface MonitorCliOptions {
 }
 
 /** CLI options -> validated monitor options; a bad value is a SpecError naming the option (exit 2). */
-export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
+export function monitorInput(o: MonitorCliOptions & KafkaSecurityCliOptions): MonitorOptionsInput {
   const input: MonitorOptionsInput = {
     brokers: o.brokers,
     topic: o.topic,
@@ -58,11 +59,12 @@ export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
     ...(o.metricsIntervalMs !== undefined ? { metricsIntervalMs: o.metricsIntervalMs } : {}),
     ...(o.createTopics ? { createTopics: true } : {}),
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
+    ...kafkaSecurityInput(o),
   };
   const parsed = monitorOptionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const option = `--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const option = securityFlagFor(issue.path) ?? `--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw new SpecError(`${option}: ${issue.message}`, { file: '<cli>', line: 0, column: 0, path: issue.path.join('.') });
   }
   return input;
@@ -117,8 +119,8 @@ export function formatMonitorSummary(m: MetricsSnapshot): string {
 
 export function registerMonitor(program: Command): void {
   const d = schemaDefaults(monitorOptionsSchema);
-  program
-    .command('monitor')
+  const command = program.command('monitor');
+  command
     .description('Score a Kafka topic continuously: scored, anomalies and dead-letter topics, at-least-once, consumer groups')
     .requiredOption('--brokers <list>', 'bootstrap brokers, comma-separated host:port (127.0.0.1:9092)', list)
     .requiredOption('--topic <name>', 'input topic (JSON object values)')
@@ -145,7 +147,7 @@ export function registerMonitor(program: Command): void {
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .addOption(new Option('--log-level <level>', 'JSON log level on stderr (default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .option('--json', 'print the final metrics as JSON on stdout')
-    .action(async (options: MonitorCliOptions) => {
+    .action(async (options: MonitorCliOptions & KafkaSecurityCliOptions) => {
       const input = monitorInput(options);
       const logger = createLogger({ level: options.logLevel ?? process.env.LATENTFLOW_LOG_LEVEL ?? 'info' });
       const controller = new AbortController();
@@ -171,5 +173,7 @@ export function registerMonitor(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
     });
+  // After the monitor's own options, so --help lists them last, as a group.
+  addKafkaSecurityFlags(command);
 }
 

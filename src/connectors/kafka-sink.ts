@@ -3,6 +3,7 @@ import type { TopicMessages } from 'kafkajs';
 import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
+import { checkTls } from '../kafka/tls-check.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, utf8Bytes } from '../kafka/record-batch.js';
@@ -63,7 +64,7 @@ export const kafkaSink = defineStage({
       kind: 'sink',
       write(input) {
         if (isClosed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, topic: p.topic ?? p.anomaliesTopic }));
-        producer = new OutputProducer(kafkaClient(p, ctx.logger), { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
+        producer = new OutputProducer(kafkaClient(p, ctx.logger, undefined, { connector: TYPE, baseDir: ctx.baseDir }), { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
         return write(p, ctx, input, producer, counts);
       },
       stats: () => ({ ...counts, deadLetters: { ...counts.deadLetters } }),
@@ -98,6 +99,7 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
   const inFlight = new Set<Promise<void>>();
   const iterator = input[Symbol.asyncIterator]();
   try {
+    await checkTls(p, { connector: TYPE, baseDir: ctx.baseDir });
     await producer.connect();
     for (;;) {
       ctx.signal.throwIfAborted();

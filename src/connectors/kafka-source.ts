@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
 import { META } from '../io/batch-meta.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
+import { checkTls } from '../kafka/tls-check.js';
 import { feedOptions, KafkaFeed } from '../kafka/consumer-feed.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
 import { OutputProducer } from '../kafka/producer.js';
@@ -87,7 +88,7 @@ export const kafkaSource = defineStage({
       kind: 'source',
       batches: () => {
         if (isClosed) return (async function* () {})();
-        const kafka = kafkaClient(p, ctx.logger);
+        const kafka = kafkaClient(p, ctx.logger, undefined, { connector: TYPE, baseDir: ctx.baseDir });
         feed = new KafkaFeed(kafka, feedOptions(TYPE, p.topics, p), ctx.logger);
         if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
         return read(p, ctx, feed, dlq, deadLetters);
@@ -122,6 +123,7 @@ async function* read(
   if (ctx.drain.aborted) stop();
   let rows = 0;
   try {
+    await checkTls(p, { connector: TYPE, baseDir: ctx.baseDir });
     await dlq?.connect();
     await feed.start();
     for await (const batch of feed.batches()) {

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { kafkaClient, STARTUP_RETRY } from '../kafka/client.js';
+import { kafkaClient, RETRY, STARTUP_RETRY } from '../kafka/client.js';
+import { checkTls } from '../kafka/tls-check.js';
 import { feedOptions, KafkaFeed } from '../kafka/consumer-feed.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns } from '../kafka/record-batch.js';
@@ -50,8 +51,10 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   // As in runPipeline: probing optional backends fails by design on most installs; the reasons are for debugging.
   logger.debug({ tried: backend.tried }, 'tensorflow.js backends tried');
 
-  const kafka = kafkaClient(o, logger);
-  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);
+  const kafka = kafkaClient(o, logger, RETRY, { connector: 'monitor' });
+  // Before any kafkajs client: a TLS problem fails now with a KafkaSecurityError instead of being retried.
+  await checkTls(o, { connector: 'monitor' });
+  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY, { connector: 'monitor' }), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);
 
   const watcher = new ModelWatcher(path.resolve(o.model), logger, o.reloadCheckMs);
   const producer = new OutputProducer(kafka, { connector: 'monitor', deliveryTimeoutMs: o.deliveryTimeoutMs, logger });
