@@ -93,7 +93,8 @@ export const kafkaSource = defineStage({
         if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
         return read(p, ctx, feed, dlq, deadLetters);
       },
-      stats: () => ({ ...(feed?.stats() ?? {}), deadLetters: { ...deadLetters } }),
+      stats: () => ({ ...(feed?.stats() ?? {}), lagByPartition: feed?.lagByPartitionKey() ?? {}, deadLetters: { ...deadLetters } }),
+      isReady: () => feed?.isConsuming === true,
       async close() {
         if (isClosed) return;
         isClosed = true;

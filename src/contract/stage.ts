@@ -47,6 +47,8 @@ export interface Source {
   close(): Promise<void>;
   /** Counters for the run statistics and summary (records read, commits, lag...), read at any time. */
   stats?(): Record<string, unknown>;
+  /** Whether the source is reading (kafka-source: joined its group); `/readyz` of the ops endpoint. Absent: ready. */
+  isReady?(): boolean;
 }
 
 /**

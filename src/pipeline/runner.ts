@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { noProgress, type Progress } from '../runtime/progress.js';
 import { AckService } from '../contract/acks.js';
 import { ModelSlots } from '../contract/model-slots.js';
+import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
 import { checkPipelinePaths } from './path-check.js';
 import type { PipelineSpec, StageSpec } from './spec.js';
 import type { SinkSummary, Source, Stage, StageContext, Transform, Sink } from '../contract/stage.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   drain?: AbortSignal;
   /** Called with each periodic statistics snapshot (every `statsIntervalMs` of the spec) and a last one at the end. */
   onStats?: (stats: RunStatistics) => void;
+  /** Called with the ops endpoint's URL once it listens (spec `ops`; port 0 picks a free one). */
+  onOpsListening?: (url: string) => void;
 }
 
 /** The run so far: rows and batches that reached the sink, and every stage's counters. */
@@ -108,8 +111,10 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   logger.debug({ tried: backend.tried }, 'tensorflow.js backends tried');
 
   const models = new ModelSlots();
-  const acks = new AckService();
+  let ops: OpsServer | undefined;
+  const acks = new AckService((ms) => ops?.observeSettle(ms));
   const created: { spec: StageSpec; stage: Stage }[] = [];
+  let isRunning = false;
   const make = <S extends Stage>(s: StageSpec): S => {
     const ctx = stageContext(spec, s, { signal: controller.signal, drain: drainSignal, logger, progress, models, acks });
     const stage = s.definition.create(s.params, ctx) as S;
@@ -131,14 +136,24 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     logger.info({ statistics: stats }, 'pipeline statistics');
     options.onStats?.(stats);
   };
-  const timer = spec.statsIntervalMs > 0 ? setInterval(report, spec.statsIntervalMs) : undefined;
-  timer?.unref();
+  let timer: NodeJS.Timeout | undefined;
   try {
+    if (spec.ops !== null) {
+      ops = await startOpsServer(spec.ops, {
+        pipeline: spec.name,
+        statistics,
+        isReady: () => isRunning && created[0]?.stage.kind === 'source' && ((created[0].stage as Source).isReady?.() ?? true),
+      }, logger);
+      options.onOpsListening?.(ops.url);
+    }
+    timer = spec.statsIntervalMs > 0 ? setInterval(report, spec.statsIntervalMs) : undefined;
+    timer?.unref();
     const source = make<Source>(spec.source);
     let stream: AsyncIterable<RecordBatch> = guard(source.batches(), spec.source);
     for (const s of spec.stages) stream = guard(make<Transform>(s).transform(stream), s);
     const sink = make<Sink>(spec.sink);
     const bar = progress.start(spec.name, 0, 'rows');
+    isRunning = true;
     const counted = async function* (input: AsyncIterable<RecordBatch>) {
       try {
         for await (const batch of input) {
@@ -188,6 +203,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     await models.dispose();
     // After the sources closed (committed): the last statistics are the final ones.
     if (spec.statsIntervalMs > 0 || options.onStats !== undefined) report();
+    await ops?.close();
   }
 }
 

@@ -81,7 +81,7 @@ function sink(ledger: Ledger): StageSpec {
 }
 
 function spec(src: StageSpec, out: StageSpec, statsIntervalMs = 0): PipelineSpec {
-  return { name: 'drain', seed: 1, backend: 'auto', statsIntervalMs, file: '/nowhere/<inline>', baseDir: '/nowhere', source: src, stages: [], sink: out };
+  return { name: 'drain', seed: 1, backend: 'auto', statsIntervalMs, ops: null, file: '/nowhere/<inline>', baseDir: '/nowhere', source: src, stages: [], sink: out };
 }
 
 const ledger = (): Ledger => ({ yielded: 0, settled: 0, failed: 0, written: [] });

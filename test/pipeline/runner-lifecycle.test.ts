@@ -96,6 +96,7 @@ function pipeline(journal: Journal, parts: { source?: Behaviour; t1?: Behaviour;
     seed: 123,
     backend: 'auto',
     statsIntervalMs: 0,
+    ops: null,
     file: '/nowhere/<inline>',
     baseDir: '/nowhere',
     source: stageSpec(journal, 'src', 'source', parts.source),

@@ -35,6 +35,8 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
   const ref = modelRef(spec.model, ctx, spec.watch);
   let rows = 0;
   let dropped = 0;
+  // The model version in use (0 before the first batch; a watched directory counts its reloads).
+  let modelVersion = 0;
   return {
     kind: 'transform',
     async *transform(input) {
@@ -45,6 +47,7 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
         // A reloaded model is checked against the stream as the first one was.
         if (v !== version) spec.onFirstBatch?.(detector, batch.schema);
         version = v;
+        modelVersion = v;
         const policy = spec.onMissing ?? detector.missing.policy;
         const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missingValuesFor(policy));
         const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
@@ -56,6 +59,6 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
       if (dropped > 0) ctx.logger.warn({ dropped }, `${dropped} rows with missing feature values were dropped`);
     },
     async close() {},
-    stats: () => ({ rows, dropped, ...spec.stats?.() }),
+    stats: () => ({ rows, dropped, modelVersion, ...spec.stats?.() }),
   };
 }
