@@ -13,7 +13,9 @@ export function formatSummary(s: RunSummary): string {
     }
     if (stage.type === 'threshold' && st.rows !== undefined) {
       const pct = Number(st.rows) > 0 ? ((100 * Number(st.anomalies)) / Number(st.rows)).toFixed(2) : '0';
-      lines.push(`  ${stage.id}: ${st.anomalies} anomalies of ${st.rows} rows (${pct}%), threshold ${fmt(st.threshold)} (${st.method})`);
+      // The conformal rules have no score cut-off: their level (alpha or q) is what was asked for.
+      const cut = st.level !== undefined ? `p-value rule ${st.method}=${fmt(st.level)}` : `threshold ${fmt(st.threshold)} (${st.method})`;
+      lines.push(`  ${stage.id}: ${st.anomalies} anomalies of ${st.rows} rows (${pct}%), ${cut}`);
     }
     if (Number(st.dropped ?? 0) > 0) lines.push(`  ${stage.id}: ${st.dropped} rows dropped for missing values`);
   }

@@ -121,7 +121,13 @@ export const threshold = defineStage({
         for (let i = 0; i < held.length; i++) yield flag(held[i], i, state.threshold);
       },
       async close() {},
-      stats: () => ({ rows, anomalies, threshold: state?.threshold, method: state?.method ?? p.rule?.method }),
+      stats: () => ({
+        rows,
+        anomalies,
+        threshold: state?.threshold,
+        method: state?.method ?? p.rule?.method,
+        ...(p.rule?.method === 'fpr' ? { level: p.rule.alpha } : p.rule?.method === 'fdr' ? { level: p.rule.q } : {}),
+      }),
     };
   },
 });
