@@ -11,7 +11,7 @@ import { scoresOf } from './shared/score-column.js';
 
 const params = z
   .strictObject({
-    model: modelRefParam.optional().describe('Use the threshold saved with this model (fit stage id or model directory)'),
+    model: modelRefParam.optional().describe('Use the threshold saved with this model (fit stage id or model directory); with rule fpr or fdr, its calibration scores'),
     rule: stageThresholdRuleParam
       .optional()
       .describe('Fit a threshold on the scores of the rows flowing through (holds them all first); or, with `model`, fpr/fdr on conformal p-values (row by row, batch by batch)'),
