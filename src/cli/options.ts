@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
 import { expectedOf } from '../models/option-schema.js';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
-import { stageThresholdRuleParam } from '../stages/shared/params.js';
+import { conformalRuleParam } from '../stages/shared/params.js';
 
 /** Options every command that runs a pipeline accepts. */
 export interface GlobalOptions {
@@ -91,16 +91,26 @@ export function scoreThresholdRule(value: string): Record<string, unknown> {
   return parseRule(value, true);
 }
 
+/** `monitor --p-value-rule`: `fpr=A` or `fdr=Q` only, checked by the monitor's own schema for it. */
+export function pValueRule(value: string): Record<string, unknown> {
+  const rule = conformalRule(value, '--p-value-rule');
+  if (rule === undefined) throw new InvalidArgumentError(`--p-value-rule expects fpr=A or fdr=Q with a number in (0, 1), received "${value}"`);
+  return rule;
+}
+
+/** `fpr=A` / `fdr=Q` as a rule object, undefined when `value` names neither; an out-of-range level is an error. */
+function conformalRule(value: string, flag: string): Record<string, unknown> | undefined {
+  const m = /^(fpr|fdr)[=:](.+)$/.exec(value.trim());
+  if (m === null) return undefined;
+  const key = m[1] === 'fpr' ? 'alpha' : 'q';
+  const rule = { method: m[1], [key]: toNumber(m[2]) };
+  if (!conformalRuleParam.safeParse(rule).success) throw new InvalidArgumentError(`${flag} ${m[1]} expects ${key} in (0, 1), received "${m[2]}"`);
+  return rule;
+}
+
 function parseRule(value: string, isConformalAllowed: boolean): Record<string, unknown> {
-  const conformal = isConformalAllowed ? /^(fpr|fdr)[=:](.+)$/.exec(value.trim()) : null;
-  if (conformal) {
-    const key = conformal[1] === 'fpr' ? 'alpha' : 'q';
-    const rule = { method: conformal[1], [key]: toNumber(conformal[2]) };
-    if (!stageThresholdRuleParam.safeParse(rule).success) {
-      throw new InvalidArgumentError(`--threshold ${conformal[1]} expects ${key} in (0, 1), received "${conformal[2]}"`);
-    }
-    return rule;
-  }
+  const conformal = isConformalAllowed ? conformalRule(value, '--threshold') : undefined;
+  if (conformal !== undefined) return conformal;
   const m = /^(contamination|percentile|fixed|mad)[=:](.+)$/.exec(value.trim());
   const v = m ? toNumber(m[2]) : Number.NaN;
   if (!m || !Number.isFinite(v)) {

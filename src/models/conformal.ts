@@ -42,6 +42,28 @@ export function conformalPValues(sorted: ArrayLike<number>, scores: ArrayLike<nu
   return p;
 }
 
+/**
+ * A rule on p-values (the params schema is `conformalRuleParam` in stages/shared/params.ts):
+ * - `fpr`: flag when p ≤ alpha, alpha in (0, 1);
+ * - `fdr`: Benjamini–Hochberg at q over each batch, q in (0, 1).
+ */
+export type ConformalRule = { method: 'fpr'; alpha: number } | { method: 'fdr'; q: number };
+
+/** True for the rules judged on p-values rather than on scores. */
+export function isConformalRule(rule: { method: string }): rule is ConformalRule {
+  return rule.method === 'fpr' || rule.method === 'fdr';
+}
+
+/** The rule's level and the name of its option: alpha for fpr, q for fdr. */
+export function ruleLevel(rule: ConformalRule): { option: 'alpha' | 'q'; level: number } {
+  return rule.method === 'fpr' ? { option: 'alpha', level: rule.alpha } : { option: 'q', level: rule.q };
+}
+
+/** Flags of one batch's p-values by `rule`. */
+export function flagByRule(pValues: ArrayLike<number>, rule: ConformalRule): boolean[] {
+  return rule.method === 'fpr' ? flagByFpr(pValues, rule.alpha) : flagByFdr(pValues, rule.q);
+}
+
 /** The `fpr` rule: flag when p ≤ α. Controls the share of normal rows flagged at α (marginally, per row). */
 export function flagByFpr(pValues: ArrayLike<number>, alpha: number): boolean[] {
   const flags = new Array<boolean>(pValues.length);

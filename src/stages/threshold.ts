@@ -2,7 +2,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { boolColumn, float64Column, withColumns } from '../io/batch.js';
-import { checkReachable, conformalPValues, flagByFdr, flagByFpr, requireCalibration } from '../models/conformal.js';
+import { checkReachable, conformalPValues, flagByRule, isConformalRule, requireCalibration, ruleLevel } from '../models/conformal.js';
 import { fitThreshold, type ThresholdRule, type ThresholdState } from '../models/threshold.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
@@ -24,7 +24,7 @@ const params = z
     outputPrefix: outputPrefixParam,
   })
   .superRefine((p, issues) => {
-    if (p.rule !== undefined && isConformal(p.rule)) {
+    if (p.rule !== undefined && isConformalRule(p.rule)) {
       if (p.model === undefined) {
         issues.addIssue({ code: 'custom', path: ['model'], message: `rule ${p.rule.method} judges p-values against a model's calibration scores: set \`model\` (a fit stage id or model directory fitted with calibrationSplit)` });
       }
@@ -33,12 +33,6 @@ const params = z
     }
   });
 
-/** The rules judged on conformal p-values rather than on scores. */
-type ConformalRule = { method: 'fpr'; alpha: number } | { method: 'fdr'; q: number };
-
-function isConformal(rule: { method: string }): rule is ConformalRule {
-  return rule.method === 'fpr' || rule.method === 'fdr';
-}
 
 /**
  * Flags rows whose score is above the threshold (the model's saved one, or one fitted here by rule), or,
@@ -67,9 +61,9 @@ export const threshold = defineStage({
     return {
       kind: 'transform',
       async *transform(input) {
-        if (ref && p.rule !== undefined && isConformal(p.rule)) {
+        if (ref && p.rule !== undefined && isConformalRule(p.rule)) {
           const rule = p.rule;
-          const [option, level] = rule.method === 'fpr' ? (['alpha', rule.alpha] as const) : (['q', rule.q] as const);
+          const { option, level } = ruleLevel(rule);
           let i = 0;
           for await (const batch of input) {
             // Asked per batch, as the saved threshold is: a watched model may have been replaced meanwhile.
@@ -77,7 +71,7 @@ export const threshold = defineStage({
             checkReachable(option, level, calibration.scores.length);
             const scores = scoresOf(batch, i, p.scoreColumn, 'threshold');
             const pValues = conformalPValues(calibration.scores, scores);
-            const flags = rule.method === 'fpr' ? flagByFpr(pValues, rule.alpha) : flagByFdr(pValues, rule.q);
+            const flags = flagByRule(pValues, rule);
             rows += flags.length;
             for (const f of flags) if (f) anomalies++;
             i++;
@@ -126,7 +120,7 @@ export const threshold = defineStage({
         anomalies,
         threshold: state?.threshold,
         method: state?.method ?? p.rule?.method,
-        ...(p.rule?.method === 'fpr' ? { level: p.rule.alpha } : p.rule?.method === 'fdr' ? { level: p.rule.q } : {}),
+        ...(p.rule !== undefined && isConformalRule(p.rule) ? { level: ruleLevel(p.rule).level } : {}),
       }),
     };
   },

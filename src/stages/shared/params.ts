@@ -38,13 +38,12 @@ export const thresholdRuleParam = z
   .describe('Threshold rule: {method: contamination|percentile|fixed|mad, value|k}');
 
 /**
- * The rules of the `threshold` stage: the fit rules above, plus two that judge each row's conformal p-value
- * against the calibration scores saved with the model (see models/conformal.ts). Not fit rules: `fdr`
+ * The two rules that judge each row's conformal p-value against the calibration scores saved with the model
+ * (see models/conformal.ts): for the `threshold` stage and the monitor's `pValueRule`. Not fit rules: `fdr`
  * depends on the batch, so neither is a cut-off a model could save.
  */
-export const stageThresholdRuleParam = z
+export const conformalRuleParam = z
   .discriminatedUnion('method', [
-    ...thresholdRuleParam.options,
     z.strictObject({
       method: z.literal('fpr'),
       alpha: z.number().gt(0).lt(1).describe('Flag when p_value <= alpha: at most a share alpha of normal rows is flagged (needs a model with calibration scores)'),
@@ -54,6 +53,11 @@ export const stageThresholdRuleParam = z
       q: z.number().gt(0).lt(1).describe('Benjamini-Hochberg over each batch: on average at most a share q of the flags are normal rows (needs a model with calibration scores)'),
     }),
   ])
+  .describe('P-value rule against the model\'s calibration scores (fit with calibrationSplit): {method: fpr, alpha} | {method: fdr, q}');
+
+/** The rules of the `threshold` stage: the fit rules, fitted on the scores flowing through, and the p-value rules. */
+export const stageThresholdRuleParam = z
+  .discriminatedUnion('method', [...thresholdRuleParam.options, ...conformalRuleParam.options])
   .describe('Threshold rule: {method: contamination|percentile|fixed|mad, value|k} fitted on these scores, or {method: fpr, alpha} | {method: fdr, q} on p-values against the model\'s calibration scores');
 
 /** The threshold a fit stage saves with its model; every fitted model has one, so `threshold: {model}` works. */
