@@ -135,4 +135,40 @@ describe('threshold rules fpr and fdr (conformal)', () => {
     expect(threshold.params.safeParse({ model: 'm', rule: { method: 'fdr', q: 0.05 } }).success).toBe(true);
     expect(threshold.params.safeParse({ model: 'm', rule: { method: 'fpr', alpha: 1 } }).success).toBe(false);
   });
+
+  /** A threshold stage reading calibration scores 1..99 from a published stand-in model (no fit needed). */
+  function onCalibration(rule: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    const ctx = testContext({ stageId: 'threshold' });
+    ctx.models.declare('m');
+    ctx.models.publish('m', { calibration: { fraction: 0.5, scores: Array.from({ length: 99 }, (_, i) => i + 1) } });
+    return threshold.create(threshold.params.parse({ model: 'm', rule, ...extra }), ctx);
+  }
+  const scoreBatch = (scores: number[], extra: Record<string, unknown> = {}) => tableFromArrays({ score: Float64Array.from(scores), ...extra }).batches[0] as RecordBatch;
+  const flagsOf = (b: RecordBatch) => Array.from({ length: b.numRows }, (_, r) => Boolean(b.getChild('is_anomaly')!.get(r)));
+
+  it('fdr runs Benjamini-Hochberg over each batch alone: a batch gets the same flags whatever batches come before it', async () => {
+    // p of score s is (1 + #{c >= s}) / 100: 99.5 -> 0.01, 98.5 -> 0.02, 50.5 -> 0.5.
+    const strong = scoreBatch([99.5, 98.5, 50.5, 10]);
+    const alone = await collect(onCalibration({ method: 'fdr', q: 0.1 }).transform(fromArray([strong])));
+    const weak = scoreBatch(Array.from({ length: 40 }, (_, i) => i + 0.5));
+    const after = await collect(onCalibration({ method: 'fdr', q: 0.1 }).transform(fromArray([weak, strong])));
+    expect(flagsOf(alone[0])).toEqual([true, true, false, false]);
+    expect(flagsOf(after[1])).toEqual(flagsOf(alone[0]));
+    expect(flagsOf(after[0]).some(Boolean)).toBe(false);
+  });
+
+  it('a NaN score gets a NaN p_value and is never flagged; a p_value input column is a collision naming outputPrefix', async () => {
+    const [out] = await collect(onCalibration({ method: 'fpr', alpha: 0.5 }).transform(fromArray([scoreBatch([Number.NaN, 1000])])));
+    expect(numbers(out, 'p_value')[0]).toBeNaN();
+    expect(numbers(out, 'p_value')[1]).toBeCloseTo(0.01, 12);
+    expect(flagsOf(out)).toEqual([false, true]);
+    const clash = scoreBatch([1], { p_value: Float64Array.from([0.3]) });
+    await expect(collect(onCalibration({ method: 'fpr', alpha: 0.5 }).transform(fromArray([clash])))).rejects.toThrow(/outputPrefix/);
+    const [renamed] = await collect(onCalibration({ method: 'fpr', alpha: 0.5 }, { outputPrefix: 'lf_' }).transform(fromArray([clash])));
+    expect(renamed.schema.fields.map((f) => f.name)).toEqual(['score', 'p_value', 'lf_p_value', 'lf_is_anomaly']);
+  });
+
+  it('an alpha no p-value from the calibration scores can reach is refused naming alpha and the rows needed', async () => {
+    await expect(collect(onCalibration({ method: 'fpr', alpha: 0.005 }).transform(fromArray([scoreBatch([1])])))).rejects.toThrow(/alpha.*at least 199 calibration rows/);
+  });
 });
