@@ -97,7 +97,8 @@ describe('latentflow CLI options do what the README says', () => {
   });
 
   it('fit --calibration-split F saves calibration scores; score --threshold fpr=A / fdr=Q add p_value and flag by it', async () => {
-    await run(['fit', '-i', 'train.csv', '-m', 'cal', '-t', 'pca', '--k', '3', '--calibration-split', '0.2']);
+    const fit = await run(['fit', '-i', 'train.csv', '-m', 'cal', '-t', 'pca', '--k', '3', '--calibration-split', '0.2']);
+    expect(fit.stdout).toMatch(/fitted on 4000 rows \(1000 more held out for calibration\)/);
     const info = JSON.parse((await run(['info', 'cal', '--json'])).stdout);
     expect(info.training).toMatchObject({ rows: 4000, calibrationRows: 1000 });
     expect(info.calibration.scores).toHaveLength(1000);

@@ -77,6 +77,7 @@ export function fitDetectorStage(
         stats = {
           rows: detector.training.rows,
           invalidRows: detector.training.invalidRows,
+          ...(detector.training.calibrationRows !== undefined ? { calibrationRows: detector.training.calibrationRows } : {}),
           fitMs: detector.training.fitMs,
           threshold: detector.threshold?.threshold,
           epochs: detector.training.history?.loss.length,
@@ -119,7 +120,9 @@ export async function fitOnBatches(
     invalidRows += ex.invalidRows;
     return ex.matrix;
   });
-  // Calibration rows leave before anything is fitted, the scaler included (see calibration-split.ts).
+  // Calibration rows leave before anything is fitted, the scaler included (see calibration-split.ts). The
+  // impute means above still cover them: a model is told nothing else about them, and only rows with
+  // missing values are affected.
   const { train: parts, calibration } = splitCalibration(valid, features.length, params.calibrationSplit, deriveSeed(ctx.seed, `${ctx.stageId}:calibration`));
   const rows = parts.reduce((n, part) => n + part.rows, 0);
   if (invalidRows > 0) ctx.logger.warn({ invalidRows, policy: params.onMissing }, `${invalidRows} training rows had missing values (${params.onMissing})`);
