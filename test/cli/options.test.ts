@@ -102,6 +102,7 @@ describe('latentflow CLI options do what the README says', () => {
     const info = JSON.parse((await run(['info', 'cal', '--json'])).stdout);
     expect(info.training).toMatchObject({ rows: 4000, calibrationRows: 1000 });
     expect(info.calibration.scores).toHaveLength(1000);
+    expect((await run(['info', 'cal'])).stdout).toMatch(/Calibration +1,000 held-out rows \(calibrationSplit 0.2\): p_value, rules fpr and fdr down to 1\/1,001/);
     const fpr = await run(['score', '-i', 'new.csv', '-m', 'cal', '-o', 'fpr.csv', '--threshold', 'fpr=0.01']);
     expect(fpr.stdout).toMatch(/p-value rule fpr=0.01/);
     const scored = await readCsv('fpr.csv');
