@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { isConformalRule } from '../models/conformal.js';
 import { validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
 import { globalOptions, positiveInt, scoreThresholdRule, type GlobalOptions } from './options.js';
@@ -27,7 +28,7 @@ export function scoreSpec(o: ScoreOptions, mode: 'score' | 'encode') {
     stages.push({ type: 'score', model: o.model, featureErrors: Boolean(o.featureErrors), ...onMissing });
     // --threshold replaces the model's saved threshold: fixed=V as given, fpr/fdr on p-values against the
     // model's calibration scores, the other rules fitted on these scores.
-    const isConformal = o.threshold?.method === 'fpr' || o.threshold?.method === 'fdr';
+    const isConformal = o.threshold !== undefined && isConformalRule(o.threshold as { method: string });
     if (o.flag) stages.push(o.threshold ? { type: 'threshold', rule: o.threshold, ...(isConformal ? { model: o.model } : {}) } : { type: 'threshold', model: o.model });
   }
   if (mode === 'encode' || o.code) stages.push({ type: 'encode', model: o.model, ...onMissing });

@@ -173,7 +173,7 @@ function makeScorer(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchem
     detector,
     mapping,
     outputs,
-    flag: (scores: Float32Array) => {
+    flag: (scores) => {
       const flags = new Array<boolean>(scores.length);
       for (let i = 0; i < scores.length; i++) flags[i] = scores[i] > saved;
       return flags;

@@ -33,7 +33,6 @@ const params = z
     }
   });
 
-
 /**
  * Flags rows whose score is above the threshold (the model's saved one, or one fitted here by rule), or,
  * with rule fpr/fdr, whose conformal p-value against the model's calibration scores passes the rule.
