@@ -1,6 +1,7 @@
 import { ArtifactError, LatentflowError, ModelStateError, showValue as show } from '../errors.js';
 import { neighborStatsProblem } from '../models/autoencoder/code-neighbors.js';
 import type { Detector } from '../models/detector.js';
+import { savedAxesCover } from '../models/pca.js';
 import { SCALER_METHODS } from '../models/scaler.js';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
 
@@ -162,7 +163,10 @@ function pcaState(s: Obj, n: number): void {
   if (s.varianceRatios !== undefined) finiteArray(s.varianceRatios, 'model.varianceRatios');
   if (s.allAxes !== undefined || s.axisVariances !== undefined) {
     const variances = positiveArray(s.axisVariances, 'model.axisVariances');
-    finiteArray(s.allAxes, 'model.allAxes', variances.length * n);
+    const axes = finiteArray(s.allAxes, 'model.allAxes');
+    if (!savedAxesCover(axes, variances, n)) {
+      throw new Problem(`model.allAxes has ${axes.length} values for ${variances.length} axis variances of ${n} features; expected ${n} values per axis, for every axis or for those before a tail of equal variances`);
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import type { RunSummary } from '../pipeline/runner.js';
 
 /** A few human lines about a finished run, for stdout. */
 export function formatSummary(s: RunSummary): string {
-  const lines = [`${s.pipeline}: ${s.rows} rows -> ${s.sink.target ?? 'sink'} in ${(s.durationMs / 1000).toFixed(1)} s (backend ${s.backend})`];
+  const lines = [`${s.pipeline}: ${s.rows} rows -> ${s.sink.target ?? 'sink'} in ${(s.durationMs / 1000).toFixed(1)} s (backend ${s.backend})${s.endedBy === 'drain' ? ', drained' : ''}`];
   for (const stage of s.stages) {
     const st = stage.stats ?? {};
     if (stage.type.endsWith('-fit') && st.fitMs !== undefined) {

@@ -13,7 +13,7 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
 import { checkReachable, conformalPValues, flagByRule, requireCalibration, ruleLevel } from '../models/conformal.js';
 import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
-import { ModelWatcher, type LoadedModel } from './model-watcher.js';
+import { ModelWatcher, type LoadedModel } from '../artifact/model-watcher.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
 import { outputNames, scoreBatch, type Scorer } from './score-batch.js';
 

@@ -15,6 +15,22 @@ export interface RunOptions {
   progress?: Progress;
   /** Cancels the run: stages stop pulling, resources are released, the promise rejects. */
   signal?: AbortSignal;
+  /**
+   * Ends the run cleanly: an unbounded source (Kafka) stops reading, what it already read is written and
+   * settled, and the promise resolves with `endedBy: 'drain'`. Bounded sources ignore it (see `StageContext.drain`).
+   */
+  drain?: AbortSignal;
+  /** Called with each periodic statistics snapshot (every `statsIntervalMs` of the spec) and a last one at the end. */
+  onStats?: (stats: RunStatistics) => void;
+}
+
+/** The run so far: rows and batches that reached the sink, and every stage's counters. */
+export interface RunStatistics {
+  pipeline: string;
+  elapsedMs: number;
+  rows: number;
+  batches: number;
+  stages: StageReport[];
 }
 
 /** What one stage reported at the end of the run. */
@@ -28,6 +44,8 @@ export interface StageReport {
 /** What a run shares with all its stages. */
 export interface RunResources {
   signal: AbortSignal;
+  /** The run's drain signal; never fires when absent (a stage's work run outside a pipeline). */
+  drain?: AbortSignal;
   /** The run's logger; each stage gets a child bound to its id and type. */
   logger: Logger;
   progress: Progress;
@@ -44,6 +62,7 @@ export function stageContext(spec: PipelineSpec, stage: StageSpec, run: RunResou
   return {
     stageId: stage.id,
     signal: run.signal,
+    drain: run.drain ?? NEVER,
     logger: run.logger.child({ stage: stage.id, type: stage.type }),
     seed: spec.seed,
     progress: run.progress,
@@ -61,6 +80,8 @@ export interface RunSummary {
   rows: number;
   batches: number;
   durationMs: number;
+  /** `input`: the source ran out; `drain`: the run was drained (see {@link RunOptions.drain}). */
+  endedBy: 'input' | 'drain';
   sink: SinkSummary;
   stages: StageReport[];
 }
@@ -78,6 +99,8 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const started = performance.now();
+  // Only an unbounded source listens to the drain: a file run that ended early would look complete.
+  const drainSignal = spec.source.definition.isUnbounded === true ? (options.drain ?? NEVER) : NEVER;
 
   const backend = await selectBackend(spec.backend);
   logger.info({ backend: backend.name }, `tensorflow.js backend: ${backend.name}`);
@@ -88,7 +111,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   const acks = new AckService();
   const created: { spec: StageSpec; stage: Stage }[] = [];
   const make = <S extends Stage>(s: StageSpec): S => {
-    const ctx = stageContext(spec, s, { signal: controller.signal, logger, progress, models, acks });
+    const ctx = stageContext(spec, s, { signal: controller.signal, drain: drainSignal, logger, progress, models, acks });
     const stage = s.definition.create(s.params, ctx) as S;
     created.push({ spec: s, stage });
     return stage;
@@ -96,6 +119,20 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
 
   let rows = 0;
   let batches = 0;
+  const statistics = (): RunStatistics => ({
+    pipeline: spec.name,
+    elapsedMs: Math.round(performance.now() - started),
+    rows,
+    batches,
+    stages: stageReports(created),
+  });
+  const report = () => {
+    const stats = statistics();
+    logger.info({ statistics: stats }, 'pipeline statistics');
+    options.onStats?.(stats);
+  };
+  const timer = spec.statsIntervalMs > 0 ? setInterval(report, spec.statsIntervalMs) : undefined;
+  timer?.unref();
   try {
     const source = make<Source>(spec.source);
     let stream: AsyncIterable<RecordBatch> = guard(source.batches(), spec.source);
@@ -122,8 +159,9 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
       rows,
       batches,
       durationMs: Math.round(performance.now() - started),
+      endedBy: drainSignal.aborted ? 'drain' : 'input',
       sink: sinkSummary,
-      stages: created.map(({ spec: s, stage }) => ({ id: s.id, type: s.type, kind: stage.kind, stats: 'stats' in stage && stage.stats ? stage.stats() : undefined })),
+      stages: stageReports(created),
     };
     logger.info({ summary }, 'pipeline finished');
     return summary;
@@ -135,6 +173,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     logger.error({ err: error }, 'pipeline failed');
     throw error;
   } finally {
+    if (timer !== undefined) clearInterval(timer);
     options.signal?.removeEventListener('abort', onAbort);
     for (const { spec: s, stage } of [...created].reverse()) {
       try {
@@ -147,7 +186,16 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     const unsettled = acks.unsettled();
     if (unsettled > 0) logger.info({ unsettled }, `${unsettled} batches were not acknowledged by the sink; their source does not commit them (the next run reads them again)`);
     await models.dispose();
+    // After the sources closed (committed): the last statistics are the final ones.
+    if (spec.statsIntervalMs > 0 || options.onStats !== undefined) report();
   }
+}
+
+/** A signal that never fires, for runs and contexts without a drain. */
+const NEVER = new AbortController().signal;
+
+function stageReports(created: readonly { spec: StageSpec; stage: Stage }[]): StageReport[] {
+  return created.map(({ spec: s, stage }) => ({ id: s.id, type: s.type, kind: stage.kind, stats: stage.stats?.() }));
 }
 
 /** Tags errors escaping a stage's iterator with the stage that raised them, keeping typed errors intact. */

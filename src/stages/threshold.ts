@@ -6,12 +6,13 @@ import { checkReachable, conformalPValues, flagByRule, isConformalRule, requireC
 import { fitThreshold, type ThresholdRule, type ThresholdState } from '../models/threshold.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
-import { modelRefParam, outputPrefixParam, stageThresholdRuleParam } from './shared/params.js';
+import { modelRefParam, outputPrefixParam, stageThresholdRuleParam, watchModelParams } from './shared/params.js';
 import { scoresOf } from './shared/score-column.js';
 
 const params = z
   .strictObject({
     model: modelRefParam.optional().describe('Use the threshold saved with this model (fit stage id or model directory); with rule fpr or fdr, its calibration scores'),
+    ...watchModelParams,
     rule: stageThresholdRuleParam
       .optional()
       .describe('Fit a threshold on the scores of the rows flowing through (holds them all first); or, with `model`, fpr/fdr on conformal p-values (row by row, batch by batch)'),
@@ -43,7 +44,7 @@ export const threshold = defineStage({
   description: 'Flags rows whose score exceeds a threshold (saved with the model, or fitted here by rule), or by conformal p-value (rules fpr, fdr)',
   params,
   create(p, ctx) {
-    const ref = p.model !== undefined ? modelRef(p.model, ctx) : undefined;
+    const ref = p.model !== undefined ? modelRef(p.model, ctx, p) : undefined;
     let rows = 0;
     let anomalies = 0;
     let state: ThresholdState | null = null;
@@ -64,9 +65,11 @@ export const threshold = defineStage({
           const rule = p.rule;
           const { option, level } = ruleLevel(rule);
           let i = 0;
-          for await (const batch of input) {
-            // Asked per batch, as the saved threshold is: a watched model may have been replaced meanwhile.
-            const calibration = requireCalibration((await ref.get()).calibration, `threshold rule ${rule.method} (model "${p.model}")`);
+          for await (const given of input) {
+            // Per batch, as the saved threshold is: a watched model may have been replaced, and the batch
+            // says which version scored it.
+            const { detector, batch } = await ref.forBatch(given);
+            const calibration = requireCalibration(detector.calibration, `threshold rule ${rule.method} (model "${p.model}")`);
             checkReachable(option, level, calibration.scores.length);
             const scores = scoresOf(batch, i, p.scoreColumn, 'threshold');
             const pValues = conformalPValues(calibration.scores, scores);
@@ -83,8 +86,8 @@ export const threshold = defineStage({
         }
         if (ref) {
           let i = 0;
-          for await (const batch of input) {
-            const detector = await ref.get();
+          for await (const given of input) {
+            const { detector, batch } = await ref.forBatch(given);
             if (!detector.threshold) {
               throw new DataError(`model "${p.model}" has no saved threshold; fit it with a \`threshold\` rule or give this stage a \`rule\``);
             }

@@ -214,6 +214,41 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
     expect(await topicSize(kafka, scored)).toBe(200);
   });
 
+  it('a drained run ends cleanly: all it read is produced and committed, nothing more, and the next run of the group reads exactly the rest', async () => {
+    const modelDir = path.join(dir, 'model-drain');
+    await trainSensorModel(modelDir, 'pca');
+    const input = await topic('drain-in', 2);
+    const scored = await topic('drain-out', 2);
+    const records = sensorRecords(6000, 6, 0);
+    await produce(kafka, input, sensorMessages(records));
+    const groupId = uniqueName('group');
+    const spec = (idleTimeoutMs: number) =>
+      validatePipelineValue({
+        name: 'kafka-drain',
+        statsIntervalMs: 50,
+        source: { type: 'kafka-source', brokers, topics: [input], groupId, features: SENSOR_FEATURES, fromBeginning: true, idleTimeoutMs, batchRows: 100 },
+        stages: [
+          { type: 'score', model: modelDir },
+          { type: 'threshold', model: modelDir },
+        ],
+        sink: { type: 'kafka-sink', brokers, topic: scored },
+      });
+    const drain = new AbortController();
+    // No idle timeout: without the drain this run would never end.
+    const first = await runPipeline(spec(0), { drain: drain.signal, onStats: (s) => s.rows > 0 && drain.abort() });
+    expect(first.endedBy).toBe('drain');
+    expect(first.rows).toBeGreaterThan(0);
+    expect(first.rows).toBeLessThan(6000);
+    expect(await committedTotal(kafka, groupId, input)).toBe(first.rows);
+    expect(await topicSize(kafka, scored)).toBe(first.rows);
+    const second = await runPipeline(spec(1500));
+    expect(second.endedBy).toBe('input');
+    expect(first.rows + second.rows).toBe(6000);
+    expect(await committedTotal(kafka, groupId, input)).toBe(6000);
+    const out = await readTopics(kafka, [scored], 6000);
+    expect(new Set(out.map((m) => m.key))).toEqual(new Set(records.map((r) => r.id)));
+  });
+
   it('kafka-source commits once a file sink has its file in place, and nothing with null-sink (the next run reads the records again)', async () => {
     const input = await topic('to-file', 2);
     await produce(kafka, input, sensorMessages(sensorRecords(700, 5, 0)));

@@ -95,6 +95,7 @@ function pipeline(journal: Journal, parts: { source?: Behaviour; t1?: Behaviour;
     name: 'lifecycle',
     seed: 123,
     backend: 'auto',
+    statsIntervalMs: 0,
     file: '/nowhere/<inline>',
     baseDir: '/nowhere',
     source: stageSpec(journal, 'src', 'source', parts.source),

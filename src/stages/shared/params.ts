@@ -95,6 +95,19 @@ export const maxRowsParam = z
  * so `outputPrefix: "lf_"` is the one way to keep both. Stages that read those columns later take the
  * prefixed name (e.g. threshold `scoreColumn: lf_score`).
  */
+/**
+ * Watch mode of a stage's model directory, the same two params on every model stage: hot reload for
+ * long-running pipelines. Watching is per directory and run: one stage asking for it makes every stage
+ * naming that directory switch models at the same batch (stages/shared/model-ref.ts).
+ */
+export const watchModelParams = {
+  watchModel: z
+    .boolean()
+    .default(false)
+    .describe('Reload the model directory when it is replaced (as latentflow fit -m does), between batches; a replacement with other features, or one that fails to load, is logged and the current model kept'),
+  reloadCheckMs: z.number().int().positive().default(1000).describe('How often a watched model directory is checked for a replacement (ms), besides fs.watch'),
+};
+
 export const outputPrefixParam = z
   .string()
   .default('')
