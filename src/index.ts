@@ -29,6 +29,7 @@ export { UmapModel, type UmapConfig } from './models/umap.js';
 export { TsneModel, type TsneConfig } from './models/tsne.js';
 export { Scaler, type ScalerMethod } from './models/scaler.js';
 export { DEFAULT_THRESHOLD, fitThreshold, flagAnomalies, type ThresholdRule, type ThresholdState } from './models/threshold.js';
+export { conformalPValue, conformalPValues, flagByFdr, flagByFpr, type CalibrationState } from './models/conformal.js';
 export { Detector, type DetectorKind, type TrainingSummary } from './models/detector.js';
 export { averagePrecision, rocAuc } from './evaluation/metrics.js';
 

@@ -46,6 +46,7 @@ export function checkFittedDetector(detector: Detector): void {
     threshold: detector.threshold,
     model: model.toJSON?.(),
     training: detector.training,
+    ...(detector.calibration !== null ? { calibration: detector.calibration } : {}),
   });
   if (problem !== undefined) throw new ModelStateError(`${detector.kind}: the fitted model cannot score: ${problem}`);
 }
@@ -71,6 +72,7 @@ export function manifestProblem(manifest: unknown): string | undefined {
     else if (m.kind === 'autoencoder') autoencoderState(object(m.model, 'model'), n);
     else throw new Problem(`kind is ${show(m.kind)}; expected "autoencoder" or "pca"`);
     object(m.training, 'training');
+    if (m.calibration !== undefined) calibrationState(m.calibration);
     return undefined;
   } catch (error) {
     if (error instanceof Problem) return error.message;
@@ -137,6 +139,17 @@ function threshold(value: unknown): void {
   } catch (error) {
     if (error instanceof LatentflowError) throw new Problem(`threshold rule: ${error.message}`);
     throw error;
+  }
+}
+
+/** Calibration scores must be finite and ascending: p-values count them by binary search. */
+function calibrationState(value: unknown): void {
+  const c = object(value, 'calibration');
+  if (typeof c.fraction !== 'number' || !(c.fraction > 0 && c.fraction <= 0.5)) throw new Problem(`calibration.fraction is ${show(c.fraction)}; expected a number in (0, 0.5]`);
+  const scores = finiteArray(c.scores, 'calibration.scores');
+  if (scores.length === 0) throw new Problem('calibration.scores is empty; expected the scores of at least one held-out row');
+  for (let i = 1; i < scores.length; i++) {
+    if (scores[i] < scores[i - 1]) throw new Problem(`calibration.scores[${i}] is ${scores[i]}, below calibration.scores[${i - 1}] ${scores[i - 1]}; expected ascending scores`);
   }
 }
 

@@ -5,7 +5,7 @@ import { runMonitor } from '../monitor/monitor.js';
 import { monitorOptionsSchema, type MonitorOptionsInput } from '../monitor/options.js';
 import { createLogger } from '../runtime/logger.js';
 import { addKafkaSecurityFlags, kafkaSecurityInput, securityFlagFor, type KafkaSecurityCliOptions } from './kafka-security-flags.js';
-import { list, nonNegativeInt, positiveInt, schemaDefaults } from './options.js';
+import { list, nonNegativeInt, positiveInt, pValueRule, schemaDefaults } from './options.js';
 
 interface MonitorCliOptions {
   brokers: string[];
@@ -21,6 +21,7 @@ interface MonitorCliOptions {
   code?: boolean;
   outputPrefix?: string;
   adaptiveThreshold?: string | true;
+  pValueRule?: Record<string, unknown>;
   batchRows?: number;
   lingerMs?: number;
   maxInFlight?: number;
@@ -50,6 +51,7 @@ export function monitorInput(o: MonitorCliOptions & KafkaSecurityCliOptions): Mo
     ...(o.code ? { hasCode: true } : {}),
     ...(o.outputPrefix !== undefined ? { outputPrefix: o.outputPrefix } : {}),
     ...(o.adaptiveThreshold !== undefined ? { adaptiveThreshold: adaptiveSpec(o.adaptiveThreshold) } : {}),
+    ...(o.pValueRule !== undefined ? { pValueRule: o.pValueRule as MonitorOptionsInput['pValueRule'] } : {}),
     ...(o.batchRows !== undefined ? { batchRows: o.batchRows } : {}),
     ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}),
     ...(o.maxInFlight !== undefined ? { maxInFlightBatches: o.maxInFlight } : {}),
@@ -136,6 +138,7 @@ export function registerMonitor(program: Command): void {
     .option('--code', 'append the latent code z0..z{k-1} to scored records')
     .option('--output-prefix <prefix>', `prefix of the appended fields (e.g. lf_ gives lf_score); a record that already has an output's field is dead-lettered (output-collision), never overwritten`)
     .option('--adaptive-threshold [spec]', 'flag by a streaming quantile: quantile=0.99,warmup=1000,window=100000,learn-flagged=false')
+    .option('--p-value-rule <rule>', "flag by conformal p-value against the model's calibration scores (fit with --calibration-split), appending p_value: fpr=A (p_value <= A) | fdr=Q (Benjamini-Hochberg per batch)", pValueRule)
     .option('--batch-rows <n>', `records per batch (${d('batchRows')})`, positiveInt('--batch-rows'))
     .option('--linger-ms <ms>', `longest wait for a batch to fill (${d('lingerMs')})`, nonNegativeInt('--linger-ms'))
     .option('--max-in-flight <n>', `batches sent and not yet acknowledged (${d('maxInFlightBatches')})`, positiveInt('--max-in-flight'))

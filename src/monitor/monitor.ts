@@ -12,6 +12,7 @@ import type { Detector } from '../models/detector.js';
 import { matrix } from '../models/matrix.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
+import { checkReachable, conformalPValues, flagByRule, requireCalibration, ruleLevel } from '../models/conformal.js';
 import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelWatcher, type LoadedModel } from '../artifact/model-watcher.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
@@ -71,7 +72,8 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   const snapshot = (): MetricsSnapshot =>
     metrics.snapshot({
       consumer: feed.stats(),
-      threshold: adaptive ? adaptive.threshold() : (model?.detector.threshold?.threshold ?? null),
+      // With a p-value rule no score cut-off applies (fdr's moves with every batch).
+      threshold: adaptive ? adaptive.threshold() : o.pValueRule !== undefined ? null : (model?.detector.threshold?.threshold ?? null),
       isThresholdWarm: adaptive ? adaptive.isWarm() : true,
       modelVersion: model?.version ?? 0,
     });
@@ -153,7 +155,16 @@ function makeScorer(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchem
   if (unknown.length > 0) {
     throw new LatentflowError('E_SPEC', `--fields names ${unknown.map((f) => `"${f}"`).join(', ')}, which the model does not use; its features are ${detector.features.join(', ')}`);
   }
-  const outputs = outputNames(o.outputPrefix, o.hasCode ? codeWidth(detector) : 0);
+  const outputs = outputNames(o.outputPrefix, o.hasCode ? codeWidth(detector) : 0, o.pValueRule !== undefined);
+  if (o.pValueRule !== undefined) {
+    // Checked per model version: a replacement model without calibration stops the monitor here, before
+    // any of its batches is scored (nothing of them is committed).
+    const rule = o.pValueRule;
+    const calibration = requireCalibration(detector.calibration, `monitor pValueRule ${rule.method} (model ${o.model})`);
+    const { option, level } = ruleLevel(rule);
+    checkReachable(option, level, calibration.scores.length);
+    return { detector, mapping, outputs, pValues: (scores) => conformalPValues(calibration.scores, scores), flag: (_scores, pValues) => flagByRule(pValues!, rule) };
+  }
   if (o.adaptiveThreshold !== undefined) {
     const adaptive = new AdaptiveThreshold({ ...o.adaptiveThreshold, warmupThreshold: saved });
     return { detector, mapping, outputs, adaptive, flag: (scores) => adaptive.flagAndLearn(scores) };

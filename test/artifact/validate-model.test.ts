@@ -65,6 +65,7 @@ describe('manifestProblem accepts complete manifests', () => {
     ['pca with k equal to the feature count', edited(pca, (m) => Object.assign(m.model, { k: 2, components: [1, 0, 0, 1] }))],
     ['min equal to max', edited(pca, (m) => (m.scaler.min = [1, 1]))],
     ['a sum of squares of 0', edited(pca, (m) => (m.scaler.m2 = [0, 0]))],
+    ['calibration scores (ascending, ties allowed)', edited(pca, (m) => (m.calibration = { fraction: 0.2, scores: [0.1, 0.1, 0.4] }))],
   ])('%s', (_name, manifest) => {
     expect(manifestProblem(manifest)).toBeUndefined();
   });
@@ -140,6 +141,11 @@ describe('manifestProblem names the damaged field and what it holds', () => {
     ['a scoring number that is null', edited(autoencoder, (m) => (m.model.scoring.count = null)), 'model.scoring.count is null; expected a finite number'],
     ['a scoring number that is a string', edited(autoencoder, (m) => (m.model.scoring.count = 'Infinity')), 'model.scoring.count is "Infinity"; expected a finite number'],
     ['training absent', edited(pca, (m) => delete m.training), 'training is missing; expected an object'],
+    ['calibration not an object', edited(pca, (m) => (m.calibration = [1, 2])), 'calibration is [1,2]; expected an object'],
+    ['calibration fraction 0', edited(pca, (m) => (m.calibration = { fraction: 0, scores: [1] })), 'calibration.fraction is 0; expected a number in (0, 0.5]'],
+    ['calibration scores empty', edited(pca, (m) => (m.calibration = { fraction: 0.1, scores: [] })), 'calibration.scores is empty; expected the scores of at least one held-out row'],
+    ['calibration score null (NaN in JSON)', edited(pca, (m) => (m.calibration = { fraction: 0.1, scores: [1, null] })), 'calibration.scores[1] is null; expected a finite number'],
+    ['calibration scores out of order', edited(pca, (m) => (m.calibration = { fraction: 0.1, scores: [1, 3, 2] })), 'calibration.scores[2] is 2, below calibration.scores[1] 3; expected ascending scores'],
   ])('%s', (_name, manifest, problem) => {
     expect(manifestProblem(manifest)).toBe(problem);
   });

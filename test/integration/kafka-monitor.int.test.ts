@@ -18,6 +18,7 @@ import {
   uniqueName,
   waitFor,
   kafkaSuite,
+  trainSensorModel,
 } from './kafka-helpers.js';
 
 const broker = await useBroker();
@@ -189,5 +190,40 @@ describe.skipIf(!broker.ok)('monitor on a real broker', () => {
     }
     expect(metrics!.modelReloads).toBe(1);
     expect(metrics!.modelVersion).toBe(2);
+  }, 180_000);
+
+  it('--p-value-rule fpr: every scored record carries p_value, is flagged exactly when p_value <= alpha, and few normal ones are; a model without calibration stops it before any commit', async () => {
+    const calibrated = path.join(dir, 'calibrated-model');
+    await trainSensorModel(calibrated, 'pca', 5, undefined, 0.5);
+    const t = await topicsFor(uniqueName('pvalue'), 3);
+    const records = sensorRecords(6000, 15, 0.02);
+    await produce(kafka, t.input, sensorMessages(records));
+    const groupId = uniqueName('group');
+    const monitor = startMonitor({ topic: t.input, groupId, model: calibrated, pValueRule: { method: 'fpr', alpha: 0.01 } });
+    expect(await waitFor(async () => (await topicSize(kafka, t.scored)) >= 6000, 90_000)).toBe(true);
+    monitor.stop();
+    const metrics = await monitor.done;
+    const byKey = new Map((await readTopics(kafka, [t.scored], 6000)).map((m) => [m.key, JSON.parse(m.value!) as { p_value: number; is_anomaly: boolean }]));
+    expect(byKey.size).toBe(6000);
+    const n = 1500; // calibration rows: half of the 3,000 training rows
+    for (const v of byKey.values()) {
+      expect(v.p_value).toBeGreaterThanOrEqual(1 / (n + 1) - 1e-12);
+      expect(v.p_value).toBeLessThanOrEqual(1);
+      expect(v.is_anomaly).toBe(v.p_value <= 0.01);
+    }
+    const normal = records.filter((r) => !r.injected);
+    const falseFlags = normal.filter((r) => byKey.get(r.id)!.is_anomaly).length;
+    // alpha 0.01 of the normal records, 3 sigma (binomial plus the calibration set's own spread) above it.
+    const sd = Math.sqrt(0.01 * 0.99 * (1 / normal.length + 1 / (n + 2)));
+    expect(falseFlags / normal.length).toBeLessThan(0.01 + 3 * sd);
+    expect(records.filter((r) => r.injected).every((r) => byKey.get(r.id)!.is_anomaly)).toBe(true);
+    expect(metrics).toMatchObject({ scored: 6000, deadLetters: 0, threshold: null });
+
+    // The suite's model has no calibration scores: the monitor refuses it at start and commits nothing.
+    const u = await topicsFor(uniqueName('uncal'), 1);
+    await produce(kafka, u.input, sensorMessages(records.slice(0, 10)));
+    const uncalibratedGroup = uniqueName('group');
+    await expect(startMonitor({ topic: u.input, groupId: uncalibratedGroup, pValueRule: { method: 'fdr', q: 0.05 } }).done).rejects.toThrow(/calibrationSplit/);
+    expect(await committedTotal(kafka, uncalibratedGroup, u.input)).toBe(0);
   }, 180_000);
 });
