@@ -29,6 +29,8 @@ interface MonitorCliOptions {
   sessionTimeoutMs?: number;
   deliveryTimeoutMs?: number;
   metricsIntervalMs?: number;
+  opsPort?: number;
+  opsHost?: string;
   createTopics?: boolean;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logLevel?: string;
@@ -59,6 +61,7 @@ export function monitorInput(o: MonitorCliOptions & KafkaSecurityCliOptions): Mo
     ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
     ...(o.deliveryTimeoutMs !== undefined ? { deliveryTimeoutMs: o.deliveryTimeoutMs } : {}),
     ...(o.metricsIntervalMs !== undefined ? { metricsIntervalMs: o.metricsIntervalMs } : {}),
+    ...(o.opsPort !== undefined ? { ops: { port: o.opsPort, ...(o.opsHost !== undefined ? { host: o.opsHost } : {}) } } : {}),
     ...(o.createTopics ? { createTopics: true } : {}),
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
     ...kafkaSecurityInput(o),
@@ -146,6 +149,8 @@ export function registerMonitor(program: Command): void {
     .option('--session-timeout-ms <ms>', `group session timeout (${d('sessionTimeoutMs')})`, positiveInt('--session-timeout-ms'))
     .option('--delivery-timeout-ms <ms>', `longest wait for acknowledgements before stopping with exit 1 (${d('deliveryTimeoutMs')})`, positiveInt('--delivery-timeout-ms'))
     .option('--metrics-interval-ms <ms>', `metrics log interval, 0 = only at exit (${d('metricsIntervalMs')})`, nonNegativeInt('--metrics-interval-ms'))
+    .option('--ops-port <port>', 'serve /metrics (Prometheus), /healthz and /readyz on this port (0: a free one, logged)', nonNegativeInt('--ops-port'))
+    .option('--ops-host <address>', 'address the ops endpoint binds (default 0.0.0.0)')
     .option('--create-topics', 'create missing output topics (partitions as the input topic)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .addOption(new Option('--log-level <level>', 'JSON log level on stderr (default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))

@@ -13,6 +13,7 @@ import { matrix } from '../models/matrix.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
 import { checkReachable, conformalPValues, flagByRule, requireCalibration, ruleLevel } from '../models/conformal.js';
+import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
 import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelWatcher, type LoadedModel } from '../artifact/model-watcher.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
@@ -27,6 +28,8 @@ export interface MonitorRuntime {
   onMetrics?: (m: MetricsSnapshot) => void;
   /** Called once the consumer has joined its group and the monitor is consuming. */
   onReady?: () => void;
+  /** Called with the ops endpoint's URL once it listens (option `ops`). */
+  onOpsListening?: (url: string) => void;
 }
 
 /**
@@ -69,14 +72,14 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
 
-  const snapshot = (): MetricsSnapshot =>
+  const snapshot = (isPeek = false): MetricsSnapshot =>
     metrics.snapshot({
       consumer: feed.stats(),
       // With a p-value rule no score cut-off applies (fdr's moves with every batch).
       threshold: adaptive ? adaptive.threshold() : o.pValueRule !== undefined ? null : (model?.detector.threshold?.threshold ?? null),
       isThresholdWarm: adaptive ? adaptive.isWarm() : true,
       modelVersion: model?.version ?? 0,
-    });
+    }, isPeek);
   const report = () => {
     const m = snapshot();
     logger.info({ metrics: m }, 'monitor metrics');
@@ -85,8 +88,21 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   };
   const stop = () => feed.stop();
   runtime.signal?.addEventListener('abort', stop, { once: true });
+  let ops: OpsServer | undefined;
 
   try {
+    if (o.ops !== null) {
+      // The same endpoint a pipeline serves, fed by the monitor's metrics as one stage named "monitor".
+      ops = await startOpsServer(o.ops, {
+        pipeline: `monitor ${o.groupId}`,
+        statistics: () => {
+          const m = snapshot(true);
+          return { rows: m.scored, batches: m.batches, stages: [{ id: 'monitor', type: 'monitor', stats: { ...m, lagByPartition: feed.lagByPartitionKey() } }] };
+        },
+        isReady: () => feed.isConsuming,
+      }, logger);
+      runtime.onOpsListening?.(ops.url);
+    }
     model = await watcher.start();
     scorer = makeScorer(model, o);
     adaptive = scorer.adaptive;
@@ -113,6 +129,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
       const sent = producer.send(result.messages).then(
         () => {
           feed.settle(batch.ticket);
+          ops?.observeSettle(Date.now() - batch.receivedMs);
           metrics.acked(batch.receivedMs, performance.now() - sentAt, batch.records.map((r) => r.timestamp));
         },
         (error: unknown) => {
@@ -136,6 +153,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
     await feed.close();
     await producer.disconnect();
     await watcher.close();
+    await ops?.close();
   }
   const final = snapshot();
   runtime.onMetrics?.(final);

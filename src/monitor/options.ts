@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { kafkaConnectionParams } from '../kafka/client.js';
 import { kafkaSinkFields } from '../connectors/kafka-sink.js';
 import { kafkaSourceFields } from '../connectors/kafka-source.js';
+import { opsParam } from '../runtime/ops-server.js';
 import { adaptiveThresholdParams } from '../stages/adaptive-threshold.js';
 import { conformalRuleParam, outputPrefixParam } from '../stages/shared/params.js';
 
@@ -45,6 +46,7 @@ export const monitorOptionsSchema = z.strictObject({
   deliveryTimeoutMs: sink.deliveryTimeoutMs,
   drainTimeoutMs: source.drainTimeoutMs,
   metricsIntervalMs: z.number().int().min(0).default(10_000).describe('Metrics log interval (ms); 0 logs only at exit'),
+  ops: opsParam,
   reloadCheckMs: z.number().int().positive().default(1000).describe('How often the model directory is checked for a replacement (ms), besides fs.watch'),
   createTopics: z.boolean().default(false).describe('Create missing output topics (partitions as the input topic) instead of failing'),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('TensorFlow.js backend'),

@@ -4,7 +4,7 @@ import { LineCounter, isMap, isPair, isScalar, parseAllDocuments, type Document,
 import { z } from 'zod';
 import { SpecError, type SpecLocation } from '../errors.js';
 import type { StageDefinition, StageKind } from '../contract/stage.js';
-import type { OpsAddress } from '../runtime/ops-server.js';
+import { opsParam, type OpsAddress } from '../runtime/ops-server.js';
 import type { PipelineStages } from './pipeline-input.js';
 import { stageDefinition, stageTypes } from './registry.js';
 
@@ -57,14 +57,7 @@ const pipelineSchema = z.strictObject({
     .min(0)
     .default(0)
     .describe('Log the run statistics (rows, batches, every stage\'s counters) this often (ms), for long-running pipelines; 0 = only the final summary'),
-  ops: z
-    .strictObject({
-      port: z.number().int().min(0).max(65_535).describe('TCP port (0 picks a free one, logged)'),
-      host: z.string().min(1).default('0.0.0.0').describe('Address to bind (0.0.0.0: every interface, as an orchestrator\'s probes need)'),
-    })
-    .nullable()
-    .default(null)
-    .describe('Serve /metrics (Prometheus), /healthz and /readyz over HTTP while the run lasts, for long-running pipelines; null = none'),
+  ops: opsParam,
   source: stageEntry,
   stages: z.array(stageEntry).default([]),
   sink: stageEntry,

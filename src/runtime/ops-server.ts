@@ -1,15 +1,23 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { z } from 'zod';
 import { LatentflowError } from '../errors.js';
 import type { Logger } from './logger.js';
 import * as tf from './tf.js';
 
+/** Where the operations endpoint listens: the `ops` key of a pipeline and the monitor's `ops` option. */
+export const opsParam = z
+  .strictObject({
+    port: z.number().int().min(0).max(65_535).describe('TCP port (0 picks a free one, logged)'),
+    host: z.string().min(1).default('0.0.0.0').describe("Address to bind (0.0.0.0: every interface, as an orchestrator's probes need)"),
+  })
+  .nullable()
+  .default(null)
+  .describe('Serve /metrics (Prometheus), /healthz and /readyz over HTTP while the run lasts, for long-running pipelines; null = none');
+
 /** Where the operations endpoint listens. */
-export interface OpsAddress {
-  port: number;
-  host: string;
-}
+export type OpsAddress = NonNullable<z.output<typeof opsParam>>;
 
 /** What a stage reported, as the endpoint reads it (the runner's `StageReport`). */
 interface StageCounters {

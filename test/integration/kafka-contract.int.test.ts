@@ -214,7 +214,7 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
     expect(await topicSize(kafka, scored)).toBe(200);
   });
 
-  it('a drained run ends cleanly: all it read is produced and committed, nothing more, and the next run of the group reads exactly the rest', async () => {
+  it('a drained run ends cleanly: all it read is produced and committed, nothing more, and the next run of the group reads exactly the rest; its ops endpoint answers over HTTP meanwhile', async () => {
     const modelDir = path.join(dir, 'model-drain');
     await trainSensorModel(modelDir, 'pca');
     const input = await topic('drain-in', 2);
@@ -234,8 +234,26 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
         sink: { type: 'kafka-sink', brokers, topic: scored },
       });
     const drain = new AbortController();
-    // No idle timeout: without the drain this run would never end.
-    const first = await runPipeline(spec(0), { drain: drain.signal, onStats: (s) => s.rows > 0 && drain.abort() });
+    // The ops endpoint is scraped over HTTP while the run consumes, then the run is drained. No idle
+    // timeout: without the drain this run would never end.
+    let url = '';
+    let scrape: Promise<[number, string]> | undefined;
+    const first = await runPipeline(
+      { ...spec(0), ops: { port: 0, host: '127.0.0.1' } },
+      {
+        drain: drain.signal,
+        onOpsListening: (u) => (url = u),
+        onStats: (s) => {
+          if (s.rows === 0 || scrape !== undefined) return;
+          scrape = Promise.all([fetch(`${url}/readyz`).then((r) => r.status), fetch(`${url}/metrics`).then((r) => r.text())]).finally(() => drain.abort());
+        },
+      },
+    );
+    const [ready, metrics] = await scrape!;
+    expect(ready).toBe(200);
+    expect(metrics).toMatch(new RegExp(`^latentflow_kafka_consumer_lag\\{stage="kafka-source",topic="${input}",partition="[01]",pipeline="kafka-drain"\\} \\d+$`, 'm'));
+    expect(metrics).toMatch(/^latentflow_stage_value\{stage="kafka-sink",type="kafka-sink",name="rowsAcknowledged",pipeline="kafka-drain"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^latentflow_batch_settle_seconds_bucket\{le="\+Inf",pipeline="kafka-drain"\} [1-9]\d*$/m);
     expect(first.endedBy).toBe('drain');
     expect(first.rows).toBeGreaterThan(0);
     expect(first.rows).toBeLessThan(6000);

@@ -43,21 +43,30 @@ describe.skipIf(!broker.ok)('monitor on a real broker', () => {
   });
 
   /** Starts an in-process monitor; it stops when the test ends (or when `stop()` is called). */
-  function startMonitor(options: Partial<MonitorOptionsInput> & { topic: string; groupId: string }) {
+  function startMonitor(options: Partial<MonitorOptionsInput> & { topic: string; groupId: string }, onOpsListening?: (url: string) => void) {
     const stop = new AbortController();
-    const done = runMonitor({ brokers, model: modelDir, fromBeginning: true, metricsIntervalMs: 0, batchRows: 500, lingerMs: 20, ...options }, { signal: stop.signal });
+    const done = runMonitor({ brokers, model: modelDir, fromBeginning: true, metricsIntervalMs: 0, batchRows: 500, lingerMs: 20, ...options }, { signal: stop.signal, onOpsListening });
     const entry = { stop, done: done.catch(() => undefined) };
     running.push(entry);
     return { stop: () => stop.abort(), done };
   }
 
-  it('scores 10,000 records with injected anomalies: every key once, the anomalies topic holds exactly the flagged ones, recall >= 0.95', async () => {
+  it('scores 10,000 records with injected anomalies: every key once, the anomalies topic holds exactly the flagged ones, recall >= 0.95; its ops endpoint reports them over HTTP', async () => {
     const t = await topicsFor(uniqueName('tenk'), 3);
     const records = sensorRecords(10_000, 11, 0.02);
     await produce(kafka, t.input, sensorMessages(records));
     const groupId = uniqueName('group');
-    const monitor = startMonitor({ topic: t.input, groupId });
+    let url = '';
+    const monitor = startMonitor({ topic: t.input, groupId, ops: { port: 0, host: '127.0.0.1' } }, (u) => (url = u));
     expect(await waitFor(async () => (await topicSize(kafka, t.scored)) >= 10_000, 90_000)).toBe(true);
+    // Real HTTP requests while the monitor runs (issue 15 item 5).
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect(await waitFor(async () => /name="scored",pipeline="monitor [^"]+"\} 10000$/m.test(await (await fetch(`${url}/metrics`)).text()), 10_000)).toBe(true);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const lagLines = text.split('\n').filter((l) => l.startsWith(`latentflow_kafka_consumer_lag{stage="monitor",topic="${t.input}"`));
+    expect(lagLines.map((l) => /partition="(\d)"/.exec(l)![1]).sort()).toEqual(['0', '1', '2']);
+    expect(text).toMatch(/^latentflow_batch_settle_seconds_count\{pipeline="monitor [^"]+"\} [1-9]\d*$/m);
     monitor.stop();
     const metrics = await monitor.done;
 
