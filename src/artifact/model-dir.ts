@@ -4,6 +4,7 @@ import { ArtifactError, LatentflowError } from '../errors.js';
 import { Autoencoder } from '../models/autoencoder/autoencoder.js';
 import type { CalibrationState } from '../models/conformal.js';
 import { Detector, type DetectorKind, type MissingHandling, type TrainingSummary } from '../models/detector.js';
+import type { DriftReference } from '../models/drift.js';
 import { PcaModel } from '../models/pca.js';
 import { Scaler, type ScalerState } from '../models/scaler.js';
 import type { ThresholdState } from '../models/threshold.js';
@@ -43,6 +44,8 @@ export interface Manifest {
    * readers ignore, so the format number stays.
    */
   calibration?: CalibrationState;
+  /** Training distribution of features and scores for the drift stage; absent in models saved before it (optional, format unchanged). */
+  drift?: DriftReference;
   /**
    * The version directory (`v-<n>`) holding this model's network files (model.json, weights.bin); absent
    * for models without network files (PCA) and for models saved before versioned directories, whose
@@ -75,6 +78,7 @@ export async function saveDetector(dir: string, detector: Detector): Promise<voi
           model: modelState(detector) as unknown as Record<string, unknown>,
           training: detector.training,
           ...(detector.calibration !== null ? { calibration: detector.calibration } : {}),
+          ...(detector.drift !== null ? { drift: detector.drift } : {}),
           ...(versionDir !== undefined ? { versionDir } : {}),
         };
         return `${JSON.stringify(manifest, null, 2)}\n`;
@@ -119,7 +123,7 @@ async function detectorFrom(target: string, manifest: Manifest): Promise<Detecto
   } catch (error) {
     throw new ArtifactError(target, `cannot load the ${manifest.kind} model: ${(error as Error).message}`, { cause: error });
   }
-  return new Detector(manifest.kind, manifest.features, scaler, model, manifest.missing, manifest.training, manifest.threshold, manifest.calibration ?? null);
+  return new Detector(manifest.kind, manifest.features, scaler, model, manifest.missing, manifest.training, manifest.threshold, manifest.calibration ?? null, manifest.drift ?? null);
 }
 
 async function manifestChanged(target: string, loaded: Manifest): Promise<boolean> {

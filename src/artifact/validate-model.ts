@@ -1,6 +1,7 @@
 import { ArtifactError, LatentflowError, ModelStateError, showValue as show } from '../errors.js';
 import { neighborStatsProblem } from '../models/autoencoder/code-neighbors.js';
 import type { Detector } from '../models/detector.js';
+import { DRIFT_BINS } from '../models/drift.js';
 import { savedAxesCover } from '../models/pca.js';
 import { SCALER_METHODS } from '../models/scaler.js';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
@@ -47,6 +48,7 @@ export function checkFittedDetector(detector: Detector): void {
     model: model.toJSON?.(),
     training: detector.training,
     ...(detector.calibration !== null ? { calibration: detector.calibration } : {}),
+    ...(detector.drift !== null ? { drift: detector.drift } : {}),
   });
   if (problem !== undefined) throw new ModelStateError(`${detector.kind}: the fitted model cannot score: ${problem}`);
 }
@@ -73,6 +75,7 @@ export function manifestProblem(manifest: unknown): string | undefined {
     else throw new Problem(`kind is ${show(m.kind)}; expected "autoencoder" or "pca"`);
     object(m.training, 'training');
     if (m.calibration !== undefined) calibrationState(m.calibration);
+    if (m.drift !== undefined) driftState(m.drift, n);
     return undefined;
   } catch (error) {
     if (error instanceof Problem) return error.message;
@@ -143,6 +146,23 @@ function threshold(value: unknown): void {
 }
 
 /** Calibration scores must be finite and ascending: p-values count them by binary search. */
+function driftState(value: unknown, n: number): void {
+  const d = object(value, 'drift');
+  if (d.version !== 1) throw new Problem(`drift.version is ${show(d.version)}; expected 1`);
+  if (typeof d.rows !== 'number' || !Number.isSafeInteger(d.rows) || d.rows < 1) throw new Problem(`drift.rows is ${show(d.rows)}; expected a positive integer`);
+  const binned = (v: unknown, name: string) => {
+    const b = object(v, name);
+    finiteArray(b.edges, `${name}.edges`, DRIFT_BINS - 1);
+    finiteArray(b.expected, `${name}.expected`, DRIFT_BINS);
+    return b;
+  };
+  if (!Array.isArray(d.features) || d.features.length !== n) throw new Problem(`drift.features has ${Array.isArray(d.features) ? d.features.length : show(d.features)} entries; expected one per feature (${n})`);
+  d.features.forEach((f, j) => binned(f, `drift.features[${j}]`));
+  const s = binned(d.score, 'drift.score');
+  finiteArray(s.percentiles, 'drift.score.percentiles', 99);
+  finiteArray(s.cdf, 'drift.score.cdf', 99);
+}
+
 function calibrationState(value: unknown): void {
   const c = object(value, 'calibration');
   if (typeof c.fraction !== 'number' || !(c.fraction > 0 && c.fraction <= 0.5)) throw new Problem(`calibration.fraction is ${show(c.fraction)}; expected a number in (0, 0.5]`);

@@ -1,3 +1,4 @@
+import type { DriftReference } from './drift.js';
 import { ModelStateError } from '../errors.js';
 import type { Matrix } from './matrix.js';
 import type { Scaler } from './scaler.js';
@@ -77,6 +78,8 @@ export class Detector {
     public threshold: ThresholdState | null,
     /** Scores of held-out training rows; null for a model fitted without `calibrationSplit` (or saved before it). */
     readonly calibration: CalibrationState | null = null,
+    /** The training distribution of features and scores for drift checks; null in models saved before it. */
+    readonly drift: DriftReference | null = null,
   ) {}
 
   /**

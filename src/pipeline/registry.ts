@@ -16,6 +16,7 @@ import { tableSource } from '../connectors/table-source.js';
 import { adaptiveThreshold } from '../stages/adaptive-threshold.js';
 import { autoencoderFit } from '../stages/autoencoder-fit.js';
 import { corrupt } from '../stages/corrupt.js';
+import { drift } from '../stages/drift.js';
 import { encode } from '../stages/encode.js';
 import { pcaFit } from '../stages/pca-fit.js';
 import { reconstruct } from '../stages/reconstruct.js';
@@ -52,6 +53,7 @@ const builtInList = [
   umap,
   tsne,
   adaptiveThreshold,
+  drift,
   csvSink,
   ipcSink,
   parquetSink,

@@ -102,6 +102,7 @@ const examples: Record<string, Example> = {
   umap: async () => ({ params: { exclude: ['outlier'], nEpochs: 30, sampleRows: 200 } }),
   tsne: async () => ({ params: { exclude: ['outlier'], iterations: 100, perplexity: 10 } }),
   'adaptive-threshold': async () => ({ params: { model: modelDir, warmupRows: 50, windowRows: 100 }, input: await scored() }),
+  drift: async () => ({ params: { model: modelDir, windowRows: 100 }, input: await scored() }),
   // Kafka connectors need a broker: test/integration/kafka-contract.int.test.ts runs this same contract on them.
   'kafka-source': needsBroker,
   'kafka-sink': needsBroker,

@@ -76,6 +76,7 @@ const examples: Record<string, HostileExample | typeof BROKER> = {
   umap: { params: () => ({ features, nEpochs: 20, sampleRows: 200 }) },
   tsne: { params: () => ({ features, iterations: 60, perplexity: 10 }) },
   'adaptive-threshold': { params: () => ({ model: modelDir, warmupRows: 50, windowRows: 100 }), needsScores: true, readsModel: true },
+  drift: { params: () => ({ model: modelDir, windowRows: 100 }), needsScores: true, readsModel: true },
   'csv-sink': { params: () => ({ path: unique('out.csv') }) },
   'ipc-sink': { params: () => ({ path: unique('out.arrow') }) },
   'parquet-sink': { params: () => ({ path: unique('out.parquet') }) },
@@ -203,8 +204,9 @@ describe('hostile inputs, every registered stage', () => {
           const inNames = new Set(batches[0].schema.fields.map((f) => f.name));
           const [first] = await runTransform(def, ex.params(), batches);
           const added = first.schema.fields.map((f) => f.name).filter((n) => !inNames.has(n));
-          // Fit stages pass rows on, slice drops some, scale rewrites its features in place (documented).
-          if (added.length === 0) return expect(def.type).toMatch(/fit$|^slice$|^scale$/);
+          // Fit stages pass rows on, slice drops some, scale rewrites its features in place (documented),
+          // drift only watches the rows go by.
+          if (added.length === 0) return expect(def.type).toMatch(/fit$|^slice$|^scale$|^drift$/);
           // The first and the last added column: the leading output (score, z0, x) and a derived one.
           for (const name of new Set([added[0], added[added.length - 1]])) {
             const clashing = batches.map((b) => withExtraColumn(b, name));

@@ -1,3 +1,4 @@
+import { driftReference } from '../../models/drift.js';
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { saveDetector } from '../../artifact/model-dir.js';
@@ -184,9 +185,10 @@ export async function fitOnBatches(
   }
   const threshold = fitThreshold(trainScores, params.threshold);
   let calibrationScores = null;
-  if (calibration) {
+  const heldOutScores = calibration ? fitted.model.score(scaler.transform(calibration)) : null;
+  if (heldOutScores) {
     try {
-      calibrationScores = calibrationState(fitted.model.score(scaler.transform(calibration)), params.calibrationSplit, kind);
+      calibrationScores = calibrationState(heldOutScores, params.calibrationSplit, kind);
     } catch (error) {
       fitted.model.dispose?.();
       throw error;
@@ -204,7 +206,8 @@ export async function fitOnBatches(
     explainedVariance: fitted.explainedVariance,
     scoreQuantiles: Object.fromEntries([0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1].map((q) => [`q${q}`, quantileSorted(sorted, q)])),
   };
-  const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold, calibrationScores);
+  const reference = driftReference(concatRows(parts, features.length), heldOutScores ?? trainScores);
+  const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold, calibrationScores, reference);
   try {
     checkFittedDetector(detector);
   } catch (error) {
