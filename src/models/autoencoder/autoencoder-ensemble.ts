@@ -127,6 +127,16 @@ export class AutoencoderEnsemble implements ReconstructionModel {
     return this.members.length === 0 ? null : combinedHistory(this.memberHistories);
   }
 
+  /**
+   * Member `i` (0-based), fitted; owned by the ensemble, which disposes it. Members 0..k-1 of any ensemble
+   * are those of an ensemble of size k with the same options (their seeds depend on the index alone).
+   */
+  member(i: number): Autoencoder {
+    const members = this.requireMembers('member');
+    if (!Number.isInteger(i) || i < 0 || i >= members.length) throw new ModelStateError(`autoencoder: member ${i} does not exist; the ensemble has members 0 to ${members.length - 1}`);
+    return members[i];
+  }
+
   /** Per member, the training-score median its score is divided by. */
   get scoreScales(): number[] {
     return [...this.scales];
@@ -262,6 +272,11 @@ export class AutoencoderEnsemble implements ReconstructionModel {
   private requireUsable(op: string): void {
     if (this.isDisposed) throw new ModelStateError(`autoencoder: ${op} called after dispose(); create or load a new model`);
   }
+}
+
+/** Whether a saved model state (a manifest's `model`) is an ensemble's rather than one network's. */
+export function isEnsembleState(state: unknown): boolean {
+  return state !== null && typeof state === 'object' && (state as { type?: unknown }).type === 'autoencoder-ensemble';
 }
 
 /**
