@@ -4,7 +4,7 @@ import { SpecError } from '../errors.js';
 import { loadYamlValue, validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
 import { DEFAULT_THRESHOLD, ruleText } from '../models/threshold.js';
-import { autoencoderOptions, budgetOptions, earlyStoppingOptions, neighborOptions } from '../models/autoencoder/autoencoder-options.js';
+import { autoencoderOptions, budgetOptions, earlyStoppingOptions, ensembleOptions, neighborOptions } from '../models/autoencoder/autoencoder-options.js';
 import { optionHelp } from '../models/option-schema.js';
 import { pcaOptionShape } from '../models/pca-options.js';
 import { globalOptions, list, nonNegativeInt, optionFlag, positiveIntList, thresholdRule, type GlobalOptions } from './options.js';
@@ -31,6 +31,7 @@ interface FitOptions extends GlobalOptions {
   patience?: number;
   trim?: number;
   neighbors?: number;
+  ensembleSize?: number;
   batchSize?: number;
   learningRate?: number;
   k?: number;
@@ -49,6 +50,7 @@ const FAMILY_OF: Partial<Record<keyof FitOptions, FitOptions['type']>> = {
   patience: 'autoencoder',
   trim: 'autoencoder',
   neighbors: 'autoencoder',
+  ensembleSize: 'autoencoder',
   batchSize: 'autoencoder',
   learningRate: 'autoencoder',
   k: 'pca',
@@ -88,6 +90,7 @@ export async function fitSpec(o: FitOptions) {
             ...(o.patience !== undefined ? { earlyStopping: { ...blockOf(fileModel, 'earlyStopping'), patience: o.patience } } : {}),
             ...(o.trim !== undefined ? { trim: o.trim } : {}),
             ...(o.neighbors !== undefined ? { neighbors: o.neighbors === 0 ? null : { ...blockOf(fileModel, 'neighbors'), k: o.neighbors } } : {}),
+            ...(o.ensembleSize !== undefined ? { ensemble: { ...blockOf(fileModel, 'ensemble'), size: o.ensembleSize } } : {}),
             ...(o.batchSize ? { batchSize: o.batchSize } : {}),
             ...(o.learningRate ? { learningRate: o.learningRate } : {}),
           },
@@ -147,6 +150,7 @@ export function registerFit(program: Command): void {
       .option('--patience <n>', optionHelp(earlyStoppingOptions.shape.patience), optionFlag('--patience', earlyStoppingOptions.shape.patience))
       .option('--trim <f>', optionHelp(ae.trim), optionFlag('--trim', ae.trim))
       .option('--neighbors <k>', `latent density, blended into the score: ${optionHelp(neighborOptions.shape.k)}; 0 = off`, nonNegativeInt('--neighbors'))
+      .option('--ensemble-size <n>', `ensemble of n networks: ${optionHelp(ensembleOptions.shape.size)} (default one network)`, optionFlag('--ensemble-size', ensembleOptions.shape.size))
       .option('--batch-size <n>', optionHelp(ae.batchSize), optionFlag('--batch-size', ae.batchSize))
       .option('--learning-rate <x>', optionHelp(ae.learningRate), optionFlag('--learning-rate', ae.learningRate))
       .option('--k <n>', `PCA: ${optionHelp(pcaOptionShape.k)}`, optionFlag('--k', pcaOptionShape.k))

@@ -1,4 +1,5 @@
 import { Autoencoder } from '../models/autoencoder/autoencoder.js';
+import { AutoencoderEnsemble } from '../models/autoencoder/autoencoder-ensemble.js';
 import type { Detector } from '../models/detector.js';
 import { PcaModel } from '../models/pca.js';
 import type { ThresholdState } from '../models/threshold.js';
@@ -13,8 +14,10 @@ export interface ModelSummary {
   architecture: string;
   /** Width of the code the rows are compressed to: the autoencoder's bottleneck, PCA's k; null when unknown. */
   codeSize: number | null;
-  /** Trainable weights (autoencoder) or stored numbers (PCA: mean + components); null when unknown. */
+  /** Trainable weights (autoencoder, all members of an ensemble) or stored numbers (PCA: mean + components); null when unknown. */
   parameters: number | null;
+  /** Members of an autoencoder ensemble (option `ensemble.size`); null for one network or PCA. */
+  ensembleSize: number | null;
   scaler: string;
   missingPolicy: string;
   backend: string;
@@ -66,14 +69,16 @@ export function modelSummary(detector: Detector): ModelSummary {
     finalValLoss: history?.valLoss.at(-1) ?? null,
     history: history ? { loss: history.loss, valLoss: history.valLoss, bestEpoch: history.bestEpoch } : null,
     stoppingRule: null as string | null,
+    ensembleSize: null as number | null,
   };
   const d = detector.features.length;
-  if (detector.model instanceof Autoencoder) {
+  if (detector.model instanceof Autoencoder || detector.model instanceof AutoencoderEnsemble) {
     const ae = detector.model;
     const c = ae.config;
     return {
       ...base,
-      variant: autoencoderVariant(ae),
+      ensembleSize: ae instanceof AutoencoderEnsemble ? ae.ensemble.size : null,
+      variant: autoencoderVariant(c),
       codeSize: c.codeSize,
       stoppingRule: describeStoppingRule(ae.config),
       architecture: `${ae.layerUnits.join('-')} (${c.activation}, code ${c.codeActivation}, output ${c.outputActivation}, loss ${c.loss})`,
@@ -114,7 +119,7 @@ function describeStopping(h: NonNullable<Detector['training']['history']>): stri
 }
 
 /** The configured stopping rule and limits: `patience 10, improvement > max(0, 1 % of best); budget from the data size`. */
-function describeStoppingRule(c: Autoencoder['config']): string {
+function describeStoppingRule(c: AutoencoderConfigView): string {
   const e = c.earlyStopping;
   const rule = e === false ? 'no early stopping' : `patience ${e.patience}, improvement > max(${e.minDelta}, ${e.minRelativeDelta * 100} % of best)`;
   const epochs = c.epochs === null ? 'until the rule stops it' : `${c.epochs} epochs`;
@@ -124,9 +129,11 @@ function describeStoppingRule(c: Autoencoder['config']): string {
   return `${rule}; ${epochs}; ${limits}`;
 }
 
+/** The resolved options of one network (an ensemble's members all have them). */
+type AutoencoderConfigView = Autoencoder['config'];
+
 /** The autoencoder family member and its variant options, in words. */
-function autoencoderVariant(ae: Autoencoder): string {
-  const c = ae.config;
+function autoencoderVariant(c: AutoencoderConfigView): string {
   const parts: string[] = [];
   if (c.convolutional) parts.push(`convolutional (shape ${c.convolutional.shape.join('×')}, filters ${c.convolutional.filters.join('/')}, kernel ${c.convolutional.kernelSize})`);
   if (c.variational) parts.push(`variational (beta ${c.variational.beta}, score by ${c.variational.scoreBy})`);
@@ -152,7 +159,8 @@ export function describeThreshold(t: ThresholdState | null): string {
 export function modelHeadline(s: ModelSummary): string {
   if (s.kind === 'pca') return s.codeSize === null ? 'PCA' : `PCA; ${s.codeSize} components`;
   const code = s.codeSize === null ? '' : `; code size ${s.codeSize}`;
-  return `${s.kind}: ${s.variant}${code}`;
+  const members = s.ensembleSize === null ? '' : `; ensemble of ${s.ensembleSize}`;
+  return `${s.kind}: ${s.variant}${code}${members}`;
 }
 
 /** The summary as label/value pairs, in display order. */
@@ -161,6 +169,9 @@ export function summaryRows(s: ModelSummary): [string, string][] {
     ['Model', s.kind === 'pca' ? 'PCA' : `autoencoder: ${s.variant}`],
     ['Architecture', s.architecture],
     ['Parameters', s.parameters === null ? 'unknown' : s.parameters.toLocaleString('en-US')],
+    ...(s.ensembleSize !== null
+      ? [['Ensemble', `${s.ensembleSize} networks of this architecture, each with its own seed; score = mean of each one's score / its training median`] as [string, string]]
+      : []),
     [`Features (${s.features.length})`, listNames(s.features)],
     ['Scaler / missing values', `${s.scaler} / ${s.missingPolicy}`],
     ['Backend', s.backend],
