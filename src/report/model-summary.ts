@@ -1,5 +1,6 @@
 import { Autoencoder } from '../models/autoencoder/autoencoder.js';
-import { AutoencoderEnsemble } from '../models/autoencoder/autoencoder-ensemble.js';
+import { AutoencoderEnsemble, type ResolvedEnsemble } from '../models/autoencoder/autoencoder-ensemble.js';
+import { ENSEMBLE_WIDTH_FACTORS } from '../models/autoencoder/autoencoder-options.js';
 import type { Detector } from '../models/detector.js';
 import { PcaModel } from '../models/pca.js';
 import type { ThresholdState } from '../models/threshold.js';
@@ -16,8 +17,8 @@ export interface ModelSummary {
   codeSize: number | null;
   /** Trainable weights (autoencoder, all members of an ensemble) or stored numbers (PCA: mean + components); null when unknown. */
   parameters: number | null;
-  /** Members of an autoencoder ensemble (option `ensemble.size`); null for one network or PCA. */
-  ensembleSize: number | null;
+  /** An autoencoder ensemble's options (members, widths); null for one network or PCA. */
+  ensemble: ResolvedEnsemble | null;
   scaler: string;
   missingPolicy: string;
   backend: string;
@@ -69,7 +70,7 @@ export function modelSummary(detector: Detector): ModelSummary {
     finalValLoss: history?.valLoss.at(-1) ?? null,
     history: history ? { loss: history.loss, valLoss: history.valLoss, bestEpoch: history.bestEpoch } : null,
     stoppingRule: null as string | null,
-    ensembleSize: null as number | null,
+    ensemble: null as ResolvedEnsemble | null,
   };
   const d = detector.features.length;
   if (detector.model instanceof Autoencoder || detector.model instanceof AutoencoderEnsemble) {
@@ -77,7 +78,7 @@ export function modelSummary(detector: Detector): ModelSummary {
     const c = ae.config;
     return {
       ...base,
-      ensembleSize: ae instanceof AutoencoderEnsemble ? ae.ensemble.size : null,
+      ensemble: ae instanceof AutoencoderEnsemble ? { ...ae.ensemble } : null,
       variant: autoencoderVariant(c),
       codeSize: c.codeSize,
       stoppingRule: describeStoppingRule(ae.config),
@@ -148,6 +149,12 @@ function autoencoderVariant(c: AutoencoderConfigView): string {
   return parts.join(', ');
 }
 
+/** An ensemble in words: members, widths, how the score combines them. */
+function describeEnsemble(e: ResolvedEnsemble): string {
+  const widths = e.widths === 'varied' ? ` (hidden widths varied: member i's times ${ENSEMBLE_WIDTH_FACTORS.join(', ')}, cycling)` : '';
+  return `${e.size} networks of this architecture${widths}, each with its own seed; score = mean of each one's score / its training median`;
+}
+
 /** A threshold as one line: `0.8421 (contamination 0.01)`. */
 export function describeThreshold(t: ThresholdState | null): string {
   if (!t) return 'none';
@@ -159,7 +166,7 @@ export function describeThreshold(t: ThresholdState | null): string {
 export function modelHeadline(s: ModelSummary): string {
   if (s.kind === 'pca') return s.codeSize === null ? 'PCA' : `PCA; ${s.codeSize} components`;
   const code = s.codeSize === null ? '' : `; code size ${s.codeSize}`;
-  const members = s.ensembleSize === null ? '' : `; ensemble of ${s.ensembleSize}`;
+  const members = s.ensemble === null ? '' : `; ensemble of ${s.ensemble.size}`;
   return `${s.kind}: ${s.variant}${code}${members}`;
 }
 
@@ -169,9 +176,7 @@ export function summaryRows(s: ModelSummary): [string, string][] {
     ['Model', s.kind === 'pca' ? 'PCA' : `autoencoder: ${s.variant}`],
     ['Architecture', s.architecture],
     ['Parameters', s.parameters === null ? 'unknown' : s.parameters.toLocaleString('en-US')],
-    ...(s.ensembleSize !== null
-      ? [['Ensemble', `${s.ensembleSize} networks of this architecture, each with its own seed; score = mean of each one's score / its training median`] as [string, string]]
-      : []),
+    ...(s.ensemble !== null ? [['Ensemble', describeEnsemble(s.ensemble)] as [string, string]] : []),
     [`Features (${s.features.length})`, listNames(s.features)],
     ['Scaler / missing values', `${s.scaler} / ${s.missingPolicy}`],
     ['Backend', s.backend],

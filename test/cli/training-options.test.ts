@@ -40,6 +40,7 @@ describe('fit training options', () => {
     await writeFile(file, 'ensemble: { size: 4 }\ncodeSize: 2\n');
     expect((await fitSpec({ ...base, config: file } as never)).stages[0].params.model).toMatchObject({ ensemble: { size: 4 }, codeSize: 2 });
     expect((await fitSpec({ ...base, config: file, ensembleSize: 2 } as never)).stages[0].params.model).toMatchObject({ ensemble: { size: 2 } });
+    expect((await fitSpec({ ...base, config: file, ensembleWidths: 'varied' } as never)).stages[0].params.model).toMatchObject({ ensemble: { size: 4, widths: 'varied' } });
   });
 
   it('an ensemble fit writes format 3; `info` names the ensemble and `score` scores with it', async () => {

@@ -25,7 +25,7 @@ afterAll(() => {
 describe('model summary of an ensemble', () => {
   it('names the ensemble size in the headline and an Ensemble row, and counts every member\'s weights', () => {
     const s = modelSummary(ensemble);
-    expect(s.ensembleSize).toBe(3);
+    expect(s.ensemble).toEqual({ size: 3, widths: 'same' });
     expect(modelHeadline(s)).toBe('autoencoder: dense, code neighbours (k 5, share 0.5); code size 2; ensemble of 3');
     expect(summaryRows(s)).toContainEqual(['Ensemble', "3 networks of this architecture, each with its own seed; score = mean of each one's score / its training median"]);
     const one = modelSummary(single);
@@ -36,7 +36,7 @@ describe('model summary of an ensemble', () => {
 
   it('a single network has no Ensemble row and an unchanged headline', () => {
     const s = modelSummary(single);
-    expect(s.ensembleSize).toBeNull();
+    expect(s.ensemble).toBeNull();
     expect(summaryRows(s).map(([label]) => label)).not.toContain('Ensemble');
     expect(modelHeadline(s)).not.toContain('ensemble');
   });

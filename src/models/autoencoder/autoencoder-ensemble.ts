@@ -6,7 +6,7 @@ import { quantileSorted, sortedCopy } from '../order-statistics.js';
 import { deriveSeed } from '../random.js';
 import { parseOptions } from '../option-schema.js';
 import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
-import { AUTOENCODER_DEFAULTS, type AutoencoderConfig, autoencoderOptions } from './autoencoder-options.js';
+import { AUTOENCODER_DEFAULTS, type AutoencoderConfig, autoencoderOptions, ENSEMBLE_WIDTH_FACTORS, type ENSEMBLE_WIDTHS } from './autoencoder-options.js';
 import { Autoencoder, type AutoencoderState } from './autoencoder.js';
 import type { TrainingPlan } from './training-budget.js';
 import type { FitOptions, TrainingHistory } from './training-history.js';
@@ -15,6 +15,17 @@ import type { FitOptions, TrainingHistory } from './training-history.js';
 export interface ResolvedEnsemble {
   /** Members, in [2, 16]. */
   size: number;
+  /** Whether member i's dense hidden widths are member 0's times `ENSEMBLE_WIDTH_FACTORS[i % 5]` (`varied`) or all equal (`same`). */
+  widths: EnsembleWidths;
+}
+
+/** How the members' hidden widths relate: all equal, or scaled per member. */
+export type EnsembleWidths = (typeof ENSEMBLE_WIDTHS)[number];
+
+/** Member `i`'s layer widths under `widths: varied`: member 0's `units` times its factor, at least one unit each. */
+export function memberWidths(units: readonly number[], i: number): number[] {
+  const factor = ENSEMBLE_WIDTH_FACTORS[i % ENSEMBLE_WIDTH_FACTORS.length];
+  return units.map((w) => Math.max(1, Math.round(w * factor)));
 }
 
 /** JSON part of a saved ensemble; each member's weights are saved separately (artifact/ensemble-layout.ts). */
@@ -45,9 +56,10 @@ export function memberSeed(seed: number, i: number): number {
 }
 
 /**
- * K autoencoders of the same options, each with its own seed (see {@link memberSeed}), fitted one after the
- * other on the same rows. Different initial weights, shuffles and validation splits make them err on
- * different rows; averaging their scores keeps what they agree on.
+ * K autoencoders of the same options, each with its own seed (see {@link memberSeed}) and, with
+ * `widths: varied`, its own hidden widths (see {@link memberWidths}), fitted one after the other on the same
+ * rows. Different initial weights, shuffles, validation splits (and widths) make them err on different rows;
+ * averaging their scores keeps what they agree on.
  *
  * Each member's score is divided by the median of its scores on the training rows before the mean, so a
  * member whose errors run larger cannot dominate. Only a scale, no centre: scores stay >= 0, which the
@@ -82,15 +94,18 @@ export class AutoencoderEnsemble implements ReconstructionModel {
     if (c.ensemble === undefined || c.ensemble === null) {
       throw new ModelConfigError('ensemble', 'autoencoder: an ensemble needs ensemble: { size }, received none; use Autoencoder for one network');
     }
-    this.ensemble = { size: c.ensemble.size };
+    this.ensemble = { size: c.ensemble.size, widths: c.ensemble.widths ?? 'same' };
     this.inputDim = inputDim;
     this.options = { ...config, ensemble: null, seed: c.seed ?? AUTOENCODER_DEFAULTS.seed };
-    // Member 0's options checked against the input width once, for every member (no tensors exist before fit).
-    this.config = new Autoencoder(inputDim, this.memberOptions(0)).config;
+    // Member 0's options checked against the input width (no tensors exist before fit); the others differ
+    // only in seed and, with varied widths, in layer widths, which are valid whenever member 0's are.
+    this.config = new Autoencoder(inputDim, { ...this.options }).config;
   }
 
   private memberOptions(i: number): AutoencoderConfig {
-    return { ...this.options, seed: memberSeed(this.options.seed as number, i) };
+    const seed = memberSeed(this.options.seed as number, i);
+    if (this.ensemble.widths === 'same' || i === 0) return { ...this.options, seed };
+    return { ...this.options, seed, hiddenUnits: memberWidths(this.config.hiddenUnits, i), decoderUnits: memberWidths(this.config.decoderUnits, i) };
   }
 
   get isFitted(): boolean {

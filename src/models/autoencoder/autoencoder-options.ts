@@ -61,6 +61,12 @@ export const AUTOENCODER_DEFAULTS = {
   ensemble: null,
 } as const;
 
+/** Accepted values of `ensemble.widths`. */
+export const ENSEMBLE_WIDTHS = ['same', 'varied'] as const;
+
+/** With `ensemble.widths: varied`, member i's hidden widths are member 0's times factor i (cycling): narrower and wider nets err differently. */
+export const ENSEMBLE_WIDTH_FACTORS = [1, 0.5, 2, 0.75, 1.5] as const;
+
 /** Bounds of `ensemble.size`: two members are the fewest that average anything, 16 keeps a fit at most 16 single fits long. */
 export const ENSEMBLE_SIZE = { min: 2, max: 16 } as const;
 
@@ -218,8 +224,13 @@ export const ensembleOptions = k.object(
     size: k
       .number({ isInteger: true, min: ENSEMBLE_SIZE.min, max: ENSEMBLE_SIZE.max })
       .describe(`Members, each a network of these options with its own seed derived from seed; integer in [${ENSEMBLE_SIZE.min}, ${ENSEMBLE_SIZE.max}]`),
+    widths: option(
+      k.oneOf(ENSEMBLE_WIDTHS),
+      'same',
+      `Members' dense hidden widths: same, or varied (member i's hidden and decoder layers times ${ENSEMBLE_WIDTH_FACTORS.join(', ')}, cycling, at least 1 unit; the code width is the same for all)`,
+    ),
   },
-  '{ size }',
+  '{ size, widths }',
 );
 
 const autoencoderShape = {
@@ -269,7 +280,7 @@ const autoencoderShape = {
   ensemble: option(
     ensembleOptions.nullable(),
     A.ensemble,
-    'Ensemble ({ size }): size networks, each seeded from seed, scores divided by their training median and averaged; fits take size times longer; null = one network',
+    'Ensemble ({ size, widths }): size networks, each seeded from seed, scores divided by their training median and averaged; fits take size times longer; null = one network',
   ),
 };
 

@@ -2,7 +2,7 @@ import * as tf from '../../../src/runtime/tf.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ModelConfigError, ModelStateError } from '../../../src/errors.js';
 import { Autoencoder, type AutoencoderConfig } from '../../../src/models/autoencoder/autoencoder.js';
-import { AutoencoderEnsemble, type AutoencoderEnsembleState, createAutoencoder, memberSeed } from '../../../src/models/autoencoder/autoencoder-ensemble.js';
+import { AutoencoderEnsemble, type AutoencoderEnsembleState, createAutoencoder, memberSeed, memberWidths } from '../../../src/models/autoencoder/autoencoder-ensemble.js';
 import { selectBackend } from '../../../src/runtime/backend.js';
 import { helix, sameBits } from '../synthetic.js';
 
@@ -94,7 +94,7 @@ describe('AutoencoderEnsemble', () => {
       expect(sameBits(loaded.featureErrors(probe).data, ensemble.featureErrors(probe).data)).toBe(true);
       expect(sameBits(loaded.reconstruct(probe).data, ensemble.reconstruct(probe).data)).toBe(true);
       expect(loaded.config).toEqual(ensemble.config);
-      expect(loaded.ensemble).toEqual({ size: 3 });
+      expect(loaded.ensemble).toEqual({ size: 3, widths: 'same' });
       expect(loaded.history).toEqual(ensemble.history);
     } finally {
       loaded.dispose();
@@ -140,6 +140,32 @@ describe('AutoencoderEnsemble', () => {
     expect(sameBits(ensemble.score(probe), before)).toBe(true);
   });
 
+  test('widths: varied scales member i\'s hidden and decoder widths by its factor, keeps the code width, and round-trips', async () => {
+    const varied = new AutoencoderEnsemble(6, { ...small, hiddenUnits: [8, 4], seed: 5, ensemble: { size: 4, widths: 'varied' } });
+    try {
+      await varied.fit(data);
+      const shapes = [0, 1, 2, 3].map((i) => varied.member(i).config);
+      // Factors 1, 0.5, 2, 0.75 of [8, 4]; the decoder mirrors each member's encoder.
+      expect(shapes.map((c) => c.hiddenUnits)).toEqual([[8, 4], [4, 2], [16, 8], [6, 3]]);
+      expect(shapes.map((c) => c.decoderUnits)).toEqual([[4, 8], [2, 4], [8, 16], [3, 6]]);
+      expect(shapes.every((c) => c.codeSize === 2)).toBe(true);
+      expect(memberWidths([1, 3], 1)).toEqual([1, 2]);
+      expect(varied.ensemble).toEqual({ size: 4, widths: 'varied' });
+      const loaded = await roundTrip(varied);
+      try {
+        expect(sameBits(loaded.score(probe), varied.score(probe))).toBe(true);
+        expect(loaded.member(2).config.hiddenUnits).toEqual([16, 8]);
+      } finally {
+        loaded.dispose();
+      }
+      // Same widths by default: every member has member 0's shape.
+      expect(ensemble.ensemble.widths).toBe('same');
+      expect(ensemble.member(2).config.hiddenUnits).toEqual(ensemble.config.hiddenUnits);
+    } finally {
+      varied.dispose();
+    }
+  });
+
   test('createAutoencoder builds one network without ensemble and an ensemble with it', () => {
     const single = createAutoencoder(6, small);
     const many = createAutoencoder(6, { ...small, ensemble: { size: 2 } });
@@ -152,7 +178,8 @@ describe('AutoencoderEnsemble', () => {
   test('ensemble.size outside [2, 16] and ensemble given to Autoencoder are ModelConfigErrors naming the option', () => {
     expect(() => new AutoencoderEnsemble(6, { ...small, ensemble: { size: 1 } })).toThrow(/ensemble\.size: autoencoder: size must be an integer in \[2, 16\], received 1/);
     expect(() => new AutoencoderEnsemble(6, { ...small, ensemble: { size: 17 } })).toThrow(ModelConfigError);
-    expect(() => new AutoencoderEnsemble(6, { ...small, ensemble: { size: 2, widths: 3 } as never })).toThrow(/unknown option/);
+    expect(() => new AutoencoderEnsemble(6, { ...small, ensemble: { size: 2, members: 3 } as never })).toThrow(/unknown option; expected one of size, widths/);
+    expect(() => new AutoencoderEnsemble(6, { ...small, ensemble: { size: 2, widths: 'random' } as never })).toThrow(/widths must be one of same, varied, received "random"/);
     expect(() => new Autoencoder(6, { ...small, ensemble: { size: 2 } })).toThrow(ModelConfigError);
     // The per-network rules still apply, checked once for every member.
     expect(() => new AutoencoderEnsemble(6, { ...small, codeSize: 6, ensemble: { size: 2 } })).toThrow(/codeSize=6 must be below/);
