@@ -17,7 +17,8 @@
  *   x-*          the defaults study: one fit, every scoring rule of explore.ts as `x-…/variant`
  *   x-ens        the ensemble and distance-weight study: 3 default fits, `x-ens/k{K}-w{W}` variants
  *   x-knn        the latent-density study: one default fit, k-NN distance variants and blends (issue 12)
- *   lf-ens2, lf-ens4  `createAutoencoder` with every default and `ensemble: { size: 2 | 4 }` (the product's
+ *   lf-ens2, lf-ens4, lf-ens4-varied  `AutoencoderEnsemble` with every default and `ensemble: { size: 2 | 4 }`
+ *                (-varied: `widths: varied`) (the product's
  *                ensemble, robust scaling); variants `k{K}` for K below the size: the mean of the first K members'
  *                normalized scores, which is exactly the ensemble of size K (k1 = lf-default: member 0 keeps the
  *                seed). fit_s covers every member
@@ -362,16 +363,17 @@ const METHODS: Record<string, Method> = {
   'c-e10': autoencoderMethod((_d, seed) => ({ seed, epochs: 10, earlyStopping: { patience: 5, minRelativeDelta: 0 } }), AUTOENCODER_SCALER),
   'lf-ens2': ensembleProductMethod(2),
   'lf-ens4': ensembleProductMethod(4),
+  'lf-ens4-varied': ensembleProductMethod(4, 'varied'),
   'lf-pca': pcaMethod({}),
   'lf-pca-recon': pcaMethod({ scoreBy: 'reconstruction' }),
 };
 
 /** The product's ensemble of `size` default members; see the header for the `k{K}` variants. */
-function ensembleProductMethod(size: number): Method {
+function ensembleProductMethod(size: number, widths: 'same' | 'varied' = 'same'): Method {
   return async (x, seed) => {
     const scaler = new Scaler(AUTOENCODER_SCALER).fit(x);
     const xs = scaler.transform(x);
-    const model = new AutoencoderEnsemble(x.cols, { seed, ensemble: { size } });
+    const model = new AutoencoderEnsemble(x.cols, { seed, ensemble: { size, widths } });
     const history = await model.fit(xs);
     fitThreshold(model.score(xs), { method: 'contamination', value: 0.1 });
     const scales = model.scoreScales;
