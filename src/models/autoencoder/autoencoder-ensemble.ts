@@ -74,7 +74,7 @@ export function memberSeed(seed: number, i: number): number {
  */
 export class AutoencoderEnsemble implements ReconstructionModel {
   readonly inputDim: number;
-  /** Member 0's options: every member has them, with its own seed. */
+  /** Member 0's options: every member has them, with its own seed (and, with `widths: varied`, its own hidden widths). */
   readonly config: Readonly<ResolvedAutoencoderConfig>;
   readonly ensemble: Readonly<ResolvedEnsemble>;
   private members: Autoencoder[] = [];
@@ -85,7 +85,7 @@ export class AutoencoderEnsemble implements ReconstructionModel {
   /** Members of the fit under way, owned by it until it completes; freed by `dispose` during a fit. */
   private building: Autoencoder[] = [];
 
-  /** The options as given (without `ensemble`'s members split out): each member's are these with its own seed. */
+  /** The options as given, `ensemble` removed and the seed filled in: member i's are these with its own seed (and widths). */
   private readonly options: AutoencoderConfig;
 
   /** Validates `config` (with `ensemble` set) against `inputDim`; throws `ModelConfigError` naming the option. */
@@ -112,7 +112,7 @@ export class AutoencoderEnsemble implements ReconstructionModel {
     return this.members.length > 0;
   }
 
-  /** Dense layer widths of every member, input to reconstruction. */
+  /** Member 0's dense layer widths, input to reconstruction (every member's with `widths: same`). */
   get layerUnits(): number[] {
     const c = this.config;
     return [this.inputDim, ...c.hiddenUnits, c.codeSize, ...c.decoderUnits, this.inputDim];
