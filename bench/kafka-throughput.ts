@@ -85,7 +85,7 @@ async function model(): Promise<string> {
   const dir = path.join(CACHE, 'model');
   if (existsSync(path.join(dir, 'latentflow.json'))) return dir;
   await selectBackend();
-  const ctx = { stageId: 'fit', signal: new AbortController().signal, logger: silentLogger(), seed: 1, progress: noProgress, models: new ModelSlots(), acks: new AckService(), baseDir: ROOT };
+  const ctx = { stageId: 'fit', signal: new AbortController().signal, drain: new AbortController().signal, logger: silentLogger(), seed: 1, progress: noProgress, models: new ModelSlots(), acks: new AckService(), baseDir: ROOT };
   const source = csvSource.create(csvSource.params.parse({ path: 'data/quickstart/train.csv' }), ctx);
   const fit = autoencoderFit.create(
     autoencoderFit.params.parse({ exclude: [], features: ['temperature', 'pressure', 'vibration', 'flow', 'current', 'rpm', 'power', 'noise_db'], model: { hiddenUnits: [32, 16], codeSize: 3, epochs: 60 }, threshold: { method: 'contamination', value: 0.01 } }) as never,

@@ -17,7 +17,7 @@ const root = path.resolve(import.meta.dirname, '..');
 
 /** Rows of `file` (relative to the repository root) as a matrix of the sensors, and `label === 'anomaly'` per row (empty without a label column). */
 export async function readQuickstart(file: string): Promise<{ x: Matrix; labels: boolean[] }> {
-  const ctx = { stageId: 'bench', signal: new AbortController().signal, logger: silentLogger(), seed: 0, progress: noProgress, models: new ModelSlots(), acks: new AckService(), baseDir: root };
+  const ctx = { stageId: 'bench', signal: new AbortController().signal, drain: new AbortController().signal, logger: silentLogger(), seed: 0, progress: noProgress, models: new ModelSlots(), acks: new AckService(), baseDir: root };
   const source = csvSource.create(csvSource.params.parse({ path: file }), ctx);
   const batches: RecordBatch[] = [];
   for await (const b of source.batches()) batches.push(b);

@@ -8,11 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests drive: Chromium for the HTML report's browser test (never a downloaded
-# browser), a Java runtime and Maven for the Kafka broker. Installed only when missing.
+# browser), a Java runtime and Maven for the Kafka broker, openssl for the test certificates (TLS check,
+# the broker's SASL_SSL listener). Installed only when missing.
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+command -v openssl >/dev/null || missing+=(openssl)
 if ((${#missing[@]})); then
   sudo=()
   [[ $(id -u) == 0 ]] || sudo=(sudo -n)

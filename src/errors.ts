@@ -117,14 +117,32 @@ export class ConnectorError extends LatentflowError {
   readonly path?: string;
   readonly retriable: boolean;
 
-  constructor(message: string, location: ConnectorLocation, options?: { cause?: unknown }) {
-    super('E_CONNECTOR', `${location.connector}: ${message}`, options);
+  constructor(message: string, location: ConnectorLocation, options?: { cause?: unknown }, code = 'E_CONNECTOR') {
+    super(code, `${location.connector}: ${message}`, options);
     this.connector = location.connector;
     this.topic = location.topic;
     this.partition = location.partition;
     this.offset = location.offset;
     this.path = location.path;
     this.retriable = location.retriable ?? false;
+  }
+}
+
+/** What a {@link KafkaSecurityError} is about. */
+export type KafkaSecurityProblem = 'authentication' | 'tls' | 'secret';
+
+/**
+ * A Kafka connection refused for security reasons, never retried: the broker rejected the SASL credentials
+ * (`authentication`), the TLS handshake failed (`tls`: untrusted CA, wrong host name, not a TLS listener)
+ * or a secret could not be read (`secret`: a missing environment variable or file). Code `E_KAFKA_SECURITY`;
+ * messages never contain the secret itself.
+ */
+export class KafkaSecurityError extends ConnectorError {
+  readonly problem: KafkaSecurityProblem;
+
+  constructor(message: string, location: ConnectorLocation, problem: KafkaSecurityProblem, options?: { cause?: unknown }) {
+    super(message, { ...location, retriable: false }, options, 'E_KAFKA_SECURITY');
+    this.problem = problem;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * latentflow's public library API. Everything here is stable; other modules are internal.
  */
-export { ArtifactError, ConnectorError, DataError, LatentflowError, ModelConfigError, ModelStateError, PathError, SpecError } from './errors.js';
+export { ArtifactError, ConnectorError, DataError, KafkaSecurityError, LatentflowError, ModelConfigError, ModelStateError, PathError, SpecError, type KafkaSecurityProblem } from './errors.js';
 
 export type { Sink, SinkSummary, Source, Stage, StageContext, StageDefinition, StageKind, Transform } from './contract/stage.js';
 export { defineStage } from './contract/stage.js';
@@ -30,6 +30,7 @@ export { UmapModel, type UmapConfig } from './models/umap.js';
 export { TsneModel, type TsneConfig } from './models/tsne.js';
 export { Scaler, type ScalerMethod } from './models/scaler.js';
 export { DEFAULT_THRESHOLD, fitThreshold, flagAnomalies, type ThresholdRule, type ThresholdState } from './models/threshold.js';
+export { conformalPValue, conformalPValues, flagByFdr, flagByFpr, type CalibrationState } from './models/conformal.js';
 export { Detector, type DetectorKind, type TrainingSummary } from './models/detector.js';
 export { averagePrecision, rocAuc } from './evaluation/metrics.js';
 

@@ -48,6 +48,22 @@ describe('pipelines/', () => {
     expect(rocAuc(scores, labels)).toBeGreaterThan(0.97);
   });
 
+  it('calibrated-flags.yaml adds p_value and flags exactly the rows with p_value <= 0.01, few of them normal', async () => {
+    const csv = await readFile(path.join(root, 'out/calibrated/new-flagged.csv'), 'utf8');
+    const [header, ...rows] = csv.trim().split('\n');
+    const cols = header.split(',');
+    expect(cols.slice(-3)).toEqual(['score', 'p_value', 'is_anomaly']);
+    const fields = rows.map((r) => r.split(','));
+    const p = fields.map((f) => Number(f[cols.indexOf('p_value')]));
+    const flagged = fields.map((f) => f[cols.indexOf('is_anomaly')] === 'true');
+    flagged.forEach((f, i) => expect(f).toBe(p[i] <= 0.01));
+    const normal = fields.map((f) => f[cols.indexOf('label')] === 'normal');
+    const normalFlagged = flagged.filter((f, i) => f && normal[i]).length;
+    // alpha 0.01 of 1,937 normal readings is 19; 3 sigma above that is 38.
+    expect(normalFlagged).toBeLessThanOrEqual(38);
+    expect(flagged.filter(Boolean).length).toBeGreaterThan(normalFlagged);
+  });
+
   it('encode-umap.yaml maps every input row, in order, to finite x, y next to its passed-through columns', async () => {
     const table = tableFromIPC(pw.readParquet(await readFile(path.join(root, 'out/encode-umap/map.parquet'))).intoIPCStream());
     const input = (await readFile(path.join(root, 'data/quickstart/new.csv'), 'utf8')).trim().split('\n').slice(1);

@@ -25,6 +25,12 @@
 #   LATENTFLOW_KAFKA_CONTROLLER_PORT  KRaft controller port, default client port + 1
 #   LATENTFLOW_KAFKA_DIR              cache folder, default <repo>/.cache/kafka
 #   LATENTFLOW_KAFKA_START_TIMEOUT_S  seconds to wait for the broker to answer, default 120
+#   LATENTFLOW_KAFKA_SASL_PORT        also open a SASL_SSL listener on 127.0.0.1 at this port (PLAIN,
+#                                     SCRAM-SHA-256, SCRAM-SHA-512; client certificates requested, not
+#                                     required); unset: PLAINTEXT only. Certificates (openssl) and the
+#                                     user's password are made once under broker-<port>/tls/: ca.pem, client.pem,
+#                                     client.key, sasl.password (mode 600)
+#   LATENTFLOW_KAFKA_SASL_USER        SASL user name for that listener, default latentflow
 #   KAFKA_HEAP_OPTS                   JVM heap, default "-Xms256m -Xmx512m"
 set -euo pipefail
 
@@ -36,11 +42,14 @@ CONTROLLER_PORT="${LATENTFLOW_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 CACHE="${LATENTFLOW_KAFKA_DIR:-$ROOT/.cache/kafka}"
 TIMEOUT_S="${LATENTFLOW_KAFKA_START_TIMEOUT_S:-120}"
 HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+SASL_PORT="${LATENTFLOW_KAFKA_SASL_PORT:-}"
+SASL_USER="${LATENTFLOW_KAFKA_SASL_USER:-latentflow}"
 
 LIBS="$CACHE/libs-$VERSION"
 RUN="$CACHE/broker-$PORT"
 DATA="$RUN/data"
 PIDFILE="$RUN/broker.pid"
+TLS="$RUN/tls"
 LOG="$RUN/broker.log"
 
 say() { printf 'kafka-broker: %s\n' "$*" >&2; }
@@ -101,6 +110,10 @@ configure() {
   sed -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$DATA|g" \
     "$HERE/server.properties.template" >"$RUN/server.properties"
   cp "$HERE/log4j.properties" "$RUN/log4j.properties"
+  if [ -n "$SASL_PORT" ]; then
+    sasl_listener >>"$RUN/server.properties"
+    chmod 600 "$RUN/server.properties" # it holds the PLAIN user's password and the keystore's
+  fi
   # Kafka upgrades its storage in place but cannot read storage a newer version wrote; say so instead of
   # letting the broker die at start-up (several versions may share one port's folder, e.g. the tests').
   local wrote
@@ -127,6 +140,64 @@ configure() {
   fi
 }
 
+# A test CA, the broker's certificate (SAN 127.0.0.1 and localhost) in a PKCS12 keystore, a client
+# certificate for mutual TLS and the SASL user's password; made once, so clients keep trusting the CA.
+make_tls() {
+  [ -f "$TLS/.complete" ] && return 0
+  need openssl "install openssl (e.g. apt-get install openssl) for the SASL_SSL listener's certificates"
+  rm -rf "$TLS"
+  mkdir -p "$TLS"
+  chmod 700 "$TLS"
+  (
+    cd "$TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 -subj "/CN=latentflow test CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=localhost" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out broker.pem -days 3650 -extfile broker.ext 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=$SASL_USER" 2>/dev/null
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 3650 2>/dev/null
+    openssl rand -hex 16 >keystore.password
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+      -out broker.p12 -passout "file:keystore.password"
+    openssl rand -hex 16 >sasl.password
+    chmod 600 ./*.key keystore.password sasl.password
+  ) || die "could not make the test certificates in $TLS"
+  touch "$TLS/.complete"
+}
+
+# The SASL_SSL listener's lines, appended to server.properties (later keys win over the template's).
+sasl_listener() {
+  make_tls >&2 # its output must not end up in server.properties
+  local pw ks
+  pw="$(cat "$TLS/sasl.password")"
+  ks="$(cat "$TLS/keystore.password")"
+  cat <<PROPS
+
+# SASL_SSL test listener (LATENTFLOW_KAFKA_SASL_PORT); user $SASL_USER, password in $TLS/sasl.password.
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,SASL_SSL://127.0.0.1:$SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_SSL://127.0.0.1:$SASL_PORT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$pw";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$TLS/broker.p12
+listener.name.sasl_ssl.ssl.keystore.password=$ks
+listener.name.sasl_ssl.ssl.key.password=$ks
+listener.name.sasl_ssl.ssl.truststore.type=PEM
+listener.name.sasl_ssl.ssl.truststore.location=$TLS/ca.pem
+listener.name.sasl_ssl.ssl.client.auth=requested
+PROPS
+}
+
+# SCRAM credentials live in the cluster metadata, not in a file: set them on the running broker (idempotent).
+scram_users() {
+  say "setting SCRAM-SHA-256/512 credentials of user $SASL_USER"
+  SCRAM_PASSWORD="$(cat "$TLS/sasl.password")" "${JAVA[@]}" "$HERE/ScramUsers.java" "127.0.0.1:$PORT" "$SASL_USER" \
+    >>"$LOG" 2>&1 </dev/null 8>&- 9>&- || die "could not set the SCRAM credentials; see $LOG"
+}
+
 start() {
   need java "install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)"
   fetch
@@ -137,6 +208,9 @@ start() {
   if pid="$(running_pid)"; then
     wait_ready "$pid"
     say "already running (pid $pid) on 127.0.0.1:$PORT"
+    if [ -n "$SASL_PORT" ] && ! answers "$SASL_PORT"; then
+      say "note: no SASL_SSL listener on $SASL_PORT; restart it with LATENTFLOW_KAFKA_SASL_PORT set"
+    fi
     return 0
   fi
   if answers "$PORT"; then
@@ -150,8 +224,14 @@ start() {
   # closed for it, or the broker would hold the start lock for its whole life.
   setsid "${JAVA[@]}" kafka.Kafka "$RUN/server.properties" >>"$LOG" 2>&1 </dev/null 8>&- 9>&- &
   echo $! >"$PIDFILE"
-  wait_ready "$!"
-  say "ready on 127.0.0.1:$PORT (pid $!)"
+  local started=$!
+  wait_ready "$started"
+  if [ -n "$SASL_PORT" ]; then
+    scram_users
+    say "ready on 127.0.0.1:$PORT and SASL_SSL 127.0.0.1:$SASL_PORT (pid $started)"
+  else
+    say "ready on 127.0.0.1:$PORT (pid $started)"
+  fi
 }
 
 wait_ready() {

@@ -1,6 +1,7 @@
 import { loadDetector, saveDetector } from '../artifact/model-dir.js';
 import { ModelStateError } from '../errors.js';
 import { extractFeatures, type MissingPolicy } from '../io/features.js';
+import { conformalPValues, requireCalibration } from '../models/conformal.js';
 import type { Detector, DetectorKind } from '../models/detector.js';
 import type { Matrix } from '../models/matrix.js';
 import type { ThresholdState } from '../models/threshold.js';
@@ -58,6 +59,16 @@ export class AnomalyDetector {
   predict(data: DetectorInput, options: ScoreOptions = {}): Uint8Array {
     const cut = this.threshold.threshold;
     return Uint8Array.from(this.score(data, options), (s) => (s > cut ? 1 : 0));
+  }
+
+  /**
+   * Conformal p-value per row against the calibration scores saved with the model (fit with
+   * `calibrationSplit`): (1 + #{calibration ≥ score}) / (n + 1); NaN where `drop` left a row out.
+   * `flagByFpr(p, alpha)` / `flagByFdr(p, q)` turn them into flags. ModelStateError without calibration.
+   */
+  pValues(data: DetectorInput, options: ScoreOptions = {}): Float64Array {
+    const calibration = requireCalibration(this.detector.calibration, 'pValues');
+    return conformalPValues(calibration.scores, this.score(data, options));
   }
 
   /** Latent code per row (autoencoder code, or PCA components); NaN rows where `drop` left a row out. */

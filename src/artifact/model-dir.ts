@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ArtifactError, LatentflowError } from '../errors.js';
 import { Autoencoder } from '../models/autoencoder/autoencoder.js';
 import { AutoencoderEnsemble, isEnsembleState } from '../models/autoencoder/autoencoder-ensemble.js';
+import type { CalibrationState } from '../models/conformal.js';
 import { Detector, type DetectorKind, type MissingHandling, type ReconstructionModel, type TrainingSummary } from '../models/detector.js';
 import { PcaModel } from '../models/pca.js';
 import { Scaler, type ScalerState } from '../models/scaler.js';
@@ -47,6 +48,13 @@ export interface Manifest {
   model: Record<string, unknown>;
   training: TrainingSummary;
   /**
+   * Scores of the training rows held out of fitting (`calibrationSplit`), ascending, for conformal p-values.
+   * Absent for models fitted without calibration and for models saved before it: they load and score as
+   * ever, and only p_value / the fpr and fdr rules refuse them (ModelStateError). An optional field older
+   * readers ignore, so the format number stays.
+   */
+  calibration?: CalibrationState;
+  /**
    * The version directory (`v-<n>`) holding this model's network files (model.json, weights.bin); absent
    * for models without network files (PCA) and for models saved before versioned directories, whose
    * network files sit beside the manifest. See artifact/model-layout.ts.
@@ -77,6 +85,7 @@ export async function saveDetector(dir: string, detector: Detector): Promise<voi
           threshold: detector.threshold,
           model: modelState(detector) as unknown as Record<string, unknown>,
           training: detector.training,
+          ...(detector.calibration !== null ? { calibration: detector.calibration } : {}),
           ...(versionDir !== undefined ? { versionDir } : {}),
         };
         return `${JSON.stringify(manifest, null, 2)}\n`;
@@ -130,7 +139,7 @@ async function detectorFrom(target: string, manifest: Manifest): Promise<Detecto
   } catch (error) {
     throw new ArtifactError(target, `cannot load the ${manifest.kind} model: ${(error as Error).message}`, { cause: error });
   }
-  return new Detector(manifest.kind, manifest.features, scaler, model, manifest.missing, manifest.training, manifest.threshold);
+  return new Detector(manifest.kind, manifest.features, scaler, model, manifest.missing, manifest.training, manifest.threshold, manifest.calibration ?? null);
 }
 
 async function manifestChanged(target: string, loaded: Manifest): Promise<boolean> {

@@ -2,6 +2,7 @@ import { ArtifactError, LatentflowError, ModelStateError, showValue as show } fr
 import { ensembleStateProblem } from '../models/autoencoder/autoencoder-ensemble.js';
 import { neighborStatsProblem } from '../models/autoencoder/code-neighbors.js';
 import type { Detector } from '../models/detector.js';
+import { savedAxesCover } from '../models/pca.js';
 import { SCALER_METHODS } from '../models/scaler.js';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
 
@@ -46,6 +47,7 @@ export function checkFittedDetector(detector: Detector): void {
     threshold: detector.threshold,
     model: model.toJSON?.(),
     training: detector.training,
+    ...(detector.calibration !== null ? { calibration: detector.calibration } : {}),
   });
   if (problem !== undefined) throw new ModelStateError(`${detector.kind}: the fitted model cannot score: ${problem}`);
 }
@@ -71,6 +73,7 @@ export function manifestProblem(manifest: unknown): string | undefined {
     else if (m.kind === 'autoencoder') autoencoderState(object(m.model, 'model'), n);
     else throw new Problem(`kind is ${show(m.kind)}; expected "autoencoder" or "pca"`);
     object(m.training, 'training');
+    if (m.calibration !== undefined) calibrationState(m.calibration);
     return undefined;
   } catch (error) {
     if (error instanceof Problem) return error.message;
@@ -140,6 +143,17 @@ function threshold(value: unknown): void {
   }
 }
 
+/** Calibration scores must be finite and ascending: p-values count them by binary search. */
+function calibrationState(value: unknown): void {
+  const c = object(value, 'calibration');
+  if (typeof c.fraction !== 'number' || !(c.fraction > 0 && c.fraction <= 0.5)) throw new Problem(`calibration.fraction is ${show(c.fraction)}; expected a number in (0, 0.5]`);
+  const scores = finiteArray(c.scores, 'calibration.scores');
+  if (scores.length === 0) throw new Problem('calibration.scores is empty; expected the scores of at least one held-out row');
+  for (let i = 1; i < scores.length; i++) {
+    if (scores[i] < scores[i - 1]) throw new Problem(`calibration.scores[${i}] is ${scores[i]}, below calibration.scores[${i - 1}] ${scores[i - 1]}; expected ascending scores`);
+  }
+}
+
 function pcaState(s: Obj, n: number): void {
   if (s.type !== 'pca' || s.version !== 1) throw new Problem(`model has type ${show(s.type)} version ${show(s.version)}; expected "pca" version 1`);
   if (s.inputDim !== n) throw new Problem(`model.inputDim is ${show(s.inputDim)} but the model has ${n} features`);
@@ -150,7 +164,10 @@ function pcaState(s: Obj, n: number): void {
   if (s.varianceRatios !== undefined) finiteArray(s.varianceRatios, 'model.varianceRatios');
   if (s.allAxes !== undefined || s.axisVariances !== undefined) {
     const variances = positiveArray(s.axisVariances, 'model.axisVariances');
-    finiteArray(s.allAxes, 'model.allAxes', variances.length * n);
+    const axes = finiteArray(s.allAxes, 'model.allAxes');
+    if (!savedAxesCover(axes, variances, n)) {
+      throw new Problem(`model.allAxes has ${axes.length} values for ${variances.length} axis variances of ${n} features; expected ${n} values per axis, for every axis or for those before a tail of equal variances`);
+    }
   }
 }
 

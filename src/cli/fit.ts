@@ -7,7 +7,8 @@ import { DEFAULT_THRESHOLD, ruleText } from '../models/threshold.js';
 import { autoencoderOptions, budgetOptions, earlyStoppingOptions, ENSEMBLE_WIDTHS, ensembleOptions, neighborOptions } from '../models/autoencoder/autoencoder-options.js';
 import { optionHelp } from '../models/option-schema.js';
 import { pcaOptionShape } from '../models/pca-options.js';
-import { globalOptions, list, nonNegativeInt, optionFlag, positiveIntList, thresholdRule, type GlobalOptions } from './options.js';
+import { calibrationSplitParam } from '../stages/shared/params.js';
+import { globalOptions, list, nonNegativeInt, number, optionFlag, positiveIntList, thresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
 interface FitOptions extends GlobalOptions {
@@ -22,6 +23,7 @@ interface FitOptions extends GlobalOptions {
   onMissing?: string;
   scaler?: string;
   threshold?: Record<string, unknown>;
+  calibrationSplit?: number;
   config?: string;
   codeSize?: number;
   hidden?: number[];
@@ -75,6 +77,7 @@ export async function fitSpec(o: FitOptions) {
     ...(o.onMissing ? { onMissing: o.onMissing } : {}),
     ...(o.scaler ? { scaler: o.scaler } : {}),
     ...(o.threshold ? { threshold: o.threshold } : {}),
+    ...(o.calibrationSplit !== undefined ? { calibrationSplit: o.calibrationSplit } : {}),
     saveTo: o.model,
   };
   const fit =
@@ -145,6 +148,7 @@ export function registerFit(program: Command): void {
       .addOption(new Option('--on-missing <policy>', 'null/NaN feature values').choices(['error', 'drop', 'impute']))
       .addOption(new Option('--scaler <method>', 'feature scaling').choices(['standard', 'minmax', 'robust', 'none']))
       .option('--threshold <rule>', `contamination=F | percentile=P | fixed=V | mad=K (default ${ruleText(DEFAULT_THRESHOLD)})`, thresholdRule)
+      .option('--calibration-split <f>', `${calibrationSplitParam.description} (default ${calibrationSplitParam.parse(undefined)})`, number('--calibration-split'))
       .option('--config <yaml>', 'YAML file with autoencoder options (the `model:` block of autoencoder-fit)')
       .option('--code-size <n>', optionHelp(ae.codeSize), optionFlag('--code-size', ae.codeSize))
       .option('--hidden <widths>', `${optionHelp(ae.hiddenUnits)}; comma-separated, e.g. 64,32`, positiveIntList('--hidden'))

@@ -4,7 +4,8 @@ import type { MetricsSnapshot } from '../monitor/metrics.js';
 import { runMonitor } from '../monitor/monitor.js';
 import { monitorOptionsSchema, type MonitorOptionsInput } from '../monitor/options.js';
 import { createLogger } from '../runtime/logger.js';
-import { list, nonNegativeInt, positiveInt, schemaDefaults } from './options.js';
+import { addKafkaSecurityFlags, kafkaSecurityInput, securityFlagFor, type KafkaSecurityCliOptions } from './kafka-security-flags.js';
+import { list, nonNegativeInt, positiveInt, pValueRule, schemaDefaults } from './options.js';
 
 interface MonitorCliOptions {
   brokers: string[];
@@ -20,6 +21,7 @@ interface MonitorCliOptions {
   code?: boolean;
   outputPrefix?: string;
   adaptiveThreshold?: string | true;
+  pValueRule?: Record<string, unknown>;
   batchRows?: number;
   lingerMs?: number;
   maxInFlight?: number;
@@ -27,6 +29,8 @@ interface MonitorCliOptions {
   sessionTimeoutMs?: number;
   deliveryTimeoutMs?: number;
   metricsIntervalMs?: number;
+  opsPort?: number;
+  opsHost?: string;
   createTopics?: boolean;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logLevel?: string;
@@ -34,7 +38,7 @@ interface MonitorCliOptions {
 }
 
 /** CLI options -> validated monitor options; a bad value is a SpecError naming the option (exit 2). */
-export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
+export function monitorInput(o: MonitorCliOptions & KafkaSecurityCliOptions): MonitorOptionsInput {
   const input: MonitorOptionsInput = {
     brokers: o.brokers,
     topic: o.topic,
@@ -49,6 +53,7 @@ export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
     ...(o.code ? { hasCode: true } : {}),
     ...(o.outputPrefix !== undefined ? { outputPrefix: o.outputPrefix } : {}),
     ...(o.adaptiveThreshold !== undefined ? { adaptiveThreshold: adaptiveSpec(o.adaptiveThreshold) } : {}),
+    ...(o.pValueRule !== undefined ? { pValueRule: o.pValueRule as MonitorOptionsInput['pValueRule'] } : {}),
     ...(o.batchRows !== undefined ? { batchRows: o.batchRows } : {}),
     ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}),
     ...(o.maxInFlight !== undefined ? { maxInFlightBatches: o.maxInFlight } : {}),
@@ -56,13 +61,15 @@ export function monitorInput(o: MonitorCliOptions): MonitorOptionsInput {
     ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
     ...(o.deliveryTimeoutMs !== undefined ? { deliveryTimeoutMs: o.deliveryTimeoutMs } : {}),
     ...(o.metricsIntervalMs !== undefined ? { metricsIntervalMs: o.metricsIntervalMs } : {}),
+    ...(o.opsPort !== undefined ? { ops: { port: o.opsPort, ...(o.opsHost !== undefined ? { host: o.opsHost } : {}) } } : {}),
     ...(o.createTopics ? { createTopics: true } : {}),
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
+    ...kafkaSecurityInput(o),
   };
   const parsed = monitorOptionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const option = `--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const option = securityFlagFor(issue.path) ?? `--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw new SpecError(`${option}: ${issue.message}`, { file: '<cli>', line: 0, column: 0, path: issue.path.join('.') });
   }
   return input;
@@ -117,8 +124,8 @@ export function formatMonitorSummary(m: MetricsSnapshot): string {
 
 export function registerMonitor(program: Command): void {
   const d = schemaDefaults(monitorOptionsSchema);
-  program
-    .command('monitor')
+  const command = program.command('monitor');
+  command
     .description('Score a Kafka topic continuously: scored, anomalies and dead-letter topics, at-least-once, consumer groups')
     .requiredOption('--brokers <list>', 'bootstrap brokers, comma-separated host:port (127.0.0.1:9092)', list)
     .requiredOption('--topic <name>', 'input topic (JSON object values)')
@@ -134,6 +141,7 @@ export function registerMonitor(program: Command): void {
     .option('--code', 'append the latent code z0..z{k-1} to scored records')
     .option('--output-prefix <prefix>', `prefix of the appended fields (e.g. lf_ gives lf_score); a record that already has an output's field is dead-lettered (output-collision), never overwritten`)
     .option('--adaptive-threshold [spec]', 'flag by a streaming quantile: quantile=0.99,warmup=1000,window=100000,learn-flagged=false')
+    .option('--p-value-rule <rule>', "flag by conformal p-value against the model's calibration scores (fit with --calibration-split), appending p_value: fpr=A (p_value <= A) | fdr=Q (Benjamini-Hochberg per batch)", pValueRule)
     .option('--batch-rows <n>', `records per batch (${d('batchRows')})`, positiveInt('--batch-rows'))
     .option('--linger-ms <ms>', `longest wait for a batch to fill (${d('lingerMs')})`, nonNegativeInt('--linger-ms'))
     .option('--max-in-flight <n>', `batches sent and not yet acknowledged (${d('maxInFlightBatches')})`, positiveInt('--max-in-flight'))
@@ -141,11 +149,13 @@ export function registerMonitor(program: Command): void {
     .option('--session-timeout-ms <ms>', `group session timeout (${d('sessionTimeoutMs')})`, positiveInt('--session-timeout-ms'))
     .option('--delivery-timeout-ms <ms>', `longest wait for acknowledgements before stopping with exit 1 (${d('deliveryTimeoutMs')})`, positiveInt('--delivery-timeout-ms'))
     .option('--metrics-interval-ms <ms>', `metrics log interval, 0 = only at exit (${d('metricsIntervalMs')})`, nonNegativeInt('--metrics-interval-ms'))
+    .option('--ops-port <port>', 'serve /metrics (Prometheus), /healthz and /readyz on this port (0: a free one, logged)', nonNegativeInt('--ops-port'))
+    .option('--ops-host <address>', 'address the ops endpoint binds (default 0.0.0.0)')
     .option('--create-topics', 'create missing output topics (partitions as the input topic)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .addOption(new Option('--log-level <level>', 'JSON log level on stderr (default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .option('--json', 'print the final metrics as JSON on stdout')
-    .action(async (options: MonitorCliOptions) => {
+    .action(async (options: MonitorCliOptions & KafkaSecurityCliOptions) => {
       const input = monitorInput(options);
       const logger = createLogger({ level: options.logLevel ?? process.env.LATENTFLOW_LOG_LEVEL ?? 'info' });
       const controller = new AbortController();
@@ -171,5 +181,7 @@ export function registerMonitor(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
     });
+  // After the monitor's own options, so --help lists them last, as a group.
+  addKafkaSecurityFlags(command);
 }
 

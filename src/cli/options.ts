@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
 import { expectedOf } from '../models/option-schema.js';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
+import { conformalRuleParam } from '../stages/shared/params.js';
 
 /** Options every command that runs a pipeline accepts. */
 export interface GlobalOptions {
@@ -78,10 +79,44 @@ export function positiveIntList(name: string) {
  * the same ranges the threshold model enforces (so the CLI and YAML accept the same values).
  */
 export function thresholdRule(value: string): Record<string, unknown> {
+  return parseRule(value, false);
+}
+
+/**
+ * `score --threshold`: the rules of {@link thresholdRule} plus `fpr=A` (flag when p_value <= A) and `fdr=Q`
+ * (Benjamini-Hochberg per batch), judged against the model's calibration scores; ranges from the threshold
+ * stage's own schema.
+ */
+export function scoreThresholdRule(value: string): Record<string, unknown> {
+  return parseRule(value, true);
+}
+
+/** `monitor --p-value-rule`: `fpr=A` or `fdr=Q` only, checked by the monitor's own schema for it. */
+export function pValueRule(value: string): Record<string, unknown> {
+  const rule = conformalRule(value, '--p-value-rule');
+  if (rule === undefined) throw new InvalidArgumentError(`--p-value-rule expects fpr=A or fdr=Q with a number in (0, 1), received "${value}"`);
+  return rule;
+}
+
+/** `fpr=A` / `fdr=Q` as a rule object, undefined when `value` names neither; an out-of-range level is an error. */
+function conformalRule(value: string, flag: string): Record<string, unknown> | undefined {
+  const m = /^(fpr|fdr)[=:](.+)$/.exec(value.trim());
+  if (m === null) return undefined;
+  const key = m[1] === 'fpr' ? 'alpha' : 'q';
+  const rule = { method: m[1], [key]: toNumber(m[2]) };
+  if (!conformalRuleParam.safeParse(rule).success) throw new InvalidArgumentError(`${flag} ${m[1]} expects ${key} in (0, 1), received "${m[2]}"`);
+  return rule;
+}
+
+function parseRule(value: string, isConformalAllowed: boolean): Record<string, unknown> {
+  const conformal = isConformalAllowed ? conformalRule(value, '--threshold') : undefined;
+  if (conformal !== undefined) return conformal;
   const m = /^(contamination|percentile|fixed|mad)[=:](.+)$/.exec(value.trim());
   const v = m ? toNumber(m[2]) : Number.NaN;
   if (!m || !Number.isFinite(v)) {
-    throw new InvalidArgumentError(`--threshold expects method=value with method contamination|percentile|fixed|mad and a number, received "${value}"`);
+    throw new InvalidArgumentError(
+      `--threshold expects method=value with method contamination|percentile|fixed|mad${isConformalAllowed ? '|fpr|fdr' : ''} and a number, received "${value}"`,
+    );
   }
   const rule = m[1] === 'mad' ? { method: 'mad', k: v } : { method: m[1], value: v };
   try {

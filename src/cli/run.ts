@@ -8,21 +8,32 @@ import { terminalLines } from './terminal-text.js';
 import { globalOptions, type GlobalOptions } from './options.js';
 
 /**
- * Runs specs in order, printing each summary; SIGINT/SIGTERM abort the run in flight cleanly. A summary
- * goes to stderr instead of stdout when the run's sink writes to stdout (`-o -`, `/dev/stdout`), so it
- * never ends up inside the data.
+ * Runs specs in order, printing each summary. A first SIGINT/SIGTERM drains a run that reads a stream (its
+ * source is unbounded: what was read is written and committed, the summary printed, later specs skipped)
+ * and aborts any other run cleanly (no partial output); a second one aborts. A summary goes to stderr
+ * instead of stdout when the run's sink writes to stdout (`-o -`, `/dev/stdout`), so it never ends up
+ * inside the data.
  */
 export async function runSpecs(specs: PipelineSpec[], options: GlobalOptions): Promise<RunSummary[]> {
   const { logger, progress } = cliSession(options);
   const controller = new AbortController();
-  const stop = (signal: string) => controller.abort(new Error(`received ${signal}`));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const drain = new AbortController();
+  let current: PipelineSpec | undefined;
+  const stop = (signal: string) => {
+    if (!drain.signal.aborted && current?.source.definition.isUnbounded === true) {
+      logger.info({ signal }, `received ${signal}: draining (finishing the batches read, committing); send it again to abort`);
+      drain.abort(new Error(`received ${signal}`));
+    } else controller.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const summaries: RunSummary[] = [];
   try {
     for (const spec of specs) {
+      if (drain.signal.aborted) break;
       if (options.backend) spec.backend = options.backend;
-      const summary = await runPipeline(spec, { logger, progress, signal: controller.signal });
+      current = spec;
+      const summary = await runPipeline(spec, { logger, progress, signal: controller.signal, drain: drain.signal });
       summaries.push(summary);
       const out = (await sinkWritesStdout(spec)) ? process.stderr : process.stdout;
       out.write(options.json ? `${JSON.stringify(summary)}\n` : `${terminalLines(formatSummary(summary))}\n`);

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
+import { isConformalRule } from '../models/conformal.js';
 import { validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
-import { globalOptions, positiveInt, thresholdRule, type GlobalOptions } from './options.js';
+import { globalOptions, positiveInt, scoreThresholdRule, type GlobalOptions } from './options.js';
 import { runSpecs } from './run.js';
 
 interface ScoreOptions extends GlobalOptions {
@@ -25,8 +26,10 @@ export function scoreSpec(o: ScoreOptions, mode: 'score' | 'encode') {
   const stages: Record<string, unknown>[] = [];
   if (mode === 'score') {
     stages.push({ type: 'score', model: o.model, featureErrors: Boolean(o.featureErrors), ...onMissing });
-    // --threshold replaces the model's saved threshold: fixed=V as given, other rules fitted on these scores.
-    if (o.flag) stages.push(o.threshold ? { type: 'threshold', rule: o.threshold } : { type: 'threshold', model: o.model });
+    // --threshold replaces the model's saved threshold: fixed=V as given, fpr/fdr on p-values against the
+    // model's calibration scores, the other rules fitted on these scores.
+    const isConformal = o.threshold !== undefined && isConformalRule(o.threshold as { method: string });
+    if (o.flag) stages.push(o.threshold ? { type: 'threshold', rule: o.threshold, ...(isConformal ? { model: o.model } : {}) } : { type: 'threshold', model: o.model });
   }
   if (mode === 'encode' || o.code) stages.push({ type: 'encode', model: o.model, ...onMissing });
   return validatePipelineValue({
@@ -59,7 +62,11 @@ export function registerScore(program: Command): void {
       .option('--code', 'also write the latent code columns z0..z{k-1}')
       .option('--feature-errors', 'also write per-feature squared errors err_<feature>')
       .option('--no-flag', 'do not add is_anomaly')
-      .option('--threshold <rule>', "flag against this rule instead of the model's threshold: fixed=V, or contamination=F | percentile=P | mad=K fitted on the scores of these rows (holds them all first)", thresholdRule),
+      .option(
+        '--threshold <rule>',
+        "flag against this rule instead of the model's threshold: fixed=V; fpr=A (p_value <= A) | fdr=Q (Benjamini-Hochberg per batch), adding p_value, for a model fitted with --calibration-split; or contamination=F | percentile=P | mad=K fitted on the scores of these rows (holds them all first)",
+        scoreThresholdRule,
+      ),
   ).action(async (options: ScoreOptions, command: Command) => {
     if (options.threshold && !options.flag) command.error('error: --threshold sets the cut-off of is_anomaly, which --no-flag leaves out; drop one of them');
     await runSpecs([scoreSpec(options, 'score')], options);

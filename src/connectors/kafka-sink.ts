@@ -3,6 +3,7 @@ import type { TopicMessages } from 'kafkajs';
 import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
+import { checkTls } from '../kafka/tls-check.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, utf8Bytes } from '../kafka/record-batch.js';
@@ -58,13 +59,15 @@ export const kafkaSink = defineStage({
   create(p, ctx): Sink {
     let producer: OutputProducer | undefined;
     let isClosed = false;
+    const counts = newCounts();
     return {
       kind: 'sink',
       write(input) {
         if (isClosed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, topic: p.topic ?? p.anomaliesTopic }));
-        producer = new OutputProducer(kafkaClient(p, ctx.logger), { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
-        return write(p, ctx, input, producer);
+        producer = new OutputProducer(kafkaClient(p, ctx.logger, undefined, { connector: TYPE, baseDir: ctx.baseDir }), { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
+        return write(p, ctx, input, producer, counts);
       },
+      stats: () => ({ ...counts, deadLetters: { ...counts.deadLetters } }),
       async close() {
         isClosed = true;
         // Flushes sends in flight (their batches settle, so the source commits them), then disconnects.
@@ -74,7 +77,20 @@ export const kafkaSink = defineStage({
   },
 });
 
-async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, producer: OutputProducer): Promise<SinkSummary> {
+/** What kafka-sink has produced so far: rows sent and acknowledged, anomalies, dead letters by reason. */
+interface SinkCounts {
+  rowsSent: number;
+  rowsAcknowledged: number;
+  batchesAcknowledged: number;
+  anomalies: number;
+  deadLetters: Partial<Record<DeadLetterReason, number>>;
+}
+
+function newCounts(): SinkCounts {
+  return { rowsSent: 0, rowsAcknowledged: 0, batchesAcknowledged: 0, anomalies: 0, deadLetters: {} };
+}
+
+async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, producer: OutputProducer, counts: SinkCounts): Promise<SinkSummary> {
   const names = kafkaColumns(p.columnPrefix);
   const target = [p.topic, p.anomaliesTopic].filter(Boolean).join(', ');
   let rows = 0;
@@ -83,6 +99,7 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
   const inFlight = new Set<Promise<void>>();
   const iterator = input[Symbol.asyncIterator]();
   try {
+    await checkTls(p, { connector: TYPE, baseDir: ctx.baseDir });
     await producer.connect();
     for (;;) {
       ctx.signal.throwIfAborted();
@@ -90,8 +107,15 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
       if (next.done === true) break;
       const batch = next.value;
       const messages = toMessages(batch, p, names);
+      counts.rowsSent += batch.numRows;
       const sent = producer.send(messages.topics).then(
-        () => ctx.acks.settle(batch),
+        () => {
+          counts.rowsAcknowledged += batch.numRows;
+          counts.batchesAcknowledged++;
+          counts.anomalies += messages.anomalies;
+          for (const [reason, n] of Object.entries(messages.deadLetters) as [DeadLetterReason, number][]) counts.deadLetters[reason] = (counts.deadLetters[reason] ?? 0) + n;
+          ctx.acks.settle(batch);
+        },
         (error: unknown) => {
           ctx.acks.fail(batch, error);
           failure ??= error;
@@ -115,7 +139,11 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
   return { rows, batches, target };
 }
 
-function toMessages(batch: RecordBatch, p: KafkaSinkParams, names: ReturnType<typeof kafkaColumns>): { topics: TopicMessages[] } {
+function toMessages(
+  batch: RecordBatch,
+  p: KafkaSinkParams,
+  names: ReturnType<typeof kafkaColumns>,
+): { topics: TopicMessages[]; anomalies: number; deadLetters: Partial<Record<DeadLetterReason, number>> } {
   // Without a dead-letter topic, rows without a finite score stay in the output with score null.
   const keepUnscorable = p.deadLetterTopic === undefined;
   const encoded = encodeScored(batch, { names, scoreColumn: p.scoreColumn, flagColumn: p.flagColumn, extraColumns: p.extraColumns, keepUnscorable });
@@ -135,7 +163,9 @@ function toMessages(batch: RecordBatch, p: KafkaSinkParams, names: ReturnType<ty
     letters.sort((a, b) => a.row - b.row);
     topics.push({ topic: p.deadLetterTopic, messages: letters.map((l) => deadLetterMessage(sourceRecord(batch, l.row, names), l.reason, l.detail)) });
   }
-  return { topics };
+  const deadLetters: Partial<Record<DeadLetterReason, number>> = {};
+  if (p.deadLetterTopic !== undefined) for (const l of letters) deadLetters[l.reason] = (deadLetters[l.reason] ?? 0) + 1;
+  return { topics, anomalies: encoded.anomalies.length, deadLetters };
 }
 
 /** Why a record that already has a field named like an output is not written, and the options that fix it. */

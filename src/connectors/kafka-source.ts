@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
 import { META } from '../io/batch-meta.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
+import { checkTls } from '../kafka/tls-check.js';
 import { feedOptions, KafkaFeed } from '../kafka/consumer-feed.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, toRecordBatch } from '../kafka/record-batch.js';
-import { decodeRecords, featureMapping } from '../kafka/record-codec.js';
+import { decodeRecords, featureMapping, type DeadLetterReason } from '../kafka/record-codec.js';
 import { nameRecord } from '../contract/name-record.js';
 import { defineStage, type Source, type StageContext } from '../contract/stage.js';
 
@@ -67,27 +68,33 @@ export type KafkaSourceParams = z.output<typeof params>;
  * (`ctx.acks`: kafka-sink once the broker acknowledged all its records, a file sink once its file is in
  * place) and its dead letters were acknowledged, and only as far as every earlier batch of the partition is
  * settled too. With a sink that settles nothing (null-sink, table-sink) nothing is committed: the next run
- * reads the same records again. The stream runs until the pipeline
- * is stopped, or ends after `idleTimeoutMs` without records or after `maxRows` records.
+ * reads the same records again. The stream runs until the pipeline is stopped or drained (`ctx.drain`: the
+ * batches handed out are still written and committed), or ends after `idleTimeoutMs` without records or
+ * after `maxRows` records. `stats()` gives the consumer's counters (records, commits, lag, re-deliveries
+ * skipped) and the dead letters by reason.
  */
 export const kafkaSource = defineStage({
   type: TYPE,
   kind: 'source',
   description: 'Consumes Kafka topics (consumer group, JSON values) as Arrow batches; offsets committed once the sink settles them',
   params,
+  isUnbounded: true,
   create(p, ctx): Source {
     let feed: KafkaFeed | undefined;
     let dlq: OutputProducer | undefined;
     let isClosed = false;
+    const deadLetters: Partial<Record<DeadLetterReason, number>> = {};
     return {
       kind: 'source',
       batches: () => {
         if (isClosed) return (async function* () {})();
-        const kafka = kafkaClient(p, ctx.logger);
+        const kafka = kafkaClient(p, ctx.logger, undefined, { connector: TYPE, baseDir: ctx.baseDir });
         feed = new KafkaFeed(kafka, feedOptions(TYPE, p.topics, p), ctx.logger);
         if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
-        return read(p, ctx, feed, dlq);
+        return read(p, ctx, feed, dlq, deadLetters);
       },
+      stats: () => ({ ...(feed?.stats() ?? {}), lagByPartition: feed?.lagByPartitionKey() ?? {}, deadLetters: { ...deadLetters } }),
+      isReady: () => feed?.isConsuming === true,
       async close() {
         if (isClosed) return;
         isClosed = true;
@@ -100,13 +107,24 @@ export const kafkaSource = defineStage({
   },
 });
 
-async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, dlq: OutputProducer | undefined): AsyncGenerator<RecordBatch> {
+async function* read(
+  p: KafkaSourceParams,
+  ctx: StageContext,
+  feed: KafkaFeed,
+  dlq: OutputProducer | undefined,
+  deadLetters: Partial<Record<DeadLetterReason, number>>,
+): AsyncGenerator<RecordBatch> {
   const mapping = featureMapping(p.features, p.fields, p.vectorField);
   const names = kafkaColumns(p.columnPrefix);
   const stop = () => feed.stop();
   ctx.signal.addEventListener('abort', stop, { once: true });
+  // Draining ends the stream like stopping; the batches already yielded are written and settled, and
+  // close() commits them.
+  ctx.drain.addEventListener('abort', stop, { once: true });
+  if (ctx.drain.aborted) stop();
   let rows = 0;
   try {
+    await checkTls(p, { connector: TYPE, baseDir: ctx.baseDir });
     await dlq?.connect();
     await feed.start();
     for await (const batch of feed.batches()) {
@@ -124,6 +142,7 @@ async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, d
           });
         }
         feed.addPending(batch.ticket, 1);
+        for (const x of decoded.rejected) deadLetters[x.reason] = (deadLetters[x.reason] ?? 0) + 1;
         const letters = decoded.rejected.map((x) => deadLetterMessage(batch.records[x.index], x.reason, x.detail));
         dlq.send([{ topic: p.deadLetterTopic!, messages: letters }]).then(
           () => feed.settle(batch.ticket),
@@ -146,6 +165,7 @@ async function* read(p: KafkaSourceParams, ctx: StageContext, feed: KafkaFeed, d
     }
   } finally {
     ctx.signal.removeEventListener('abort', stop);
+    ctx.drain.removeEventListener('abort', stop);
     feed.stop();
   }
 }

@@ -40,18 +40,28 @@ export class AckService {
   /** Unique per run, so a token that reaches another run's sink matches nothing there. */
   private readonly runId = randomUUID();
   private readonly handles = new Map<string, AckHandle>();
+  /** When each token was attached (ms, performance clock), for {@link onSettle}. */
+  private readonly attachedAt = new Map<string, number>();
   private nextToken = 1;
+
+  /** `onSettle` hears how long each settled batch took from being attached to being settled (ms). */
+  constructor(private readonly onSettle?: (ms: number) => void) {}
 
   /** `batch` (buffers shared) carrying a new token for `handle`, replacing any token it had. */
   attach(batch: RecordBatch, handle: AckHandle): RecordBatch {
     const token = `${this.runId}/${this.nextToken++}`;
     this.handles.set(token, handle);
+    if (this.onSettle !== undefined) this.attachedAt.set(token, performance.now());
     return withMetadata(batch, new Map([...batch.schema.metadata, [META.ack, token]]));
   }
 
   /** Confirms `batch`'s writes: its source may commit it. No-op for batches without a token of this run. */
   settle(batch: RecordBatch): void {
-    this.take(batch)?.settle();
+    const at = this.attachedAt.get(batch.schema.metadata.get(META.ack) ?? '');
+    const handle = this.take(batch);
+    if (handle === undefined) return;
+    if (at !== undefined) this.onSettle?.(performance.now() - at);
+    handle.settle();
   }
 
   /** Reports that `batch`'s writes failed: its source never commits it. No-op like {@link settle}. */
@@ -137,6 +147,7 @@ export class AckService {
     if (token === undefined) return undefined;
     const handle = this.handles.get(token);
     this.handles.delete(token);
+    this.attachedAt.delete(token);
     return handle;
   }
 }

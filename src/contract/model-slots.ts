@@ -1,4 +1,6 @@
+import { ModelWatcher } from '../artifact/model-watcher.js';
 import { LatentflowError } from '../errors.js';
+import type { Logger } from '../runtime/logger.js';
 
 /**
  * Hands a fitted model from the stage that fits it to later stages of the same run, by the fit stage's id.
@@ -6,6 +8,9 @@ import { LatentflowError } from '../errors.js';
  */
 export class ModelSlots {
   private readonly loaded = new Map<string, Promise<{ dispose?(): void }>>();
+  /** Model directories some stage of the run watches (see {@link watch}), with the shortest poll asked for. */
+  private readonly watchedDirs = new Map<string, number>();
+  private readonly watchers = new Map<string, Promise<ModelWatcher>>();
 
   private readonly slots = new Map<string, { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; isSettled: boolean }>();
 
@@ -71,8 +76,34 @@ export class ModelSlots {
     return pending as Promise<T>;
   }
 
-  /** Frees every model loaded through {@link loadOnce}; the runner calls it after closing all stages. */
+  /**
+   * Marks model directory `dir` (resolved) as watched for the whole run: every stage naming it then takes
+   * its model from one {@link ModelWatcher}, so they all switch to a replacement at the same batch (see
+   * stages/shared/model-ref.ts). Stages call it when they are created, before any batch flows.
+   */
+  watch(dir: string, pollMs: number): void {
+    this.watchedDirs.set(dir, Math.min(pollMs, this.watchedDirs.get(dir) ?? Infinity));
+  }
+
+  /** The run's watcher of `dir`, started on first use; undefined when no stage watches `dir`. */
+  watcher(dir: string, logger: Logger): Promise<ModelWatcher> | undefined {
+    const pollMs = this.watchedDirs.get(dir);
+    if (pollMs === undefined) return undefined;
+    let pending = this.watchers.get(dir);
+    if (!pending) {
+      const watcher = new ModelWatcher(dir, logger, pollMs, true);
+      pending = watcher.start().then(() => watcher);
+      pending.catch(() => {});
+      this.watchers.set(dir, pending);
+    }
+    return pending;
+  }
+
+  /** Frees every model loaded through {@link loadOnce} or watched; the runner calls it after closing all stages. */
   async dispose(): Promise<void> {
+    const watchers = [...this.watchers.values()];
+    this.watchers.clear();
+    for (const w of watchers) await (await w.catch(() => undefined))?.close();
     const all = [...this.loaded.values()];
     this.loaded.clear();
     for (const p of all) {

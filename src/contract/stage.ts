@@ -14,6 +14,13 @@ export interface StageContext {
   readonly stageId: string;
   /** Aborted when the run is cancelled (SIGINT, a failing sibling stage); stages stop pulling when it fires. */
   readonly signal: AbortSignal;
+  /**
+   * Fires when the run is asked to end early but cleanly (a long-running pipeline's first SIGTERM): an
+   * unbounded source (see {@link StageDefinition.isUnbounded}) ends its stream at the next batch boundary,
+   * and everything it already handed out is written, settled and committed before the run resolves. Bounded
+   * sources (files) ignore it: a file run finishes or aborts, it never leaves a truncated output in place.
+   */
+  readonly drain: AbortSignal;
   /** Structured logger already bound to the stage (`stage`, `type`). */
   readonly logger: Logger;
   /** The pipeline seed; stages derive their own with `deriveSeed(seed, label)`. */
@@ -38,6 +45,10 @@ export interface Source {
   readonly kind: 'source';
   batches(): AsyncIterable<RecordBatch>;
   close(): Promise<void>;
+  /** Counters for the run statistics and summary (records read, commits, lag...), read at any time. */
+  stats?(): Record<string, unknown>;
+  /** Whether the source is reading (kafka-source: joined its group); `/readyz` of the ops endpoint. Absent: ready. */
+  isReady?(): boolean;
 }
 
 /**
@@ -50,7 +61,7 @@ export interface Transform {
   readonly kind: 'transform';
   transform(input: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch>;
   close(): Promise<void>;
-  /** Counters for the run summary (rows flagged, rows dropped, fit time...), read after the run. */
+  /** Counters for the run statistics and summary (rows flagged, rows dropped, fit time...), read at any time. */
   stats?(): Record<string, unknown>;
 }
 
@@ -71,6 +82,8 @@ export interface Sink {
   readonly kind: 'sink';
   write(input: AsyncIterable<RecordBatch>): Promise<SinkSummary>;
   close(): Promise<void>;
+  /** Counters for the run statistics and summary (rows written, dead letters...), read at any time. */
+  stats?(): Record<string, unknown>;
 }
 
 export type Stage = Source | Transform | Sink;
@@ -89,6 +102,11 @@ export interface StageDefinition<K extends StageKind = StageKind, S extends z.Zo
   /** One line for `latentflow list`. */
   readonly description: string;
   readonly params: S;
+  /**
+   * Sources only: reads until stopped (a topic, not a file). Such a source ends its stream when the run's
+   * `drain` fires, so a first SIGINT/SIGTERM drains the run instead of aborting it (`latentflow run`).
+   */
+  readonly isUnbounded?: boolean;
   create(params: z.output<S>, ctx: StageContext): StageOf<K>;
 }
 

@@ -19,6 +19,8 @@ export const META = {
   lines: 'latentflow.lines',
   /** The run's acknowledgement token of the batch (see contract/acks.ts); file sinks do not write it. */
   ack: 'latentflow.ack',
+  /** Key prefix, followed by a watched model directory: the model version the batch is handled with (stages/shared/model-ref.ts). */
+  modelVersion: 'latentflow.model-version:',
 } as const;
 
 /** Where row `row` of `batch` (the `batchIndex`-th in the stream) came from, as far as the source said. */

@@ -29,6 +29,11 @@ export function float32Column(name: string, values: Float32Array): NamedColumn {
   return { name, vector: makeVector(values) };
 }
 
+/** A non-null Float64 column over `values` (no copy). */
+export function float64Column(name: string, values: Float64Array): NamedColumn {
+  return { name, vector: makeVector(values) };
+}
+
 /** A non-null Bool column. */
 export function boolColumn(name: string, values: ArrayLike<boolean>): NamedColumn {
   return { name, vector: vectorFromArray(Array.from(values), new Bool()) };

@@ -13,7 +13,7 @@ const SOURCE_KEYS = new Set<string>(Object.values(META));
  */
 export function fileSchema(schema: Schema): Schema {
   const fields = schema.fields.map((f) => (f.nullable ? f : new Field(f.name, f.type, true, f.metadata)));
-  const metadata = new Map([...schema.metadata].filter(([k]) => !SOURCE_KEYS.has(k)));
+  const metadata = new Map([...schema.metadata].filter(([k]) => !SOURCE_KEYS.has(k) && !k.startsWith(META.modelVersion)));
   return new Schema(fields, metadata);
 }
 

@@ -1,7 +1,8 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { z } from 'zod';
-import { ConnectorError, type ConnectorLocation } from '../errors.js';
+import { ConnectorError, KafkaSecurityError, type ConnectorLocation } from '../errors.js';
 import type { Logger } from '../runtime/logger.js';
+import { kafkaSecurityParams, redact, resolveSecurity, type KafkaSecurity, type SecurityScope } from './security.js';
 
 /**
  * Connection params shared by every Kafka stage and the monitor, so the same option has the same name,
@@ -15,10 +16,11 @@ export const kafkaConnectionParams = {
   clientId: z.string().min(1).default('latentflow').describe('Client id sent to the brokers (shows in broker logs and quotas)'),
   connectionTimeoutMs: z.number().int().positive().default(3000).describe('Time to open a broker connection (ms)'),
   requestTimeoutMs: z.number().int().positive().default(30_000).describe('Time to wait for a broker response (ms)'),
+  ...kafkaSecurityParams,
 };
 
 /** Validated connection params. */
-export interface KafkaConnection {
+export interface KafkaConnection extends KafkaSecurity {
   brokers: string[];
   clientId: string;
   connectionTimeoutMs: number;
@@ -36,24 +38,34 @@ export const RETRY = { initialRetryTime: 300, maxRetryTime: 30_000, retries: 12,
 export const STARTUP_RETRY = { initialRetryTime: 300, maxRetryTime: 3000, retries: 4, factor: 0.2, multiplier: 2 } as const;
 
 /**
- * A kafkajs client whose logs go to `logger` (kafkajs errors become warnings: it retries most of them).
- * `retry` defaults to {@link RETRY}; it also governs connecting, whatever a producer or admin asks for.
+ * A kafkajs client whose logs go to `logger` (kafkajs errors become warnings: it retries most of them),
+ * scrubbed of the connection's secrets. `retry` defaults to {@link RETRY}; it also governs connecting,
+ * whatever a producer or admin asks for. SASL and TLS secrets are read now (see {@link resolveSecurity});
+ * one that cannot be read throws a KafkaSecurityError naming `scope.connector` (default `kafka`).
  */
-export function kafkaClient(c: KafkaConnection, logger: Logger, retry: typeof RETRY | typeof STARTUP_RETRY = RETRY): Kafka {
+export function kafkaClient(c: KafkaConnection, logger: Logger, retry: typeof RETRY | typeof STARTUP_RETRY = RETRY, scope: SecurityScope = { connector: 'kafka' }): Kafka {
+  const { sasl, ssl, secrets } = resolveSecurity(c, scope);
   const config: KafkaConfig = {
     brokers: c.brokers,
+    ...(sasl ? { sasl } : {}),
+    ...(ssl ? { ssl } : {}),
     clientId: c.clientId,
     connectionTimeout: c.connectionTimeoutMs,
     requestTimeout: c.requestTimeoutMs,
     retry: { ...retry },
     logLevel: logLevel.INFO,
-    logCreator: () => (entry: LogEntry) => forward(logger, entry),
+    logCreator: () => (entry: LogEntry) => forward(logger, entry, secrets),
   };
   return new Kafka(config);
 }
 
-function forward(logger: Logger, { namespace, level, log }: LogEntry): void {
-  const { message, timestamp: _ts, logger: _name, ...extra } = log as LogEntry['log'] & { logger?: string };
+function forward(logger: Logger, { namespace, level, log }: LogEntry, secrets: readonly string[]): void {
+  const { message: raw, timestamp: _ts, logger: _name, ...rest } = log as LogEntry['log'] & { logger?: string };
+  // kafkajs logs request details and error stacks at debug; none should carry a password, but a log line
+  // is the last place one may leak, so every field is scrubbed of the connection's secrets.
+  const message = redact(raw, secrets);
+  const text = secrets.length > 0 ? JSON.stringify(rest) : undefined;
+  const extra = text !== undefined && redact(text, secrets) !== text ? (JSON.parse(redact(text, secrets)) as Record<string, unknown>) : rest;
   const fields = { kafkajs: namespace, ...extra };
   // kafkajs logs at ERROR what it is about to retry (a broker restarting, a group rebalancing); the
   // monitor logs what really failed. So its errors and warnings are warnings, its info is debug.
@@ -79,6 +91,10 @@ export function connectorError(error: unknown, doing: string, where: ConnectorLo
   const e = (error ?? {}) as KafkaJsErrorLike;
   const root = rootCause(e);
   const message = String(e.message ?? error);
+  if (inChain(e, (x) => x.name === 'KafkaJSSASLAuthenticationError')) {
+    // Not retried: the same credentials get the same answer, and repeating them may lock the account.
+    return new KafkaSecurityError(`${doing} failed: ${message}; check sasl.mechanism, username and password (the broker refused them)`, where, 'authentication', { cause: error });
+  }
   let advice = '';
   if (/ECONNREFUSED|KafkaJSConnectionError|Connection timeout/i.test(`${root.message} ${root.name} ${message}`)) {
     advice = '; is the broker running and reachable at the bootstrap address? (for a local one: bash scripts/kafka/broker.sh start)';
@@ -89,6 +105,15 @@ export function connectorError(error: unknown, doing: string, where: ConnectorLo
   }
   const retriable = e.retriable === true || e.name === 'KafkaJSNumberOfRetriesExceeded' || root.retriable === true;
   return new ConnectorError(`${doing} failed: ${message}${advice}`, { ...where, retriable }, { cause: error });
+}
+
+function inChain(e: KafkaJsErrorLike, test: (x: KafkaJsErrorLike) => boolean): boolean {
+  let at: KafkaJsErrorLike | undefined = e;
+  for (let i = 0; i < 10 && at; i++) {
+    if (test(at)) return true;
+    at = at.cause && typeof at.cause === 'object' ? (at.cause as KafkaJsErrorLike) : undefined;
+  }
+  return false;
 }
 
 function rootCause(e: KafkaJsErrorLike): KafkaJsErrorLike {

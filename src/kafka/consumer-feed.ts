@@ -303,6 +303,21 @@ export class KafkaFeed {
     }
   }
 
+  /** Whether the consumer has started (joined its group) and not stopped. */
+  get isConsuming(): boolean {
+    return this.isStarted && !this.isStopping;
+  }
+
+  /** Lag per assigned partition, keyed `topic/partition`. */
+  lagByPartitionKey(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, lag] of this.lagByPartition) {
+      const [partition, topic] = key.split('\u0000');
+      out[`${topic}/${partition}`] = lag;
+    }
+    return out;
+  }
+
   stats(): FeedStats {
     let lag = 0;
     for (const v of this.lagByPartition.values()) lag += v;

@@ -1,6 +1,7 @@
 import { ModelStateError } from '../errors.js';
 import type { Matrix } from './matrix.js';
 import type { Scaler } from './scaler.js';
+import type { CalibrationState } from './conformal.js';
 import type { ThresholdState } from './threshold.js';
 
 /** What the detector needs from a model that compresses rows and rebuilds them (autoencoder, PCA). */
@@ -32,7 +33,10 @@ import type { StopReason } from './autoencoder/training-history.js';
 
 /** Facts about the fit, saved with the model and shown by `latentflow info`. */
 export interface TrainingSummary {
+  /** Rows the scaler and model were fitted on (the valid rows minus the calibration rows). */
   rows: number;
+  /** Valid rows held out of fitting for calibration scores (`calibrationSplit`); absent means none. */
+  calibrationRows?: number;
   /** Rows left out of training (drop) or imputed (impute) because a feature was null/NaN/infinite. */
   invalidRows: number;
   fitMs: number;
@@ -58,7 +62,8 @@ export interface TrainingSummary {
 
 /**
  * A fitted anomaly detector: the feature columns (by name and order), the scaler fitted on training data,
- * the reconstruction model and an optional threshold. Scores are computed in the scaled space, so every
+ * the reconstruction model, an optional threshold and optional calibration scores (for conformal p-values,
+ * see models/conformal.ts). Scores are computed in the scaled space, so every
  * feature weighs the same whatever its unit.
  */
 export class Detector {
@@ -70,6 +75,8 @@ export class Detector {
     readonly missing: MissingHandling,
     readonly training: TrainingSummary,
     public threshold: ThresholdState | null,
+    /** Scores of held-out training rows; null for a model fitted without `calibrationSplit` (or saved before it). */
+    readonly calibration: CalibrationState | null = null,
   ) {}
 
   /**

@@ -1,7 +1,7 @@
 import { DataError, ModelConfigError, ModelStateError } from '../errors.js';
 import { CovarianceAccumulator } from './covariance.js';
 import type { Matrix } from './matrix.js';
-import { covarianceDecomposition, svdDecomposition, type Decomposition } from './pca-decomposition.js';
+import { covarianceDecomposition, svdDecomposition, type Decomposition, type EigenGoal } from './pca-decomposition.js';
 import { parseOptions } from './option-schema.js';
 import { DEFAULT_PCA_SCORE_BY, DEFAULT_VARIANCE_FRACTION, type PcaConfig, pcaOptions } from './pca-options.js';
 
@@ -19,12 +19,17 @@ export interface PcaState {
   mean: number[];
   /** Kept principal axes, row-major `k x inputDim`, each a unit vector. */
   components: number[];
-  /** Explained-variance ratio of every component ml-pca found (not only the kept ones), descending. */
+  /**
+   * Explained-variance ratio of every component the fit found (not only the kept ones), descending: all
+   * of them after a full solve, the leading ones the options need after a partial one (wide data).
+   */
   varianceRatios: number[];
   /**
-   * `scoreBy: mahalanobis` only: every principal axis (row-major, `axisVariances.length x inputDim`) and
-   * the training variance along each (floored, > 0). Absent in files written before scoreBy existed, which
-   * load as `reconstruction`.
+   * `scoreBy: mahalanobis` only: the training variance along every principal axis (floored, > 0) and the
+   * axes themselves (row-major, `inputDim` values each). When there is one variance per input column
+   * (a complete basis), the axes may stop before the floored tail, whose variances are all equal, since
+   * scoring needs no dot product there (see `savedAxesCover`). Absent in files written before scoreBy
+   * existed, which load as `reconstruction`.
    */
   allAxes?: number[];
   axisVariances?: number[];
@@ -159,7 +164,7 @@ export class PcaModel {
     if (acc === undefined) throw new ModelStateError('pca: finish called before partialFit; add rows with partialFit(m) first');
     const { rows, cols } = acc;
     if (rows < 2) throw new DataError(`pca: fit needs at least 2 rows, received ${rows}`);
-    this.adopt(covarianceDecomposition(acc.covariance(), cols), Array.from(acc.mean()), rows, cols);
+    this.adopt(covarianceDecomposition(acc.covariance(), cols, this.axesGoal(cols)), Array.from(acc.mean()), rows, cols);
     return this;
   }
 
@@ -247,8 +252,7 @@ export class PcaModel {
     // States saved before scoreBy existed scored by reconstruction error; they keep doing so.
     const model = new PcaModel({ scoreBy: 'reconstruction', ...state.params });
     if (model.config.scoreBy === 'mahalanobis') {
-      const n = state.axisVariances?.length ?? 0;
-      if (n === 0 || state.allAxes?.length !== n * inputDim) {
+      if (!savedAxesCover(state.allAxes, state.axisVariances, inputDim)) {
         throw new ModelStateError(`pca: scoreBy mahalanobis needs the saved axes and their variances (${inputDim} values per axis); the file is damaged`);
       }
     }
@@ -273,8 +277,8 @@ export class PcaModel {
    * `min(rows, cols)` axes count, whichever way they were found, so both paths keep the same number.
    */
   private adopt(decomposition: Decomposition, mean: number[], rows: number, cols: number): void {
-    const { variances: eigenvalues, loading } = decomposition;
-    const sum = eigenvalues.reduce((a, b) => a + b, 0);
+    const { variances: eigenvalues, total: sum, loading } = decomposition;
+    // At most min(rows, cols) axes count, whichever way they were found, so both paths keep the same number.
     const available = Math.min(eigenvalues.length, rows, cols);
     const ratios = eigenvalues.slice(0, available).map((v) => (Number.isFinite(v / sum) ? Math.max(0, v / sum) : 0));
     const k = this.config.k ?? componentsFor(ratios, this.config.varianceFraction ?? DEFAULT_VARIANCE_FRACTION);
@@ -296,14 +300,38 @@ export class PcaModel {
     }
     const state: PcaState = { type: 'pca', version: 1, params: { ...this.config }, inputDim: cols, k, mean, components, varianceRatios: ratios };
     if (this.config.scoreBy === 'mahalanobis') {
-      const variances = eigenvalues.slice(0, available).map((v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
-      const total = variances.reduce((a, b) => a + b, 0);
-      // Directions with (numerically) no training variance would divide by zero: floor them relative to the total.
-      state.axisVariances = variances.map((v) => Math.max(v, MAHALANOBIS_VARIANCE_FLOOR * (total / cols), 1e-12));
-      state.allAxes = new Array<number>(available * cols);
-      for (let c = 0; c < available; c++) for (let j = 0; j < cols; j++) state.allAxes[c * cols + j] = loading(j, c);
+      const floor = mahalanobisFloor(sum, cols);
+      const found = eigenvalues.slice(0, available).map((v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
+      // A partial solve (covariance path, so a basis of `cols` axes) found the axes above the floor and one
+      // below (see axesGoal); every axis it left out has no more variance than that one, so it is floored
+      // too, and only the axes above the floor are kept (savedAxesCover).
+      const head = decomposition.complete ? available : found.filter((v) => v > floor).length;
+      if (!decomposition.complete && head >= available) {
+        throw new ModelStateError(`pca: a partial decomposition found ${available} axes, all above the Mahalanobis variance floor; it should have found one below`);
+      }
+      const count = decomposition.complete ? available : cols;
+      state.axisVariances = Array.from({ length: count }, (_, c) => Math.max(found[c] ?? 0, floor, 1e-12));
+      state.allAxes = new Array<number>(head * cols);
+      for (let c = 0; c < head; c++) for (let j = 0; j < cols; j++) state.allAxes[c * cols + j] = loading(j, c);
     }
     this.state = state;
+  }
+
+  /**
+   * How many leading axes a fit with these options needs, from estimates of the leading variances and
+   * their total: `k`, or enough to reach `varianceFraction`, and with Mahalanobis scoring every axis
+   * above the variance floor plus the first one below it (which bounds all that are not found).
+   */
+  private axesGoal(cols: number): EigenGoal {
+    const { k, varianceFraction, scoreBy } = this.config;
+    return (values, total) => {
+      let need = k ?? Math.min(componentsFor(values.map((v) => v / total), varianceFraction ?? DEFAULT_VARIANCE_FRACTION, values.length + 1), cols);
+      if (scoreBy === 'mahalanobis') {
+        const floor = mahalanobisFloor(total, cols);
+        need = Math.max(need, Math.min(values.filter((v) => v > floor).length + 1, cols));
+      }
+      return need;
+    };
   }
 
   private mahalanobis(m: Matrix, s: PcaState): Float32Array {
@@ -313,7 +341,7 @@ export class PcaModel {
     // The floored axes form a tail of equal variances. When the axes are a complete orthonormal basis
     // (d of them), their squared projections sum to |x|^2 minus those of the axes before the tail, so only
     // those need a dot product: on standardised MNIST 157 of 784 axes (8,000 rows: 3.3 s CPU, 5x fewer flops).
-    let head = variances.length;
+    let head = axes.length / d;
     if (variances.length === d) while (head > 0 && variances[head - 1] === variances[d - 1]) head--;
     const tailVariance = variances[variances.length - 1];
     const out = new Float32Array(m.rows);
@@ -382,14 +410,37 @@ function validatePcaConfig(config: PcaConfig): PcaConfig {
   return { ...c, scoreBy: c.scoreBy ?? DEFAULT_PCA_SCORE_BY };
 }
 
-/** Fewest leading components whose ratios reach `fraction`; a 1e-9 slack absorbs rounding at exactly 1. */
-function componentsFor(ratios: number[], fraction: number): number {
+/**
+ * Fewest leading components whose ratios reach `fraction` (a 1e-9 slack absorbs rounding at exactly 1);
+ * `short` when they never do (all of them, at least 1, by default).
+ */
+function componentsFor(ratios: number[], fraction: number, short = Math.max(1, ratios.length)): number {
   let cumulative = 0;
   for (let c = 0; c < ratios.length; c++) {
     cumulative += ratios[c];
     if (cumulative >= fraction - 1e-9) return c + 1;
   }
-  return Math.max(1, ratios.length);
+  return short;
+}
+
+/** Axis variance below which `mahalanobis` divides by the floor instead: the mean variance per column. */
+function mahalanobisFloor(total: number, cols: number): number {
+  return MAHALANOBIS_VARIANCE_FLOOR * (total / cols);
+}
+
+/**
+ * Whether saved Mahalanobis axes match their variances: one axis per variance, or, for a complete basis
+ * (one variance per input column), the axes before a tail of equal (floored) variances. Shared by
+ * `fromJSON` and the model-directory validator so both accept exactly the same files.
+ */
+export function savedAxesCover(axes: readonly number[] | undefined, variances: readonly number[] | undefined, inputDim: number): boolean {
+  const n = variances?.length ?? 0;
+  if (axes === undefined || variances === undefined || n === 0 || axes.length % inputDim !== 0) return false;
+  const count = axes.length / inputDim;
+  if (count === n) return true;
+  if (n !== inputDim || count > n) return false;
+  for (let c = count; c < n; c++) if (variances[c] !== variances[n - 1]) return false;
+  return true;
 }
 
 function dot(components: number[], offset: number, v: Float64Array): number {

@@ -3,10 +3,22 @@ import seedrandom from 'seedrandom';
 /** A seeded uniform generator on [0, 1). Everything random in latentflow draws from one of these. */
 export type Random = () => number;
 
-/** Builds the generator for `seed`; the same seed always yields the same sequence. */
+/**
+ * Builds the generator for `seed`; the same seed always yields the same sequence, and different seeds
+ * different ones. seedrandom's ARC4 repeats its key string to 256 bytes, so the keys "1", "11" and "111"
+ * (or "42" and "4242") would give one sequence: a key that repeats a shorter one gets its length appended,
+ * which no plain number's key has, and every other seed keeps the sequence it always had.
+ */
 export function seededRandom(seed: number): Random {
-  const rng = seedrandom(String(seed));
+  const rng = seedrandom(generatorKey(seed));
   return () => rng.quick();
+}
+
+/** The seedrandom key of `seed`: its decimal form, made aperiodic when it repeats a shorter string. */
+export function generatorKey(seed: number): string {
+  const key = String(seed);
+  // A string is a repetition of a shorter one exactly when it occurs inside itself doubled, off its ends.
+  return (key + key).indexOf(key, 1) < key.length ? `${key}/${key.length}` : key;
 }
 
 /** Derives an independent 31-bit seed for a named sub-task, so adding a consumer never shifts the others. */

@@ -112,8 +112,11 @@ export class MonitorMetrics {
     this.totals.modelReloads++;
   }
 
-  /** The snapshot for the interval that ends now; starts the next interval. */
-  snapshot(extra: { consumer: FeedStats; threshold: number | null; isThresholdWarm: boolean; modelVersion: number }): MetricsSnapshot {
+  /**
+   * The snapshot for the interval that ends now; starts the next interval, unless `isPeek` (an ops
+   * endpoint scrape, which must not cut the logged intervals short).
+   */
+  snapshot(extra: { consumer: FeedStats; threshold: number | null; isThresholdWarm: boolean; modelVersion: number }, isPeek = false): MetricsSnapshot {
     const now = performance.now();
     const intervalMs = now - this.intervalStart;
     const memory = process.memoryUsage();
@@ -134,6 +137,7 @@ export class MonitorMetrics {
       heapUsedMb: Math.round(memory.heapUsed / 2 ** 20),
       numTensors: tf.memory().numTensors,
     };
+    if (isPeek) return snap;
     this.batchLatency = new DDSketch();
     this.endToEnd = new DDSketch();
     this.produceAck = new DDSketch();

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { kafkaClient, STARTUP_RETRY } from '../kafka/client.js';
+import { kafkaClient, RETRY, STARTUP_RETRY } from '../kafka/client.js';
+import { checkTls } from '../kafka/tls-check.js';
 import { feedOptions, KafkaFeed } from '../kafka/consumer-feed.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns } from '../kafka/record-batch.js';
@@ -11,8 +12,10 @@ import type { Detector } from '../models/detector.js';
 import { matrix } from '../models/matrix.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
+import { checkReachable, conformalPValues, flagByRule, requireCalibration, ruleLevel } from '../models/conformal.js';
+import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
 import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
-import { ModelWatcher, type LoadedModel } from './model-watcher.js';
+import { ModelWatcher, type LoadedModel } from '../artifact/model-watcher.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
 import { outputNames, scoreBatch, type Scorer } from './score-batch.js';
 
@@ -25,6 +28,8 @@ export interface MonitorRuntime {
   onMetrics?: (m: MetricsSnapshot) => void;
   /** Called once the consumer has joined its group and the monitor is consuming. */
   onReady?: () => void;
+  /** Called with the ops endpoint's URL once it listens (option `ops`). */
+  onOpsListening?: (url: string) => void;
 }
 
 /**
@@ -50,8 +55,10 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   // As in runPipeline: probing optional backends fails by design on most installs; the reasons are for debugging.
   logger.debug({ tried: backend.tried }, 'tensorflow.js backends tried');
 
-  const kafka = kafkaClient(o, logger);
-  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);
+  const kafka = kafkaClient(o, logger, RETRY, { connector: 'monitor' });
+  // Before any kafkajs client: a TLS problem fails now with a KafkaSecurityError instead of being retried.
+  await checkTls(o, { connector: 'monitor' });
+  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY, { connector: 'monitor' }), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);
 
   const watcher = new ModelWatcher(path.resolve(o.model), logger, o.reloadCheckMs);
   const producer = new OutputProducer(kafka, { connector: 'monitor', deliveryTimeoutMs: o.deliveryTimeoutMs, logger });
@@ -65,13 +72,14 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
 
-  const snapshot = (): MetricsSnapshot =>
+  const snapshot = (isPeek = false): MetricsSnapshot =>
     metrics.snapshot({
       consumer: feed.stats(),
-      threshold: adaptive ? adaptive.threshold() : (model?.detector.threshold?.threshold ?? null),
+      // With a p-value rule no score cut-off applies (fdr's moves with every batch).
+      threshold: adaptive ? adaptive.threshold() : o.pValueRule !== undefined ? null : (model?.detector.threshold?.threshold ?? null),
       isThresholdWarm: adaptive ? adaptive.isWarm() : true,
       modelVersion: model?.version ?? 0,
-    });
+    }, isPeek);
   const report = () => {
     const m = snapshot();
     logger.info({ metrics: m }, 'monitor metrics');
@@ -80,8 +88,21 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   };
   const stop = () => feed.stop();
   runtime.signal?.addEventListener('abort', stop, { once: true });
+  let ops: OpsServer | undefined;
 
   try {
+    if (o.ops !== null) {
+      // The same endpoint a pipeline serves, fed by the monitor's metrics as one stage named "monitor".
+      ops = await startOpsServer(o.ops, {
+        pipeline: `monitor ${o.groupId}`,
+        statistics: () => {
+          const m = snapshot(true);
+          return { rows: m.scored, batches: m.batches, stages: [{ id: 'monitor', type: 'monitor', stats: { ...m, lagByPartition: feed.lagByPartitionKey() } }] };
+        },
+        isReady: () => feed.isConsuming,
+      }, logger);
+      runtime.onOpsListening?.(ops.url);
+    }
     model = await watcher.start();
     scorer = makeScorer(model, o);
     adaptive = scorer.adaptive;
@@ -108,6 +129,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
       const sent = producer.send(result.messages).then(
         () => {
           feed.settle(batch.ticket);
+          ops?.observeSettle(Date.now() - batch.receivedMs);
           metrics.acked(batch.receivedMs, performance.now() - sentAt, batch.records.map((r) => r.timestamp));
         },
         (error: unknown) => {
@@ -131,6 +153,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
     await feed.close();
     await producer.disconnect();
     await watcher.close();
+    await ops?.close();
   }
   const final = snapshot();
   runtime.onMetrics?.(final);
@@ -150,7 +173,16 @@ function makeScorer(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchem
   if (unknown.length > 0) {
     throw new LatentflowError('E_SPEC', `--fields names ${unknown.map((f) => `"${f}"`).join(', ')}, which the model does not use; its features are ${detector.features.join(', ')}`);
   }
-  const outputs = outputNames(o.outputPrefix, o.hasCode ? codeWidth(detector) : 0);
+  const outputs = outputNames(o.outputPrefix, o.hasCode ? codeWidth(detector) : 0, o.pValueRule !== undefined);
+  if (o.pValueRule !== undefined) {
+    // Checked per model version: a replacement model without calibration stops the monitor here, before
+    // any of its batches is scored (nothing of them is committed).
+    const rule = o.pValueRule;
+    const calibration = requireCalibration(detector.calibration, `monitor pValueRule ${rule.method} (model ${o.model})`);
+    const { option, level } = ruleLevel(rule);
+    checkReachable(option, level, calibration.scores.length);
+    return { detector, mapping, outputs, pValues: (scores) => conformalPValues(calibration.scores, scores), flag: (_scores, pValues) => flagByRule(pValues!, rule) };
+  }
   if (o.adaptiveThreshold !== undefined) {
     const adaptive = new AdaptiveThreshold({ ...o.adaptiveThreshold, warmupThreshold: saved });
     return { detector, mapping, outputs, adaptive, flag: (scores) => adaptive.flagAndLearn(scores) };

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { kafkaConnectionParams } from '../kafka/client.js';
 import { kafkaSinkFields } from '../connectors/kafka-sink.js';
 import { kafkaSourceFields } from '../connectors/kafka-source.js';
+import { opsParam } from '../runtime/ops-server.js';
 import { adaptiveThresholdParams } from '../stages/adaptive-threshold.js';
-import { outputPrefixParam } from '../stages/shared/params.js';
+import { conformalRuleParam, outputPrefixParam } from '../stages/shared/params.js';
 
 const source = kafkaSourceFields;
 const sink = kafkaSinkFields;
@@ -29,6 +30,9 @@ export const monitorOptionsSchema = z.strictObject({
     .strictObject(adaptiveThresholdParams)
     .optional()
     .describe('Flag by a streaming quantile of recent scores instead of the model threshold (which applies during warm-up)'),
+  pValueRule: conformalRuleParam
+    .optional()
+    .describe("Flag by conformal p-value against the model's calibration scores (fit with calibrationSplit) instead of its threshold, appending p_value: {method: fpr, alpha} or {method: fdr, q} (Benjamini-Hochberg over each batch)"),
   batchRows: source.batchRows,
   lingerMs: source.lingerMs,
   maxBufferedRows: source.maxBufferedRows,
@@ -42,9 +46,13 @@ export const monitorOptionsSchema = z.strictObject({
   deliveryTimeoutMs: sink.deliveryTimeoutMs,
   drainTimeoutMs: source.drainTimeoutMs,
   metricsIntervalMs: z.number().int().min(0).default(10_000).describe('Metrics log interval (ms); 0 logs only at exit'),
+  ops: opsParam,
   reloadCheckMs: z.number().int().positive().default(1000).describe('How often the model directory is checked for a replacement (ms), besides fs.watch'),
   createTopics: z.boolean().default(false).describe('Create missing output topics (partitions as the input topic) instead of failing'),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('TensorFlow.js backend'),
+}).refine((o) => o.adaptiveThreshold === undefined || o.pValueRule === undefined, {
+  message: 'adaptiveThreshold and pValueRule are two ways to flag; set one of them',
+  path: ['pValueRule'],
 });
 
 /** Options as given (defaults optional). */

@@ -1,6 +1,6 @@
 import type { Message, TopicMessages } from 'kafkajs';
 import { Bool, makeVector, makeData } from 'apache-arrow';
-import { withColumns, float32Column, matrixColumns, type NamedColumn } from '../io/batch.js';
+import { withColumns, float32Column, float64Column, matrixColumns, type NamedColumn } from '../io/batch.js';
 import { extractFeatures } from '../io/features.js';
 import type { FeedBatch } from '../kafka/consumer-feed.js';
 import { deadLetterMessage } from '../kafka/output-codec.js';
@@ -21,8 +21,13 @@ export interface OutputTopics {
 export interface Scorer {
   detector: Detector;
   mapping: FeatureMapping;
-  /** Flags for the batch's scores (a fixed threshold, or an adaptive one that learns from them). */
-  flag(scores: Float32Array): boolean[];
+  /**
+   * Flags for the batch's scores (a fixed threshold, or an adaptive one that learns from them), or for their
+   * p-values when the scorer computes them.
+   */
+  flag(scores: Float32Array, pValues: Float64Array | undefined): boolean[];
+  /** Conformal p-values of the batch's scores, when the monitor flags by them (`pValueRule`); appended as `outputs.pValue`. */
+  pValues?(scores: Float32Array): Float64Array;
   /** Names of the fields appended to each record (see {@link outputNames}); `code` empty without the latent code. */
   outputs: OutputNames;
 }
@@ -31,6 +36,8 @@ export interface Scorer {
 export interface OutputNames {
   score: string;
   flag: string;
+  /** The conformal p-value, when appended (`pValueRule`). */
+  pValue?: string;
   /** The latent code z0..z{k-1}, when appended. */
   code: readonly string[];
 }
@@ -49,12 +56,17 @@ export interface ScoredBatch {
 export const SCORE_COLUMN = 'score';
 export const FLAG_COLUMN = 'is_anomaly';
 export const CODE_PREFIX = 'z';
+export const P_VALUE_COLUMN = 'p_value';
 
-/** The appended field names with `outputPrefix` (the monitor's `--output-prefix`) and `codeWidth` code columns (0: none). */
-export function outputNames(outputPrefix: string, codeWidth: number): OutputNames {
+/**
+ * The appended field names with `outputPrefix` (the monitor's `--output-prefix`), `codeWidth` code columns
+ * (0: none) and, with `hasPValue`, the p-value.
+ */
+export function outputNames(outputPrefix: string, codeWidth: number, hasPValue = false): OutputNames {
   return {
     score: `${outputPrefix}${SCORE_COLUMN}`,
     flag: `${outputPrefix}${FLAG_COLUMN}`,
+    ...(hasPValue ? { pValue: `${outputPrefix}${P_VALUE_COLUMN}` } : {}),
     code: Array.from({ length: codeWidth }, (_, c) => `${outputPrefix}${CODE_PREFIX}${c}`),
   };
 }
@@ -69,7 +81,7 @@ export function outputNames(outputPrefix: string, codeWidth: number): OutputName
 export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns, topics: OutputTopics): ScoredBatch {
   const t0 = cpuMs();
   const out = scorer.outputs;
-  const reserved = [out.score, out.flag, ...out.code];
+  const reserved = [out.score, out.flag, ...(out.pValue !== undefined ? [out.pValue] : []), ...out.code];
   const decoded = withoutCollisions(batch.records, decodeRecords(batch.records, scorer.mapping, reserved), reserved, scorer.mapping.features.length);
   const t1 = cpuMs();
   const arrow = toRecordBatch(batch.records, decoded, scorer.mapping, names, new Map());
@@ -82,13 +94,16 @@ export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns
     // Values were checked finite while decoding, so the `error` policy never fires.
     const x = extractFeatures(arrow, 0, scorer.mapping.features, 'error').matrix;
     scores = scorer.detector.score(x);
-    flags = scorer.flag(scores);
+    const pValues = scorer.pValues?.(scores);
+    flags = scorer.flag(scores, pValues);
     columns.push(float32Column(out.score, scores), { name: out.flag, vector: boolVector(flags) });
+    if (pValues !== undefined && out.pValue !== undefined) columns.push(float64Column(out.pValue, pValues));
     if (out.code.length > 0) columns.push(...matrixColumns(scorer.detector.encode(x), out.code));
   }
   const t3 = cpuMs();
 
   const scored = arrow.numRows > 0 ? withColumns(arrow, columns) : arrow;
+  // Appended after score and flag, in column order: the p-value, then the code.
   const codeNames = columns.slice(2).map((c) => c.name);
   // The records' own key and value Buffers, and which ones already have a score field (seen while parsing).
   const rows = decoded.accepted.map((i) => batch.records[i]);

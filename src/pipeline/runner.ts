@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { noProgress, type Progress } from '../runtime/progress.js';
 import { AckService } from '../contract/acks.js';
 import { ModelSlots } from '../contract/model-slots.js';
+import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
 import { checkPipelinePaths } from './path-check.js';
 import type { PipelineSpec, StageSpec } from './spec.js';
 import type { SinkSummary, Source, Stage, StageContext, Transform, Sink } from '../contract/stage.js';
@@ -15,6 +16,24 @@ export interface RunOptions {
   progress?: Progress;
   /** Cancels the run: stages stop pulling, resources are released, the promise rejects. */
   signal?: AbortSignal;
+  /**
+   * Ends the run cleanly: an unbounded source (Kafka) stops reading, what it already read is written and
+   * settled, and the promise resolves with `endedBy: 'drain'`. Bounded sources ignore it (see `StageContext.drain`).
+   */
+  drain?: AbortSignal;
+  /** Called with each periodic statistics snapshot (every `statsIntervalMs` of the spec) and a last one at the end. */
+  onStats?: (stats: RunStatistics) => void;
+  /** Called with the ops endpoint's URL once it listens (spec `ops`; port 0 picks a free one). */
+  onOpsListening?: (url: string) => void;
+}
+
+/** The run so far: rows and batches that reached the sink, and every stage's counters. */
+export interface RunStatistics {
+  pipeline: string;
+  elapsedMs: number;
+  rows: number;
+  batches: number;
+  stages: StageReport[];
 }
 
 /** What one stage reported at the end of the run. */
@@ -28,6 +47,8 @@ export interface StageReport {
 /** What a run shares with all its stages. */
 export interface RunResources {
   signal: AbortSignal;
+  /** The run's drain signal; never fires when absent (a stage's work run outside a pipeline). */
+  drain?: AbortSignal;
   /** The run's logger; each stage gets a child bound to its id and type. */
   logger: Logger;
   progress: Progress;
@@ -44,6 +65,7 @@ export function stageContext(spec: PipelineSpec, stage: StageSpec, run: RunResou
   return {
     stageId: stage.id,
     signal: run.signal,
+    drain: run.drain ?? NEVER,
     logger: run.logger.child({ stage: stage.id, type: stage.type }),
     seed: spec.seed,
     progress: run.progress,
@@ -61,6 +83,8 @@ export interface RunSummary {
   rows: number;
   batches: number;
   durationMs: number;
+  /** `input`: the source ran out; `drain`: the run was drained (see {@link RunOptions.drain}). */
+  endedBy: 'input' | 'drain';
   sink: SinkSummary;
   stages: StageReport[];
 }
@@ -78,6 +102,8 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const started = performance.now();
+  // Only an unbounded source listens to the drain: a file run that ended early would look complete.
+  const drainSignal = spec.source.definition.isUnbounded === true ? (options.drain ?? NEVER) : NEVER;
 
   const backend = await selectBackend(spec.backend);
   logger.info({ backend: backend.name }, `tensorflow.js backend: ${backend.name}`);
@@ -85,10 +111,12 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   logger.debug({ tried: backend.tried }, 'tensorflow.js backends tried');
 
   const models = new ModelSlots();
-  const acks = new AckService();
+  let ops: OpsServer | undefined;
+  const acks = new AckService((ms) => ops?.observeSettle(ms));
   const created: { spec: StageSpec; stage: Stage }[] = [];
+  let isRunning = false;
   const make = <S extends Stage>(s: StageSpec): S => {
-    const ctx = stageContext(spec, s, { signal: controller.signal, logger, progress, models, acks });
+    const ctx = stageContext(spec, s, { signal: controller.signal, drain: drainSignal, logger, progress, models, acks });
     const stage = s.definition.create(s.params, ctx) as S;
     created.push({ spec: s, stage });
     return stage;
@@ -96,12 +124,36 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
 
   let rows = 0;
   let batches = 0;
+  const statistics = (): RunStatistics => ({
+    pipeline: spec.name,
+    elapsedMs: Math.round(performance.now() - started),
+    rows,
+    batches,
+    stages: stageReports(created),
+  });
+  const report = () => {
+    const stats = statistics();
+    logger.info({ statistics: stats }, 'pipeline statistics');
+    options.onStats?.(stats);
+  };
+  let timer: NodeJS.Timeout | undefined;
   try {
+    if (spec.ops !== null) {
+      ops = await startOpsServer(spec.ops, {
+        pipeline: spec.name,
+        statistics,
+        isReady: () => isRunning && created[0]?.stage.kind === 'source' && ((created[0].stage as Source).isReady?.() ?? true),
+      }, logger);
+      options.onOpsListening?.(ops.url);
+    }
+    timer = spec.statsIntervalMs > 0 ? setInterval(report, spec.statsIntervalMs) : undefined;
+    timer?.unref();
     const source = make<Source>(spec.source);
     let stream: AsyncIterable<RecordBatch> = guard(source.batches(), spec.source);
     for (const s of spec.stages) stream = guard(make<Transform>(s).transform(stream), s);
     const sink = make<Sink>(spec.sink);
     const bar = progress.start(spec.name, 0, 'rows');
+    isRunning = true;
     const counted = async function* (input: AsyncIterable<RecordBatch>) {
       try {
         for await (const batch of input) {
@@ -122,8 +174,9 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
       rows,
       batches,
       durationMs: Math.round(performance.now() - started),
+      endedBy: drainSignal.aborted ? 'drain' : 'input',
       sink: sinkSummary,
-      stages: created.map(({ spec: s, stage }) => ({ id: s.id, type: s.type, kind: stage.kind, stats: 'stats' in stage && stage.stats ? stage.stats() : undefined })),
+      stages: stageReports(created),
     };
     logger.info({ summary }, 'pipeline finished');
     return summary;
@@ -135,6 +188,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     logger.error({ err: error }, 'pipeline failed');
     throw error;
   } finally {
+    if (timer !== undefined) clearInterval(timer);
     options.signal?.removeEventListener('abort', onAbort);
     for (const { spec: s, stage } of [...created].reverse()) {
       try {
@@ -147,7 +201,17 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     const unsettled = acks.unsettled();
     if (unsettled > 0) logger.info({ unsettled }, `${unsettled} batches were not acknowledged by the sink; their source does not commit them (the next run reads them again)`);
     await models.dispose();
+    // After the sources closed (committed): the last statistics are the final ones.
+    if (spec.statsIntervalMs > 0 || options.onStats !== undefined) report();
+    await ops?.close();
   }
+}
+
+/** A signal that never fires, for runs and contexts without a drain. */
+const NEVER = new AbortController().signal;
+
+function stageReports(created: readonly { spec: StageSpec; stage: Stage }[]): StageReport[] {
+  return created.map(({ spec: s, stage }) => ({ id: s.id, type: s.type, kind: stage.kind, stats: stage.stats?.() }));
 }
 
 /** Tags errors escaping a stage's iterator with the stage that raised them, keeping typed errors intact. */

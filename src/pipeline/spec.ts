@@ -4,6 +4,7 @@ import { LineCounter, isMap, isPair, isScalar, parseAllDocuments, type Document,
 import { z } from 'zod';
 import { SpecError, type SpecLocation } from '../errors.js';
 import type { StageDefinition, StageKind } from '../contract/stage.js';
+import { opsParam, type OpsAddress } from '../runtime/ops-server.js';
 import type { PipelineStages } from './pipeline-input.js';
 import { stageDefinition, stageTypes } from './registry.js';
 
@@ -28,6 +29,10 @@ export interface PipelineSpec {
   seed: number;
   /** TensorFlow.js backend preference. */
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Interval of the run's statistics log lines (ms); 0 logs them only in the final summary. */
+  statsIntervalMs: number;
+  /** Where the run serves /metrics, /healthz and /readyz (runtime/ops-server.ts); null for no endpoint. */
+  ops: OpsAddress | null;
   /** The file the spec came from (or `<inline>`); relative paths in params resolve against its folder. */
   file: string;
   baseDir: string;
@@ -46,6 +51,13 @@ const pipelineSchema = z.strictObject({
   description: z.string().optional().describe('Free text'),
   seed: z.number().int().min(0).default(42).describe('Seed for every random choice in the run'),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('TensorFlow.js backend; auto tries tensorflow, wasm, cpu'),
+  statsIntervalMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Log the run statistics (rows, batches, every stage\'s counters) this often (ms), for long-running pipelines; 0 = only the final summary'),
+  ops: opsParam,
   source: stageEntry,
   stages: z.array(stageEntry).default([]),
   sink: stageEntry,
@@ -193,6 +205,8 @@ function validatePipeline(value: unknown, file: string, locate: Locate): Pipelin
     description: p.description,
     seed: p.seed,
     backend: p.backend,
+    statsIntervalMs: p.statsIntervalMs,
+    ops: p.ops,
     file: displayFile,
     baseDir: path.dirname(path.resolve(displayFile)),
     source,

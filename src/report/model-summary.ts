@@ -42,6 +42,8 @@ export interface ModelSummary {
   /** Sum of the kept components' explained-variance ratios (PCA only). */
   explainedVariance: number | null;
   threshold: ThresholdState | null;
+  /** Held-out rows whose scores were saved for conformal p-values, and their share; null when none were. */
+  calibration: { rows: number; fraction: number } | null;
   /** Per-epoch losses for the loss-curve chart; null without a training history (PCA, or none saved). */
   history: { loss: number[]; valLoss: number[]; bestEpoch?: number } | null;
 }
@@ -61,6 +63,7 @@ export function modelSummary(detector: Detector): ModelSummary {
     seed: t.seed,
     createdAt: t.createdAt,
     threshold: detector.threshold,
+    calibration: detector.calibration ? { rows: detector.calibration.scores.length, fraction: detector.calibration.fraction } : null,
     epochs: history ? history.loss.length : null,
     bestEpoch: history?.bestEpoch ?? null,
     stoppedEarly: history?.stoppedEarly ?? null,
@@ -162,6 +165,12 @@ export function describeThreshold(t: ThresholdState | null): string {
   return `${formatNumber(t.threshold)} (${rule})`;
 }
 
+/** Calibration as one line: what the p-value rules can use, or how to get it. */
+export function describeCalibration(c: ModelSummary['calibration']): string {
+  if (c === null) return 'none (fit with calibrationSplit for p_value and the threshold rules fpr, fdr)';
+  return `${c.rows.toLocaleString('en-US')} held-out rows (calibrationSplit ${c.fraction}): p_value, rules fpr and fdr down to 1/${(c.rows + 1).toLocaleString('en-US')}`;
+}
+
 /** The model in a few words, for the report header: `autoencoder: dense; code size 3`, `PCA; 2 components`. */
 export function modelHeadline(s: ModelSummary): string {
   if (s.kind === 'pca') return s.codeSize === null ? 'PCA' : `PCA; ${s.codeSize} components`;
@@ -193,6 +202,7 @@ export function summaryRows(s: ModelSummary): [string, string][] {
   }
   if (s.explainedVariance !== null) rows.push(['Explained variance', `${(s.explainedVariance * 100).toFixed(1)} %`]);
   rows.push(['Threshold', describeThreshold(s.threshold)]);
+  rows.push(['Calibration', describeCalibration(s.calibration)]);
   return rows;
 }
 

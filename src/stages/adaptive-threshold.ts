@@ -5,7 +5,7 @@ import { boolColumn, withColumns } from '../io/batch.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
-import { modelRefParam, outputPrefixParam } from './shared/params.js';
+import { modelRefParam, outputPrefixParam, watchModelParams } from './shared/params.js';
 import { scoresOf } from './shared/score-column.js';
 
 /** The params shared by the stage and the monitor's `--adaptive-threshold`. */
@@ -27,7 +27,8 @@ export const adaptiveThresholdParams = {
 
 const params = z.strictObject({
   ...adaptiveThresholdParams,
-  model: modelRefParam.optional().describe('Model whose saved threshold applies during warm-up (fit stage id or model directory); without it nothing is flagged during warm-up'),
+  model: modelRefParam.optional().describe('Model whose saved threshold applies during warm-up (fit stage id or model directory); without it nothing is flagged during warm-up. A reloaded model (watchModel) starts a new warm-up'),
+  ...watchModelParams,
   scoreColumn: z.string().default('score').describe('Column holding the scores'),
   column: z.string().default('is_anomaly').describe('Name of the boolean flag column'),
   outputPrefix: outputPrefixParam,
@@ -40,7 +41,7 @@ export const adaptiveThreshold = defineStage({
   description: 'Flags rows above a streaming quantile of recent scores (DDSketch, warm-up, sliding windows), for drifting streams',
   params,
   create(p, ctx) {
-    const ref = p.model !== undefined ? modelRef(p.model, ctx) : undefined;
+    const ref = p.model !== undefined ? modelRef(p.model, ctx, p) : undefined;
     let state: AdaptiveThreshold | undefined;
     let rows = 0;
     let anomalies = 0;
@@ -48,10 +49,14 @@ export const adaptiveThreshold = defineStage({
       kind: 'transform',
       async *transform(input) {
         let batchIndex = 0;
-        for await (const batch of input) {
-          if (state === undefined) {
-            const warmupThreshold = ref ? ((await ref.get()).threshold?.threshold ?? null) : null;
-            state = new AdaptiveThreshold({ ...p, warmupThreshold });
+        let version = 0;
+        for await (const given of input) {
+          const current = ref ? await ref.forBatch(given) : undefined;
+          const batch = current?.batch ?? given;
+          // Another model's scores say nothing about this one's: a reload starts a new warm-up.
+          if (state === undefined || (current !== undefined && current.version !== version)) {
+            version = current?.version ?? 0;
+            state = new AdaptiveThreshold({ ...p, warmupThreshold: current?.detector.threshold?.threshold ?? null });
           }
           const flags = state.flagAndLearn(scoresOf(batch, batchIndex++, p.scoreColumn, 'adaptive-threshold'));
           rows += flags.length;

@@ -7,7 +7,7 @@ import type { TrainingHistory } from '../models/autoencoder/training-history.js'
 import { deriveSeed } from '../models/random.js';
 import { defineStage, type StageContext } from '../contract/stage.js';
 import { fitDetectorStage, type ModelTrainer } from './shared/fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, fitThresholdParam } from './shared/params.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, fitThresholdParam, calibrationSplitParam } from './shared/params.js';
 
 /** Params of `autoencoder-fit`; also the options of the library's `fitDetector` (same defaults). */
 export const autoencoderFitParams = z.strictObject({
@@ -20,6 +20,7 @@ export const autoencoderFitParams = z.strictObject({
   // The model's own schema: the same rules, defaults and messages as `new Autoencoder(d, model)`.
   model: autoencoderOptions.default({}).describe('Autoencoder network and training options'),
   threshold: fitThresholdParam,
+  calibrationSplit: calibrationSplitParam,
   saveTo: z.string().optional().describe('Model directory to write (atomically), relative to the pipeline file'),
   maxRows: maxRowsParam,
 });

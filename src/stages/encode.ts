@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { defineStage } from '../contract/stage.js';
 import { matrixColumns } from '../io/batch.js';
 import { modelTransform } from './shared/model-transform.js';
-import { modelRefParam, onMissingParam, outputPrefixParam } from './shared/params.js';
+import { modelRefParam, onMissingParam, outputPrefixParam, watchModelParams } from './shared/params.js';
 
 const params = z.strictObject({
   model: modelRefParam,
+  ...watchModelParams,
   prefix: z.string().default('z').describe('Code columns are named <prefix>0 .. <prefix>{k-1}'),
   onMissing: onMissingParam.optional().describe('Override the missing-value policy saved with the model'),
   outputPrefix: outputPrefixParam,
@@ -24,6 +25,7 @@ export const encode = defineStage({
         stage: 'encode',
         outputPrefix: p.outputPrefix,
         model: p.model,
+        watch: p,
         onMissing: p.onMissing,
         columns(detector, x) {
           const code = detector.encode(x);

@@ -4,7 +4,7 @@ import { fitsByCovariance, PcaModel } from '../models/pca.js';
 import { pcaOptionShape, refinePcaOptions } from '../models/pca-options.js';
 import { defineStage } from '../contract/stage.js';
 import { fitDetectorStage, type BatchTrainer } from './shared/fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, fitThresholdParam } from './shared/params.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, fitThresholdParam, calibrationSplitParam } from './shared/params.js';
 
 /** Params of `pca-fit`; also the options of the library's `fitDetector` with `type: 'pca'` (same defaults). */
 export const pcaFitParams = z
@@ -16,6 +16,7 @@ export const pcaFitParams = z
     // The model's own options: the same ranges, defaults and messages as `new PcaModel(options)`.
     ...pcaOptionShape,
     threshold: fitThresholdParam,
+    calibrationSplit: calibrationSplitParam,
     saveTo: z.string().optional().describe('Model directory to write (atomically), relative to the pipeline file'),
     maxRows: maxRowsParam,
   })

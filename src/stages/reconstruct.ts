@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { defineStage } from '../contract/stage.js';
 import { matrixColumns } from '../io/batch.js';
 import { modelTransform } from './shared/model-transform.js';
-import { modelRefParam, onMissingParam, outputPrefixParam } from './shared/params.js';
+import { modelRefParam, onMissingParam, outputPrefixParam, watchModelParams } from './shared/params.js';
 
 const params = z.strictObject({
   model: modelRefParam,
+  ...watchModelParams,
   prefix: z.string().min(1).default('r_').describe('Reconstructed columns are named <prefix><feature>'),
   onMissing: onMissingParam.optional().describe('Override the missing-value policy saved with the model'),
   outputPrefix: outputPrefixParam,
@@ -27,6 +28,7 @@ export const reconstruct = defineStage({
         stage: 'reconstruct',
         outputPrefix: p.outputPrefix,
         model: p.model,
+        watch: p,
         onMissing: p.onMissing,
         columns: (detector, x) => matrixColumns(detector.reconstruct(x), detector.features.map((name) => `${p.prefix}${name}`)),
       },

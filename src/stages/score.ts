@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { float32Column, matrixColumns, type NamedColumn } from '../io/batch.js';
 import { defineStage } from '../contract/stage.js';
 import { modelTransform } from './shared/model-transform.js';
-import { modelRefParam, onMissingParam, outputPrefixParam } from './shared/params.js';
+import { modelRefParam, onMissingParam, outputPrefixParam, watchModelParams } from './shared/params.js';
 import { checkInputSchema } from './shared/schema-check.js';
 
 const params = z.strictObject({
   model: modelRefParam,
+  ...watchModelParams,
   column: z.string().default('score').describe('Name of the per-row reconstruction error column (higher = more anomalous)'),
   featureErrors: z.boolean().default(false).describe('Also write per-feature squared errors, one column per feature'),
   featureErrorPrefix: z.string().default('err_').describe('Prefix of the per-feature error columns'),
@@ -26,6 +27,7 @@ export const score = defineStage({
         stage: 'score',
         outputPrefix: p.outputPrefix,
         model: p.model,
+        watch: p,
         onMissing: p.onMissing,
         onFirstBatch: (detector, schema) => checkInputSchema(schema, detector, ctx.logger, [`${p.outputPrefix}${p.column}`]),
         columns(detector, x) {

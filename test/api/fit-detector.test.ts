@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Table, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnomalyDetector, DEFAULT_THRESHOLD, fitDetector, type Matrix } from '../../src/index.js';
+import { ModelStateError } from '../../src/errors.js';
 import { buildCli, latentflow } from '../helpers/cli.js';
 import { numbers, planeWithOutliers } from '../helpers/data.js';
 
@@ -110,6 +111,29 @@ describe('fitDetector', () => {
     } finally {
       loaded.dispose();
     }
+  });
+
+  it('pValues: each score against the saved calibration scores, kept by save/load; a ModelStateError without calibrationSplit', async () => {
+    const pca = await fitDetector(table, { type: 'pca', exclude: ['outlier'], k: 2, calibrationSplit: 0.25 });
+    try {
+      const cal = pca.detector.calibration!.scores;
+      expect(cal).toHaveLength(100);
+      const scores = pca.score(table);
+      const p = pca.pValues(table);
+      scores.forEach((s, i) => expect(p[i]).toBeCloseTo((1 + cal.filter((c) => c >= s).length) / 101, 12));
+      const target = path.join(dir, 'calibrated');
+      await pca.save(target);
+      const loaded = await AnomalyDetector.load(target);
+      try {
+        expect(Array.from(loaded.pValues(table))).toEqual(Array.from(p));
+      } finally {
+        loaded.dispose();
+      }
+    } finally {
+      pca.dispose();
+    }
+    expect(() => detector.pValues(table)).toThrow(ModelStateError);
+    expect(() => detector.pValues(table)).toThrow(/calibrationSplit/);
   });
 
   it('fits PCA with type: pca and its options', async () => {

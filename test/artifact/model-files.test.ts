@@ -173,6 +173,30 @@ describe('model directory manifest', () => {
     expect(await readManifest(dir)).toEqual(manifest);
   });
 
+  it('calibration scores save in the manifest and load back exactly; a manifest without them loads with none', async () => {
+    const plain = pcaDetector();
+    const scores = [0.125, Math.fround(0.3), Math.fround(0.3), 2.5];
+    const calibrated = new Detector('pca', plain.features, plain.scaler, plain.model, plain.missing, { ...plain.training, calibrationRows: 4 }, plain.threshold, { fraction: 0.25, scores });
+    const dir = fresh('calibrated');
+    await saveDetector(dir, calibrated);
+    const manifest = JSON.parse(await readFile(path.join(dir, 'latentflow.json'), 'utf8'));
+    expect(manifest.calibration).toEqual({ fraction: 0.25, scores });
+    expect(manifest.formatVersion).toBe(SINGLE_MODEL_FORMAT_VERSION);
+    const loaded = await loadDetector(dir);
+    expect(loaded.calibration).toEqual({ fraction: 0.25, scores });
+    expect(loaded.training.calibrationRows).toBe(4);
+    // A model saved before calibration existed (or fitted without it) has no field, and still loads and scores.
+    delete manifest.calibration;
+    const old = fresh('uncalibrated');
+    await mkdir(old);
+    await writeFile(path.join(old, 'latentflow.json'), JSON.stringify(manifest));
+    const oldLoaded = await loadDetector(old);
+    expect(oldLoaded.calibration).toBeNull();
+    expect(Array.from(oldLoaded.score(matrix))).toEqual(Array.from(plain.score(matrix)));
+    await saveDetector(fresh('plain'), plain);
+    expect(JSON.parse(await readFile(path.join(root, `plain-${n - 1}`, 'latentflow.json'), 'utf8'))).not.toHaveProperty('calibration');
+  });
+
   it('a model that cannot be serialised is an ArtifactError; a refused path stays a PathError', async () => {
     const detector = pcaDetector();
     const broken = new Detector('pca', detector.features, detector.scaler, {} as never, detector.missing, detector.training, null);

@@ -48,6 +48,8 @@ const edited = (base: () => Json, edit: (m: Json) => void): Json => {
 describe('manifestProblem accepts complete manifests', () => {
   it.each([
     ['pca', pca()],
+    ['pca mahalanobis with every axis', edited(pca, (m) => Object.assign(m.model, { allAxes: [1, 0, 0, 1], axisVariances: [2, 1] }))],
+    ['pca mahalanobis with the axes before a tail of equal variances (a partial solve)', edited(pca, (m) => Object.assign(m.model, { allAxes: [1, 0], axisVariances: [2, 1] }))],
     ['autoencoder with scoring statistics', autoencoder()],
     ['autoencoder without scoring statistics', edited(autoencoder, (m) => (m.model.scoring = null))],
     ['autoencoder with scoring undefined', edited(autoencoder, (m) => delete m.model.scoring)],
@@ -63,6 +65,7 @@ describe('manifestProblem accepts complete manifests', () => {
     ['pca with k equal to the feature count', edited(pca, (m) => Object.assign(m.model, { k: 2, components: [1, 0, 0, 1] }))],
     ['min equal to max', edited(pca, (m) => (m.scaler.min = [1, 1]))],
     ['a sum of squares of 0', edited(pca, (m) => (m.scaler.m2 = [0, 0]))],
+    ['calibration scores (ascending, ties allowed)', edited(pca, (m) => (m.calibration = { fraction: 0.2, scores: [0.1, 0.1, 0.4] }))],
   ])('%s', (_name, manifest) => {
     expect(manifestProblem(manifest)).toBeUndefined();
   });
@@ -120,9 +123,10 @@ describe('manifestProblem names the damaged field and what it holds', () => {
     ['pca variance ratio NaN', edited(pca, (m) => (m.model.varianceRatios = ['NaN'])), 'model.varianceRatios[0] is "NaN"; expected a finite number'],
     ['pca variance ratios not a list', edited(pca, (m) => (m.model.varianceRatios = 1)), 'model.varianceRatios is 1; expected a list of numbers'],
     ['pca axes without variances', edited(pca, (m) => (m.model.allAxes = [1, 0, 0, 1])), 'model.axisVariances is missing; expected a list of numbers'],
-    ['pca variances without axes', edited(pca, (m) => (m.model.axisVariances = [1, 1])), 'model.allAxes is missing; expected 4 numbers'],
+    ['pca variances without axes', edited(pca, (m) => (m.model.axisVariances = [1, 1])), 'model.allAxes is missing; expected a list of numbers'],
     ['pca zero axis variance', edited(pca, (m) => Object.assign(m.model, { allAxes: [1, 0, 0, 1], axisVariances: [1, 0] })), 'model.axisVariances[1] is 0; expected a number > 0 (scoring divides by it)'],
-    ['pca axes short', edited(pca, (m) => Object.assign(m.model, { allAxes: [1, 0, 0], axisVariances: [1, 1] })), 'model.allAxes has 3 values; expected 4'],
+    ['pca axes short', edited(pca, (m) => Object.assign(m.model, { allAxes: [1, 0, 0], axisVariances: [1, 1] })), 'model.allAxes has 3 values for 2 axis variances of 2 features; expected 2 values per axis, for every axis or for those before a tail of equal variances'],
+    ['pca axes stop before unequal variances', edited(pca, (m) => Object.assign(m.model, { allAxes: [], axisVariances: [2, 1] })), 'model.allAxes has 0 values for 2 axis variances of 2 features; expected 2 values per axis, for every axis or for those before a tail of equal variances'],
     ['autoencoder of another type', edited(autoencoder, (m) => (m.model.type = 'pca')), 'model has type "pca" version 1; expected "autoencoder" version 1'],
     ['autoencoder of another version', edited(autoencoder, (m) => (m.model.version = 2)), 'model has type "autoencoder" version 2; expected "autoencoder" version 1'],
     ['autoencoder input size differs', edited(autoencoder, (m) => (m.model.inputDim = 1)), 'model.inputDim is 1 but the model has 2 features'],
@@ -137,6 +141,11 @@ describe('manifestProblem names the damaged field and what it holds', () => {
     ['a scoring number that is null', edited(autoencoder, (m) => (m.model.scoring.count = null)), 'model.scoring.count is null; expected a finite number'],
     ['a scoring number that is a string', edited(autoencoder, (m) => (m.model.scoring.count = 'Infinity')), 'model.scoring.count is "Infinity"; expected a finite number'],
     ['training absent', edited(pca, (m) => delete m.training), 'training is missing; expected an object'],
+    ['calibration not an object', edited(pca, (m) => (m.calibration = [1, 2])), 'calibration is [1,2]; expected an object'],
+    ['calibration fraction 0', edited(pca, (m) => (m.calibration = { fraction: 0, scores: [1] })), 'calibration.fraction is 0; expected a number in (0, 0.5]'],
+    ['calibration scores empty', edited(pca, (m) => (m.calibration = { fraction: 0.1, scores: [] })), 'calibration.scores is empty; expected the scores of at least one held-out row'],
+    ['calibration score null (NaN in JSON)', edited(pca, (m) => (m.calibration = { fraction: 0.1, scores: [1, null] })), 'calibration.scores[1] is null; expected a finite number'],
+    ['calibration scores out of order', edited(pca, (m) => (m.calibration = { fraction: 0.1, scores: [1, 3, 2] })), 'calibration.scores[2] is 2, below calibration.scores[1] 3; expected ascending scores'],
   ])('%s', (_name, manifest, problem) => {
     expect(manifestProblem(manifest)).toBe(problem);
   });

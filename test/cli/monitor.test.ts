@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { monitorInput } from '../../src/cli/monitor.js';
+import { pValueRule } from '../../src/cli/options.js';
+import { SpecError } from '../../src/errors.js';
 import { monitorOptionsSchema } from '../../src/monitor/options.js';
 
 /** `latentflow monitor` options -> validated monitor options, without a broker. */
@@ -29,5 +31,14 @@ describe('monitorInput', () => {
 
   it('--adaptive-threshold rejects an object-property name as a key with the usual message', () => {
     expect(() => monitorInput({ ...base, adaptiveThreshold: 'constructor=1' })).toThrow(/--adaptive-threshold expects quantile=Q/);
+  });
+
+  it('--p-value-rule fpr=A | fdr=Q reaches the monitor options; an out-of-range level or both ways to flag are refused', () => {
+    expect(monitorOptionsSchema.parse(monitorInput({ ...base, pValueRule: pValueRule('fpr=0.01') })).pValueRule).toEqual({ method: 'fpr', alpha: 0.01 });
+    expect(monitorOptionsSchema.parse(monitorInput({ ...base, pValueRule: pValueRule('fdr=0.05') })).pValueRule).toEqual({ method: 'fdr', q: 0.05 });
+    expect(() => pValueRule('fpr=1.5')).toThrow('--p-value-rule fpr expects alpha in (0, 1), received "1.5"');
+    expect(() => pValueRule('contamination=0.01')).toThrow(/--p-value-rule expects fpr=A or fdr=Q/);
+    expect(() => monitorInput({ ...base, adaptiveThreshold: true, pValueRule: { method: 'fpr', alpha: 0.01 } })).toThrow(SpecError);
+    expect(() => monitorInput({ ...base, adaptiveThreshold: true, pValueRule: { method: 'fpr', alpha: 0.01 } })).toThrow(/--p-value-rule: adaptiveThreshold and pValueRule are two ways to flag/);
   });
 });

@@ -96,6 +96,34 @@ describe('latentflow CLI options do what the README says', () => {
     expect(flags.filter(Boolean).length).toBe(above);
   });
 
+  it('fit --calibration-split F saves calibration scores; score --threshold fpr=A / fdr=Q add p_value and flag by it', async () => {
+    const fit = await run(['fit', '-i', 'train.csv', '-m', 'cal', '-t', 'pca', '--k', '3', '--calibration-split', '0.2']);
+    expect(fit.stdout).toMatch(/fitted on 4000 rows \(1000 more held out for calibration\)/);
+    const info = JSON.parse((await run(['info', 'cal', '--json'])).stdout);
+    expect(info.training).toMatchObject({ rows: 4000, calibrationRows: 1000 });
+    expect(info.calibration.scores).toHaveLength(1000);
+    expect((await run(['info', 'cal'])).stdout).toMatch(/Calibration +1,000 held-out rows \(calibrationSplit 0.2\): p_value, rules fpr and fdr down to 1\/1,001/);
+    const fpr = await run(['score', '-i', 'new.csv', '-m', 'cal', '-o', 'fpr.csv', '--threshold', 'fpr=0.01']);
+    expect(fpr.stdout).toMatch(/p-value rule fpr=0.01/);
+    const scored = await readCsv('fpr.csv');
+    expect(scored.cols.slice(-3)).toEqual(['score', 'p_value', 'is_anomaly']);
+    const p = scored.col('p_value').map(Number);
+    scored.col('is_anomaly').forEach((f, i) => expect(f === 'true', `row ${i}`).toBe(p[i] <= 0.01));
+    // p = (1 + #{calibration >= s}) / 1001: the score's rank among the saved calibration scores.
+    const cal: number[] = info.calibration.scores;
+    scored.col('score').map(Number).slice(0, 50).forEach((s, i) => expect(p[i]).toBeCloseTo((1 + cal.filter((c) => c >= s).length) / 1001, 9));
+    await run(['score', '-i', 'new.csv', '-m', 'cal', '-o', 'fdr.csv', '--threshold', 'fdr=0.1']);
+    expect((await readCsv('fdr.csv')).cols.slice(-2)).toEqual(['p_value', 'is_anomaly']);
+  });
+
+  it('score --threshold fpr on a model without calibration exits 1 naming --calibration-split; a bad alpha exits 2', async () => {
+    await run(['fit', '-i', 'train.csv', '-m', 'uncal', '-t', 'pca', '--k', '2']);
+    const r = await run(['score', '-i', 'new.csv', '-m', 'uncal', '-o', 'uncal.csv', '--threshold', 'fpr=0.01'], 1);
+    expect(r.stderr).toMatch(/calibration-split/);
+    const bad = await run(['score', '-i', 'new.csv', '-m', 'uncal', '-o', 'uncal.csv', '--threshold', 'fpr=2'], 2);
+    expect(bad.stderr).toMatch(/--threshold fpr expects alpha in \(0, 1\), received "2"/);
+  });
+
   it('--exclude keeps the named numeric columns out of the features', async () => {
     await run(['fit', '-i', 'train.csv', '-m', 'excl', '-t', 'pca', '--k', '2', '--exclude', 'rpm,noise_db']);
     expect((await manifest('excl')).features).toEqual(SENSORS.filter((f) => f !== 'rpm' && f !== 'noise_db'));

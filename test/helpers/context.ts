@@ -9,6 +9,7 @@ export function testContext(overrides: Partial<StageContext> = {}): StageContext
   return {
     stageId: 'test-stage',
     signal: new AbortController().signal,
+    drain: new AbortController().signal,
     logger: silentLogger(),
     seed: 7,
     progress: noProgress,

@@ -35,13 +35,28 @@ export function answers(port: number, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-/** Runs `broker.sh <command>` for `port`; resolves with its output, rejects with it on failure. */
-export function brokerScript(command: 'start' | 'stop' | 'restart' | 'kill' | 'status' | 'reset', port = BROKER_PORT, timeoutMs = 600_000): Promise<string> {
+/** The script's folder for the broker on `port` (config, data, log; `tls/` with the SASL_SSL listener). */
+export function brokerRunDir(port = BROKER_PORT): string {
+  return path.join(process.env.LATENTFLOW_KAFKA_DIR ?? path.join(ROOT, '.cache/kafka'), `broker-${port}`);
+}
+
+/**
+ * Runs `broker.sh <command>` for `port`; resolves with its output, rejects with it on failure. `env` adds
+ * script variables, e.g. LATENTFLOW_KAFKA_SASL_PORT, which is otherwise not passed on from this process:
+ * two brokers (the shared one, the restart test's) must not both open the same SASL port.
+ */
+export function brokerScript(
+  command: 'start' | 'stop' | 'restart' | 'kill' | 'status' | 'reset',
+  port = BROKER_PORT,
+  timeoutMs = 600_000,
+  env: Record<string, string> = {},
+): Promise<string> {
+  const { LATENTFLOW_KAFKA_SASL_PORT: _sasl, ...inherited } = process.env;
   return new Promise((resolve, reject) => {
     execFile(
       'bash',
       [SCRIPT, command],
-      { cwd: ROOT, env: { ...process.env, LATENTFLOW_KAFKA_PORT: String(port) }, timeout: timeoutMs, maxBuffer: 16 << 20 },
+      { cwd: ROOT, env: { ...inherited, ...env, LATENTFLOW_KAFKA_PORT: String(port) }, timeout: timeoutMs, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const output = `${stdout}${stderr}`.trim();
         if (error) reject(new Error(`scripts/kafka/broker.sh ${command} (port ${port}) failed: ${error.message}\n${output.split('\n').slice(-30).join('\n')}`));

@@ -214,6 +214,59 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
     expect(await topicSize(kafka, scored)).toBe(200);
   });
 
+  it('a drained run ends cleanly: all it read is produced and committed, nothing more, and the next run of the group reads exactly the rest; its ops endpoint answers over HTTP meanwhile', async () => {
+    const modelDir = path.join(dir, 'model-drain');
+    await trainSensorModel(modelDir, 'pca');
+    const input = await topic('drain-in', 2);
+    const scored = await topic('drain-out', 2);
+    const records = sensorRecords(6000, 6, 0);
+    await produce(kafka, input, sensorMessages(records));
+    const groupId = uniqueName('group');
+    const spec = (idleTimeoutMs: number) =>
+      validatePipelineValue({
+        name: 'kafka-drain',
+        statsIntervalMs: 50,
+        source: { type: 'kafka-source', brokers, topics: [input], groupId, features: SENSOR_FEATURES, fromBeginning: true, idleTimeoutMs, batchRows: 100 },
+        stages: [
+          { type: 'score', model: modelDir },
+          { type: 'threshold', model: modelDir },
+        ],
+        sink: { type: 'kafka-sink', brokers, topic: scored },
+      });
+    const drain = new AbortController();
+    // The ops endpoint is scraped over HTTP while the run consumes, then the run is drained. No idle
+    // timeout: without the drain this run would never end.
+    let url = '';
+    let scrape: Promise<[number, string]> | undefined;
+    const first = await runPipeline(
+      { ...spec(0), ops: { port: 0, host: '127.0.0.1' } },
+      {
+        drain: drain.signal,
+        onOpsListening: (u) => (url = u),
+        onStats: (s) => {
+          if (s.rows === 0 || scrape !== undefined) return;
+          scrape = Promise.all([fetch(`${url}/readyz`).then((r) => r.status), fetch(`${url}/metrics`).then((r) => r.text())]).finally(() => drain.abort());
+        },
+      },
+    );
+    const [ready, metrics] = await scrape!;
+    expect(ready).toBe(200);
+    expect(metrics).toMatch(new RegExp(`^latentflow_kafka_consumer_lag\\{stage="kafka-source",topic="${input}",partition="[01]",pipeline="kafka-drain"\\} \\d+$`, 'm'));
+    expect(metrics).toMatch(/^latentflow_stage_value\{stage="kafka-sink",type="kafka-sink",name="rowsAcknowledged",pipeline="kafka-drain"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^latentflow_batch_settle_seconds_bucket\{le="\+Inf",pipeline="kafka-drain"\} [1-9]\d*$/m);
+    expect(first.endedBy).toBe('drain');
+    expect(first.rows).toBeGreaterThan(0);
+    expect(first.rows).toBeLessThan(6000);
+    expect(await committedTotal(kafka, groupId, input)).toBe(first.rows);
+    expect(await topicSize(kafka, scored)).toBe(first.rows);
+    const second = await runPipeline(spec(1500));
+    expect(second.endedBy).toBe('input');
+    expect(first.rows + second.rows).toBe(6000);
+    expect(await committedTotal(kafka, groupId, input)).toBe(6000);
+    const out = await readTopics(kafka, [scored], 6000);
+    expect(new Set(out.map((m) => m.key))).toEqual(new Set(records.map((r) => r.id)));
+  });
+
   it('kafka-source commits once a file sink has its file in place, and nothing with null-sink (the next run reads the records again)', async () => {
     const input = await topic('to-file', 2);
     await produce(kafka, input, sensorMessages(sensorRecords(700, 5, 0)));

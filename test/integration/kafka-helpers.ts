@@ -206,8 +206,15 @@ export function sensorMessages(records: readonly SensorRecord[]): Message[] {
 /**
  * Trains a detector on clean sensor rows and saves it to `dir`: an autoencoder (6-8-2-8-6, seeded, a
  * few seconds on the wasm backend) or PCA with k=2. Threshold: the 99.8th percentile of training scores.
+ * `calibrationSplit` > 0 holds that share of the 3,000 rows out for calibration scores (p-value rules).
  */
-export async function trainSensorModel(dir: string, kind: 'autoencoder' | 'pca' = 'autoencoder', seed = 5, threshold: Record<string, unknown> = { method: 'percentile', value: 99.8 }): Promise<void> {
+export async function trainSensorModel(
+  dir: string,
+  kind: 'autoencoder' | 'pca' = 'autoencoder',
+  seed = 5,
+  threshold: Record<string, unknown> = { method: 'percentile', value: 99.8 },
+  calibrationSplit = 0,
+): Promise<void> {
   await selectBackend();
   const rows = sensorRecords(3000, seed, 0);
   const columns: Record<string, Float64Array> = {};
@@ -216,8 +223,8 @@ export async function trainSensorModel(dir: string, kind: 'autoencoder' | 'pca' 
   const ctx = testContext({ stageId: 'fit', seed });
   const stage =
     kind === 'pca'
-      ? pcaFit.create(pcaFit.params.parse({ k: 2, threshold }) as never, ctx)
-      : autoencoderFit.create(autoencoderFit.params.parse({ model: { hiddenUnits: [8], codeSize: 2, epochs: 60, batchSize: 64, learningRate: 0.01 }, threshold }) as never, ctx);
+      ? pcaFit.create(pcaFit.params.parse({ k: 2, threshold, calibrationSplit }) as never, ctx)
+      : autoencoderFit.create(autoencoderFit.params.parse({ model: { hiddenUnits: [8], codeSize: 2, epochs: 60, batchSize: 64, learningRate: 0.01 }, threshold, calibrationSplit }) as never, ctx);
   await collect(stage.transform(fromArray(input)));
   const detector = await ctx.models.get<Detector>('fit');
   await saveDetector(dir, detector);

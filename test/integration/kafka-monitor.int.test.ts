@@ -18,6 +18,7 @@ import {
   uniqueName,
   waitFor,
   kafkaSuite,
+  trainSensorModel,
 } from './kafka-helpers.js';
 
 const broker = await useBroker();
@@ -42,21 +43,30 @@ describe.skipIf(!broker.ok)('monitor on a real broker', () => {
   });
 
   /** Starts an in-process monitor; it stops when the test ends (or when `stop()` is called). */
-  function startMonitor(options: Partial<MonitorOptionsInput> & { topic: string; groupId: string }) {
+  function startMonitor(options: Partial<MonitorOptionsInput> & { topic: string; groupId: string }, onOpsListening?: (url: string) => void) {
     const stop = new AbortController();
-    const done = runMonitor({ brokers, model: modelDir, fromBeginning: true, metricsIntervalMs: 0, batchRows: 500, lingerMs: 20, ...options }, { signal: stop.signal });
+    const done = runMonitor({ brokers, model: modelDir, fromBeginning: true, metricsIntervalMs: 0, batchRows: 500, lingerMs: 20, ...options }, { signal: stop.signal, onOpsListening });
     const entry = { stop, done: done.catch(() => undefined) };
     running.push(entry);
     return { stop: () => stop.abort(), done };
   }
 
-  it('scores 10,000 records with injected anomalies: every key once, the anomalies topic holds exactly the flagged ones, recall >= 0.95', async () => {
+  it('scores 10,000 records with injected anomalies: every key once, the anomalies topic holds exactly the flagged ones, recall >= 0.95; its ops endpoint reports them over HTTP', async () => {
     const t = await topicsFor(uniqueName('tenk'), 3);
     const records = sensorRecords(10_000, 11, 0.02);
     await produce(kafka, t.input, sensorMessages(records));
     const groupId = uniqueName('group');
-    const monitor = startMonitor({ topic: t.input, groupId });
+    let url = '';
+    const monitor = startMonitor({ topic: t.input, groupId, ops: { port: 0, host: '127.0.0.1' } }, (u) => (url = u));
     expect(await waitFor(async () => (await topicSize(kafka, t.scored)) >= 10_000, 90_000)).toBe(true);
+    // Real HTTP requests while the monitor runs (issue 15 item 5).
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect(await waitFor(async () => /name="scored",pipeline="monitor [^"]+"\} 10000$/m.test(await (await fetch(`${url}/metrics`)).text()), 10_000)).toBe(true);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const lagLines = text.split('\n').filter((l) => l.startsWith(`latentflow_kafka_consumer_lag{stage="monitor",topic="${t.input}"`));
+    expect(lagLines.map((l) => /partition="(\d)"/.exec(l)![1]).sort()).toEqual(['0', '1', '2']);
+    expect(text).toMatch(/^latentflow_batch_settle_seconds_count\{pipeline="monitor [^"]+"\} [1-9]\d*$/m);
     monitor.stop();
     const metrics = await monitor.done;
 
@@ -189,5 +199,40 @@ describe.skipIf(!broker.ok)('monitor on a real broker', () => {
     }
     expect(metrics!.modelReloads).toBe(1);
     expect(metrics!.modelVersion).toBe(2);
+  }, 180_000);
+
+  it('--p-value-rule fpr: every scored record carries p_value, is flagged exactly when p_value <= alpha, and few normal ones are; a model without calibration stops it before any commit', async () => {
+    const calibrated = path.join(dir, 'calibrated-model');
+    await trainSensorModel(calibrated, 'pca', 5, undefined, 0.5);
+    const t = await topicsFor(uniqueName('pvalue'), 3);
+    const records = sensorRecords(6000, 15, 0.02);
+    await produce(kafka, t.input, sensorMessages(records));
+    const groupId = uniqueName('group');
+    const monitor = startMonitor({ topic: t.input, groupId, model: calibrated, pValueRule: { method: 'fpr', alpha: 0.01 } });
+    expect(await waitFor(async () => (await topicSize(kafka, t.scored)) >= 6000, 90_000)).toBe(true);
+    monitor.stop();
+    const metrics = await monitor.done;
+    const byKey = new Map((await readTopics(kafka, [t.scored], 6000)).map((m) => [m.key, JSON.parse(m.value!) as { p_value: number; is_anomaly: boolean }]));
+    expect(byKey.size).toBe(6000);
+    const n = 1500; // calibration rows: half of the 3,000 training rows
+    for (const v of byKey.values()) {
+      expect(v.p_value).toBeGreaterThanOrEqual(1 / (n + 1) - 1e-12);
+      expect(v.p_value).toBeLessThanOrEqual(1);
+      expect(v.is_anomaly).toBe(v.p_value <= 0.01);
+    }
+    const normal = records.filter((r) => !r.injected);
+    const falseFlags = normal.filter((r) => byKey.get(r.id)!.is_anomaly).length;
+    // alpha 0.01 of the normal records, 3 sigma (binomial plus the calibration set's own spread) above it.
+    const sd = Math.sqrt(0.01 * 0.99 * (1 / normal.length + 1 / (n + 2)));
+    expect(falseFlags / normal.length).toBeLessThan(0.01 + 3 * sd);
+    expect(records.filter((r) => r.injected).every((r) => byKey.get(r.id)!.is_anomaly)).toBe(true);
+    expect(metrics).toMatchObject({ scored: 6000, deadLetters: 0, threshold: null });
+
+    // The suite's model has no calibration scores: the monitor refuses it at start and commits nothing.
+    const u = await topicsFor(uniqueName('uncal'), 1);
+    await produce(kafka, u.input, sensorMessages(records.slice(0, 10)));
+    const uncalibratedGroup = uniqueName('group');
+    await expect(startMonitor({ topic: u.input, groupId: uncalibratedGroup, pValueRule: { method: 'fdr', q: 0.05 } }).done).rejects.toThrow(/calibrationSplit/);
+    expect(await committedTotal(kafka, uncalibratedGroup, u.input)).toBe(0);
   }, 180_000);
 });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_HEADERS } from '../../src/kafka/output-codec.js';
 import { kafkaColumns } from '../../src/kafka/record-batch.js';
 import { featureMapping, type InputRecord } from '../../src/kafka/record-codec.js';
+import { conformalPValue, conformalPValues, flagByFpr } from '../../src/models/conformal.js';
 import { Detector } from '../../src/models/detector.js';
 import { outputNames, scoreBatch, type Scorer } from '../../src/monitor/score-batch.js';
 import { selectBackend } from '../../src/runtime/backend.js';
@@ -60,5 +61,28 @@ describe('scoreBatch', () => {
     const { scored, dead } = run(scorer('lf_'), ['{"f0": 1, "f1": 2, "f2": 3, "score": "mine", "is_anomaly": 0}']);
     expect(dead).toHaveLength(0);
     expect(scored[0]).toMatch(/^\{"f0": 1, "f1": 2, "f2": 3, "score": "mine", "is_anomaly": 0,"lf_score":[\d.e+-]+,"lf_is_anomaly":(true|false)\}$/);
+  });
+
+  it('with a p-value rule each record gets p_value after is_anomaly and before the code, the flags follow it, and a record with its own p_value field is dead-lettered', () => {
+    const calibration = [0.001, 0.01, 0.1, 1, 10];
+    const s: Scorer = {
+      detector,
+      mapping: featureMapping(detector.features),
+      outputs: outputNames('', 1, true),
+      pValues: (scores) => conformalPValues(calibration, scores),
+      flag: (_scores, p) => flagByFpr(p!, 0.2),
+    };
+    const { scored, dead } = run(s, ['{"f0": 1, "f1": 2, "f2": 3}', '{"f0": 50, "f1": -50, "f2": 90}', '{"f0": 1, "f1": 2, "f2": 3, "p_value": 1}']);
+    expect(scored).toHaveLength(2);
+    for (const text of scored) {
+      expect(text).toMatch(/,"score":[\d.e+-]+,"is_anomaly":(true|false),"p_value":[\d.e+-]+,"z0":[\d.e+-]+\}$/);
+      const value = JSON.parse(text);
+      expect(value.p_value).toBeCloseTo(conformalPValue(calibration, Math.fround(value.score)), 12);
+      expect(value.is_anomaly).toBe(value.p_value <= 0.2);
+    }
+    // The far-off record scores above every calibration score: p = 1/6, flagged.
+    expect(JSON.parse(scored[1])).toMatchObject({ is_anomaly: true });
+    expect(dead.map((m) => m.headers![DLQ_HEADERS.reason])).toEqual(['output-collision']);
+    expect(String(dead[0].headers![DLQ_HEADERS.detail])).toContain('field "p_value"');
   });
 });

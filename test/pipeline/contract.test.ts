@@ -84,7 +84,8 @@ const examples: Record<string, Example> = {
   'pca-fit': async () => ({ params: { exclude: ['outlier'], k: 2 } }),
   score: async () => ({ params: { model: modelDir, featureErrors: true } }),
   encode: async () => ({ params: { model: modelDir } }),
-  threshold: async () => ({ params: { model: modelDir }, input: await scored() }),
+  // The p-value path (calibration scores, Benjamini-Hochberg per batch); the saved-threshold path is the simpler one.
+  threshold: async () => ({ params: { model: modelDir, rule: { method: 'fdr', q: 0.1 } }, input: await scored() }),
   'csv-sink': async () => ({ params: { path: path.join(dir, `out-${Math.random()}.csv`) } }),
   'ipc-sink': async () => ({ params: { path: path.join(dir, `out-${Math.random()}.arrow`) } }),
   'parquet-sink': async () => ({ params: { path: path.join(dir, `out-${Math.random()}.parquet`) } }),
@@ -148,7 +149,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'latentflow-contract-'));
   modelDir = path.join(dir, 'model');
   const ctx = testContext({ stageId: 'pca' });
-  const fit = pcaFit.create(pcaFit.params.parse({ exclude: ['outlier'], k: 2, threshold: { method: 'contamination', value: 0.05 } }) as never, ctx);
+  const fit = pcaFit.create(pcaFit.params.parse({ exclude: ['outlier'], k: 2, threshold: { method: 'contamination', value: 0.05 }, calibrationSplit: 0.2 }) as never, ctx);
   await collect(fit.transform(fromArray(input)));
   await saveDetector(modelDir, await ctx.models.get('pca'));
 });

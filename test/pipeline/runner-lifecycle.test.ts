@@ -95,6 +95,8 @@ function pipeline(journal: Journal, parts: { source?: Behaviour; t1?: Behaviour;
     name: 'lifecycle',
     seed: 123,
     backend: 'auto',
+    statsIntervalMs: 0,
+    ops: null,
     file: '/nowhere/<inline>',
     baseDir: '/nowhere',
     source: stageSpec(journal, 'src', 'source', parts.source),

@@ -119,13 +119,13 @@ describe('spec errors name the place and the fix', () => {
     const e = specError(() => parsePipelines(`${minimal}stage: []\n`, 'p.yaml'));
     expect(e).toMatchObject({ line: 6, column: 1, path: 'stage' });
     expect(e.message).toBe(
-      'p.yaml:6:1: unknown key "stage"; did you mean "stages"? (allowed: name, description, seed, backend, source, stages, sink) (at stage)',
+      'p.yaml:6:1: unknown key "stage"; did you mean "stages"? (allowed: name, description, seed, backend, statsIntervalMs, ops, source, stages, sink) (at stage)',
     );
   });
 
   it('an unknown key far from every allowed one gets no suggestion', () => {
     const e = specError(() => parsePipelines(`${minimal}zzzzzzzz: 1\n`, 'p.yaml'));
-    expect(e.message).toBe('p.yaml:6:1: unknown key "zzzzzzzz" (allowed: name, description, seed, backend, source, stages, sink) (at zzzzzzzz)');
+    expect(e.message).toBe('p.yaml:6:1: unknown key "zzzzzzzz" (allowed: name, description, seed, backend, statsIntervalMs, ops, source, stages, sink) (at zzzzzzzz)');
   });
 
   it('an unknown stage param lists the stage params, type and id first', () => {

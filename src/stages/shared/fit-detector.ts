@@ -7,11 +7,13 @@ import { META } from '../../io/batch-meta.js';
 import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../../io/features.js';
 import { Detector, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../../models/detector.js';
 import { concatRows, type Matrix } from '../../models/matrix.js';
+import { deriveSeed } from '../../models/random.js';
 import { quantileSorted, sortedCopy } from '../../models/order-statistics.js';
 import { constantColumns, Scaler, type ScalerMethod } from '../../models/scaler.js';
 import { fitThreshold, type ThresholdRule } from '../../models/threshold.js';
 import type { StageContext, Transform } from '../../contract/stage.js';
 import { currentBackend } from '../../runtime/backend.js';
+import { calibrationState, splitCalibration } from './calibration-split.js';
 
 /** Params every fit stage shares. */
 export interface FitParams {
@@ -21,6 +23,8 @@ export interface FitParams {
   scaler: ScalerMethod;
   /** Always set: the fit stages default it (DEFAULT_THRESHOLD), so every fitted model can flag. */
   threshold: ThresholdRule;
+  /** Share of the valid rows held out for calibration scores, in [0, 0.5]; 0 = none. */
+  calibrationSplit: number;
   saveTo?: string;
   maxRows: number;
 }
@@ -73,6 +77,7 @@ export function fitDetectorStage(
         stats = {
           rows: detector.training.rows,
           invalidRows: detector.training.invalidRows,
+          ...(detector.training.calibrationRows !== undefined ? { calibrationRows: detector.training.calibrationRows } : {}),
           fitMs: detector.training.fitMs,
           threshold: detector.threshold?.threshold,
           epochs: detector.training.history?.loss.length,
@@ -110,11 +115,15 @@ export async function fitOnBatches(
   const features = resolveFeatures(batches[0].schema, params.features, params.exclude);
   const trainingMeans = params.onMissing === 'impute' ? Array.from(finiteColumnMeans(batches, features)) : null;
   let invalidRows = 0;
-  const parts = batches.map((batch, i) => {
+  const valid = batches.map((batch, i) => {
     const ex = extractFeatures(batch, i, features, params.onMissing, trainingMeans ?? undefined);
     invalidRows += ex.invalidRows;
     return ex.matrix;
   });
+  // Calibration rows leave before anything is fitted, the scaler included (see calibration-split.ts). The
+  // impute means above still cover them: a model is told nothing else about them, and only rows with
+  // missing values are affected.
+  const { train: parts, calibration } = splitCalibration(valid, features.length, params.calibrationSplit, deriveSeed(ctx.seed, `${ctx.stageId}:calibration`));
   const rows = parts.reduce((n, part) => n + part.rows, 0);
   if (invalidRows > 0) ctx.logger.warn({ invalidRows, policy: params.onMissing }, `${invalidRows} training rows had missing values (${params.onMissing})`);
   if (rows < 2) {
@@ -174,8 +183,18 @@ export async function fitOnBatches(
     );
   }
   const threshold = fitThreshold(trainScores, params.threshold);
+  let calibrationScores = null;
+  if (calibration) {
+    try {
+      calibrationScores = calibrationState(fitted.model.score(scaler.transform(calibration)), params.calibrationSplit, kind);
+    } catch (error) {
+      fitted.model.dispose?.();
+      throw error;
+    }
+  }
   const training: TrainingSummary = {
     rows,
+    ...(calibration ? { calibrationRows: calibration.rows } : {}),
     invalidRows,
     fitMs,
     backend: currentBackend()?.name ?? 'none',
@@ -185,7 +204,7 @@ export async function fitOnBatches(
     explainedVariance: fitted.explainedVariance,
     scoreQuantiles: Object.fromEntries([0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1].map((q) => [`q${q}`, quantileSorted(sorted, q)])),
   };
-  const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold);
+  const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold, calibrationScores);
   try {
     checkFittedDetector(detector);
   } catch (error) {

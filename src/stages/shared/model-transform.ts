@@ -10,6 +10,8 @@ import { modelRef } from './model-ref.js';
 export interface ModelTransformSpec {
   /** The stage's `model` param: a fit stage id or a model directory. */
   model: string;
+  /** The stage's watch-mode params (`watchModelParams`). */
+  watch: { watchModel: boolean; reloadCheckMs: number };
   /** The stage's type, named when an added column would replace an input column. */
   stage: string;
   /** The stage's `outputPrefix`: put before the name of every column `columns` returns. */
@@ -30,16 +32,22 @@ export interface ModelTransformSpec {
  * `onMissing: drop` are counted and logged once at the end, so every output row still joins its input row.
  */
 export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Transform {
-  const ref = modelRef(spec.model, ctx);
+  const ref = modelRef(spec.model, ctx, spec.watch);
   let rows = 0;
   let dropped = 0;
+  // The model version in use (0 before the first batch; a watched directory counts its reloads).
+  let modelVersion = 0;
   return {
     kind: 'transform',
     async *transform(input) {
       let batchIndex = 0;
-      for await (const batch of input) {
-        const detector = await ref.get();
-        if (batchIndex === 0) spec.onFirstBatch?.(detector, batch.schema);
+      let version = 0;
+      for await (const given of input) {
+        const { detector, version: v, batch } = await ref.forBatch(given);
+        // A reloaded model is checked against the stream as the first one was.
+        if (v !== version) spec.onFirstBatch?.(detector, batch.schema);
+        version = v;
+        modelVersion = v;
         const policy = spec.onMissing ?? detector.missing.policy;
         const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missingValuesFor(policy));
         const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
@@ -51,6 +59,6 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
       if (dropped > 0) ctx.logger.warn({ dropped }, `${dropped} rows with missing feature values were dropped`);
     },
     async close() {},
-    stats: () => ({ rows, dropped, ...spec.stats?.() }),
+    stats: () => ({ rows, dropped, modelVersion, ...spec.stats?.() }),
   };
 }

@@ -37,10 +37,45 @@ export const thresholdRuleParam = z
   ])
   .describe('Threshold rule: {method: contamination|percentile|fixed|mad, value|k}');
 
+/**
+ * The two rules that judge each row's conformal p-value against the calibration scores saved with the model
+ * (see models/conformal.ts): for the `threshold` stage and the monitor's `pValueRule`. Not fit rules: `fdr`
+ * depends on the batch, so neither is a cut-off a model could save.
+ */
+export const conformalRuleParam = z
+  .discriminatedUnion('method', [
+    z.strictObject({
+      method: z.literal('fpr'),
+      alpha: z.number().gt(0).lt(1).describe('Flag when p_value <= alpha: at most a share alpha of normal rows is flagged (needs a model with calibration scores)'),
+    }),
+    z.strictObject({
+      method: z.literal('fdr'),
+      q: z.number().gt(0).lt(1).describe('Benjamini-Hochberg over each batch: on average at most a share q of the flags are normal rows (needs a model with calibration scores)'),
+    }),
+  ])
+  .describe('P-value rule against the model\'s calibration scores (fit with calibrationSplit): {method: fpr, alpha} | {method: fdr, q}');
+
+/** The rules of the `threshold` stage: the fit rules, fitted on the scores flowing through, and the p-value rules. */
+export const stageThresholdRuleParam = z
+  .discriminatedUnion('method', [...thresholdRuleParam.options, ...conformalRuleParam.options])
+  .describe('Threshold rule: {method: contamination|percentile|fixed|mad, value|k} fitted on these scores, or {method: fpr, alpha} | {method: fdr, q} on p-values against the model\'s calibration scores');
+
 /** The threshold a fit stage saves with its model; every fitted model has one, so `threshold: {model}` works. */
 export const fitThresholdParam = thresholdRuleParam
   .default(DEFAULT_THRESHOLD)
   .describe(`Threshold rule fitted on the training scores and saved with the model (default ${ruleText(DEFAULT_THRESHOLD)})`);
+
+/**
+ * Share of the valid training rows (chosen by the seed) held out of scaler and model fitting; their scores
+ * are saved with the model as calibration scores for conformal p-values (threshold rules fpr and fdr).
+ * In [0, 0.5], default 0 (no calibration: every row trains, as before this option).
+ */
+export const calibrationSplitParam = z
+  .number()
+  .min(0)
+  .max(0.5)
+  .default(0)
+  .describe('Share of training rows (seeded) held out of fitting; their scores are saved as calibration scores for p_value and the threshold rules fpr/fdr, in [0, 0.5]; 0 = none');
 
 export const modelRefParam = z
   .string()
@@ -60,6 +95,19 @@ export const maxRowsParam = z
  * so `outputPrefix: "lf_"` is the one way to keep both. Stages that read those columns later take the
  * prefixed name (e.g. threshold `scoreColumn: lf_score`).
  */
+/**
+ * Watch mode of a stage's model directory, the same two params on every model stage: hot reload for
+ * long-running pipelines. Watching is per directory and run: one stage asking for it makes every stage
+ * naming that directory switch models at the same batch (stages/shared/model-ref.ts).
+ */
+export const watchModelParams = {
+  watchModel: z
+    .boolean()
+    .default(false)
+    .describe('Reload the model directory when it is replaced (as latentflow fit -m does), between batches; a replacement with other features, or one that fails to load, is logged and the current model kept'),
+  reloadCheckMs: z.number().int().positive().default(1000).describe('How often a watched model directory is checked for a replacement (ms), besides fs.watch'),
+};
+
 export const outputPrefixParam = z
   .string()
   .default('')

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDetector, saveDetector } from '../../src/artifact/model-dir.js';
 import type { Detector } from '../../src/models/detector.js';
-import { ModelWatcher } from '../../src/monitor/model-watcher.js';
+import { ModelWatcher } from '../../src/artifact/model-watcher.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { pcaFit } from '../../src/stages/pca-fit.js';
 import { collect, fromArray, testContext } from '../helpers/context.js';

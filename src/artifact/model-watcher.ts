@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST, loadDetector } from '../artifact/model-dir.js';
+import { MANIFEST, loadDetector } from './model-dir.js';
 import type { Detector } from '../models/detector.js';
 import type { Logger } from '../runtime/logger.js';
 
@@ -23,10 +23,15 @@ export interface LoadedModel {
  * of the manifest (or, for directories replaced whole by older latentflow versions, of the directory).
  * Changes are noticed by `fs.watch` on the directory and on its parent (prompt) and by polling `stat`
  * every `pollMs` (fs.watch misses renames on some file systems). A model that fails to load is logged and the current one stays in use;
- * the same broken directory is not retried until it changes again.
+ * the same broken directory is not retried until it changes again. So is, with `sameFeatures`, a
+ * replacement that reads other features than the model in use (a pipeline's source reads fixed columns).
+ *
+ * The model in use before the last swap stays loaded until the next one ({@link version}), so a stage
+ * later in a pipeline can still score or flag a batch with the version an earlier stage used for it.
  */
 export class ModelWatcher {
   private active: LoadedModel | undefined;
+  private previous: LoadedModel | undefined;
   private pending: LoadedModel | undefined;
   private loading: Promise<void> | undefined;
   private checkAgain = false;
@@ -40,6 +45,7 @@ export class ModelWatcher {
     private readonly dir: string,
     private readonly logger: Logger,
     private readonly pollMs: number,
+    private readonly sameFeatures = false,
   ) {}
 
   /** Loads the model (errors propagate: a monitor must not start without one) and starts watching. */
@@ -56,22 +62,32 @@ export class ModelWatcher {
   }
 
   /**
-   * The model to score the next batch with. When a newer one finished loading it becomes active here and
-   * the previous one is disposed (the caller holds no reference to it across batches).
+   * The model to score the next batch with. When a newer one finished loading it becomes active here; the
+   * one it replaces stays loaded until the next swap (see {@link version}) and the one before is disposed.
    */
   current(): LoadedModel {
     if (this.active === undefined) throw new Error('ModelWatcher.current() before start()');
     if (this.pending !== undefined) {
-      const old = this.active;
+      this.previous?.detector.dispose();
+      this.previous = this.active;
       this.active = this.pending;
       this.pending = undefined;
-      old.detector.dispose();
       this.logger.info(
         { model: this.dir, version: this.active.version, kind: this.active.detector.kind, features: this.active.detector.features.length },
         `model reloaded (version ${this.active.version}); the next batch uses it`,
       );
     }
     return this.active;
+  }
+
+  /**
+   * The model of version `v`, when it is the one in use or the one it replaced; a batch tagged with an
+   * older version than that cannot be scored consistently (a programming error: batches pass a pipeline's
+   * transforms one at a time).
+   */
+  version(v: number): LoadedModel {
+    for (const m of [this.active, this.previous]) if (m?.version === v) return m;
+    throw new Error(`model version ${v} of ${this.dir} is no longer loaded (in use: ${this.active?.version})`);
   }
 
   /** Checks the directory now (also called by the watchers); resolves when any resulting load is done. */
@@ -102,8 +118,10 @@ export class ModelWatcher {
     await this.loading?.catch(() => undefined);
     this.pending?.detector.dispose();
     this.active?.detector.dispose();
+    this.previous?.detector.dispose();
     this.pending = undefined;
     this.active = undefined;
+    this.previous = undefined;
   }
 
   /** Checks on every change `fs.watch` reports in `folder` for a name `isRelevant` accepts. */
@@ -129,6 +147,11 @@ export class ModelWatcher {
       if (this.isClosed) {
         detector.dispose();
         return;
+      }
+      const inUse = this.active?.detector.features;
+      if (this.sameFeatures && inUse !== undefined && detector.features.join('\u0000') !== inUse.join('\u0000')) {
+        detector.dispose();
+        throw new Error(`the new model reads features ${detector.features.join(', ')}, the one in use ${inUse.join(', ')}; a running pipeline reads fixed columns, so restart it to change them`);
       }
       this.pending?.detector.dispose();
       this.pending = { detector, version: ++this.versions, identity };
