@@ -21,7 +21,8 @@ export type { DetectorInput } from './api/detector-input.js';
 
 export type { Matrix } from './models/matrix.js';
 export { Autoencoder } from './models/autoencoder/autoencoder.js';
-export type { AutoencoderConfig } from './models/autoencoder/autoencoder-options.js';
+export { AutoencoderEnsemble, createAutoencoder, type AutoencoderEnsembleState, type AutoencoderModel, type ResolvedEnsemble } from './models/autoencoder/autoencoder-ensemble.js';
+export type { AutoencoderConfig, EnsembleConfig } from './models/autoencoder/autoencoder-options.js';
 export type { ResolvedAutoencoderConfig } from './models/autoencoder/autoencoder-config.js';
 export type { ScoreBy } from './models/autoencoder/score-by.js';
 export { PcaModel, type PcaConfig, type PcaScoreBy } from './models/pca.js';

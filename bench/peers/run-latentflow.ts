@@ -17,6 +17,11 @@
  *   x-*          the defaults study: one fit, every scoring rule of explore.ts as `x-…/variant`
  *   x-ens        the ensemble and distance-weight study: 3 default fits, `x-ens/k{K}-w{W}` variants
  *   x-knn        the latent-density study: one default fit, k-NN distance variants and blends (issue 12)
+ *   lf-ens2, lf-ens4, lf-ens4-varied  `AutoencoderEnsemble` with every default and `ensemble: { size: 2 | 4 }`
+ *                (-varied: `widths: varied`) (the product's
+ *                ensemble, robust scaling); variants `k{K}` for K below the size: the mean of the first K members'
+ *                normalized scores, which is exactly the ensemble of size K (k1 = lf-default: member 0 keeps the
+ *                seed). fit_s covers every member
  *
  * fit_s: scaler fit + transform, model fit, scoring the training rows and a contamination=0.1 threshold
  * (what `latentflow fit` does; PyOD's fit also scores the training rows for its threshold).
@@ -36,6 +41,7 @@ import * as pw from 'parquet-wasm/node';
 import * as tf from '../../src/runtime/tf.js';
 import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
 import { AUTOENCODER_SCALER, defaultCodeSize } from '../../src/models/autoencoder/autoencoder-config.js';
+import { AutoencoderEnsemble } from '../../src/models/autoencoder/autoencoder-ensemble.js';
 import { ScoringTensors } from '../../src/models/autoencoder/autoencoder-scoring.js';
 import { permutation, seededRandom } from '../../src/models/random.js';
 import * as ex from './explore.js';
@@ -355,9 +361,38 @@ const METHODS: Record<string, Method> = {
   'c-abs': autoencoderMethod((_d, seed) => ({ seed, earlyStopping: { minRelativeDelta: 0 } }), AUTOENCODER_SCALER),
   'c-h32-trim': autoencoderMethod((d, seed) => ({ seed, hiddenUnits: [clampedHidden(d, 32)], trim: 0.1 }), AUTOENCODER_SCALER),
   'c-e10': autoencoderMethod((_d, seed) => ({ seed, epochs: 10, earlyStopping: { patience: 5, minRelativeDelta: 0 } }), AUTOENCODER_SCALER),
+  'lf-ens2': ensembleProductMethod(2),
+  'lf-ens4': ensembleProductMethod(4),
+  'lf-ens4-varied': ensembleProductMethod(4, 'varied'),
   'lf-pca': pcaMethod({}),
   'lf-pca-recon': pcaMethod({ scoreBy: 'reconstruction' }),
 };
+
+/** The product's ensemble of `size` default members; see the header for the `k{K}` variants. */
+function ensembleProductMethod(size: number, widths: 'same' | 'varied' = 'same'): Method {
+  return async (x, seed) => {
+    const scaler = new Scaler(AUTOENCODER_SCALER).fit(x);
+    const xs = scaler.transform(x);
+    const model = new AutoencoderEnsemble(x.cols, { seed, ensemble: { size, widths } });
+    const history = await model.fit(xs);
+    fitThreshold(model.score(xs), { method: 'contamination', value: 0.1 });
+    const scales = model.scoreScales;
+    const firstK = (m: Matrix, k: number) => {
+      const t = scaler.transform(m);
+      const out = new Float64Array(t.rows);
+      for (let i = 0; i < k; i++) model.member(i).score(t).forEach((v, r) => (out[r] += v / scales[i] / k));
+      return out;
+    };
+    const variants: Record<string, (m: Matrix) => ArrayLike<number>> = {};
+    for (let k = 1; k < size; k++) variants[`k${k}`] = (m) => firstK(m, k);
+    return {
+      score: (m) => model.score(scaler.transform(m)),
+      dispose: () => model.dispose(),
+      variants,
+      info: { members: size, steps: history.steps, converged: history.converged },
+    };
+  };
+}
 
 function pcaMethod(config: PcaConfig): Method {
   return async (x) => {

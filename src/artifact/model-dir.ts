@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ArtifactError, LatentflowError } from '../errors.js';
 import { Autoencoder } from '../models/autoencoder/autoencoder.js';
+import { AutoencoderEnsemble, isEnsembleState } from '../models/autoencoder/autoencoder-ensemble.js';
 import type { CalibrationState } from '../models/conformal.js';
-import { Detector, type DetectorKind, type MissingHandling, type TrainingSummary } from '../models/detector.js';
+import { Detector, type DetectorKind, type MissingHandling, type ReconstructionModel, type TrainingSummary } from '../models/detector.js';
 import type { DriftReference } from '../models/drift.js';
 import { PcaModel } from '../models/pca.js';
 import { Scaler, type ScalerState } from '../models/scaler.js';
 import type { ThresholdState } from '../models/threshold.js';
+import { ENSEMBLE_FORMAT_VERSION, loadEnsemble, saveEnsembleNetworks } from './ensemble-layout.js';
 import { MANIFEST, versionNumber } from './model-layout.js';
 import { writeModelVersion } from './model-save.js';
 import { fileLoadHandler, fileSaveHandler } from './tfjs-file-handler.js';
@@ -15,11 +17,20 @@ import { validateManifest } from './validate-model.js';
 
 export { MANIFEST } from './model-layout.js';
 /**
- * Bumped when the manifest changes incompatibly; loading a newer format fails with a clear message. 2: the
- * network files sit in the version folder the manifest names (`versionDir`), and training means are always
- * saved; format 1 (flat layout) still loads.
+ * The newest manifest format this reads; loading a newer one fails with a clear message. 2: the network files
+ * sit in the version folder the manifest names (`versionDir`), and training means are always saved; format 1
+ * (flat layout) still loads. 3: an autoencoder ensemble, its members in `member-<i>/` folders of the version
+ * folder (ensemble-layout.ts). Only ensembles are written as 3 (see {@link formatVersionOf}).
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = ENSEMBLE_FORMAT_VERSION;
+
+/** The format a single model (every PCA and single autoencoder) is written as, so older versions still read it. */
+export const SINGLE_MODEL_FORMAT_VERSION = 2;
+
+/** The format `model` is written as: 3 for an ensemble, which older readers cannot score, else 2. */
+export function formatVersionOf(model: ReconstructionModel): number {
+  return model instanceof AutoencoderEnsemble ? ENSEMBLE_FORMAT_VERSION : SINGLE_MODEL_FORMAT_VERSION;
+}
 
 /**
  * `latentflow.json`: everything needed to score new data except the network weights, which sit beside it
@@ -65,11 +76,11 @@ export async function saveDetector(dir: string, detector: Detector): Promise<voi
   const target = path.resolve(dir);
   try {
     await writeModelVersion(target, {
-      writeNetwork: detector.model instanceof Autoencoder ? (into) => (detector.model as Autoencoder).save(fileSaveHandler(into)).then(() => undefined) : undefined,
+      writeNetwork: networkWriter(detector.model),
       manifest: (versionDir) => {
         const manifest: Manifest = {
           format: 'latentflow-model',
-          formatVersion: FORMAT_VERSION,
+          formatVersion: formatVersionOf(detector.model),
           kind: detector.kind,
           features: [...detector.features],
           missing: detector.missing,
@@ -88,6 +99,13 @@ export async function saveDetector(dir: string, detector: Detector): Promise<voi
     if (error instanceof LatentflowError) throw error;
     throw new ArtifactError(target, `cannot save model: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** What writes the network files of `model` into a new version folder; undefined for a model without any (PCA). */
+function networkWriter(model: ReconstructionModel): ((into: string) => Promise<void>) | undefined {
+  if (model instanceof AutoencoderEnsemble) return (into) => saveEnsembleNetworks(into, model);
+  if (model instanceof Autoencoder) return (into) => model.save(fileSaveHandler(into)).then(() => undefined);
+  return undefined;
 }
 
 /** Loads retried when the manifest moved on while the files it named were being read (see {@link loadDetector}). */
@@ -117,9 +135,11 @@ async function detectorFrom(target: string, manifest: Manifest): Promise<Detecto
   let model;
   try {
     model =
-      manifest.kind === 'autoencoder'
-        ? await Autoencoder.load(fileLoadHandler(networkDir), manifest.model as never)
-        : PcaModel.fromJSON(manifest.model as never);
+      manifest.kind === 'pca'
+        ? PcaModel.fromJSON(manifest.model as never)
+        : isEnsembleState(manifest.model)
+          ? await loadEnsemble(networkDir, manifest.model as never)
+          : await Autoencoder.load(fileLoadHandler(networkDir), manifest.model as never);
   } catch (error) {
     throw new ArtifactError(target, `cannot load the ${manifest.kind} model: ${(error as Error).message}`, { cause: error });
   }

@@ -2,6 +2,7 @@ import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PathError } from '../errors.js';
 import { tempOwner } from '../io/temp-names.js';
+import { isMemberDirName } from './ensemble-layout.js';
 import { MODEL_JSON, WEIGHTS_BIN } from './tfjs-file-handler.js';
 
 /**
@@ -12,6 +13,8 @@ import { MODEL_JSON, WEIGHTS_BIN } from './tfjs-file-handler.js';
  * <dir>/latentflow.json     the manifest; names the version directory holding the network files
  * <dir>/v-<n>/model.json    TensorFlow.js topology (autoencoders only)
  * <dir>/v-<n>/weights.bin   weights
+ * <dir>/v-<n>/member-<i>/   instead of the two files, one folder of them per member of an ensemble (format 3,
+ *                           ensemble-layout.ts)
  * ```
  * A version directory is complete before the manifest that names it is renamed into place, and it is never
  * changed afterwards, so replacing the manifest (one rename) switches every reader from one whole model to
@@ -54,18 +57,31 @@ function isNetworkEntry(name: string): boolean {
   return NETWORK_FILES.includes(name) || NETWORK_FILES.some((f) => tempOwner(name, f) !== undefined);
 }
 
-/** A version directory (or one being built) that holds only network files. */
+/**
+ * A version directory (or one being built) that holds only network files, or only `member-<i>/` folders of
+ * network files (an ensemble, artifact/ensemble-layout.ts).
+ */
 export async function isVersionDirectory(dir: string): Promise<boolean> {
   try {
-    const st = await lstat(dir);
-    if (!st.isDirectory()) return false;
+    if (!(await lstat(dir)).isDirectory()) return false;
     for (const name of await readdir(dir)) {
-      if (!isNetworkEntry(name) || !(await lstat(path.join(dir, name))).isFile()) return false;
+      const full = path.join(dir, name);
+      const isPart = isMemberDirName(name) ? await holdsOnlyNetworkFiles(full) : isNetworkEntry(name) && (await lstat(full)).isFile();
+      if (!isPart) return false;
     }
     return true;
   } catch {
     return false;
   }
+}
+
+/** A directory (not a symlink) whose entries are all network files or our temp names for them. */
+async function holdsOnlyNetworkFiles(dir: string): Promise<boolean> {
+  if (!(await lstat(dir)).isDirectory()) return false;
+  for (const name of await readdir(dir)) {
+    if (!isNetworkEntry(name) || !(await lstat(path.join(dir, name))).isFile()) return false;
+  }
+  return true;
 }
 
 /**

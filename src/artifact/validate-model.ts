@@ -1,4 +1,5 @@
 import { ArtifactError, LatentflowError, ModelStateError, showValue as show } from '../errors.js';
+import { ensembleStateProblem } from '../models/autoencoder/autoencoder-ensemble.js';
 import { neighborStatsProblem } from '../models/autoencoder/code-neighbors.js';
 import type { Detector } from '../models/detector.js';
 import { DRIFT_BINS } from '../models/drift.js';
@@ -191,6 +192,20 @@ function pcaState(s: Obj, n: number): void {
 }
 
 function autoencoderState(s: Obj, n: number): void {
+  if (s.type === 'autoencoder-ensemble') {
+    const problem = ensembleStateProblem(s, n);
+    if (problem !== undefined) throw new Problem(problem);
+    // Each member must pass the single network's checks; its fields are named under model.members[i].
+    (s.members as unknown[]).forEach((member, i) => {
+      try {
+        autoencoderState(object(member, `model.members[${i}]`), n);
+      } catch (error) {
+        if (error instanceof Problem) throw new Problem(`model.members[${i}]: ${error.message}`);
+        throw error;
+      }
+    });
+    return;
+  }
   if (s.type !== 'autoencoder' || s.version !== 1) {
     throw new Problem(`model has type ${show(s.type)} version ${show(s.version)}; expected "autoencoder" version 1`);
   }

@@ -4,7 +4,7 @@ import { SpecError } from '../errors.js';
 import { loadYamlValue, validatePipelineValue } from '../pipeline/spec.js';
 import { formatOf, sinkEntry, sourceEntry } from './file-stages.js';
 import { DEFAULT_THRESHOLD, ruleText } from '../models/threshold.js';
-import { autoencoderOptions, budgetOptions, earlyStoppingOptions, neighborOptions } from '../models/autoencoder/autoencoder-options.js';
+import { autoencoderOptions, budgetOptions, earlyStoppingOptions, ENSEMBLE_WIDTHS, ensembleOptions, neighborOptions } from '../models/autoencoder/autoencoder-options.js';
 import { optionHelp } from '../models/option-schema.js';
 import { pcaOptionShape } from '../models/pca-options.js';
 import { calibrationSplitParam } from '../stages/shared/params.js';
@@ -33,6 +33,8 @@ interface FitOptions extends GlobalOptions {
   patience?: number;
   trim?: number;
   neighbors?: number;
+  ensembleSize?: number;
+  ensembleWidths?: string;
   batchSize?: number;
   learningRate?: number;
   k?: number;
@@ -51,6 +53,8 @@ const FAMILY_OF: Partial<Record<keyof FitOptions, FitOptions['type']>> = {
   patience: 'autoencoder',
   trim: 'autoencoder',
   neighbors: 'autoencoder',
+  ensembleSize: 'autoencoder',
+  ensembleWidths: 'autoencoder',
   batchSize: 'autoencoder',
   learningRate: 'autoencoder',
   k: 'pca',
@@ -91,6 +95,9 @@ export async function fitSpec(o: FitOptions) {
             ...(o.patience !== undefined ? { earlyStopping: { ...blockOf(fileModel, 'earlyStopping'), patience: o.patience } } : {}),
             ...(o.trim !== undefined ? { trim: o.trim } : {}),
             ...(o.neighbors !== undefined ? { neighbors: o.neighbors === 0 ? null : { ...blockOf(fileModel, 'neighbors'), k: o.neighbors } } : {}),
+            ...(o.ensembleSize !== undefined || o.ensembleWidths !== undefined
+              ? { ensemble: { ...blockOf(fileModel, 'ensemble'), ...(o.ensembleSize !== undefined ? { size: o.ensembleSize } : {}), ...(o.ensembleWidths !== undefined ? { widths: o.ensembleWidths } : {}) } }
+              : {}),
             ...(o.batchSize ? { batchSize: o.batchSize } : {}),
             ...(o.learningRate ? { learningRate: o.learningRate } : {}),
           },
@@ -151,6 +158,8 @@ export function registerFit(program: Command): void {
       .option('--patience <n>', optionHelp(earlyStoppingOptions.shape.patience), optionFlag('--patience', earlyStoppingOptions.shape.patience))
       .option('--trim <f>', optionHelp(ae.trim), optionFlag('--trim', ae.trim))
       .option('--neighbors <k>', `latent density, blended into the score: ${optionHelp(neighborOptions.shape.k)}; 0 = off`, nonNegativeInt('--neighbors'))
+      .option('--ensemble-size <n>', `ensemble of n networks: ${optionHelp(ensembleOptions.shape.size)} (default one network)`, optionFlag('--ensemble-size', ensembleOptions.shape.size))
+      .addOption(new Option('--ensemble-widths <widths>', `with --ensemble-size: ${optionHelp(ensembleOptions.shape.widths)}`).choices(ENSEMBLE_WIDTHS))
       .option('--batch-size <n>', optionHelp(ae.batchSize), optionFlag('--batch-size', ae.batchSize))
       .option('--learning-rate <x>', optionHelp(ae.learningRate), optionFlag('--learning-rate', ae.learningRate))
       .option('--k <n>', `PCA: ${optionHelp(pcaOptionShape.k)}`, optionFlag('--k', pcaOptionShape.k))

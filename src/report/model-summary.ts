@@ -1,4 +1,6 @@
 import { Autoencoder } from '../models/autoencoder/autoencoder.js';
+import { AutoencoderEnsemble, type ResolvedEnsemble } from '../models/autoencoder/autoencoder-ensemble.js';
+import { ENSEMBLE_WIDTH_FACTORS } from '../models/autoencoder/autoencoder-options.js';
 import type { Detector } from '../models/detector.js';
 import { PcaModel } from '../models/pca.js';
 import type { ThresholdState } from '../models/threshold.js';
@@ -13,8 +15,10 @@ export interface ModelSummary {
   architecture: string;
   /** Width of the code the rows are compressed to: the autoencoder's bottleneck, PCA's k; null when unknown. */
   codeSize: number | null;
-  /** Trainable weights (autoencoder) or stored numbers (PCA: mean + components); null when unknown. */
+  /** Trainable weights (autoencoder, all members of an ensemble) or stored numbers (PCA: mean + components); null when unknown. */
   parameters: number | null;
+  /** An autoencoder ensemble's options (members, widths); null for one network or PCA. */
+  ensemble: ResolvedEnsemble | null;
   scaler: string;
   missingPolicy: string;
   backend: string;
@@ -69,14 +73,16 @@ export function modelSummary(detector: Detector): ModelSummary {
     finalValLoss: history?.valLoss.at(-1) ?? null,
     history: history ? { loss: history.loss, valLoss: history.valLoss, bestEpoch: history.bestEpoch } : null,
     stoppingRule: null as string | null,
+    ensemble: null as ResolvedEnsemble | null,
   };
   const d = detector.features.length;
-  if (detector.model instanceof Autoencoder) {
+  if (detector.model instanceof Autoencoder || detector.model instanceof AutoencoderEnsemble) {
     const ae = detector.model;
     const c = ae.config;
     return {
       ...base,
-      variant: autoencoderVariant(ae),
+      ensemble: ae instanceof AutoencoderEnsemble ? { ...ae.ensemble } : null,
+      variant: autoencoderVariant(c),
       codeSize: c.codeSize,
       stoppingRule: describeStoppingRule(ae.config),
       architecture: `${ae.layerUnits.join('-')} (${c.activation}, code ${c.codeActivation}, output ${c.outputActivation}, loss ${c.loss})`,
@@ -117,7 +123,7 @@ function describeStopping(h: NonNullable<Detector['training']['history']>): stri
 }
 
 /** The configured stopping rule and limits: `patience 10, improvement > max(0, 1 % of best); budget from the data size`. */
-function describeStoppingRule(c: Autoencoder['config']): string {
+function describeStoppingRule(c: AutoencoderConfigView): string {
   const e = c.earlyStopping;
   const rule = e === false ? 'no early stopping' : `patience ${e.patience}, improvement > max(${e.minDelta}, ${e.minRelativeDelta * 100} % of best)`;
   const epochs = c.epochs === null ? 'until the rule stops it' : `${c.epochs} epochs`;
@@ -127,9 +133,11 @@ function describeStoppingRule(c: Autoencoder['config']): string {
   return `${rule}; ${epochs}; ${limits}`;
 }
 
+/** The resolved options of one network (an ensemble's members all have them). */
+type AutoencoderConfigView = Autoencoder['config'];
+
 /** The autoencoder family member and its variant options, in words. */
-function autoencoderVariant(ae: Autoencoder): string {
-  const c = ae.config;
+function autoencoderVariant(c: AutoencoderConfigView): string {
   const parts: string[] = [];
   if (c.convolutional) parts.push(`convolutional (shape ${c.convolutional.shape.join('×')}, filters ${c.convolutional.filters.join('/')}, kernel ${c.convolutional.kernelSize})`);
   if (c.variational) parts.push(`variational (beta ${c.variational.beta}, score by ${c.variational.scoreBy})`);
@@ -142,6 +150,12 @@ function autoencoderVariant(ae: Autoencoder): string {
   // Older files lack the option (they score without it).
   if (c.neighbors) parts.push(`code neighbours (k ${c.neighbors.k}, share ${c.neighbors.weight})`);
   return parts.join(', ');
+}
+
+/** An ensemble in words: members, widths, how the score combines them. */
+function describeEnsemble(e: ResolvedEnsemble): string {
+  const widths = e.widths === 'varied' ? ` (hidden widths varied: member i's times ${ENSEMBLE_WIDTH_FACTORS.join(', ')}, cycling)` : '';
+  return `${e.size} networks of this architecture${widths}, each with its own seed; score = mean of each one's score / its training median`;
 }
 
 /** A threshold as one line: `0.8421 (contamination 0.01)`. */
@@ -161,7 +175,8 @@ export function describeCalibration(c: ModelSummary['calibration']): string {
 export function modelHeadline(s: ModelSummary): string {
   if (s.kind === 'pca') return s.codeSize === null ? 'PCA' : `PCA; ${s.codeSize} components`;
   const code = s.codeSize === null ? '' : `; code size ${s.codeSize}`;
-  return `${s.kind}: ${s.variant}${code}`;
+  const members = s.ensemble === null ? '' : `; ensemble of ${s.ensemble.size}`;
+  return `${s.kind}: ${s.variant}${code}${members}`;
 }
 
 /** The summary as label/value pairs, in display order. */
@@ -170,6 +185,7 @@ export function summaryRows(s: ModelSummary): [string, string][] {
     ['Model', s.kind === 'pca' ? 'PCA' : `autoencoder: ${s.variant}`],
     ['Architecture', s.architecture],
     ['Parameters', s.parameters === null ? 'unknown' : s.parameters.toLocaleString('en-US')],
+    ...(s.ensemble !== null ? [['Ensemble', describeEnsemble(s.ensemble)] as [string, string]] : []),
     [`Features (${s.features.length})`, listNames(s.features)],
     ['Scaler / missing values', `${s.scaler} / ${s.missingPolicy}`],
     ['Backend', s.backend],

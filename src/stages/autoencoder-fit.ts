@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AUTOENCODER_SCALER } from '../models/autoencoder/autoencoder-config.js';
 import { autoencoderOptions } from '../models/autoencoder/autoencoder-options.js';
-import { Autoencoder } from '../models/autoencoder/autoencoder.js';
+import { AutoencoderEnsemble, createAutoencoder } from '../models/autoencoder/autoencoder-ensemble.js';
 import type { TrainingPlan } from '../models/autoencoder/training-budget.js';
 import type { TrainingHistory } from '../models/autoencoder/training-history.js';
 import { deriveSeed } from '../models/random.js';
@@ -40,9 +40,11 @@ export const autoencoderFit = defineStage({
 /** Trains the autoencoder of a fit on scaled rows, with a progress bar and per-epoch debug logs. */
 export function autoencoderTrainer(p: z.output<typeof autoencoderFitParams>, ctx: StageContext): ModelTrainer {
   return async (x) => {
-      const model = new Autoencoder(x.cols, { ...p.model, seed: deriveSeed(ctx.seed, `${ctx.stageId}:autoencoder`) });
+      const model = createAutoencoder(x.cols, { ...p.model, seed: deriveSeed(ctx.seed, `${ctx.stageId}:autoencoder`) });
       const plan = model.trainingPlan(x.rows);
-      const bar = ctx.progress.start('training', plan.maxEpochs, 'epochs');
+      // An ensemble fits its members one after the other, each under the plan: one bar over all their epochs.
+      const members = model instanceof AutoencoderEnsemble ? model.ensemble.size : 1;
+      const bar = ctx.progress.start('training', plan.maxEpochs * members, 'epochs');
       try {
         const history = await model.fit(x, {
           signal: ctx.signal,

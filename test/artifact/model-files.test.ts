@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '../../src/runtime/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORMAT_VERSION, loadDetector, readManifest, saveDetector } from '../../src/artifact/model-dir.js';
+import { FORMAT_VERSION, loadDetector, readManifest, saveDetector, SINGLE_MODEL_FORMAT_VERSION } from '../../src/artifact/model-dir.js';
 import { fileLoadHandler, fileSaveHandler } from '../../src/artifact/tfjs-file-handler.js';
 import { ArtifactError, PathError } from '../../src/errors.js';
 import { Detector } from '../../src/models/detector.js';
@@ -158,7 +158,8 @@ describe('model directory manifest', () => {
     expect(text.endsWith('}\n')).toBe(true);
     expect(text).toContain('\n  "formatVersion": 2,\n');
     const manifest = JSON.parse(text);
-    expect(manifest).toMatchObject({ format: 'latentflow-model', formatVersion: FORMAT_VERSION, kind: 'pca', features: ['a', 'b'], missing: { policy: 'error', imputeValues: [1, 2] } });
+    // Single models keep format 2 (only ensembles are 3), so older versions still read them.
+    expect(manifest).toMatchObject({ format: 'latentflow-model', formatVersion: SINGLE_MODEL_FORMAT_VERSION, kind: 'pca', features: ['a', 'b'], missing: { policy: 'error', imputeValues: [1, 2] } });
     expect(manifest.threshold).toEqual({ method: 'fixed', value: 2, threshold: 2 });
     expect(manifest.training.createdAt).toBe('2026-01-01T00:00:00.000Z');
     expect(manifest.model.components).toEqual([0.6, 0.8]);
@@ -180,7 +181,7 @@ describe('model directory manifest', () => {
     await saveDetector(dir, calibrated);
     const manifest = JSON.parse(await readFile(path.join(dir, 'latentflow.json'), 'utf8'));
     expect(manifest.calibration).toEqual({ fraction: 0.25, scores });
-    expect(manifest.formatVersion).toBe(FORMAT_VERSION);
+    expect(manifest.formatVersion).toBe(SINGLE_MODEL_FORMAT_VERSION);
     const loaded = await loadDetector(dir);
     expect(loaded.calibration).toEqual({ fraction: 0.25, scores });
     expect(loaded.training.calibrationRows).toBe(4);

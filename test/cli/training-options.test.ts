@@ -33,7 +33,41 @@ describe('fit training options', () => {
     expect(amended.stages[0].params.model).toMatchObject({ budget: { seconds: 9, steps: 40 }, earlyStopping: { minRelativeDelta: 0.05, patience: 2 } });
   });
 
+  it('--ensemble-size becomes model.ensemble, amending the --config block', async () => {
+    const spec = await fitSpec({ ...base, ensembleSize: 3 } as never);
+    expect(spec.stages[0].params.model).toMatchObject({ ensemble: { size: 3 } });
+    const file = path.join(dir, 'ensemble.yaml');
+    await writeFile(file, 'ensemble: { size: 4 }\ncodeSize: 2\n');
+    expect((await fitSpec({ ...base, config: file } as never)).stages[0].params.model).toMatchObject({ ensemble: { size: 4 }, codeSize: 2 });
+    expect((await fitSpec({ ...base, config: file, ensembleSize: 2 } as never)).stages[0].params.model).toMatchObject({ ensemble: { size: 2 } });
+    expect((await fitSpec({ ...base, config: file, ensembleWidths: 'varied' } as never)).stages[0].params.model).toMatchObject({ ensemble: { size: 4, widths: 'varied' } });
+  });
+
+  it('an ensemble fit writes format 3; `info` names the ensemble and `score` scores with it', async () => {
+    const r = await latentflow(['fit', '-i', 'small.csv', '-m', 'ensemble-model', '--ensemble-size', '2', '--max-steps', '6', '--exclude', 'label'], dir);
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(await readFile(path.join(dir, 'ensemble-model/latentflow.json'), 'utf8'));
+    expect(manifest).toMatchObject({ formatVersion: 3, model: { type: 'autoencoder-ensemble', ensemble: { size: 2 } } });
+    // Each member ran under the step budget: 6 steps each.
+    expect(manifest.training.history.steps).toBe(12);
+    const info = await latentflow(['info', 'ensemble-model'], dir);
+    expect(info.stdout).toMatch(/Ensemble +2 networks of this architecture, each with its own seed; score = mean of each one's score \/ its training median/);
+    const scored = await latentflow(['score', '-i', 'new.csv', '-m', 'ensemble-model', '-o', 'ensemble-scored.csv'], dir);
+    expect(scored.code).toBe(0);
+    const lines = (await readFile(path.join(dir, 'ensemble-scored.csv'), 'utf8')).trim().split('\n');
+    expect(lines[0]).toMatch(/score,is_anomaly/);
+    expect(lines.length).toBeGreaterThan(2);
+  });
+
+  it('--ensemble-size with --type pca is refused as a flag of the other family', async () => {
+    const r = await latentflow(['fit', '-i', 'small.csv', '-m', 'pca-ens', '--type', 'pca', '--ensemble-size', '2'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--ensemble-size applies to --type autoencoder, not pca/);
+  });
+
   it.each([
+    ['--ensemble-size', '1', /--ensemble-size expects an integer in \[2, 16\]/],
+    ['--ensemble-size', '17', /--ensemble-size expects an integer in \[2, 16\]/],
     ['--trim', '0.5', /--trim expects a number in \[0, 0\.5\)/],
     ['--max-steps', '0', /--max-steps expects a positive integer/],
     ['--max-seconds', '-1', /--max-seconds expects a number > 0/],

@@ -146,6 +146,14 @@ describe('spec errors name the place and the fix', () => {
     expect(inUnion.message).toContain('unknown key "patiense" (autoencoder: unknown option; expected one of patience, minDelta, minRelativeDelta)');
   });
 
+  it('model.ensemble in YAML: a valid size is kept, a size out of [2, 16] is reported at its position', () => {
+    const stage = (model: string) => `source: { type: csv-source, path: a.csv }\nstages:\n  - type: autoencoder-fit\n    model: ${model}\nsink: { type: null-sink }\n`;
+    expect(parsePipelines(stage('{ ensemble: { size: 4 } }'), 'p.yaml')[0].stages[0].params.model).toMatchObject({ ensemble: { size: 4 } });
+    const big = specError(() => parsePipelines(stage('{ ensemble: { size: 40 } }'), 'p.yaml'));
+    expect(big).toMatchObject({ line: 4, path: 'stages[0].model.ensemble.size' });
+    expect(big.message).toContain('size must be an integer in [2, 16], received 40');
+  });
+
   it('suggestions ignore case and allow about one edit per three letters', () => {
     const upper = specError(() => parsePipelines(minimal.replace('type: null-sink', 'type: NULL-SINK'), 'p.yaml'));
     expect(upper.message).toContain('unknown stage type "NULL-SINK"; did you mean "null-sink"?');

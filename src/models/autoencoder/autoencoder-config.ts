@@ -22,7 +22,11 @@ export type ResolvedSparsity = { type: 'l1'; weight: number } | { type: 'kl'; ta
 /** `denoising` with every field filled in (`clip` null when off). */
 export type ResolvedDenoising = { type: 'gaussian'; sigma: number; clip: [number, number] | null } | { type: 'mask'; dropProbability: number };
 
-/** Every option filled in for a given input width; saved with the model as `params` (meanings: autoencoder-options.ts). */
+/**
+ * Every option of one network filled in for a given input width; saved with the model as `params` (meanings:
+ * autoencoder-options.ts). `ensemble` is not among them: it says how many networks to build
+ * (autoencoder-ensemble.ts), and leaving it out keeps a single model's file what older versions read.
+ */
 export interface ResolvedAutoencoderConfig {
   hiddenUnits: number[];
   codeSize: number;

@@ -58,7 +58,17 @@ export const AUTOENCODER_DEFAULTS = {
   contractive: null,
   variational: null,
   convolutional: null,
+  ensemble: null,
 } as const;
+
+/** Accepted values of `ensemble.widths`. */
+export const ENSEMBLE_WIDTHS = ['same', 'varied'] as const;
+
+/** With `ensemble.widths: varied`, member i's hidden widths are member 0's times factor i (cycling): narrower and wider nets err differently. */
+export const ENSEMBLE_WIDTH_FACTORS = [1, 0.5, 2, 0.75, 1.5] as const;
+
+/** Bounds of `ensemble.size`: two members are the fewest that average anything, 16 keeps a fit at most 16 single fits long. */
+export const ENSEMBLE_SIZE = { min: 2, max: 16 } as const;
 
 /**
  * Widest input the default score measures along the learned manifold. `balanced` keeps a d x d whitening
@@ -208,6 +218,21 @@ export const neighborOptions = k.object(
   '{ k, weight } or null',
 );
 
+/** Ensemble: several networks fitted on the same rows, their normalized scores averaged (autoencoder-ensemble.ts). */
+export const ensembleOptions = k.object(
+  {
+    size: k
+      .number({ isInteger: true, min: ENSEMBLE_SIZE.min, max: ENSEMBLE_SIZE.max })
+      .describe(`Members, each a network of these options with its own seed derived from seed; integer in [${ENSEMBLE_SIZE.min}, ${ENSEMBLE_SIZE.max}]`),
+    widths: option(
+      k.oneOf(ENSEMBLE_WIDTHS),
+      'same',
+      `Members' dense hidden widths: same, or varied (member i's hidden and decoder layers times ${ENSEMBLE_WIDTH_FACTORS.join(', ')}, cycling, at least 1 unit; the code width is the same for all)`,
+    ),
+  },
+  '{ size, widths }',
+);
+
 const autoencoderShape = {
   hiddenUnits: derivedOption(layerWidths, 'Encoder hidden layer widths, outermost first; several = deep (stacked), [] none (default [clamp(4*codeSize, 8, 128)], [] with convolutional)'),
   codeSize: derivedOption(k.number({ isInteger: true, min: 1 }), 'Code (bottleneck) width, below the input width d (default min(d-1, clamp(ceil(d/3), 1, 32)))'),
@@ -252,6 +277,11 @@ const autoencoderShape = {
   contractive: option(contractiveOptions.nullable(), A.contractive, 'Contractive penalty on the encoder Jacobian ({ weight }); null = none'),
   variational: option(variationalOptions.nullable(), A.variational, 'Variational autoencoder ({ beta, scoreBy }): encode returns μ, scores are deterministic; null = none'),
   convolutional: option(convolutionalOptions.nullable(), A.convolutional, 'Convolutional encoder/decoder for image rows, dense code of codeSize; null = dense'),
+  ensemble: option(
+    ensembleOptions.nullable(),
+    A.ensemble,
+    'Ensemble ({ size, widths }): size networks, each seeded from seed, scores divided by their training median and averaged; fits take size times longer; null = one network',
+  ),
 };
 
 /**
@@ -276,6 +306,8 @@ export type ContractiveConfig = z.input<typeof contractiveOptions>;
 export type VariationalConfig = z.input<typeof variationalOptions>;
 /** Convolutional encoder/decoder options. */
 export type ConvolutionalConfig = z.input<typeof convolutionalOptions>;
+/** Ensemble options. */
+export type EnsembleConfig = z.input<typeof ensembleOptions>;
 /** Early-stopping options. */
 export type EarlyStoppingConfig = z.input<typeof earlyStoppingOptions>;
 

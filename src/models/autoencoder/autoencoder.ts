@@ -1,5 +1,5 @@
 import * as tf from '../../runtime/tf.js';
-import { DataError, ModelStateError } from '../../errors.js';
+import { DataError, ModelConfigError, ModelStateError } from '../../errors.js';
 import { type ResolvedAutoencoderConfig, type ResolvedDenoising, resolveAutoencoderConfig } from './autoencoder-config.js';
 import type { AutoencoderConfig } from './autoencoder-options.js';
 import { buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
@@ -73,6 +73,9 @@ export class Autoencoder {
   /** Validates `config` against `inputDim` (throws `ModelConfigError` naming the option). */
   constructor(inputDim: number, config: AutoencoderConfig = {}) {
     this.config = resolveAutoencoderConfig(inputDim, config);
+    if (config.ensemble !== undefined && config.ensemble !== null) {
+      throw new ModelConfigError('ensemble', `autoencoder: Autoencoder trains one network, received ensemble ${JSON.stringify(config.ensemble)}; build ensembles with createAutoencoder or AutoencoderEnsemble`);
+    }
     this.inputDim = inputDim;
   }
 
