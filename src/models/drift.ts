@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix.js';
+import { countAtMost, countBelow, quantileSorted, sortedCopy } from './order-statistics.js';
 
 /**
  * What a fitted model remembers of its training distribution for drift checks (issue 15 item 4): for
@@ -38,19 +39,19 @@ export function driftReference(x: Matrix, scores: ArrayLike<number>): DriftRefer
     for (let r = 0; r < x.rows; r++) column[r] = x.data[r * x.cols + j];
     features.push(binned(column));
   }
-  const sortedScores = Float64Array.from(scores).sort();
-  const percentiles = Array.from({ length: 99 }, (_, i) => quantile(sortedScores, (i + 1) / 100));
+  const sortedScores = sortedCopy(scores);
+  const percentiles = Array.from({ length: 99 }, (_, i) => quantileSorted(sortedScores, (i + 1) / 100));
   return {
     version: 1,
     rows: scores.length,
     features,
-    score: { ...binned(sortedScores), percentiles, cdf: percentiles.map((p) => upperBound(sortedScores, p) / sortedScores.length) },
+    score: { ...binned(sortedScores), percentiles, cdf: percentiles.map((p) => countAtMost(sortedScores, p) / sortedScores.length) },
   };
 }
 
 function binned(values: Float64Array): BinnedReference {
-  const sorted = Float64Array.from(values).sort();
-  const edges = Array.from({ length: DRIFT_BINS - 1 }, (_, i) => quantile(sorted, (i + 1) / DRIFT_BINS));
+  const sorted = sortedCopy(values);
+  const edges = Array.from({ length: DRIFT_BINS - 1 }, (_, i) => quantileSorted(sorted, (i + 1) / DRIFT_BINS));
   const counts = new Array<number>(DRIFT_BINS).fill(0);
   for (const v of sorted) counts[binOf(edges, v)]++;
   return { edges, expected: counts.map((c) => c / sorted.length) };
@@ -58,14 +59,7 @@ function binned(values: Float64Array): BinnedReference {
 
 /** Bin of `v`: the number of edges at or below it (a value equal to an edge goes to the bin above). */
 export function binOf(edges: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (edges[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return countAtMost(edges, v);
 }
 
 /** Population stability index of observed bin shares against the reference: sum (o - e) ln(o / e). */
@@ -85,26 +79,6 @@ export function psi(expected: readonly number[], observed: readonly number[]): n
  */
 export function ksCritical(alpha: number, n: number, m: number): number {
   return Math.sqrt(-Math.log(alpha / 2) / 2) * Math.sqrt((n + m) / (n * m));
-}
-
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  const at = q * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-}
-
-/** Number of values in `sorted` at or below `v`. */
-function upperBound(sorted: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** When a window counts as drifted; see {@link DriftMonitor}. */
@@ -169,7 +143,7 @@ export class DriftMonitor {
       const s = scores[r];
       if (Number.isFinite(s)) {
         this.scoreCounts[binOf(score.edges, s)]++;
-        this.below[lowerBound(score.percentiles, s)]++;
+        this.below[countBelow(score.percentiles, s)]++;
         this.scored++;
       }
       if (++this.rows === this.rule.windowRows) done.push(this.close());
@@ -208,16 +182,4 @@ export class DriftMonitor {
     this.scored = 0;
     return window;
   }
-}
-
-/** Number of values in ascending `sorted` strictly below `v`. */
-function lowerBound(sorted: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

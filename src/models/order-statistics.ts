@@ -18,3 +18,25 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values).sort();
 }
+
+/** Number of values in ascending `sorted` at or below `v` (binary search). */
+export function countAtMost(sorted: ArrayLike<number>, v: number): number {
+  return partitionPoint(sorted, (x) => x <= v);
+}
+
+/** Number of values in ascending `sorted` strictly below `v` (binary search). */
+export function countBelow(sorted: ArrayLike<number>, v: number): number {
+  return partitionPoint(sorted, (x) => x < v);
+}
+
+/** First index of ascending `sorted` where `isBefore` turns false. */
+function partitionPoint(sorted: ArrayLike<number>, isBefore: (x: number) => boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (isBefore(sorted[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -2,9 +2,10 @@ import { tableFromArrays } from 'apache-arrow';
 import { z } from 'zod';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../src/pipeline/runner.js';
-import type { PipelineSpec, StageSpec } from '../../src/pipeline/spec.js';
+import type { PipelineSpec } from '../../src/pipeline/spec.js';
 import type { Sink, Source, StageDefinition } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
+import { inlinePipeline, inlineStage } from '../helpers/inline-spec.js';
 
 /**
  * The ops endpoint (issue 15 item 5) over real HTTP while a run goes on: /metrics in Prometheus text with
@@ -58,8 +59,7 @@ function spec(control: { ready: boolean; stop: boolean }): PipelineSpec {
       } satisfies Sink;
     },
   };
-  const stage = (id: string, definition: StageDefinition): StageSpec => ({ id, type: definition.type, definition, params: {}, location: { file: '<inline>', line: 0, column: 0, path: id }, paramLocations: {} });
-  return { name: 'ops', seed: 1, backend: 'auto', statsIntervalMs: 0, ops: { port: 0, host: '127.0.0.1' }, file: '/nowhere/<inline>', baseDir: '/nowhere', source: stage('src', source), stages: [], sink: stage('out', sink) };
+  return inlinePipeline('ops', { source: inlineStage('src', source), sink: inlineStage('out', sink) }, { ops: { port: 0, host: '127.0.0.1' } });
 }
 
 describe('ops endpoint', () => {

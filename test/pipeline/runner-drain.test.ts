@@ -5,6 +5,7 @@ import { runPipeline, type RunStatistics } from '../../src/pipeline/runner.js';
 import type { PipelineSpec, StageSpec } from '../../src/pipeline/spec.js';
 import type { Sink, Source, StageDefinition } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
+import { inlinePipeline, inlineStage } from '../helpers/inline-spec.js';
 
 /**
  * Draining and run statistics (issue 13): a drained run with an unbounded source ends at a batch boundary
@@ -46,7 +47,7 @@ function source(ledger: Ledger, unbounded: boolean, count = 5, delayMs = 5): Sta
       } satisfies Source;
     },
   };
-  return { id: 'src', type: definition.type, definition, params: {}, location: { file: '<inline>', line: 0, column: 0, path: 'src' }, paramLocations: {} };
+  return inlineStage('src', definition);
 }
 
 /** A sink that confirms each batch a little later, like a broker acknowledgement, and waits for all at the end. */
@@ -77,11 +78,11 @@ function sink(ledger: Ledger): StageSpec {
       } satisfies Sink;
     },
   };
-  return { id: 'out', type: definition.type, definition, params: {}, location: { file: '<inline>', line: 0, column: 0, path: 'out' }, paramLocations: {} };
+  return inlineStage('out', definition);
 }
 
 function spec(src: StageSpec, out: StageSpec, statsIntervalMs = 0): PipelineSpec {
-  return { name: 'drain', seed: 1, backend: 'auto', statsIntervalMs, ops: null, file: '/nowhere/<inline>', baseDir: '/nowhere', source: src, stages: [], sink: out };
+  return inlinePipeline('drain', { source: src, sink: out }, { statsIntervalMs });
 }
 
 const ledger = (): Ledger => ({ yielded: 0, settled: 0, failed: 0, written: [] });

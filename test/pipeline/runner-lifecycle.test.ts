@@ -7,6 +7,7 @@ import type { PipelineSpec, StageSpec } from '../../src/pipeline/spec.js';
 import type { Progress, ProgressBar } from '../../src/runtime/progress.js';
 import type { Sink, Source, StageContext, StageDefinition, Transform } from '../../src/contract/stage.js';
 import { selectBackend } from '../../src/runtime/backend.js';
+import { inlineStage } from '../helpers/inline-spec.js';
 import { captureLogger } from '../helpers/logger.js';
 
 /**
@@ -87,7 +88,7 @@ function stageSpec(journal: Journal, id: string, kind: 'source' | 'transform' | 
       } satisfies Sink;
     },
   } as StageDefinition;
-  return { id, type: definition.type, definition, params: {}, location: { file: '<inline>', line: 0, column: 0, path: id }, paramLocations: {} };
+  return inlineStage(id, definition);
 }
 
 function pipeline(journal: Journal, parts: { source?: Behaviour; t1?: Behaviour; t2?: Behaviour; sink?: Behaviour } = {}): PipelineSpec {
