@@ -22,7 +22,7 @@ export interface CsvRecordOptions {
  * line and its fields are the line split on the delimiter, which native `split` does many times faster. At
  * the first chunk holding a quote or `\r` the rest of the input (from the start of the unfinished record)
  * goes to csv-parse for good, so quoting, CRLF and malformed-quote errors are csv-parse's own. A CsvError's
- * `lines` then counts from the switch, so the lines read before it are added to it.
+ * `lines` (and the line in its message) then counts from the switch, so the lines read before it are added.
  */
 export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): AsyncGenerator<string[][]> {
   const { delimiter, quote } = options;
@@ -81,7 +81,12 @@ async function* parsed(
   try {
     for await (const record of parser as AsyncIterable<string[]>) yield [record];
   } catch (err) {
-    if (err instanceof CsvError && typeof (err as CsvError & { lines?: unknown }).lines === 'number') (err as CsvError & { lines: number }).lines += linesBefore;
+    // csv-parse counted from where it took over; its count and its message then say the file's line.
+    if (err instanceof CsvError && linesBefore > 0) {
+      const located = err as CsvError & { lines?: unknown };
+      if (typeof located.lines === 'number') located.lines += linesBefore;
+      err.message = err.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + linesBefore}`);
+    }
     throw err;
   } finally {
     parser.destroy();
