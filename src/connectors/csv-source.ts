@@ -47,8 +47,8 @@ const params = z
 export type CsvSourceParams = z.output<typeof params>;
 
 /**
- * Streams a CSV file into record batches: records split from a read stream (natively while no quote or CR
- * has appeared, then by csv-parse; see {@link csvRecords}), so memory holds one batch (plus the inference
+ * Streams a CSV file into record batches: records split from a read stream (natively while no quote has
+ * appeared, then by csv-parse; see {@link csvRecords}), so memory holds one batch (plus the inference
  * window), never the file. Undeclared columns are float64 when every non-null value in the first
  * `inferRows` rows is a number written as float64 writes it back (integers too, so nothing is truncated;
  * also when every value there is null, with a warning); numeric text (Utf8 holding the exact text, field

@@ -12,16 +12,19 @@ export interface CsvRecordOptions {
   quote: string;
 }
 
+/** The record delimiters of csv-source's csv-parse options (LF, CRLF, CR), CRLF first as there. */
+const LINE_END = /\r\n|\n|\r/;
+
 /**
  * The records of a UTF-8 byte stream, in groups (one group per input chunk, so the consumer awaits once per
  * chunk, not once per record), exactly as csv-parse with `options.parser` returns them (blank lines as
  * `['']`, a trailing newline ending the last record, a leading BOM dropped).
  *
  * Why two paths: csv-parse walks every byte in JavaScript and copies each field out of a Buffer, which was
- * most of a numeric file's read time. As long as no quote character and no `\r` has appeared, a record is a
- * line and its fields are the line split on the delimiter, which native `split` does many times faster. At
- * the first chunk holding a quote or `\r` the rest of the input (from the start of the unfinished record)
- * goes to csv-parse for good, so quoting, CRLF and malformed-quote errors are csv-parse's own. A CsvError's
+ * most of a numeric file's read time. As long as no quote character has appeared, a record is a line (ended
+ * by LF, CRLF or CR) and its fields are the line split on the delimiter, which native `split` does many
+ * times faster. At the first chunk holding a quote the rest of the input (from the start of the unfinished
+ * record) goes to csv-parse for good, so quoting and malformed-quote errors are csv-parse's own. A CsvError's
  * `lines` (and the line in its message) then counts from the switch, so the lines read before it are added.
  */
 export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): AsyncGenerator<string[][]> {
@@ -36,7 +39,7 @@ export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): A
   for (;;) {
     const next = await chunks.next();
     let text = next.done === true ? decoder.end() : decoder.write(next.value);
-    if (!isSplittable || text.includes(quote) || text.includes('\r')) {
+    if (!isSplittable || text.includes(quote)) {
       yield* parsed(`${pending}${text}`, next.done === true, chunks, decoder, { ...options.parser, bom: isStart }, linesRead);
       return;
     }
@@ -44,8 +47,13 @@ export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): A
       isStart = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    const lines = `${pending}${text}`.split('\n');
-    pending = lines.pop()!;
+    let body = `${pending}${text}`;
+    // CR and CRLF end records too; a CR at the end of the text is held back, as its LF may come next.
+    const hasCr = body.includes('\r');
+    const heldCr = hasCr && next.done !== true && body.endsWith('\r');
+    if (heldCr) body = body.slice(0, -1);
+    const lines = hasCr ? body.split(LINE_END) : body.split('\n');
+    pending = heldCr ? `${lines.pop()!}\r` : lines.pop()!;
     if (lines.length > 0) {
       linesRead += lines.length;
       yield lines.map((line) => line.split(delimiter));

@@ -77,6 +77,13 @@ describe('csvRecords', () => {
     }
   });
 
+  it('gives the records csv-parse gives for quote-free text with CR, CRLF and LF line ends mixed, cut into random chunks', async () => {
+    const next = random(13);
+    for (const text of texts(800, 9, [...plain, '\r', '\r', '\r\n', '\r\n', '\r\r\n'])) {
+      expect(await viaRecords(text, ',', next), JSON.stringify(text)).toEqual(viaCsvParse(text, ','));
+    }
+  });
+
   it('gives csv-parse records or its error code once quotes and CR appear, also after a plain start', async () => {
     const next = random(12);
     const quoted = [...plain, '"', '""', '\r', '\r\n', '"a,b"'];
