@@ -9,6 +9,7 @@ import { Closers } from '../io/closers.js';
 import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType, type CsvReadType } from '../io/csv-types.js';
 import { numericTextField } from '../io/numeric-field.js';
 import { utf8Check } from '../io/utf8-check.js';
+import { csvRecords } from '../io/csv-records.js';
 import { fileError, isFsError } from '../io/file-error.js';
 import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
@@ -46,8 +47,9 @@ const params = z
 export type CsvSourceParams = z.output<typeof params>;
 
 /**
- * Streams a CSV file into record batches: csv-parse over a read stream, so memory holds one batch (plus the
- * inference window), never the file. Undeclared columns are float64 when every non-null value in the first
+ * Streams a CSV file into record batches: records split from a read stream (natively while no quote has
+ * appeared, then by csv-parse; see {@link csvRecords}), so memory holds one batch (plus the inference
+ * window), never the file. Undeclared columns are float64 when every non-null value in the first
  * `inferRows` rows is a number written as float64 writes it back (integers too, so nothing is truncated;
  * also when every value there is null, with a warning); numeric text (Utf8 holding the exact text, field
  * metadata `latentflow.numeric: text`, still numeric for features) when every value is a number but some
@@ -117,7 +119,7 @@ function isBlank(fields: readonly string[]): boolean {
   return fields.length === 1 && fields[0] === '';
 }
 
-/** csv-parse options shared by the read and by {@link locateParseError}. */
+/** csv-parse options shared by the read ({@link csvRecords}, which must agree with them) and by {@link locateParseError}. */
 function parserOptions(p: CsvSourceParams): Options {
   return {
     delimiter: p.delimiter,
@@ -141,13 +143,12 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
     throw fileError(TYPE, file, 'open', err);
   }
   const input = source.stream(1 << 16);
-  const parser = parse(parserOptions(p));
   // Invalid UTF-8 is an error naming the byte, not text silently replaced by U+FFFD.
   const checked = utf8Check(TYPE, file);
-  // Errors of any stream surface through the parser's iterator; the callback only silences them here.
-  pipeline(input, checked, parser, () => undefined);
+  // Errors of any stream surface through the records' iterator; the callback only silences them here.
+  pipeline(input, checked, () => undefined);
   const release = closers.add(async () => {
-    parser.destroy();
+    checked.destroy();
     input.destroy();
     await source.close();
   });
@@ -199,7 +200,8 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
   };
 
   try {
-    for await (const fields of parser as AsyncIterable<string[]>) {
+    const records = csvRecords(checked, { parser: parserOptions(p), delimiter: p.delimiter, quote: p.quote });
+    for await (const group of records) for (const fields of group) {
       if (ctx.signal.aborted) ctx.signal.throwIfAborted();
       const line = lines.take(fields);
       if (names === undefined) {

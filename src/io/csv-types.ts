@@ -1,4 +1,5 @@
 import { temporalFormatter } from './arrow-text.js';
+import { isCanonicalDecimal } from './canonical-decimal.js';
 import { Bool, DataType, Float32, Float64, Int32, Int64, Precision, Utf8, makeData, type Data, type Vector } from 'apache-arrow';
 
 /**
@@ -89,7 +90,7 @@ function parseBool(text: string): boolean | undefined {
 export function inferColumnType(cells: readonly string[], isNull: (cell: string) => boolean): CsvReadType {
   let isCanonical = true;
   for (const cell of cells) {
-    if (isNull(cell)) continue;
+    if (isNull(cell) || isCanonicalDecimal(cell)) continue;
     const x = parseNumber(cell);
     if (x === undefined) return 'string';
     if (isCanonical && formatFloat64(x) !== cell) isCanonical = false;
@@ -173,6 +174,11 @@ export function buildColumn(type: CsvReadType, cells: readonly string[], nulls: 
       const values = type === 'float64' ? new Float64Array(n) : new Float32Array(n);
       for (let i = 0; i < n; i++) {
         if (isNullAt(i)) continue;
+        // Most cells are written as float64 writes them: plain Number() is then the exact parse.
+        if (isCanonicalDecimal(cells[i])) {
+          values[i] = Number(cells[i]);
+          continue;
+        }
         const x = parseNumber(cells[i]);
         if (x === undefined) bad(i, cells[i]);
         if (respelled !== undefined) {

@@ -1,0 +1,178 @@
+/**
+ * CSV ingest speed (issue 14 item 3): a seeded CSV like the issue's (`--rows` rows x 9 numeric columns,
+ * written into a temporary folder that is deleted at the end) is (a) read alone by csv-source (batches
+ * iterated, nothing else), (b) scored to Parquet end to end by `latentflow score` (a PCA model fitted
+ * beforehand on the first 20,000 rows, not timed), and (c) read by pyarrow's read_csv and written by
+ * pq.write_table, all in the same run, as medians of `--repeats`, with rows/s, MB/s, peak RSS and the
+ * ratios latentflow / pyarrow. (a) and (b) each run in their own process so peak RSS is theirs alone;
+ * (b) includes the process start (tsx loading the CLI), timed apart as `latentflow --version`.
+ *
+ * Wall clock and process CPU (user + system, all threads): on a shared machine CPU moves less than wall.
+ * Needs a Python with pyarrow: `--python` (default .cache/bench-venv/bin/python).
+ *
+ * Run: `npx tsx bench/csv-ingest.ts [--rows 2000000] [--repeats 3] [--python PATH] [--out FILE]`
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { definePipeline } from '../src/pipeline/spec.js';
+import { runPipeline } from '../src/pipeline/runner.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '2000000' },
+    repeats: { type: 'string', default: '3' },
+    python: { type: 'string', default: path.join(root, '.cache/bench-venv/bin/python') },
+    out: { type: 'string' },
+    // Internal: run one csv-source read of FILE in this process and print its JSON measurement.
+    'child-read': { type: 'string' },
+  },
+});
+const COLUMNS = 9;
+const FIT_ROWS = 20_000;
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const cli = ['--import', 'tsx', path.join(root, 'src/cli/bin.ts')];
+
+/** One run's wall and CPU seconds and peak RSS (MB). */
+interface Run {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssMb: number;
+}
+
+/** mulberry32: a small seeded generator, so every run reads the same file. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Writes `rows` rows of 9 columns: values rounded to 3 decimals and written with String(), i.e. as float64
+ * writes them back, so csv-source infers float64 (not numeric text) as it would for such exports.
+ */
+async function writeCsv(file: string, rows: number): Promise<void> {
+  const next = random(14);
+  const out = createWriteStream(file);
+  const header = Array.from({ length: COLUMNS }, (_, c) => `x${c}`).join(',');
+  let chunk = `${header}\n`;
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = new Array(COLUMNS);
+    // Columns on different scales, as real feature files are.
+    for (let c = 0; c < COLUMNS; c++) cells[c] = String(Math.round((next() - 0.3) * 10 ** (c % 4) * 1000) / 1000);
+    chunk += `${cells.join(',')}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      chunk = '';
+    }
+  }
+  out.write(chunk);
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** The child side of (a): csv-source -> null-sink through the runner; reports time, rows and peak RSS. */
+async function childRead(file: string): Promise<void> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const spec = definePipeline({ name: 'csv-read', source: { type: 'csv-source', path: file }, sink: { type: 'null-sink' } });
+  const summary = await runPipeline(spec);
+  const used = process.cpuUsage(cpu);
+  const run: Run & { rows: number } = {
+    rows: summary.rows,
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(JSON.stringify(run));
+}
+
+/** Runs a command under GNU time: wall, user + system CPU and peak RSS of the whole process. */
+function timedProcess(command: string, args: string[]): Run & { stdout: string } {
+  const done = spawnSync('/usr/bin/time', ['-f', '@@time %e %U %S %M', command, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const m = /@@time (\S+) (\S+) (\S+) (\S+)/.exec(done.stderr);
+  if (done.status !== 0 || m === null) throw new Error(`${command} ${args.join(' ')} failed (${done.status}):\n${done.stderr}`);
+  return { seconds: Number(m[1]), cpuSeconds: Number(m[2]) + Number(m[3]), maxRssMb: Number(m[4]) / 1024, stdout: done.stdout };
+}
+
+interface PyarrowResult {
+  pyarrow: string;
+  rows: number;
+  read: number[];
+  readCpu: number[];
+  write: number[];
+  writeCpu: number[];
+  maxRssMb: number;
+}
+
+async function main(): Promise<void> {
+  const rows = Number(values.rows);
+  const repeats = Number(values.repeats);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'latentflow-csv-ingest-'));
+  try {
+    const csv = path.join(dir, 'data.csv');
+    const sample = path.join(dir, 'sample.csv');
+    await writeCsv(csv, rows);
+    await writeCsv(sample, Math.min(rows, FIT_ROWS));
+    const megabytes = statSync(csv).size / 1e6;
+    const model = path.join(dir, 'model');
+    timedProcess(process.execPath, [...cli, 'fit', '-t', 'pca', '--k', '3', '-i', sample, '-m', model, '--no-progress']);
+
+    const reads: Run[] = [];
+    const scores: Run[] = [];
+    const starts: Run[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const read = timedProcess(process.execPath, ['--import', 'tsx', path.join(root, 'bench/csv-ingest.ts'), '--child-read', csv]);
+      const inner = JSON.parse(read.stdout) as Run & { rows: number };
+      if (inner.rows !== rows) throw new Error(`csv-source read ${inner.rows} rows, expected ${rows}`);
+      reads.push(inner);
+      const out = path.join(dir, `scored-${i}.parquet`);
+      scores.push(timedProcess(process.execPath, [...cli, 'score', '-i', csv, '-m', model, '-o', out, '--no-progress']));
+      rmSync(out);
+      starts.push(timedProcess(process.execPath, [...cli, '--version']));
+    }
+    const py = JSON.parse(
+      execFileSync(values.python, [path.join(root, 'bench/csv_ingest_pyarrow.py'), csv, path.join(dir, 'pyarrow.parquet'), String(repeats)], { encoding: 'utf8' }),
+    ) as PyarrowResult;
+    if (py.rows !== rows) throw new Error(`pyarrow read ${py.rows} rows, expected ${rows}`);
+    const pySeconds = py.read.map((r, i) => r + py.write[i]);
+    const pyCpu = py.readCpu.map((r, i) => r + py.writeCpu[i]);
+
+    const wall = (runs: Run[]) => median(runs.map((r) => r.seconds));
+    const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuSeconds));
+    const rss = (runs: Run[]) => Math.max(...runs.map((r) => r.maxRssMb));
+    const row = (name: string, w: number, c: number, peak: number | undefined, ratioTo: [number, number] | undefined, isRate = true) =>
+      `| ${name} | ${w.toFixed(2)} s | ${c.toFixed(2)} s | ${isRate ? `${Math.round(rows / w / 1000)}k` : ''} | ${isRate ? (megabytes / w).toFixed(1) : ''} | ${peak === undefined ? '' : `${Math.round(peak)} MB`} | ${ratioTo === undefined ? '' : `${(w / ratioTo[0]).toFixed(1)}x / ${(c / ratioTo[1]).toFixed(1)}x`} |`;
+    const pyRead: [number, number] = [median(py.read), median(py.readCpu)];
+    const pyAll: [number, number] = [median(pySeconds), median(pyCpu)];
+    const lines = [
+      `${rows.toLocaleString('en')} rows x ${COLUMNS} float columns, ${megabytes.toFixed(0)} MB CSV; median of ${repeats}; CPU = user + system, all threads.`,
+      `pyarrow ${py.pyarrow}; node ${process.version}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end.`,
+      '',
+      '| step | wall | CPU | rows/s | MB/s | peak RSS | ratio to pyarrow (wall / CPU) |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      row('latentflow csv-source read (-> null-sink)', wall(reads), cpu(reads), rss(reads), pyRead),
+      row('latentflow `score` CSV -> Parquet (PCA k=3), whole process', wall(scores), cpu(scores), rss(scores), pyAll),
+      row('  of which process start (`latentflow --version`)', wall(starts), cpu(starts), rss(starts), undefined, false),
+      row('pyarrow read_csv', pyRead[0], pyRead[1], undefined, undefined),
+      row('pyarrow read_csv + pq.write_table', pyAll[0], pyAll[1], py.maxRssMb, undefined),
+      '',
+      `Ratios: read alone against read_csv; score against read_csv + write_table (target <= 3x). pyarrow's peak RSS holds the whole table.`,
+    ];
+    const text = lines.join('\n');
+    console.log(text);
+    if (values.out) await writeFile(values.out, `${text}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await (values['child-read'] !== undefined ? childRead(values['child-read']) : main());
