@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ModelStateError } from '../errors.js';
 import { extractFeatures } from '../io/features.js';
+import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
+import { OutputProducer } from '../kafka/producer.js';
 import { DriftMonitor, type DriftWindow } from '../models/drift.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
@@ -14,7 +16,30 @@ const params = z.strictObject({
   windowRows: z.number().int().min(100).default(5000).describe('Rows per drift window (rows): each window is compared with the training reference'),
   psiAlarm: z.number().positive().default(0.25).describe('PSI above which a feature or the score has drifted (0.1: moderate, 0.25: significant shift)'),
   ksAlpha: z.number().gt(0).lt(1).default(0.001).describe('Level of the KS test of the window\'s scores against the training scores'),
+  alerts: z
+    .strictObject({
+      ...kafkaConnectionParams,
+      topic: z.string().min(1).describe('Topic for drift events (JSON, one per drifted window)'),
+      deliveryTimeoutMs: z.number().int().positive().default(30_000).describe('Longest wait for an event to be acknowledged (ms); then the run fails'),
+    })
+    .optional()
+    .describe('Also produce each drift event to a Kafka topic (the connection options of kafka-sink, SASL/TLS included); the batch moves on once the broker acknowledged it'),
 });
+
+/** The event of a drifted window, as logged and as produced to the alerts topic. */
+export interface DriftEvent {
+  type: 'drift';
+  model: string;
+  modelVersion: number;
+  window: number;
+  rows: number;
+  features: string[];
+  maxFeaturePsi: number;
+  scorePsi: number;
+  scoreKs: number;
+  ksCritical: number;
+  at: string;
+}
 
 /**
  * Drift detection (issue 15 item 4): every `windowRows` rows, the decile shares of each feature and of
@@ -36,10 +61,16 @@ export const drift = defineStage({
     let alarms = 0;
     let last: DriftWindow | undefined;
     let lastFeatures: readonly string[] = [];
+    let alerts: OutputProducer | undefined;
+    const a = p.alerts;
     return {
       kind: 'transform',
       async *transform(input) {
         let batchIndex = 0;
+        if (a !== undefined) {
+          alerts = new OutputProducer(kafkaClient(a, ctx.logger, undefined, { connector: 'drift', baseDir: ctx.baseDir }), { connector: 'drift', deliveryTimeoutMs: a.deliveryTimeoutMs, logger: ctx.logger });
+          await alerts.connect();
+        }
         for await (const given of input) {
           const { detector, version: v, batch } = await ref.forBatch(given);
           if (monitor === undefined || v !== version) {
@@ -60,15 +91,30 @@ export const drift = defineStage({
             if (!w.isAlarm) continue;
             alarms++;
             const features = w.driftedFeatures.map((j) => lastFeatures[j]);
-            ctx.logger.warn(
-              { drift: { window: w.window, rows: w.rows, features, maxFeaturePsi: w.maxFeaturePsi, scorePsi: w.scorePsi, scoreKs: w.scoreKs, ksCritical: w.ksCritical } },
-              `drift detected in window ${w.window}: ${features.length > 0 ? `features ${features.join(', ')}` : 'score distribution'} moved from training`,
-            );
+            const event: DriftEvent = {
+              type: 'drift',
+              model: ref.origin,
+              modelVersion: version,
+              window: w.window,
+              rows: w.rows,
+              features,
+              maxFeaturePsi: w.maxFeaturePsi,
+              scorePsi: w.scorePsi,
+              scoreKs: w.scoreKs,
+              ksCritical: w.ksCritical,
+              at: new Date().toISOString(),
+            };
+            ctx.logger.warn({ drift: event }, `drift detected in window ${w.window}: ${features.length > 0 ? `features ${features.join(', ')}` : 'score distribution'} moved from training`);
+            // Acknowledged before the batch moves on: an event is never lost behind rows already written.
+            await alerts?.send([{ topic: a!.topic, messages: [{ key: 'drift', value: JSON.stringify(event) }] }]);
           }
           yield batch;
         }
       },
-      async close() {},
+      async close() {
+        await alerts?.disconnect();
+        alerts = undefined;
+      },
       stats: () => ({
         windows,
         alarms,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RecordBatch } from 'apache-arrow';
+import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import type { Kafka } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kafkaSink } from '../../src/connectors/kafka-sink.js';
@@ -265,6 +265,29 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
     expect(await committedTotal(kafka, groupId, input)).toBe(6000);
     const out = await readTopics(kafka, [scored], 6000);
     expect(new Set(out.map((m) => m.key))).toEqual(new Set(records.map((r) => r.id)));
+  });
+
+  it('drift: a shifted sensor produces one event per drifted window to the alerts topic, acknowledged, naming the sensor', async () => {
+    const modelDir = path.join(dir, 'model-drift');
+    await trainSensorModel(modelDir, 'pca');
+    const alerts = await topic('drift-alerts', 1);
+    // 8,000 fresh readings; from row 4,000 on sensor f2 reads 1.0 higher (about one sd of its spread).
+    const records = sensorRecords(8000, 12, 0);
+    const columns: Record<string, Float64Array> = {};
+    for (const f of SENSOR_FEATURES) columns[f] = Float64Array.from(records, (r, i) => (r[f as keyof typeof r] as number) + (f === 'f2' && i >= 4000 ? 1 : 0));
+    const spec = definePipeline({
+      name: 'kafka-drift',
+      source: { type: 'table-source', table: tableFromArrays(columns), batchRows: 500 },
+      stages: [
+        { type: 'score', model: modelDir },
+        { type: 'drift', model: modelDir, windowRows: 1000, alerts: { brokers, topic: alerts } },
+      ],
+      sink: { type: 'null-sink' },
+    });
+    const summary = await runPipeline(spec);
+    expect(summary.stages.find((st) => st.type === 'drift')?.stats).toMatchObject({ windows: 8, alarms: 4 });
+    const events = (await readTopics(kafka, [alerts], 4)).map((m) => JSON.parse(m.value!) as { window: number; features: string[]; type: string });
+    expect(events.map((e) => [e.type, e.window, e.features])).toEqual([5, 6, 7, 8].map((w) => ['drift', w, ['f2']]));
   });
 
   it('kafka-source commits once a file sink has its file in place, and nothing with null-sink (the next run reads the records again)', async () => {
