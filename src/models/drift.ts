@@ -24,26 +24,44 @@ export interface BinnedReference {
 /** Bins per feature and for the score: deciles, the usual grid of the population stability index. */
 export const DRIFT_BINS = 10;
 
+/**
+ * Rows the reference is computed from, at most: every `ceil(rows / this)`-th row beyond it. Deciles of
+ * 100,000 rows are within about 0.1 % of the population's, and the fit does not sort millions of values
+ * per feature.
+ */
+const REFERENCE_MAX_ROWS = 100_000;
+
 /** A share below this counts as this much in PSI, so an empty bin gives a large but finite term. */
 const SHARE_FLOOR = 1e-4;
 
 /**
- * The reference of training rows `x` (raw feature values) and of `scores`: the held-out calibration
+ * The reference of training rows `parts` (raw feature values, one matrix or its batches) and of `scores`: the held-out calibration
  * scores when the fit kept some, else the training rows' own, which an overfitted model scores lower than
  * fresh rows of the same distribution (so its score KS then errs towards alarms).
  */
-export function driftReference(x: Matrix, scores: ArrayLike<number>): DriftReference {
+export function driftReference(parts: Matrix | readonly Matrix[], scores: ArrayLike<number>): DriftReference {
+  const batches: readonly Matrix[] = Array.isArray(parts) ? parts : [parts as Matrix];
+  const rows = batches.reduce((n, b) => n + b.rows, 0);
+  const cols = batches[0]?.cols ?? 0;
   const features: BinnedReference[] = [];
-  const column = new Float64Array(x.rows);
-  for (let j = 0; j < x.cols; j++) {
-    for (let r = 0; r < x.rows; r++) column[r] = x.data[r * x.cols + j];
-    features.push(binned(column));
+  const step = Math.ceil(rows / REFERENCE_MAX_ROWS);
+  const column = new Float64Array(Math.ceil(rows / step));
+  for (let j = 0; j < cols; j++) {
+    // Every step-th row of the whole stream, across batch edges.
+    let i = 0;
+    let r = 0;
+    for (const b of batches) {
+      for (; r < b.rows; r += step) column[i++] = b.data[r * cols + j];
+      r -= b.rows;
+    }
+    features.push(binned(column.subarray(0, i)));
   }
-  const sortedScores = sortedCopy(scores);
+  const scoreStep = Math.ceil(scores.length / REFERENCE_MAX_ROWS);
+  const sortedScores = sortedCopy(Float64Array.from({ length: Math.ceil(scores.length / scoreStep) }, (_, i) => scores[i * scoreStep]));
   const percentiles = Array.from({ length: 99 }, (_, i) => quantileSorted(sortedScores, (i + 1) / 100));
   return {
     version: 1,
-    rows: scores.length,
+    rows: sortedScores.length,
     features,
     score: { ...binned(sortedScores), percentiles, cdf: percentiles.map((p) => countAtMost(sortedScores, p) / sortedScores.length) },
   };

@@ -206,7 +206,7 @@ export async function fitOnBatches(
     explainedVariance: fitted.explainedVariance,
     scoreQuantiles: Object.fromEntries([0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1].map((q) => [`q${q}`, quantileSorted(sorted, q)])),
   };
-  const reference = driftReference(concatRows(parts, features.length), heldOutScores ?? trainScores);
+  const reference = driftReference(parts, heldOutScores ?? trainScores);
   const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold, calibrationScores, reference);
   try {
     checkFittedDetector(detector);
