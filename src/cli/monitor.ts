@@ -30,6 +30,8 @@ interface MonitorCliOptions {
   deliveryTimeoutMs?: number;
   metricsIntervalMs?: number;
   opsPort?: number;
+  driftWindowRows?: number;
+  driftAlertsTopic?: string;
   opsHost?: string;
   createTopics?: boolean;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -61,6 +63,9 @@ export function monitorInput(o: MonitorCliOptions & KafkaSecurityCliOptions): Mo
     ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
     ...(o.deliveryTimeoutMs !== undefined ? { deliveryTimeoutMs: o.deliveryTimeoutMs } : {}),
     ...(o.metricsIntervalMs !== undefined ? { metricsIntervalMs: o.metricsIntervalMs } : {}),
+    ...(o.driftWindowRows !== undefined || o.driftAlertsTopic !== undefined
+      ? { drift: { ...(o.driftWindowRows !== undefined ? { windowRows: o.driftWindowRows } : {}), ...(o.driftAlertsTopic !== undefined ? { alertsTopic: o.driftAlertsTopic } : {}) } }
+      : {}),
     ...(o.opsPort !== undefined ? { ops: { port: o.opsPort, ...(o.opsHost !== undefined ? { host: o.opsHost } : {}) } } : {}),
     ...(o.createTopics ? { createTopics: true } : {}),
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
@@ -149,6 +154,8 @@ export function registerMonitor(program: Command): void {
     .option('--session-timeout-ms <ms>', `group session timeout (${d('sessionTimeoutMs')})`, positiveInt('--session-timeout-ms'))
     .option('--delivery-timeout-ms <ms>', `longest wait for acknowledgements before stopping with exit 1 (${d('deliveryTimeoutMs')})`, positiveInt('--delivery-timeout-ms'))
     .option('--metrics-interval-ms <ms>', `metrics log interval, 0 = only at exit (${d('metricsIntervalMs')})`, nonNegativeInt('--metrics-interval-ms'))
+    .option('--drift-window-rows <n>', 'check drift every n records against the training distribution saved in the model (PSI per feature and score, KS of scores; default window 5000 with --drift-alerts-topic)', positiveInt('--drift-window-rows'))
+    .option('--drift-alerts-topic <name>', 'also produce each drift event (JSON) to this topic, with the batch that closed the window')
     .option('--ops-port <port>', 'serve /metrics (Prometheus), /healthz and /readyz on this port (0: a free one, logged)', nonNegativeInt('--ops-port'))
     .option('--ops-host <address>', 'address the ops endpoint binds (default 0.0.0.0)')
     .option('--create-topics', 'create missing output topics (partitions as the input topic)')

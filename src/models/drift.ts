@@ -99,6 +99,43 @@ export function ksCritical(alpha: number, n: number, m: number): number {
   return Math.sqrt(-Math.log(alpha / 2) / 2) * Math.sqrt((n + m) / (n * m));
 }
 
+/** The event of a drifted window, as logged and as produced to an alerts topic. */
+export interface DriftEvent {
+  type: 'drift';
+  model: string;
+  modelVersion: number;
+  window: number;
+  rows: number;
+  features: string[];
+  maxFeaturePsi: number;
+  scorePsi: number;
+  scoreKs: number;
+  ksCritical: number;
+  at: string;
+}
+
+/** The event of window `w` of model `model` (version `modelVersion`), its drifted features named by `featureNames`. */
+export function driftEvent(w: DriftWindow, featureNames: readonly string[], model: string, modelVersion: number): DriftEvent {
+  return {
+    type: 'drift',
+    model,
+    modelVersion,
+    window: w.window,
+    rows: w.rows,
+    features: w.driftedFeatures.map((j) => featureNames[j]),
+    maxFeaturePsi: w.maxFeaturePsi,
+    scorePsi: w.scorePsi,
+    scoreKs: w.scoreKs,
+    ksCritical: w.ksCritical,
+    at: new Date().toISOString(),
+  };
+}
+
+/** The one-line message of a drift event. */
+export function driftMessage(e: DriftEvent): string {
+  return `drift detected in window ${e.window}: ${e.features.length > 0 ? `features ${e.features.join(', ')}` : 'score distribution'} moved from training`;
+}
+
 /** When a window counts as drifted; see {@link DriftMonitor}. */
 export interface DriftRule {
   /** Rows per window. */

@@ -41,9 +41,21 @@ export interface MetricsSnapshot extends Totals {
   threshold: number | null;
   isThresholdWarm: boolean;
   modelVersion: number;
+  /** Drift windows so far and the last one's figures (option `drift`); absent without it. */
+  drift?: DriftStats;
   rssMb: number;
   heapUsedMb: number;
   numTensors: number;
+}
+
+/** Drift windows checked, alarms raised, and the last window's figures. */
+export interface DriftStats {
+  windows: number;
+  alarms: number;
+  maxFeaturePsi: number;
+  scorePsi: number;
+  scoreKs: number;
+  isDrifted: boolean;
 }
 
 /** p50 / p99 / max of a distribution, null when empty. */
@@ -116,7 +128,7 @@ export class MonitorMetrics {
    * The snapshot for the interval that ends now; starts the next interval, unless `isPeek` (an ops
    * endpoint scrape, which must not cut the logged intervals short).
    */
-  snapshot(extra: { consumer: FeedStats; threshold: number | null; isThresholdWarm: boolean; modelVersion: number }, isPeek = false): MetricsSnapshot {
+  snapshot(extra: { consumer: FeedStats; threshold: number | null; isThresholdWarm: boolean; modelVersion: number; drift?: DriftStats }, isPeek = false): MetricsSnapshot {
     const now = performance.now();
     const intervalMs = now - this.intervalStart;
     const memory = process.memoryUsage();

@@ -6,7 +6,7 @@ import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns } from '../kafka/record-batch.js';
 import { featureMapping } from '../kafka/record-codec.js';
 import { checkTopics } from '../kafka/topics.js';
-import { LatentflowError } from '../errors.js';
+import { LatentflowError, ModelStateError } from '../errors.js';
 import { selectBackend } from '../runtime/backend.js';
 import type { Detector } from '../models/detector.js';
 import { matrix } from '../models/matrix.js';
@@ -14,7 +14,8 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
 import { checkReachable, conformalPValues, flagByRule, requireCalibration, ruleLevel } from '../models/conformal.js';
 import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
-import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
+import { DriftMonitor, driftEvent, driftMessage } from '../models/drift.js';
+import { MonitorMetrics, type DriftStats, type MetricsSnapshot } from './metrics.js';
 import { ModelWatcher, type LoadedModel } from '../artifact/model-watcher.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
 import { outputNames, scoreBatch, type Scorer } from './score-batch.js';
@@ -58,7 +59,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   const kafka = kafkaClient(o, logger, RETRY, { connector: 'monitor' });
   // Before any kafkajs client: a TLS problem fails now with a KafkaSecurityError instead of being retried.
   await checkTls(o, { connector: 'monitor' });
-  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY, { connector: 'monitor' }), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : [])], o.createTopics);
+  await checkTopics(kafkaClient(o, logger, STARTUP_RETRY, { connector: 'monitor' }), 'monitor', [o.topic], [topics.scored, topics.deadLetter, ...(topics.anomalies ? [topics.anomalies] : []), ...(o.drift?.alertsTopic !== undefined ? [o.drift.alertsTopic] : [])], o.createTopics);
 
   const watcher = new ModelWatcher(path.resolve(o.model), logger, o.reloadCheckMs);
   const producer = new OutputProducer(kafka, { connector: 'monitor', deliveryTimeoutMs: o.deliveryTimeoutMs, logger });
@@ -79,6 +80,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
       threshold: adaptive ? adaptive.threshold() : o.pValueRule !== undefined ? null : (model?.detector.threshold?.threshold ?? null),
       isThresholdWarm: adaptive ? adaptive.isWarm() : true,
       modelVersion: model?.version ?? 0,
+      ...(driftStats !== undefined ? { drift: { ...driftStats } } : {}),
     }, isPeek);
   const report = () => {
     const m = snapshot();
@@ -89,6 +91,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   const stop = () => feed.stop();
   runtime.signal?.addEventListener('abort', stop, { once: true });
   let ops: OpsServer | undefined;
+  let driftStats: DriftStats | undefined = o.drift !== undefined ? { windows: 0, alarms: 0, maxFeaturePsi: 0, scorePsi: 0, scoreKs: 0, isDrifted: false } : undefined;
 
   try {
     if (o.ops !== null) {
@@ -113,6 +116,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
     runtime.onReady?.();
     if (o.metricsIntervalMs > 0) timer = setInterval(report, o.metricsIntervalMs);
 
+    let drift = o.drift !== undefined ? driftMonitorFor(model, o) : undefined;
     for await (const batch of feed.batches()) {
       const current = watcher.current();
       if (current !== model) {
@@ -122,8 +126,19 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
         scorer = makeScorer(model, o);
         adaptive = scorer.adaptive;
         metrics.modelReloaded();
+        if (o.drift !== undefined) drift = driftMonitorFor(model, o);
       }
       const result = scoreBatch(batch, scorer, names, topics);
+      if (drift !== undefined && result.features !== null) {
+        // A drift event rides with the batch that closed its window: acknowledged with it, never lost.
+        for (const w of drift.add(result.features, result.scores)) {
+          driftStats = { windows: driftStats!.windows + 1, alarms: driftStats!.alarms + (w.isAlarm ? 1 : 0), maxFeaturePsi: w.maxFeaturePsi, scorePsi: w.scorePsi, scoreKs: w.scoreKs, isDrifted: w.isAlarm };
+          if (!w.isAlarm) continue;
+          const event = driftEvent(w, model.detector.features, path.resolve(o.model), model.version);
+          logger.warn({ drift: event }, driftMessage(event));
+          if (o.drift!.alertsTopic !== undefined) result.messages.push({ topic: o.drift!.alertsTopic, messages: [{ key: 'drift', value: JSON.stringify(event) }] });
+        }
+      }
       metrics.scored(result);
       const sentAt = performance.now();
       const sent = producer.send(result.messages).then(
@@ -206,4 +221,12 @@ function makeScorer(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchem
 function codeWidth(detector: Detector): number {
   const d = detector.features.length;
   return detector.encode(matrix(new Float32Array(d), 1, d)).cols;
+}
+
+/** The drift check of `model` under the monitor's `drift` option; a model saved without a reference cannot have one. */
+function driftMonitorFor(model: LoadedModel, o: ReturnType<typeof monitorOptionsSchema.parse>): DriftMonitor {
+  if (model.detector.drift === null) {
+    throw new ModelStateError(`monitor drift: model ${o.model} (version ${model.version}) has no training reference (saved before drift checks existed); refit it with this latentflow version`);
+  }
+  return new DriftMonitor(model.detector.drift, o.drift!);
 }

@@ -4,6 +4,7 @@ import { kafkaSinkFields } from '../connectors/kafka-sink.js';
 import { kafkaSourceFields } from '../connectors/kafka-source.js';
 import { opsParam } from '../runtime/ops-server.js';
 import { adaptiveThresholdParams } from '../stages/adaptive-threshold.js';
+import { driftRuleParams } from '../stages/drift.js';
 import { conformalRuleParam, outputPrefixParam } from '../stages/shared/params.js';
 
 const source = kafkaSourceFields;
@@ -30,6 +31,13 @@ export const monitorOptionsSchema = z.strictObject({
     .strictObject(adaptiveThresholdParams)
     .optional()
     .describe('Flag by a streaming quantile of recent scores instead of the model threshold (which applies during warm-up)'),
+  drift: z
+    .strictObject({
+      ...driftRuleParams,
+      alertsTopic: z.string().min(1).optional().describe('Topic for drift events (JSON), produced with the batch that closed the window'),
+    })
+    .optional()
+    .describe('Compare windows of records with the training distribution saved in the model (PSI per feature and score, KS of scores); drifted windows are warnings, metrics and optional alerts'),
   pValueRule: conformalRuleParam
     .optional()
     .describe("Flag by conformal p-value against the model's calibration scores (fit with calibrationSplit) instead of its threshold, appending p_value: {method: fpr, alpha} or {method: fdr, q} (Benjamini-Hochberg over each batch)"),

@@ -8,6 +8,7 @@ import { decodeRecords, type DeadLetterReason, type DecodedRecords, type Feature
 import { toRecordBatch, type KafkaColumns } from '../kafka/record-batch.js';
 import { encodeScored } from '../kafka/scored-messages.js';
 import type { Detector } from '../models/detector.js';
+import type { Matrix } from '../models/matrix.js';
 import type { StepTimes } from './metrics.js';
 
 /** Where the outputs go; `anomalies` is optional. */
@@ -50,6 +51,9 @@ export interface ScoredBatch {
   anomalies: number;
   deadLetters: Partial<Record<DeadLetterReason, number>>;
   times: StepTimes;
+  /** The scored records' raw feature values and scores, in order (for drift checks); null when none was scored. */
+  features: Matrix | null;
+  scores: Float32Array;
 }
 
 /** Column names of the score path (as in the `score` and `threshold` stages). */
@@ -90,9 +94,10 @@ export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns
   const columns: NamedColumn[] = [];
   let flags: boolean[] = [];
   let scores: Float32Array = new Float32Array(0);
+  let x: Matrix | null = null;
   if (arrow.numRows > 0) {
     // Values were checked finite while decoding, so the `error` policy never fires.
-    const x = extractFeatures(arrow, 0, scorer.mapping.features, 'error').matrix;
+    x = extractFeatures(arrow, 0, scorer.mapping.features, 'error').matrix;
     scores = scorer.detector.score(x);
     const pValues = scorer.pValues?.(scores);
     flags = scorer.flag(scores, pValues);
@@ -131,6 +136,8 @@ export function scoreBatch(batch: FeedBatch, scorer: Scorer, names: KafkaColumns
     anomalies: encoded.anomalies.length,
     deadLetters,
     times: { parseMs: t1 - t0, arrowMs: t2 - t1, modelMs: t3 - t2, encodeMs: t4 - t3 },
+    features: x,
+    scores,
   };
 }
 

@@ -3,19 +3,24 @@ import { ModelStateError } from '../errors.js';
 import { extractFeatures } from '../io/features.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
 import { OutputProducer } from '../kafka/producer.js';
-import { DriftMonitor, type DriftWindow } from '../models/drift.js';
+import { DriftMonitor, driftEvent, driftMessage, type DriftWindow } from '../models/drift.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
 import { modelRefParam, watchModelParams } from './shared/params.js';
 import { scoresOf } from './shared/score-column.js';
 
+/** The params shared by the stage and the monitor's `drift` option: the window and when it is an alarm. */
+export const driftRuleParams = {
+  windowRows: z.number().int().min(100).default(5000).describe('Rows per drift window (rows): each window is compared with the training reference'),
+  psiAlarm: z.number().positive().default(0.25).describe('PSI above which a feature or the score has drifted (0.1: moderate, 0.25: significant shift)'),
+  ksAlpha: z.number().gt(0).lt(1).default(0.001).describe('Level of the KS test of the window\'s scores against the training scores'),
+};
+
 const params = z.strictObject({
   model: modelRefParam.describe('Model whose saved training distribution is the reference (fit stage id or model directory)'),
   ...watchModelParams,
   scoreColumn: z.string().default('score').describe('Column holding the scores (a `score` stage first)'),
-  windowRows: z.number().int().min(100).default(5000).describe('Rows per drift window (rows): each window is compared with the training reference'),
-  psiAlarm: z.number().positive().default(0.25).describe('PSI above which a feature or the score has drifted (0.1: moderate, 0.25: significant shift)'),
-  ksAlpha: z.number().gt(0).lt(1).default(0.001).describe('Level of the KS test of the window\'s scores against the training scores'),
+  ...driftRuleParams,
   alerts: z
     .strictObject({
       ...kafkaConnectionParams,
@@ -26,20 +31,7 @@ const params = z.strictObject({
     .describe('Also produce each drift event to a Kafka topic (the connection options of kafka-sink, SASL/TLS included); the batch moves on once the broker acknowledged it'),
 });
 
-/** The event of a drifted window, as logged and as produced to the alerts topic. */
-export interface DriftEvent {
-  type: 'drift';
-  model: string;
-  modelVersion: number;
-  window: number;
-  rows: number;
-  features: string[];
-  maxFeaturePsi: number;
-  scorePsi: number;
-  scoreKs: number;
-  ksCritical: number;
-  at: string;
-}
+
 
 /**
  * Drift detection (issue 15 item 4): every `windowRows` rows, the decile shares of each feature and of
@@ -90,21 +82,8 @@ export const drift = defineStage({
             last = w;
             if (!w.isAlarm) continue;
             alarms++;
-            const features = w.driftedFeatures.map((j) => lastFeatures[j]);
-            const event: DriftEvent = {
-              type: 'drift',
-              model: ref.origin,
-              modelVersion: version,
-              window: w.window,
-              rows: w.rows,
-              features,
-              maxFeaturePsi: w.maxFeaturePsi,
-              scorePsi: w.scorePsi,
-              scoreKs: w.scoreKs,
-              ksCritical: w.ksCritical,
-              at: new Date().toISOString(),
-            };
-            ctx.logger.warn({ drift: event }, `drift detected in window ${w.window}: ${features.length > 0 ? `features ${features.join(', ')}` : 'score distribution'} moved from training`);
+            const event = driftEvent(w, lastFeatures, ref.origin, version);
+            ctx.logger.warn({ drift: event }, driftMessage(event));
             // Acknowledged before the batch moves on: an event is never lost behind rows already written.
             await alerts?.send([{ topic: a!.topic, messages: [{ key: 'drift', value: JSON.stringify(event) }] }]);
           }

@@ -99,6 +99,21 @@ describe.skipIf(!broker.ok)('monitor on a real broker', () => {
     expect(metrics!.consumer.handedOver).toBe(0);
   }, 180_000);
 
+  it('drift: a shifted sensor is reported per window in the metrics and as events on the alerts topic, produced with the batch', async () => {
+    const t = await topicsFor(uniqueName('drift'), 1);
+    const alerts = await suite.topic('drift-alerts', 1);
+    // 8,000 normal readings; from the 4,000th on, sensor f2 reads 1.0 higher (about 3 sd of its spread).
+    const records = sensorRecords(8000, 21, 0).map((r, i) => (i >= 4000 ? { ...r, f2: r.f2 + 1 } : r));
+    await produce(kafka, t.input, sensorMessages(records));
+    const monitor = startMonitor({ topic: t.input, groupId: uniqueName('group'), drift: { windowRows: 1000, alertsTopic: alerts } });
+    expect(await waitFor(async () => (await topicSize(kafka, t.scored)) >= 8000, 90_000)).toBe(true);
+    monitor.stop();
+    const metrics = await monitor.done;
+    expect(metrics.drift).toMatchObject({ windows: 8, alarms: 4, isDrifted: true });
+    const events = (await readTopics(kafka, [alerts], 4)).map((m) => JSON.parse(m.value!) as { type: string; window: number; features: string[] });
+    expect(events.map((e) => [e.type, e.window, e.features.includes('f2')])).toEqual([5, 6, 7, 8].map((w) => ['drift', w, true]));
+  }, 180_000);
+
   it('sends 1,000 poison records among 20,000 good ones to the dead-letter topic with the right reason, and scores every good one', async () => {
     const t = await topicsFor(uniqueName('poison'), 3);
     const good = sensorRecords(20_000, 12, 0.01, 'good');
