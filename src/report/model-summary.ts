@@ -44,6 +44,8 @@ export interface ModelSummary {
   threshold: ThresholdState | null;
   /** Held-out rows whose scores were saved for conformal p-values, and their share; null when none were. */
   calibration: { rows: number; fraction: number } | null;
+  /** Rows behind the training reference of the drift stage (its score reference); null in models saved before it. */
+  driftReferenceRows: number | null;
   /** Per-epoch losses for the loss-curve chart; null without a training history (PCA, or none saved). */
   history: { loss: number[]; valLoss: number[]; bestEpoch?: number } | null;
 }
@@ -64,6 +66,7 @@ export function modelSummary(detector: Detector): ModelSummary {
     createdAt: t.createdAt,
     threshold: detector.threshold,
     calibration: detector.calibration ? { rows: detector.calibration.scores.length, fraction: detector.calibration.fraction } : null,
+    driftReferenceRows: detector.drift?.rows ?? null,
     epochs: history ? history.loss.length : null,
     bestEpoch: history?.bestEpoch ?? null,
     stoppedEarly: history?.stoppedEarly ?? null,
@@ -203,6 +206,12 @@ export function summaryRows(s: ModelSummary): [string, string][] {
   if (s.explainedVariance !== null) rows.push(['Explained variance', `${(s.explainedVariance * 100).toFixed(1)} %`]);
   rows.push(['Threshold', describeThreshold(s.threshold)]);
   rows.push(['Calibration', describeCalibration(s.calibration)]);
+  rows.push([
+    'Drift reference',
+    s.driftReferenceRows === null
+      ? 'none (saved before drift checks; refit for the drift stage)'
+      : `deciles of every feature and of ${s.driftReferenceRows.toLocaleString('en-US')} scores (drift stage, monitor --drift-window-rows)`,
+  ]);
   return rows;
 }
 

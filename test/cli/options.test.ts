@@ -103,6 +103,8 @@ describe('latentflow CLI options do what the README says', () => {
     expect(info.training).toMatchObject({ rows: 4000, calibrationRows: 1000 });
     expect(info.calibration.scores).toHaveLength(1000);
     expect((await run(['info', 'cal'])).stdout).toMatch(/Calibration +1,000 held-out rows \(calibrationSplit 0.2\): p_value, rules fpr and fdr down to 1\/1,001/);
+    // The drift reference is taken from the held-out calibration scores when there are some.
+    expect((await run(['info', 'cal'])).stdout).toMatch(/Drift reference +deciles of every feature and of 1,000 scores/);
     const fpr = await run(['score', '-i', 'new.csv', '-m', 'cal', '-o', 'fpr.csv', '--threshold', 'fpr=0.01']);
     expect(fpr.stdout).toMatch(/p-value rule fpr=0.01/);
     const scored = await readCsv('fpr.csv');
