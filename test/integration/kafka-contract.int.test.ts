@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import type { Kafka } from 'kafkajs';
@@ -24,6 +25,7 @@ import {
   topicSize,
   trainSensorModel,
   uniqueName,
+  waitFor,
   kafkaSuite,
 } from './kafka-helpers.js';
 
@@ -288,6 +290,42 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
     expect(summary.stages.find((st) => st.type === 'drift')?.stats).toMatchObject({ windows: 8, alarms: 4 });
     const events = (await readTopics(kafka, [alerts], 4)).map((m) => JSON.parse(m.value!) as { window: number; features: string[]; type: string });
     expect(events.map((e) => [e.type, e.window, e.features])).toEqual([5, 6, 7, 8].map((w) => ['drift', w, ['f2']]));
+  });
+
+  it('latentflow run of a Kafka pipeline: SIGTERM drains it (exit 0, summary says drained, what was produced is committed)', async () => {
+    const modelDir = path.join(dir, 'model-cli-drain');
+    await trainSensorModel(modelDir, 'pca');
+    const input = await topic('cli-drain-in', 1);
+    const scored = await topic('cli-drain-out', 1);
+    await produce(kafka, input, sensorMessages(sensorRecords(2000, 13, 0)));
+    const groupId = uniqueName('group');
+    const file = path.join(dir, 'cli-drain.yaml');
+    const yaml = [
+      'name: cli-drain',
+      `source: { type: kafka-source, brokers: [${brokers.join(', ')}], topics: [${input}], groupId: ${groupId}, features: [${SENSOR_FEATURES.join(', ')}], fromBeginning: true, batchRows: 100 }`,
+      'stages:',
+      `  - { type: score, model: ${modelDir} }`,
+      `  - { type: threshold, model: ${modelDir} }`,
+      `sink: { type: kafka-sink, brokers: [${brokers.join(', ')}], topic: ${scored} }`,
+      '',
+    ].join('\n');
+    await writeFile(file, yaml);
+    const root = path.resolve(import.meta.dirname, '../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/bin.ts'), 'run', file, '--json'], { cwd: root, env: { ...process.env, LATENTFLOW_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', () => undefined);
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      // No idle timeout: the run reads until it is stopped.
+      expect(await waitFor(async () => (await topicSize(kafka, scored).catch(() => 0)) >= 2000, 90_000)).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const summary = JSON.parse(stdout.trim().split('\n').pop()!) as { endedBy: string; rows: number };
+    expect(summary).toMatchObject({ endedBy: 'drain', rows: 2000 });
+    expect(await committedTotal(kafka, groupId, input)).toBe(2000);
   });
 
   it('kafka-source commits once a file sink has its file in place, and nothing with null-sink (the next run reads the records again)', async () => {
