@@ -20,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { definePipeline } from '../src/pipeline/spec.js';
 import { runPipeline } from '../src/pipeline/runner.js';
+import { seededRandom } from '../src/models/random.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -44,24 +45,13 @@ interface Run {
   maxRssMb: number;
 }
 
-/** mulberry32: a small seeded generator, so every run reads the same file. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Writes `rows` rows of 9 columns: values rounded to 3 decimals and written with String(), i.e. as float64
  * writes them back, so csv-source infers float64 (not numeric text) as it would for such exports.
  */
 async function writeCsv(file: string, rows: number): Promise<void> {
-  const next = random(14);
+  const next = seededRandom(14);
   const out = createWriteStream(file);
   const header = Array.from({ length: COLUMNS }, (_, c) => `x${c}`).join(',');
   let chunk = `${header}\n`;

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isCanonicalDecimal } from '../../src/io/canonical-decimal.js';
 import { formatFloat64 } from '../../src/io/csv-types.js';
+import { seededRandom } from '../../src/models/random.js';
 
-/** mulberry32, so the generated texts are the same every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Decimal texts of every shape near the rule's edges: 1-18 digits, leading and trailing zeros, signs. */
 function texts(count: number, seed: number): string[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const digit = () => String(Math.floor(next() * 10));
   const run = (len: number) => Array.from({ length: len }, digit).join('');
   const out: string[] = [];
@@ -43,7 +33,7 @@ describe('isCanonicalDecimal', () => {
   });
 
   it('accepts the shortest round-trip text of rounded values, the common case of CSV exports', () => {
-    const next = random(3);
+    const next = seededRandom(3);
     let accepted = 0;
     const n = 10_000;
     for (let k = 0; k < n; k++) {

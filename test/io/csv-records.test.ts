@@ -3,18 +3,8 @@ import { parse as parseSync } from 'csv-parse/sync';
 import { CsvError, type Options } from 'csv-parse';
 import { describe, expect, it } from 'vitest';
 import { csvRecords } from '../../src/io/csv-records.js';
+import { seededRandom } from '../../src/models/random.js';
 
-/** mulberry32, so the generated files are the same every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const parserOptions = (delimiter: string): Options => ({
   delimiter,
@@ -59,7 +49,7 @@ function viaCsvParse(text: string, delimiter: string): string[][] | string {
 
 /** Small texts from an alphabet of the characters that matter; `withQuotesOrCr` adds `"` and `\r`. */
 function texts(count: number, seed: number, alphabet: string[]): string[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const n = Math.floor(next() * 120);
     let s = next() < 0.1 ? '\uFEFF' : '';
@@ -71,21 +61,21 @@ function texts(count: number, seed: number, alphabet: string[]): string[] {
 describe('csvRecords', () => {
   const plain = ['a', '1', '-2.5', ',', ',', '\n', '\n', ' ', 'é', '日本', '😀', '\uFEFF', ';;'];
   it.each([',', ';;', '\t'])('gives the records csv-parse gives for text without quotes or CR, cut into random chunks (delimiter %j)', async (delimiter) => {
-    const next = random(11);
+    const next = seededRandom(11);
     for (const text of texts(400, delimiter.length, plain)) {
       expect(await viaRecords(text, delimiter, next), JSON.stringify(text)).toEqual(viaCsvParse(text, delimiter));
     }
   });
 
   it('gives the records csv-parse gives for quote-free text with CR, CRLF and LF line ends mixed, cut into random chunks', async () => {
-    const next = random(13);
+    const next = seededRandom(13);
     for (const text of texts(800, 9, [...plain, '\r', '\r', '\r\n', '\r\n', '\r\r\n'])) {
       expect(await viaRecords(text, ',', next), JSON.stringify(text)).toEqual(viaCsvParse(text, ','));
     }
   });
 
   it('gives csv-parse records or its error code once quotes and CR appear, also after a plain start', async () => {
-    const next = random(12);
+    const next = seededRandom(12);
     const quoted = [...plain, '"', '""', '\r', '\r\n', '"a,b"'];
     for (const tail of texts(600, 5, quoted)) {
       // A long plain head puts the first quote several chunks in, so the switch happens mid-stream.
@@ -105,7 +95,7 @@ describe('csvRecords', () => {
     };
     const expected = await failure(async () => parseSync(text, parserOptions(',')));
     const received = await failure(async () => {
-      for await (const _ of csvRecords(chunked(text, random(1)), { parser: parserOptions(','), delimiter: ',', quote: '"' })) {
+      for await (const _ of csvRecords(chunked(text, seededRandom(1)), { parser: parserOptions(','), delimiter: ',', quote: '"' })) {
         // drain
       }
     });
