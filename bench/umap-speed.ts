@@ -5,8 +5,9 @@
  * per-cluster s in [0.5, 1.5]), the shape of an encode stage's output. For each size it times
  *
  * - latentflow full fit: `UmapModel.fit` on every row;
- * - latentflow sampled fit + transform, for each of `--sample-rows`: fit on a seeded sample of that many rows
- *   and place the others with `transform`, as the `umap` stage does (same `sampleSplit`);
+ * - latentflow sampled fit + transform, for each of `--sample-rows` and each of `--transform-epochs` (default:
+ *   the model's default): fit on a seeded sample of that many rows and place the others with `transform`, as
+ *   the `umap` stage does (same `sampleSplit`);
  * - umap-learn `fit_transform` on every row (bench/umap_speed_learn.py, on a Python with umap-learn:
  *   `--python`), after a warm-up fit on the first `--warmup-rows` rows that pays numba's JIT, timed and reported
  *   apart (keep it at 4,096 or more: below that umap-learn takes exact neighbours instead of pynndescent, whose
@@ -21,7 +22,7 @@
  * Every method uses nNeighbors 15, minDist 0.1 and the libraries' epoch rule (200 epochs above 10,000 rows for
  * both; a 5,000-row sample fit runs umap-js's 400). `--skip-full` leaves out latentflow's full fit (slow).
  *
- * Run: `npx tsx bench/umap-speed.ts [--sizes 20000,50000] [--cols 32] [--sample-rows 5000,10000] [--repeats 1]
+ * Run: `npx tsx bench/umap-speed.ts [--sizes 20000,50000] [--cols 32] [--sample-rows 5000,10000] [--transform-epochs 100,30] [--repeats 1]
  * [--trust-rows 2000] [--trust-k 10] [--warmup-rows 5000] [--seed 1] [--python PATH] [--skip-full] [--out FILE]`
  */
 import { execFileSync } from 'node:child_process';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '20000,50000' },
     cols: { type: 'string', default: '32' },
     'sample-rows': { type: 'string', default: '5000,10000' },
+    'transform-epochs': { type: 'string' },
     repeats: { type: 'string', default: '1' },
     'trust-rows': { type: 'string', default: '2000' },
     'trust-k': { type: 'string', default: '10' },
@@ -63,6 +65,8 @@ const int = (name: keyof typeof values, min: number): number => ints(name, min)[
 const sizes = ints('sizes', 100);
 const cols = int('cols', 1);
 const sampleSizes = ints('sample-rows', 16);
+/** Transform epochs of the sampled runs, one variant each; `undefined` = the model's default. */
+const transformEpochsList: (number | undefined)[] = values['transform-epochs'] === undefined ? [undefined] : ints('transform-epochs', 1);
 const repeats = int('repeats', 1);
 const trustRows = int('trust-rows', 40);
 const trustK = int('trust-k', 1);
@@ -122,14 +126,20 @@ async function timedRuns(name: string, mapRows: (r: number) => Promise<Matrix>, 
   return { name, seconds, cpuSeconds, map: map!, note };
 }
 
-const model = () => new UmapModel({ nComponents: 2, nNeighbors: N_NEIGHBORS, minDist: MIN_DIST, seed });
+const model = (transformEpochs?: number) => new UmapModel({ nComponents: 2, nNeighbors: N_NEIGHBORS, minDist: MIN_DIST, transformEpochs, seed });
+
+/** Fit and transform seconds of the last sampled run, for its note. */
+let lastSplit = { fitS: 0, transformS: 0 };
 
 /** The stage's sampled path: fit a seeded sample, place the other rows, coordinates back in row order. */
-async function sampledMap(x: Matrix, sampleRows: number): Promise<Matrix> {
+async function sampledMap(x: Matrix, sampleRows: number, transformEpochs: number | undefined): Promise<Matrix> {
   const { chosen, rest } = sampleSplit(x.rows, sampleRows, seededRandom(deriveSeed(seed, 'umap-speed:sample')));
-  const umap = model();
+  const umap = model(transformEpochs);
+  const wall0 = performance.now();
   const fitted = await umap.fit(takeRows(x, chosen));
+  const wall1 = performance.now();
   const placed = await umap.transform(takeRows(x, rest));
+  lastSplit = { fitS: (wall1 - wall0) / 1000, transformS: (performance.now() - wall1) / 1000 };
   const out = new Float32Array(x.rows * 2);
   chosen.forEach((row, i) => out.set(fitted.data.subarray(2 * i, 2 * i + 2), 2 * row));
   rest.forEach((row, i) => out.set(placed.data.subarray(2 * i, 2 * i + 2), 2 * row));
@@ -169,7 +179,12 @@ async function measureSize(rows: number): Promise<string[]> {
   const runs: Run[] = [];
   if (!values['skip-full']) runs.push(await timedRuns('latentflow full fit', () => model().fit(x), `${model().epochsFor(rows)} epochs`));
   for (const s of sampleSizes.filter((s) => s < rows)) {
-    runs.push(await timedRuns(`latentflow fit ${s} + transform ${rows - s}`, () => sampledMap(x, s), `${model().epochsFor(s)} fit epochs, 100 transform epochs`));
+    for (const te of transformEpochsList) {
+      const run = await timedRuns(`latentflow fit ${s} + transform ${rows - s}`, () => sampledMap(x, s, te));
+      const epochs = te === undefined ? `default transform epochs (${model().transformEpochsFor(rows - s)})` : `transformEpochs ${te}`;
+      run.note = `${model().epochsFor(s)} fit epochs, ${epochs}; last run: fit ${lastSplit.fitS.toFixed(1)} s + transform ${lastSplit.transformS.toFixed(1)} s wall`;
+      runs.push(run);
+    }
   }
   log(`umap-learn on ${rows} rows (warm-up on ${Math.min(warmupRows, rows)} rows first)`);
   const learn = umapLearn(x);
