@@ -90,7 +90,14 @@ export const umap = defineStage({
         const transformMs = Math.round(performance.now() - placeStarted);
         return {
           coords: { data: coords, rows: x.rows, cols: k },
-          stats: { fitRows: fitRows.length, placedRows: restRows.length, epochs: model.epochs, fitMs, transformMs },
+          stats: {
+            fitRows: fitRows.length,
+            placedRows: restRows.length,
+            epochs: model.epochs,
+            transformEpochs: model.transformEpochsFor(restRows.length),
+            fitMs,
+            transformMs,
+          },
         };
       },
       (rows) =>
