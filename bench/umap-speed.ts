@@ -9,9 +9,10 @@
  *   the model's default): fit on a seeded sample of that many rows and place the others with `transform`, as
  *   the `umap` stage does (same `sampleSplit`);
  * - umap-learn `fit_transform` on every row (bench/umap_speed_learn.py, on a Python with umap-learn:
- *   `--python`), after a warm-up fit on the first `--warmup-rows` rows that pays numba's JIT, timed and reported
- *   apart (keep it at 4,096 or more: below that umap-learn takes exact neighbours instead of pynndescent, whose
- *   kernels would then compile inside the timed fit);
+ *   `--python`, default .cache/umap-venv/bin/python, made by `python3 -m venv .cache/umap-venv &&
+ *   .cache/umap-venv/bin/pip install umap-learn`), after a warm-up fit on the first `--warmup-rows` rows that
+ *   pays numba's JIT, timed and reported apart (keep it at 4,096 or more: below that umap-learn takes exact
+ *   neighbours instead of pynndescent, whose kernels would then compile inside the timed fit);
  *
  * as medians of `--repeats` runs (wall clock and process CPU seconds, both sides single-threaded: umap-js is
  * JavaScript, umap-learn runs one thread when given a random_state) and as ratios to umap-learn. Quality:
@@ -48,7 +49,7 @@ const { values } = parseArgs({
     'trust-k': { type: 'string', default: '10' },
     'warmup-rows': { type: 'string', default: '5000' },
     seed: { type: 'string', default: '1' },
-    python: { type: 'string', default: '/work/umap-venv/bin/python' },
+    python: { type: 'string', default: path.join(root, '.cache/umap-venv/bin/python') },
     'skip-full': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
