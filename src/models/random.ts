@@ -51,6 +51,15 @@ export function permutation(n: number, random: Random): Uint32Array {
   return shuffleInPlace(p, random);
 }
 
+/**
+ * A seeded split of the rows `0..n-1` into `size` chosen rows and the rest, each ascending (the first `size`
+ * of a `permutation`): the sampled fit of the map stages, and the benchmarks that time it, draw the same rows.
+ */
+export function sampleSplit(n: number, size: number, random: Random): { chosen: Uint32Array; rest: Uint32Array } {
+  const order = permutation(n, random);
+  return { chosen: order.slice(0, size).sort(), rest: order.slice(size).sort() };
+}
+
 /** Standard normal draw by Box–Muller. */
 export function gaussian(random: Random): number {
   let u = 0;

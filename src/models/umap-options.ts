@@ -25,7 +25,10 @@ export const umapLayoutShape = {
   minDist: option(k.number({ min: 0 }), D.minDist, 'Smallest distance between mapped points (output units, at most spread): small packs clusters tightly'),
   spread: option(k.number({ gt: 0 }), D.spread, 'Scale of the mapped points (output units); with minDist, how spread out clusters are'),
   nEpochs: derivedOption(positiveInt, 'Optimisation epochs of the fit (default by fitted rows, as umap-js: 500 up to 2,500, 400 up to 5,000, 300 up to 7,500, else 200)'),
-  transformEpochs: derivedOption(positiveInt, "Epochs that place each new row (default round(nEpochs / 3) when nEpochs is set, else 100: umap-learn's rule)"),
+  transformEpochs: derivedOption(
+    positiveInt,
+    "Epochs that place each new row (default round(nEpochs / 3) when nEpochs is set, else umap-learn's rule: 100 when one transform places up to 10,000 rows, 30 above)",
+  ),
   metric: option(k.oneOf(['euclidean', 'cosine']), D.metric, 'Distance between input rows; cosine for direction-only data'),
 };
 

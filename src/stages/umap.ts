@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { takeRows } from '../models/matrix.js';
-import { deriveSeed, permutation, seededRandom } from '../models/random.js';
+import { deriveSeed, sampleSplit, seededRandom } from '../models/random.js';
 import { pickOptions, withDefaults } from '../models/option-schema.js';
 import { UmapModel } from '../models/umap.js';
 import { refineUmapOptions, umapLayoutShape } from '../models/umap-options.js';
@@ -49,9 +49,9 @@ export const umap = defineStage({
         // Rows to fit on, ascending; the others are placed by transform. A sample drawn from the pipeline seed
         // keeps the map reproducible.
         const isSampled = x.rows > p.sampleRows;
-        const order = isSampled ? permutation(x.rows, seededRandom(deriveSeed(ctx.seed, `${ctx.stageId}:umap-sample`))) : null;
-        const fitRows = order ? Uint32Array.from(order.subarray(0, p.sampleRows)).sort() : null;
-        const restRows = order ? Uint32Array.from(order.subarray(p.sampleRows)).sort() : null;
+        const split = isSampled ? sampleSplit(x.rows, p.sampleRows, seededRandom(deriveSeed(ctx.seed, `${ctx.stageId}:umap-sample`))) : null;
+        const fitRows = split?.chosen ?? null;
+        const restRows = split?.rest ?? null;
         const fitX = fitRows ? takeRows(x, fitRows) : x;
 
         ctx.logger.info(
@@ -90,7 +90,14 @@ export const umap = defineStage({
         const transformMs = Math.round(performance.now() - placeStarted);
         return {
           coords: { data: coords, rows: x.rows, cols: k },
-          stats: { fitRows: fitRows.length, placedRows: restRows.length, epochs: model.epochs, fitMs, transformMs },
+          stats: {
+            fitRows: fitRows.length,
+            placedRows: restRows.length,
+            epochs: model.epochs,
+            transformEpochs: model.transformEpochsFor(restRows.length),
+            fitMs,
+            transformMs,
+          },
         };
       },
       (rows) =>

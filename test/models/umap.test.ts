@@ -8,6 +8,13 @@ import { gaussianClusters, knnLabelAgreement } from '../helpers/clusters.js';
 const { x, labels } = gaussianClusters(400, 20, 1);
 
 describe('UmapModel', () => {
+  it("places rows with umap-learn's transform epochs: 100 up to 10,000 rows per call, 30 above, unless set", () => {
+    const model = new UmapModel();
+    expect([1, 10_000, 10_001, 45_000].map((rows) => model.transformEpochsFor(rows))).toEqual([100, 100, 30, 30]);
+    expect(new UmapModel({ nEpochs: 200 }).transformEpochsFor(45_000)).toBe(67);
+    expect(new UmapModel({ nEpochs: 200, transformEpochs: 12 }).transformEpochsFor(5)).toBe(12);
+  });
+
   it('gives bit-identical coordinates for the same seed and different ones for another seed', async () => {
     const some = takeRows(x, Array.from({ length: 250 }, (_, i) => i));
     const fit = (seed: number) => new UmapModel({ seed, nEpochs: 60 }).fit(some);
