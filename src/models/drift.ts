@@ -99,6 +99,40 @@ export function ksCritical(alpha: number, n: number, m: number): number {
   return Math.sqrt(-Math.log(alpha / 2) / 2) * Math.sqrt((n + m) / (n * m));
 }
 
+/** Drift windows checked, alarms raised, and the last window's figures: what stats and metrics report. */
+export interface DriftStats {
+  windows: number;
+  alarms: number;
+  maxFeaturePsi: number;
+  scorePsi: number;
+  scoreKs: number;
+  isDrifted: boolean;
+}
+
+/** Counts windows and alarms over a whole run, across model reloads (each reload starts a new DriftMonitor). */
+export class DriftTally {
+  private windows = 0;
+  private alarms = 0;
+  private last: DriftWindow | undefined;
+
+  record(w: DriftWindow): void {
+    this.windows++;
+    if (w.isAlarm) this.alarms++;
+    this.last = w;
+  }
+
+  /** The figures so far. */
+  stats(): DriftStats {
+    const w = this.last;
+    return { windows: this.windows, alarms: this.alarms, maxFeaturePsi: w?.maxFeaturePsi ?? 0, scorePsi: w?.scorePsi ?? 0, scoreKs: w?.scoreKs ?? 0, isDrifted: w?.isAlarm ?? false };
+  }
+
+  /** PSI of each feature in the last window, keyed by `featureNames` (empty before the first window). */
+  featurePsi(featureNames: readonly string[]): Record<string, number> {
+    return Object.fromEntries((this.last?.featurePsi ?? []).map((v, j) => [featureNames[j], v]));
+  }
+}
+
 /** The event of a drifted window, as logged and as produced to an alerts topic. */
 export interface DriftEvent {
   type: 'drift';

@@ -2,6 +2,7 @@ import { DDSketch } from '@datadog/sketches-js';
 import * as tf from '../runtime/tf.js';
 import type { FeedStats } from '../kafka/consumer-feed.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
+import type { DriftStats } from '../models/drift.js';
 
 /** CPU time of the process (user + system) spent per step of the score path (ms), summed over batches. */
 export interface StepTimes {
@@ -46,16 +47,6 @@ export interface MetricsSnapshot extends Totals {
   rssMb: number;
   heapUsedMb: number;
   numTensors: number;
-}
-
-/** Drift windows checked, alarms raised, and the last window's figures. */
-export interface DriftStats {
-  windows: number;
-  alarms: number;
-  maxFeaturePsi: number;
-  scorePsi: number;
-  scoreKs: number;
-  isDrifted: boolean;
 }
 
 /** p50 / p99 / max of a distribution, null when empty. */

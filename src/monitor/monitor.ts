@@ -14,8 +14,8 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
 import { checkReachable, conformalPValues, flagByRule, requireCalibration, ruleLevel } from '../models/conformal.js';
 import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
-import { DriftMonitor, driftEvent, driftMessage } from '../models/drift.js';
-import { MonitorMetrics, type DriftStats, type MetricsSnapshot } from './metrics.js';
+import { DriftMonitor, DriftTally, driftEvent, driftMessage } from '../models/drift.js';
+import { MonitorMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelWatcher, type LoadedModel } from '../artifact/model-watcher.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
 import { outputNames, scoreBatch, type Scorer } from './score-batch.js';
@@ -80,7 +80,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
       threshold: adaptive ? adaptive.threshold() : o.pValueRule !== undefined ? null : (model?.detector.threshold?.threshold ?? null),
       isThresholdWarm: adaptive ? adaptive.isWarm() : true,
       modelVersion: model?.version ?? 0,
-      ...(driftStats !== undefined ? { drift: { ...driftStats } } : {}),
+      ...(driftTally !== undefined ? { drift: driftTally.stats() } : {}),
     }, isPeek);
   const report = () => {
     const m = snapshot();
@@ -91,7 +91,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
   const stop = () => feed.stop();
   runtime.signal?.addEventListener('abort', stop, { once: true });
   let ops: OpsServer | undefined;
-  let driftStats: DriftStats | undefined = o.drift !== undefined ? { windows: 0, alarms: 0, maxFeaturePsi: 0, scorePsi: 0, scoreKs: 0, isDrifted: false } : undefined;
+  const driftTally = o.drift !== undefined ? new DriftTally() : undefined;
 
   try {
     if (o.ops !== null) {
@@ -132,7 +132,7 @@ export async function runMonitor(input: MonitorOptionsInput, runtime: MonitorRun
       if (drift !== undefined && result.features !== null) {
         // A drift event rides with the batch that closed its window: acknowledged with it, never lost.
         for (const w of drift.add(result.features, result.scores)) {
-          driftStats = { windows: driftStats!.windows + 1, alarms: driftStats!.alarms + (w.isAlarm ? 1 : 0), maxFeaturePsi: w.maxFeaturePsi, scorePsi: w.scorePsi, scoreKs: w.scoreKs, isDrifted: w.isAlarm };
+          driftTally!.record(w);
           if (!w.isAlarm) continue;
           const event = driftEvent(w, model.detector.features, path.resolve(o.model), model.version);
           logger.warn({ drift: event }, driftMessage(event));

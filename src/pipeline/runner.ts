@@ -114,7 +114,8 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
   let ops: OpsServer | undefined;
   const acks = new AckService((ms) => ops?.observeSettle(ms));
   const created: { spec: StageSpec; stage: Stage }[] = [];
-  let isRunning = false;
+  // Set once every stage is created and the batches flow: what /readyz waits for, with the source's own say.
+  let running: Source | undefined;
   const make = <S extends Stage>(s: StageSpec): S => {
     const ctx = stageContext(spec, s, { signal: controller.signal, drain: drainSignal, logger, progress, models, acks });
     const stage = s.definition.create(s.params, ctx) as S;
@@ -142,7 +143,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
       ops = await startOpsServer(spec.ops, {
         pipeline: spec.name,
         statistics,
-        isReady: () => isRunning && created[0]?.stage.kind === 'source' && ((created[0].stage as Source).isReady?.() ?? true),
+        isReady: () => running !== undefined && (running.isReady?.() ?? true),
       }, logger);
       options.onOpsListening?.(ops.url);
     }
@@ -153,7 +154,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     for (const s of spec.stages) stream = guard(make<Transform>(s).transform(stream), s);
     const sink = make<Sink>(spec.sink);
     const bar = progress.start(spec.name, 0, 'rows');
-    isRunning = true;
+    running = source;
     const counted = async function* (input: AsyncIterable<RecordBatch>) {
       try {
         for await (const batch of input) {

@@ -3,7 +3,7 @@ import { ModelStateError } from '../errors.js';
 import { extractFeatures } from '../io/features.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
 import { OutputProducer } from '../kafka/producer.js';
-import { DriftMonitor, driftEvent, driftMessage, type DriftWindow } from '../models/drift.js';
+import { DriftMonitor, DriftTally, driftEvent, driftMessage } from '../models/drift.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
 import { modelRefParam, watchModelParams } from './shared/params.js';
@@ -31,8 +31,6 @@ const params = z.strictObject({
     .describe('Also produce each drift event to a Kafka topic (the connection options of kafka-sink, SASL/TLS included); the batch moves on once the broker acknowledged it'),
 });
 
-
-
 /**
  * Drift detection (issue 15 item 4): every `windowRows` rows, the decile shares of each feature and of
  * the score are compared with the training distribution saved in the model (PSI per feature and for the
@@ -49,9 +47,7 @@ export const drift = defineStage({
     const ref = modelRef(p.model, ctx, p);
     let monitor: DriftMonitor | undefined;
     let version = 0;
-    let windows = 0;
-    let alarms = 0;
-    let last: DriftWindow | undefined;
+    const tally = new DriftTally();
     let lastFeatures: readonly string[] = [];
     let alerts: OutputProducer | undefined;
     const a = p.alerts;
@@ -78,10 +74,8 @@ export const drift = defineStage({
           const all = scoresOf(batch, batchIndex++, p.scoreColumn, 'drift');
           const scores = ex.keptRows ? Float64Array.from(ex.keptRows, (r) => all[r]) : all;
           for (const w of monitor.add(ex.matrix, scores)) {
-            windows++;
-            last = w;
+            tally.record(w);
             if (!w.isAlarm) continue;
-            alarms++;
             const event = driftEvent(w, lastFeatures, ref.origin, version);
             ctx.logger.warn({ drift: event }, driftMessage(event));
             // Acknowledged before the batch moves on: an event is never lost behind rows already written.
@@ -94,15 +88,7 @@ export const drift = defineStage({
         await alerts?.disconnect();
         alerts = undefined;
       },
-      stats: () => ({
-        windows,
-        alarms,
-        maxFeaturePsi: last?.maxFeaturePsi ?? 0,
-        scorePsi: last?.scorePsi ?? 0,
-        scoreKs: last?.scoreKs ?? 0,
-        isDrifted: last?.isAlarm ?? false,
-        featurePsi: Object.fromEntries((last?.featurePsi ?? []).map((v, j) => [lastFeatures[j], v])),
-      }),
+      stats: () => ({ ...tally.stats(), featurePsi: tally.featurePsi(lastFeatures) }),
     };
   },
 });

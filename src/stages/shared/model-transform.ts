@@ -41,13 +41,11 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
     kind: 'transform',
     async *transform(input) {
       let batchIndex = 0;
-      let version = 0;
       for await (const given of input) {
-        const { detector, version: v, batch } = await ref.forBatch(given);
+        const { detector, version, batch } = await ref.forBatch(given);
         // A reloaded model is checked against the stream as the first one was.
-        if (v !== version) spec.onFirstBatch?.(detector, batch.schema);
-        version = v;
-        modelVersion = v;
+        if (version !== modelVersion) spec.onFirstBatch?.(detector, batch.schema);
+        modelVersion = version;
         const policy = spec.onMissing ?? detector.missing.policy;
         const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missingValuesFor(policy));
         const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
