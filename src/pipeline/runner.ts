@@ -165,6 +165,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     let stream: AsyncIterable<RecordBatch> = guard(source.batches(), spec.source);
     for (const s of spec.stages) stream = guard(make<Transform>(s).transform(stream), s);
     const sink = make<Sink>(spec.sink);
+    await models.startWatchers(logger);
     const bar = progress.start(spec.name, 0, 'rows');
     running = source;
     const counted = async function* (input: AsyncIterable<RecordBatch>) {
