@@ -1,4 +1,4 @@
-import type { Data, RecordBatch, Utf8 } from 'apache-arrow';
+import { DataType, TimeUnit, type Data, type RecordBatch, type Utf8 } from 'apache-arrow';
 import type { TopicMessages } from 'kafkajs';
 import { z } from 'zod';
 import { ConnectorError } from '../errors.js';
@@ -9,6 +9,7 @@ import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, utf8Bytes } from '../kafka/record-batch.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
 import { encodeScored } from '../kafka/scored-messages.js';
+import { LatencySketch } from '../runtime/latency.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 
 const TYPE = 'kafka-sink';
@@ -60,14 +61,15 @@ export const kafkaSink = defineStage({
     let producer: OutputProducer | undefined;
     let isClosed = false;
     const counts = newCounts();
+    const latency = { produceAck: new LatencySketch(), endToEnd: new LatencySketch() };
     return {
       kind: 'sink',
       write(input) {
         if (isClosed) return Promise.reject(new ConnectorError('write() called after close()', { connector: TYPE, topic: p.topic ?? p.anomaliesTopic }));
         producer = new OutputProducer(kafkaClient(p, ctx.logger, undefined, { connector: TYPE, baseDir: ctx.baseDir }), { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
-        return write(p, ctx, input, producer, counts);
+        return write(p, ctx, input, producer, counts, latency);
       },
-      stats: () => ({ ...counts, deadLetters: { ...counts.deadLetters } }),
+      stats: () => ({ ...counts, deadLetters: { ...counts.deadLetters }, latencyMs: { produceAck: latency.produceAck.quantiles(), endToEnd: latency.endToEnd.quantiles() } }),
       async close() {
         isClosed = true;
         // Flushes sends in flight (their batches settle, so the source commits them), then disconnects.
@@ -81,16 +83,28 @@ export const kafkaSink = defineStage({
 interface SinkCounts {
   rowsSent: number;
   rowsAcknowledged: number;
+  /** Rows acknowledged on `topic` (the scored topic): the acknowledged ones minus the dead letters. */
+  rowsWritten: number;
   batchesAcknowledged: number;
   anomalies: number;
   deadLetters: Partial<Record<DeadLetterReason, number>>;
 }
 
 function newCounts(): SinkCounts {
-  return { rowsSent: 0, rowsAcknowledged: 0, batchesAcknowledged: 0, anomalies: 0, deadLetters: {} };
+  return { rowsSent: 0, rowsAcknowledged: 0, rowsWritten: 0, batchesAcknowledged: 0, anomalies: 0, deadLetters: {} };
 }
 
-async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, producer: OutputProducer, counts: SinkCounts): Promise<SinkSummary> {
+/**
+ * Latencies of the acknowledged batches (ms, whole run): `produceAck` from send to the broker's ack, per
+ * batch; `endToEnd` from each record's own timestamp (kafka-source's timestamp column, the producer's
+ * CreateTime) to its output's ack, per record.
+ */
+interface SinkLatency {
+  produceAck: LatencySketch;
+  endToEnd: LatencySketch;
+}
+
+async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, producer: OutputProducer, counts: SinkCounts, latency: SinkLatency): Promise<SinkSummary> {
   const names = kafkaColumns(p.columnPrefix);
   const target = [p.topic, p.anomaliesTopic].filter(Boolean).join(', ');
   let rows = 0;
@@ -108,9 +122,17 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
       const batch = next.value;
       const messages = toMessages(batch, p, names);
       counts.rowsSent += batch.numRows;
+      const sentAt = performance.now();
       const sent = producer.send(messages.topics).then(
         () => {
+          latency.produceAck.accept(performance.now() - sentAt);
+          const timestamps = recordTimestamps(batch, names);
+          if (timestamps !== undefined) {
+            const now = Date.now();
+            for (const ts of timestamps) latency.endToEnd.accept(now - Number(ts));
+          }
           counts.rowsAcknowledged += batch.numRows;
+          counts.rowsWritten += messages.written;
           counts.batchesAcknowledged++;
           counts.anomalies += messages.anomalies;
           for (const [reason, n] of Object.entries(messages.deadLetters) as [DeadLetterReason, number][]) counts.deadLetters[reason] = (counts.deadLetters[reason] ?? 0) + n;
@@ -139,11 +161,12 @@ async function write(p: KafkaSinkParams, ctx: StageContext, input: AsyncIterable
   return { rows, batches, target };
 }
 
-function toMessages(
+/** The records kafka-sink produces for `batch` under params `p` (exported for tests without a broker). */
+export function toMessages(
   batch: RecordBatch,
   p: KafkaSinkParams,
   names: ReturnType<typeof kafkaColumns>,
-): { topics: TopicMessages[]; anomalies: number; deadLetters: Partial<Record<DeadLetterReason, number>> } {
+): { topics: TopicMessages[]; written: number; anomalies: number; deadLetters: Partial<Record<DeadLetterReason, number>> } {
   // Without a dead-letter topic, rows without a finite score stay in the output with score null.
   const keepUnscorable = p.deadLetterTopic === undefined;
   const encoded = encodeScored(batch, { names, scoreColumn: p.scoreColumn, flagColumn: p.flagColumn, extraColumns: p.extraColumns, keepUnscorable });
@@ -165,12 +188,20 @@ function toMessages(
   }
   const deadLetters: Partial<Record<DeadLetterReason, number>> = {};
   if (p.deadLetterTopic !== undefined) for (const l of letters) deadLetters[l.reason] = (deadLetters[l.reason] ?? 0) + 1;
-  return { topics, anomalies: encoded.anomalies.length, deadLetters };
+  return { topics, written: p.topic !== undefined ? encoded.scored.length : 0, anomalies: encoded.anomalies.length, deadLetters };
 }
 
 /** Why a record that already has a field named like an output is not written, and the options that fix it. */
 function collisionDetail(field: string): string {
-  return `the record already has a field "${field}", which ${TYPE}'s output of that name would replace; set outputPrefix on the stage that makes it (outputPrefix: "lf_" writes lf_${field}) and name the prefixed column here (scoreColumn, flagColumn or extraColumns)`;
+  return `the record already has a field "${field}", which ${TYPE}'s output of that name would replace; set outputPrefix on the stage that makes it (outputPrefix: "lf_" writes lf_${field}) and name the prefixed column here (scoreColumn, flagColumn or extraColumns); latentflow monitor does both with --output-prefix`;
+}
+
+/** The record timestamps (ms) of a batch from kafka-source, or undefined when it has no such column. */
+function recordTimestamps(batch: RecordBatch, names: ReturnType<typeof kafkaColumns>): BigInt64Array | undefined {
+  const v = batch.getChild(names.timestamp);
+  if (v === null || v.data.length !== 1 || !DataType.isTimestamp(v.type) || v.type.unit !== TimeUnit.MILLISECOND) return undefined;
+  const d = v.data[0];
+  return d.values instanceof BigInt64Array ? d.values.subarray(d.offset, d.offset + d.length) : undefined;
 }
 
 /** The input record behind row `row`, rebuilt from the Kafka columns (for its dead-letter copy). */

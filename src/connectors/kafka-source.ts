@@ -84,6 +84,8 @@ export const kafkaSource = defineStage({
     let dlq: OutputProducer | undefined;
     let isClosed = false;
     const deadLetters: Partial<Record<DeadLetterReason, number>> = {};
+    let onReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (onReady = resolve));
     return {
       kind: 'source',
       batches: () => {
@@ -91,10 +93,11 @@ export const kafkaSource = defineStage({
         const kafka = kafkaClient(p, ctx.logger, undefined, { connector: TYPE, baseDir: ctx.baseDir });
         feed = new KafkaFeed(kafka, feedOptions(TYPE, p.topics, p), ctx.logger);
         if (p.deadLetterTopic !== undefined) dlq = new OutputProducer(kafka, { connector: TYPE, deliveryTimeoutMs: p.deliveryTimeoutMs, logger: ctx.logger });
-        return read(p, ctx, feed, dlq, deadLetters);
+        return read(p, ctx, feed, dlq, deadLetters, onReady);
       },
       stats: () => ({ ...(feed?.stats() ?? {}), lagByPartition: feed?.lagByPartitionKey() ?? {}, deadLetters: { ...deadLetters } }),
       isReady: () => feed?.isConsuming === true,
+      whenReady: () => ready,
       async close() {
         if (isClosed) return;
         isClosed = true;
@@ -113,6 +116,7 @@ async function* read(
   feed: KafkaFeed,
   dlq: OutputProducer | undefined,
   deadLetters: Partial<Record<DeadLetterReason, number>>,
+  onReady: () => void,
 ): AsyncGenerator<RecordBatch> {
   const mapping = featureMapping(p.features, p.fields, p.vectorField);
   const names = kafkaColumns(p.columnPrefix);
@@ -127,6 +131,8 @@ async function* read(
     await checkTls(p, { connector: TYPE, baseDir: ctx.baseDir });
     await dlq?.connect();
     await feed.start();
+    ctx.logger.info({ topics: p.topics, groupId: p.groupId, batchRows: p.batchRows }, `${TYPE}: consuming ${p.topics.join(', ')} as group ${p.groupId}`);
+    onReady();
     for await (const batch of feed.batches()) {
       const decoded = decodeRecords(batch.records, mapping);
       if (decoded.rejected.length > 0) {

@@ -99,6 +99,15 @@ export class ModelSlots {
     return pending;
   }
 
+  /**
+   * Starts (loads) every watched directory's model; the runner awaits it once all stages are created and
+   * before the source reads, so a long-running pipeline neither joins its consumer group and then stalls on
+   * the first batch while a model loads, nor finds out only then that the model cannot be read.
+   */
+  async startWatchers(logger: Logger): Promise<void> {
+    await Promise.all([...this.watchedDirs.keys()].map((dir) => this.watcher(dir, logger)));
+  }
+
   /** Frees every model loaded through {@link loadOnce} or watched; the runner calls it after closing all stages. */
   async dispose(): Promise<void> {
     const watchers = [...this.watchers.values()];

@@ -49,6 +49,8 @@ export interface Source {
   stats?(): Record<string, unknown>;
   /** Whether the source is reading (kafka-source: joined its group); `/readyz` of the ops endpoint. Absent: ready. */
   isReady?(): boolean;
+  /** Resolves once the source is reading (the moment {@link isReady} turns true); for `RunOptions.onReady`. */
+  whenReady?(): Promise<void>;
 }
 
 /**

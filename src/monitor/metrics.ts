@@ -1,47 +1,43 @@
-import { DDSketch } from '@datadog/sketches-js';
 import * as tf from '../runtime/tf.js';
 import type { FeedStats } from '../kafka/consumer-feed.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
 import type { DriftStats } from '../models/drift.js';
+import type { Quantiles } from '../runtime/latency.js';
+import type { RunStatistics } from '../pipeline/runner.js';
+import { MONITOR_STAGES } from './monitor-spec.js';
 
-/** CPU time of the process (user + system) spent per step of the score path (ms), summed over batches. */
-export interface StepTimes {
-  /** JSON.parse of values and reading the feature fields. */
-  parseMs: number;
-  /** Building the Arrow record batch. */
-  arrowMs: number;
-  /** Feature matrix, scaler and model (TensorFlow.js or PCA) and the threshold. */
-  modelMs: number;
-  /** Output JSON (splicing score and flag into the original bytes) and dead-letter records. */
-  encodeMs: number;
-}
-
-/** Counters that only grow. */
-interface Totals extends StepTimes {
+/**
+ * One metrics record of the monitor, as logged every `metricsIntervalMs` and returned at the end: the run
+ * statistics of its pipeline in the monitor's terms. Counters and latencies cover the whole run;
+ * `messagesPerSec` covers the interval since the previous snapshot.
+ */
+export interface MetricsSnapshot {
+  /** Batches that reached the sink. */
   batches: number;
+  /** Records read from the input topic and handed to the pipeline (dead letters included). */
   messagesIn: number;
+  /** Records written to the scored topic and acknowledged. */
   scored: number;
+  /** Flagged records acknowledged. */
   anomalies: number;
+  /** Dead letters sent: unparseable records (by the source), unscorable ones and output collisions (by the sink). */
   deadLetters: number;
   deadLettersByReason: Partial<Record<DeadLetterReason, number>>;
+  /** Model replacements picked up (the model version minus one). */
   modelReloads: number;
-}
-
-/** One metrics record, as logged every interval (cumulative counters, interval rates and latencies). */
-export interface MetricsSnapshot extends Totals {
+  modelVersion: number;
   intervalMs: number;
   /** Records acknowledged per second over the interval. */
   messagesPerSec: number;
-  /** Received from the broker until every output is acknowledged, per batch, over the interval (ms). */
+  /** From a batch leaving the consumer until every output of it was acknowledged (ms). */
   batchLatencyMs: Quantiles;
-  /** Record timestamp (producer's CreateTime) until its output is acknowledged, over the interval (ms). */
+  /** Record timestamp (producer's CreateTime) until its output is acknowledged (ms). */
   endToEndLatencyMs: Quantiles;
-  /** Time the producer took to acknowledge a batch (ms), over the interval. */
+  /** Time the producer took to acknowledge a batch (ms). */
   produceAckMs: Quantiles;
   consumer: FeedStats;
   threshold: number | null;
   isThresholdWarm: boolean;
-  modelVersion: number;
   /** Drift windows so far and the last one's figures (option `drift`); absent without it. */
   drift?: DriftStats;
   rssMb: number;
@@ -49,112 +45,57 @@ export interface MetricsSnapshot extends Totals {
   numTensors: number;
 }
 
-/** p50 / p99 / max of a distribution, null when empty. */
-export interface Quantiles {
-  p50: number | null;
-  p99: number | null;
-  max: number | null;
-  count: number;
-}
+const EMPTY: Quantiles = { p50: null, p99: null, max: null, count: 0 };
 
-/**
- * The monitor's counters and latency distributions. Latencies go into DDSketch quantile sketches (1 %
- * relative accuracy, bounded memory), reset every interval so the logged p50/p99 describe that interval.
- */
+/** Reads run statistics as monitor metrics; `rate` keeps the previous snapshot's count for `messagesPerSec`. */
 export class MonitorMetrics {
-  private readonly totals: Totals = {
-    batches: 0,
-    messagesIn: 0,
-    scored: 0,
-    anomalies: 0,
-    deadLetters: 0,
-    deadLettersByReason: {},
-    modelReloads: 0,
-    parseMs: 0,
-    arrowMs: 0,
-    modelMs: 0,
-    encodeMs: 0,
-  };
-  private batchLatency = new DDSketch();
-  private endToEnd = new DDSketch();
-  private produceAck = new DDSketch();
-  private ackedInInterval = 0;
-  private intervalStart = performance.now();
+  private last = { atMs: 0, acknowledged: 0 };
 
-  /** Counts a batch that was scored (before its outputs are sent). */
-  scored(b: { messagesIn: number; scored: number; anomalies: number; deadLetters: Partial<Record<DeadLetterReason, number>>; times: StepTimes }): void {
-    const t = this.totals;
-    t.batches++;
-    t.messagesIn += b.messagesIn;
-    t.scored += b.scored;
-    t.anomalies += b.anomalies;
-    for (const [reason, n] of Object.entries(b.deadLetters) as [DeadLetterReason, number][]) {
-      t.deadLetters += n;
-      t.deadLettersByReason[reason] = (t.deadLettersByReason[reason] ?? 0) + n;
+  snapshot(stats: RunStatistics): MetricsSnapshot {
+    const of = (id: string) => stats.stages.find((s) => s.id === id)?.stats ?? {};
+    const source = of(MONITOR_STAGES.source) as Partial<FeedStats> & { deadLetters?: Partial<Record<DeadLetterReason, number>> };
+    const sink = of(MONITOR_STAGES.sink) as {
+      rowsAcknowledged?: number;
+      rowsWritten?: number;
+      anomalies?: number;
+      deadLetters?: Partial<Record<DeadLetterReason, number>>;
+      latencyMs?: { produceAck: Quantiles; endToEnd: Quantiles };
+    };
+    const threshold = of(MONITOR_STAGES.threshold) as { threshold?: number | null; isWarm?: boolean; method?: string };
+    const drift = stats.stages.some((s) => s.id === MONITOR_STAGES.drift) ? (of(MONITOR_STAGES.drift) as unknown as DriftStats & { featurePsi?: unknown }) : undefined;
+    const modelVersion = Number(of(MONITOR_STAGES.score).modelVersion ?? 0);
+    const byReason: Partial<Record<DeadLetterReason, number>> = {};
+    for (const counts of [source.deadLetters ?? {}, sink.deadLetters ?? {}]) {
+      for (const [reason, n] of Object.entries(counts) as [DeadLetterReason, number][]) byReason[reason] = (byReason[reason] ?? 0) + n;
     }
-    t.parseMs += b.times.parseMs;
-    t.arrowMs += b.times.arrowMs;
-    t.modelMs += b.times.modelMs;
-    t.encodeMs += b.times.encodeMs;
-  }
-
-  /** Records that a batch's outputs were acknowledged. `timestamps` are the records' own (ms, strings). */
-  acked(receivedMs: number, produceMs: number, timestamps: readonly string[]): void {
-    const now = Date.now();
-    this.batchLatency.accept(Math.max(0, now - receivedMs));
-    this.produceAck.accept(Math.max(0, produceMs));
-    for (const ts of timestamps) {
-      const latency = now - Number(ts);
-      // Clocks of other hosts may be ahead; a negative latency says nothing about this process.
-      if (latency >= 0) this.endToEnd.accept(latency);
-    }
-    this.ackedInInterval += timestamps.length;
-  }
-
-  modelReloaded(): void {
-    this.totals.modelReloads++;
-  }
-
-  /**
-   * The snapshot for the interval that ends now; starts the next interval, unless `isPeek` (an ops
-   * endpoint scrape, which must not cut the logged intervals short).
-   */
-  snapshot(extra: { consumer: FeedStats; threshold: number | null; isThresholdWarm: boolean; modelVersion: number; drift?: DriftStats }, isPeek = false): MetricsSnapshot {
-    const now = performance.now();
-    const intervalMs = now - this.intervalStart;
+    const acknowledged = sink.rowsAcknowledged ?? 0;
+    const intervalMs = stats.elapsedMs - this.last.atMs;
+    const messagesPerSec = intervalMs > 0 ? Math.round(((acknowledged - this.last.acknowledged) * 1000) / intervalMs) : 0;
+    this.last = { atMs: stats.elapsedMs, acknowledged };
+    const { deadLetters: _source, lagByPartition: _lag, ...consumer } = source as Record<string, unknown>;
     const memory = process.memoryUsage();
-    const snap: MetricsSnapshot = {
-      ...this.totals,
-      deadLettersByReason: { ...this.totals.deadLettersByReason },
-      parseMs: round(this.totals.parseMs),
-      arrowMs: round(this.totals.arrowMs),
-      modelMs: round(this.totals.modelMs),
-      encodeMs: round(this.totals.encodeMs),
-      intervalMs: Math.round(intervalMs),
-      messagesPerSec: intervalMs > 0 ? Math.round((this.ackedInInterval * 1000) / intervalMs) : 0,
-      batchLatencyMs: quantiles(this.batchLatency),
-      endToEndLatencyMs: quantiles(this.endToEnd),
-      produceAckMs: quantiles(this.produceAck),
-      ...extra,
+    return {
+      batches: stats.batches,
+      messagesIn: source.handedOut ?? 0,
+      scored: sink.rowsWritten ?? 0,
+      anomalies: sink.anomalies ?? 0,
+      deadLetters: Object.values(byReason).reduce((a, n) => a + n, 0),
+      deadLettersByReason: byReason,
+      modelReloads: Math.max(0, modelVersion - 1),
+      modelVersion,
+      intervalMs,
+      messagesPerSec,
+      batchLatencyMs: stats.settleLatencyMs,
+      endToEndLatencyMs: sink.latencyMs?.endToEnd ?? EMPTY,
+      produceAckMs: sink.latencyMs?.produceAck ?? EMPTY,
+      consumer: consumer as unknown as FeedStats,
+      // With a p-value rule no score cut-off applies (fdr's moves with every batch).
+      threshold: threshold.method === 'fpr' || threshold.method === 'fdr' ? null : (threshold.threshold ?? null),
+      isThresholdWarm: threshold.isWarm ?? true,
+      ...(drift !== undefined ? { drift: { windows: drift.windows, alarms: drift.alarms, maxFeaturePsi: drift.maxFeaturePsi, scorePsi: drift.scorePsi, scoreKs: drift.scoreKs, isDrifted: drift.isDrifted } } : {}),
       rssMb: Math.round(memory.rss / 2 ** 20),
       heapUsedMb: Math.round(memory.heapUsed / 2 ** 20),
       numTensors: tf.memory().numTensors,
     };
-    if (isPeek) return snap;
-    this.batchLatency = new DDSketch();
-    this.endToEnd = new DDSketch();
-    this.produceAck = new DDSketch();
-    this.ackedInInterval = 0;
-    this.intervalStart = now;
-    return snap;
   }
-}
-
-function quantiles(s: DDSketch): Quantiles {
-  if (s.count === 0) return { p50: null, p99: null, max: null, count: 0 };
-  return { p50: round(s.getValueAtQuantile(0.5)), p99: round(s.getValueAtQuantile(0.99)), max: round(s.max), count: s.count };
-}
-
-function round(x: number): number {
-  return Math.round(x * 10) / 10;
 }

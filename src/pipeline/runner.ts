@@ -6,6 +6,7 @@ import { noProgress, type Progress } from '../runtime/progress.js';
 import { AckService } from '../contract/acks.js';
 import { ModelSlots } from '../contract/model-slots.js';
 import { startOpsServer, type OpsServer } from '../runtime/ops-server.js';
+import { LatencySketch, type Quantiles } from '../runtime/latency.js';
 import { checkPipelinePaths } from './path-check.js';
 import type { PipelineSpec, StageSpec } from './spec.js';
 import type { SinkSummary, Source, Stage, StageContext, Transform, Sink } from '../contract/stage.js';
@@ -25,6 +26,8 @@ export interface RunOptions {
   onStats?: (stats: RunStatistics) => void;
   /** Called with the ops endpoint's URL once it listens (spec `ops`; port 0 picks a free one). */
   onOpsListening?: (url: string) => void;
+  /** Called once the source says it is reading (see `Source.whenReady`: kafka-source once it joined its group). */
+  onReady?: () => void;
 }
 
 /** The run so far: rows and batches that reached the sink, and every stage's counters. */
@@ -33,6 +36,8 @@ export interface RunStatistics {
   elapsedMs: number;
   rows: number;
   batches: number;
+  /** From a batch leaving the source until the sink confirmed its writes (ms), over the whole run; only batches a source attached (see `ctx.acks`). */
+  settleLatencyMs: Quantiles;
   stages: StageReport[];
 }
 
@@ -112,7 +117,11 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
 
   const models = new ModelSlots();
   let ops: OpsServer | undefined;
-  const acks = new AckService((ms) => ops?.observeSettle(ms));
+  const settleLatency = new LatencySketch();
+  const acks = new AckService((ms) => {
+    settleLatency.accept(ms);
+    ops?.observeSettle(ms);
+  });
   const created: { spec: StageSpec; stage: Stage }[] = [];
   // Set once every stage is created and the batches flow: what /readyz waits for, with the source's own say.
   let running: Source | undefined;
@@ -130,6 +139,7 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     elapsedMs: Math.round(performance.now() - started),
     rows,
     batches,
+    settleLatencyMs: settleLatency.quantiles(),
     stages: stageReports(created),
   });
   const report = () => {
@@ -150,9 +160,12 @@ export async function runPipeline(spec: PipelineSpec, options: RunOptions = {}):
     timer = spec.statsIntervalMs > 0 ? setInterval(report, spec.statsIntervalMs) : undefined;
     timer?.unref();
     const source = make<Source>(spec.source);
+    // Not awaited: a source that fails before it is ready fails the run through its batches instead.
+    if (options.onReady !== undefined) source.whenReady?.().then(options.onReady, () => undefined);
     let stream: AsyncIterable<RecordBatch> = guard(source.batches(), spec.source);
     for (const s of spec.stages) stream = guard(make<Transform>(s).transform(stream), s);
     const sink = make<Sink>(spec.sink);
+    await models.startWatchers(logger);
     const bar = progress.start(spec.name, 0, 'rows');
     running = source;
     const counted = async function* (input: AsyncIterable<RecordBatch>) {

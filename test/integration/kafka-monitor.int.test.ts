@@ -62,9 +62,9 @@ describe.skipIf(!broker.ok)('monitor on a real broker', () => {
     // Real HTTP requests while the monitor runs (issue 15 item 5).
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    expect(await waitFor(async () => /name="scored",pipeline="monitor [^"]+"\} 10000$/m.test(await (await fetch(`${url}/metrics`)).text()), 10_000)).toBe(true);
+    expect(await waitFor(async () => /name="rowsWritten",pipeline="monitor [^"]+"\} 10000$/m.test(await (await fetch(`${url}/metrics`)).text()), 10_000)).toBe(true);
     const text = await (await fetch(`${url}/metrics`)).text();
-    const lagLines = text.split('\n').filter((l) => l.startsWith(`latentflow_kafka_consumer_lag{stage="monitor",topic="${t.input}"`));
+    const lagLines = text.split('\n').filter((l) => l.startsWith(`latentflow_kafka_consumer_lag{stage="consume",topic="${t.input}"`));
     expect(lagLines.map((l) => /partition="(\d)"/.exec(l)![1]).sort()).toEqual(['0', '1', '2']);
     expect(text).toMatch(/^latentflow_batch_settle_seconds_count\{pipeline="monitor [^"]+"\} [1-9]\d*$/m);
     monitor.stop();
