@@ -7,14 +7,17 @@ import type { AckHandle } from './acks.js';
  * records and every later one are read again next time (at-least-once).
  *
  * A source makes one handle per batch with {@link next} and gives it to `ctx.acks.attach`. kafka-source
- * keeps the same rule per partition in kafka/offset-tracker.ts, which also follows partitions moving
- * between consumers.
+ * applies it per partition (kafka/offset-tracker.ts keeps one per partition and follows partitions moving
+ * between consumers).
  */
 export class SettledPrefix<P> {
   private readonly queue: { position: P; state: 'open' | 'settled' | 'failed' }[] = [];
 
-  /** @param commit called with the last position of the settled prefix each time the prefix grows. */
-  constructor(private readonly commit: (position: P) => void) {}
+  /**
+   * @param commit called each time the prefix grows, with its new last position and every position it
+   *   grew by, in order.
+   */
+  constructor(private readonly commit: (position: P, passed: readonly P[]) => void) {}
 
   /** The handle for the batch that ends at `position` (positions come in the order the batches are read). */
   next(position: P): AckHandle {
@@ -37,13 +40,14 @@ export class SettledPrefix<P> {
     return this.queue.length;
   }
 
+  /** Those positions, in order. */
+  pending(): P[] {
+    return this.queue.map((e) => e.position);
+  }
+
   private advance(): void {
-    let last: P | undefined;
-    let isMoved = false;
-    while (this.queue.length > 0 && this.queue[0].state === 'settled') {
-      last = this.queue.shift()!.position;
-      isMoved = true;
-    }
-    if (isMoved) this.commit(last as P);
+    const passed: P[] = [];
+    while (this.queue.length > 0 && this.queue[0].state === 'settled') passed.push(this.queue.shift()!.position);
+    if (passed.length > 0) this.commit(passed[passed.length - 1], passed);
   }
 }

@@ -16,6 +16,9 @@
  * `handedOver`.
  */
 
+import type { AckHandle } from '../contract/acks.js';
+import { SettledPrefix } from '../contract/settled-prefix.js';
+
 /** A topic-partition and the offset to commit for it (the next one to read, Kafka's convention). */
 export interface CommitOffset {
   topic: string;
@@ -33,19 +36,18 @@ export interface TicketPart {
   count: number;
 }
 
+/** One ticket's share of one partition: the position in that partition's settled prefix. */
 interface Entry {
-  ticket: number;
   coverTo: bigint;
   count: number;
-  isSettled: boolean;
 }
 
 interface PartitionState {
   topic: string;
   partition: number;
   epoch: number;
-  /** Tickets not yet part of the settled prefix, in take order. */
-  queue: Entry[];
+  /** Tickets of this epoch in take order; commits the longest settled prefix (contract/settled-prefix.ts). */
+  prefix: SettledPrefix<Entry>;
   /** Next offset after the settled prefix; null before anything settled. */
   settledNext: bigint | null;
   /** Settled tickets not yet covered by a confirmed commit: their next offset and record count. */
@@ -58,7 +60,7 @@ interface PartitionState {
 
 interface Ticket {
   id: number;
-  parts: { key: string; epoch: number }[];
+  parts: { key: string; epoch: number; handle: AckHandle }[];
   pending: number;
 }
 
@@ -81,6 +83,8 @@ export class OffsetTracker {
   private nextTicket = 1;
   private epochs = 0;
   private handedOver = 0;
+  /** Set by a partition's prefix when it grows during {@link settle}. */
+  private hasMoved = false;
 
   /**
    * Applies a new assignment (a group generation). Partitions no longer assigned are dropped and their
@@ -95,7 +99,7 @@ export class OffsetTracker {
     for (const [key, state] of this.partitions) {
       if (next.has(key)) continue;
       revoked.push(key);
-      this.handedOver += state.settledUncommitted.reduce((n, e) => n + e.count, 0) + state.queue.reduce((n, e) => n + e.count, 0);
+      this.handedOver += state.settledUncommitted.reduce((n, e) => n + e.count, 0) + state.prefix.pending().reduce((n, e) => n + e.count, 0);
       this.partitions.delete(key);
     }
     for (const { topic, partition } of assignment) {
@@ -105,16 +109,21 @@ export class OffsetTracker {
         continue;
       }
       added.push(key);
-      this.partitions.set(key, {
+      const state: PartitionState = {
         topic,
         partition,
         epoch: ++this.epochs,
-        queue: [],
+        prefix: new SettledPrefix<Entry>((last, passed) => {
+          state.settledNext = last.coverTo + 1n;
+          for (const e of passed) state.settledUncommitted.push({ next: e.coverTo + 1n, count: e.count });
+          this.hasMoved = true;
+        }),
         settledNext: null,
         settledUncommitted: [],
         committed: null,
         highestTaken: -1n,
-      });
+      };
+      this.partitions.set(key, state);
     }
     return { revoked, added, retained };
   }
@@ -141,9 +150,9 @@ export class OffsetTracker {
       const key = tpKey(p.topic, p.partition);
       const state = this.partitions.get(key);
       if (state === undefined) continue;
-      state.queue.push({ ticket: id, coverTo: p.coverTo, count: p.count, isSettled: false });
+      const handle = state.prefix.next({ coverTo: p.coverTo, count: p.count });
       if (p.coverTo > state.highestTaken) state.highestTaken = p.coverTo;
-      ticket.parts.push({ key, epoch: state.epoch });
+      ticket.parts.push({ key, epoch: state.epoch, handle });
     }
     this.tickets.set(id, ticket);
     return id;
@@ -164,26 +173,19 @@ export class OffsetTracker {
     if (t === undefined) return false;
     if (--t.pending > 0) return false;
     this.tickets.delete(id);
-    let moved = false;
+    this.hasMoved = false;
     for (const part of t.parts) {
-      const state = this.partitions.get(part.key);
-      if (state === undefined || state.epoch !== part.epoch) continue;
-      const entry = state.queue.find((e) => e.ticket === id);
-      if (entry === undefined) continue;
-      entry.isSettled = true;
-      while (state.queue.length > 0 && state.queue[0].isSettled) {
-        const head = state.queue.shift()!;
-        state.settledNext = head.coverTo + 1n;
-        state.settledUncommitted.push({ next: head.coverTo + 1n, count: head.count });
-        moved = true;
-      }
+      // A ticket of a partition revoked meanwhile (its epoch gone) commits nothing: the new owner re-reads.
+      if (this.partitions.get(part.key)?.epoch === part.epoch) part.handle.settle();
     }
-    return moved;
+    return this.hasMoved;
   }
 
-  /** Forgets a ticket whose outputs will never be acknowledged (its offsets then never commit). */
+  /** Forgets a ticket whose outputs will never be acknowledged (its offsets, and every later one of its partitions, then never commit). */
   abandon(id: number): void {
+    const t = this.tickets.get(id);
     this.tickets.delete(id);
+    for (const part of t?.parts ?? []) part.handle.fail(new Error(`ticket ${id} abandoned`));
   }
 
   /** Offsets to commit now: every assigned partition whose settled prefix is ahead of its last commit. */

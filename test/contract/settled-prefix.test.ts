@@ -38,4 +38,17 @@ describe('SettledPrefix', () => {
     second.settle();
     expect(commits).toEqual([1, 2]);
   });
+
+  it('each growth names every position it passed, in order, and pending() lists the ones not yet committed', () => {
+    const grown: [number, number[]][] = [];
+    const prefix = new SettledPrefix<number>((end, passed) => grown.push([end, [...passed]]));
+    const handles = [1, 2, 3, 4].map((end) => prefix.next(end));
+    handles[2].settle();
+    handles[1].settle();
+    expect(grown).toEqual([]);
+    expect(prefix.pending()).toEqual([1, 2, 3, 4]);
+    handles[0].settle();
+    expect(grown).toEqual([[3, [1, 2, 3]]]);
+    expect(prefix.pending()).toEqual([4]);
+  });
 });
