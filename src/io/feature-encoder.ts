@@ -91,9 +91,9 @@ function categoryKey(value: unknown): string | null {
 }
 
 /**
- * Fits the encoding of `columns` on the training batches. Categories seen in fewer than
- * `minCategoryShare` of the rows fold into "other"; more than `maxOneHot` kept categories hash into
- * `hashBuckets`. Under `features: auto`, a text column whose distinct values exceed half the rows (an id)
+ * Fits the encoding of `columns` on the training batches. One-hot when at most `maxOneHot` categories
+ * are frequent (seen in at least `minCategoryShare` of the rows) and the rare rest, folded into "other",
+ * covers under half the non-null rows (nulls have their own slot); otherwise the column is hashed into `hashBuckets`. Under `features: auto`, a text column whose distinct values exceed half the rows (an id)
  * is left out and named in `skipped`; a declared one is always kept.
  */
 export function fitEncoding(
@@ -131,7 +131,10 @@ export function fitEncoding(
       const byCount = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       const minCount = Math.max(1, options.minCategoryShare * rows);
       const kept = byCount.filter(([, n]) => n >= minCount).map(([k]) => k);
-      if (kept.length <= options.maxOneHot) {
+      const keptRows = byCount.filter(([, n]) => n >= minCount).reduce((sum, [, n]) => sum + n, 0);
+      // One "other" slot for most of the rows would lose what the column says: hash such a column instead.
+      const valued = byCount.reduce((sum, [, n]) => sum + n, 0);
+      if (kept.length <= options.maxOneHot && valued - keptRows < valued / 2) {
         const keptSet = new Set(kept);
         const rare = [...counts.keys()].filter((k) => !keptSet.has(k)).sort();
         encoded.push({ column: c.column, kind: 'categorical', method: 'one-hot', categories: kept, buckets: 0, seen: rare });

@@ -1,4 +1,4 @@
-import { Bool, Dictionary, Float64, Int32, Table, tableFromArrays, Utf8, vectorFromArray, Timestamp, TimeUnit } from 'apache-arrow';
+import { makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { gaussian, seededRandom } from '../../src/models/random.js';
 
 /**
@@ -25,12 +25,16 @@ export function deviceTable(rows: number, anomalyShare: number, seed: number): T
     label.push(isAnomaly ? 1 : 0);
     id.push(`row-${seed}-${r}`);
   }
-  return tableFromArrays({ id, device: vectorFromArray(device, new Utf8()), value: Float64Array.from(value), noise: Float64Array.from(noise), label: Int32Array.from(label) });
+  return new Table({
+    id: vectorFromArray(id, new Utf8()),
+    device: vectorFromArray(device, new Utf8()),
+    value: makeVector(Float64Array.from(value)),
+    noise: makeVector(Float64Array.from(noise)),
+    label: makeVector(Int32Array.from(label)),
+  });
 }
 
 /** The `label` column of a table as numbers. */
 export function labels(table: Table): number[] {
   return Array.from(table.getChild('label')!.toArray() as Int32Array);
 }
-
-export { Bool, Dictionary, Float64, Int32, Timestamp, TimeUnit, Utf8, vectorFromArray };
