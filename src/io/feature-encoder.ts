@@ -41,16 +41,17 @@ export function detectKind(field: Field): ColumnKind | undefined {
 
 /**
  * The feature columns and their kinds: `features` selects (numeric / auto / a list), `kinds` overrides the
- * kind and adds the columns it names, `exclude` removes columns from numeric and auto. A named column that
- * is missing, or has no usable kind, is a DataError naming it.
+ * kind and adds the columns it names, `exclude` removes columns from numeric and auto. With `sample` (the
+ * first training batch), auto reads a text column of ISO 8601 times as a timestamp. A named column that is
+ * missing, or has no usable kind, is a DataError naming it.
  */
-export function resolveColumnKinds(schema: Schema, features: FitFeatures, kinds: KindOverrides, exclude: readonly string[]): KindedColumn[] {
+export function resolveColumnKinds(schema: Schema, features: FitFeatures, kinds: KindOverrides, exclude: readonly string[], sample?: RecordBatch): KindedColumn[] {
   checkPresent(schema, [...(Array.isArray(features) ? features : []), ...Object.keys(kinds)]);
   const chosen: KindedColumn[] = [];
   for (const f of schema.fields) {
     const declared = kinds[f.name];
     const isListed = Array.isArray(features) ? features.includes(f.name) : false;
-    const detected = detectKind(f);
+    const detected = detectKind(f) === 'categorical' && sample !== undefined && isIsoTimeText(sample, f.name) ? 'timestamp' : detectKind(f);
     const isSelected =
       declared !== undefined ||
       isListed ||
@@ -81,6 +82,28 @@ export function resolveColumnKinds(schema: Schema, features: FitFeatures, kinds:
     });
   }
   return chosen;
+}
+
+/** ISO 8601 date or date-time text, as CSV files hold timestamps. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** Values of a text column looked at to tell times from categories. */
+const TIME_SAMPLE_ROWS = 100;
+
+/**
+ * Whether the first non-null values of a text column in `sample` are all ISO 8601 times: CSV sources give
+ * timestamps as text, and `auto` must read them as times (cyclic features), not as categories.
+ */
+function isIsoTimeText(sample: RecordBatch, name: string): boolean {
+  const vector = columnOf(sample, name);
+  if (!DataType.isUtf8(vector.type) && !DataType.isLargeUtf8(vector.type)) return false;
+  let seen = 0;
+  for (let r = 0; r < sample.numRows && seen < TIME_SAMPLE_ROWS; r++) {
+    const v: unknown = vector.get(r);
+    if (v === null || v === undefined) continue;
+    if (!ISO_TIME.test(String(v)) || !Number.isFinite(Date.parse(String(v)))) return false;
+    seen++;
+  }
+  return seen > 0;
 }
 
 /** Categorical values are keyed by their text: an integer code 3 and the text "3" are the same category. */

@@ -24,7 +24,8 @@ export const kindsParam = z
 /** Default most categories one-hot encoded; above it a column is hashed. */
 export const DEFAULT_MAX_ONE_HOT = 32;
 
-export const encodingParam = z
+/** The fields of `encoding` (the CLI flags that set one of them read its description and range here). */
+export const encodingShape = z
   .strictObject({
     maxOneHot: z
       .number()
@@ -48,7 +49,9 @@ export const encodingParam = z
       .array(cyclicFeatureParam)
       .default(['hourOfDay', 'dayOfWeek'])
       .describe('Cyclic features of timestamp columns, each a sin/cos pair (UTC); [] makes a timestamp feature an error, since a time is never used as a plain number'),
-  })
+  });
+
+export const encodingParam = encodingShape
   // prefault: an absent block is parsed as {}, so the defaults are the fields' own.
   .prefault({})
   .describe('How non-numeric feature columns are encoded; saved with the model');

@@ -48,6 +48,11 @@ describe('resolveColumnKinds', () => {
     expect(resolveColumnKinds(batch.schema, 'numeric', { text: 'categorical' }, ['code']).map((c) => c.column)).toEqual(['n', 'text']);
   });
 
+  it('auto reads a text column of ISO 8601 times (as CSV gives them) as a timestamp, other text as categorical', () => {
+    const batch = batchOf({ at: vectorFromArray(['2026-12-07T06:00:00Z', null, '2026-12-08 07:30'], new Utf8()), c: vectorFromArray(['2026', 'x', 'y'], new Utf8()) });
+    expect(resolveColumnKinds(batch.schema, 'auto', {}, [], batch).map((c) => `${c.column}:${c.kind}`)).toEqual(['at:timestamp', 'c:categorical']);
+  });
+
   it('a declared column that is missing, or numeric on text, is a DataError naming it', () => {
     const batch = batchOf({ text: vectorFromArray(['a'], new Utf8()) });
     expect(() => resolveColumnKinds(batch.schema, 'numeric', { nope: 'categorical' }, [])).toThrow(/"nope"/);

@@ -29,7 +29,7 @@ export interface FeatureParams {
  * numeric there is no encoding, so such a model is exactly what `features: numeric` always gave.
  */
 export function selectFeatures(batches: readonly RecordBatch[], p: FeatureParams, logger: Logger): FeatureSelection {
-  const columns = resolveColumnKinds(batches[0].schema, p.features, p.kinds, p.exclude);
+  const columns = resolveColumnKinds(batches[0].schema, p.features, p.kinds, p.exclude, batches[0]);
   if (columns.every((c) => c.kind === 'numeric')) return { features: columns.map((c) => c.column), encoding: null };
   const { encoding, skipped } = fitEncoding(batches, columns, p.encoding);
   if (skipped.length > 0) {
