@@ -1,6 +1,7 @@
 import { loadDetector, saveDetector } from '../artifact/model-dir.js';
 import { ModelStateError } from '../errors.js';
-import { extractFeatures, type MissingPolicy } from '../io/features.js';
+import type { MissingPolicy } from '../io/features.js';
+import { readFeatures } from '../stages/shared/feature-input.js';
 import { conformalPValues, requireCalibration } from '../models/conformal.js';
 import type { Detector, DetectorKind } from '../models/detector.js';
 import type { Matrix } from '../models/matrix.js';
@@ -91,7 +92,7 @@ export class AnomalyDetector {
     const means = this.detector.missingValuesFor(policy);
     const batches = locatedBatches(inputBatches(data, this.features));
     const parts = batches.map((batch, i) => {
-      const { matrix, keptRows } = extractFeatures(batch, i, this.features, policy, means);
+      const { matrix, keptRows } = readFeatures(batch, i, this.detector, policy, means);
       return { rows: batch.numRows, keptRows, result: matrix.rows > 0 ? fn(matrix) : null };
     });
     const rows = parts.reduce((n, p) => n + p.rows, 0);

@@ -6,6 +6,7 @@ import { AutoencoderEnsemble, isEnsembleState } from '../models/autoencoder/auto
 import type { CalibrationState } from '../models/conformal.js';
 import { Detector, type DetectorKind, type MissingHandling, type ReconstructionModel, type TrainingSummary } from '../models/detector.js';
 import type { DriftReference } from '../models/drift.js';
+import type { FeatureEncoding } from '../models/feature-encoding.js';
 import { PcaModel } from '../models/pca.js';
 import { Scaler, type ScalerState } from '../models/scaler.js';
 import type { ThresholdState } from '../models/threshold.js';
@@ -17,19 +18,27 @@ import { validateManifest } from './validate-model.js';
 
 export { MANIFEST } from './model-layout.js';
 /**
+ * Format of a model with mixed-type feature columns (the manifest's `encoding`): a reader that ignored the
+ * encoding would read categorical columns as numbers, so older versions must refuse it.
+ */
+export const ENCODED_FORMAT_VERSION = 4;
+
+/**
  * The newest manifest format this reads; loading a newer one fails with a clear message. 2: the network files
  * sit in the version folder the manifest names (`versionDir`), and training means are always saved; format 1
  * (flat layout) still loads. 3: an autoencoder ensemble, its members in `member-<i>/` folders of the version
- * folder (ensemble-layout.ts). Only ensembles are written as 3 (see {@link formatVersionOf}).
+ * folder (ensemble-layout.ts). 4: mixed-type features, encoded by the manifest's `encoding`. Only ensembles
+ * are written as 3 and only encoded models as 4 (see {@link formatVersionOf}).
  */
-export const FORMAT_VERSION = ENSEMBLE_FORMAT_VERSION;
+export const FORMAT_VERSION = ENCODED_FORMAT_VERSION;
 
 /** The format a single model (every PCA and single autoencoder) is written as, so older versions still read it. */
 export const SINGLE_MODEL_FORMAT_VERSION = 2;
 
-/** The format `model` is written as: 3 for an ensemble, which older readers cannot score, else 2. */
-export function formatVersionOf(model: ReconstructionModel): number {
-  return model instanceof AutoencoderEnsemble ? ENSEMBLE_FORMAT_VERSION : SINGLE_MODEL_FORMAT_VERSION;
+/** The format a detector is written as: 4 with an encoding, 3 for an ensemble (older readers cannot score either), else 2. */
+export function formatVersionOf(detector: Pick<Detector, 'model' | 'encoding'>): number {
+  if (detector.encoding !== null) return ENCODED_FORMAT_VERSION;
+  return detector.model instanceof AutoencoderEnsemble ? ENSEMBLE_FORMAT_VERSION : SINGLE_MODEL_FORMAT_VERSION;
 }
 
 /**
@@ -40,8 +49,13 @@ export interface Manifest {
   format: 'latentflow-model';
   formatVersion: number;
   kind: DetectorKind;
-  /** Feature columns by name, in the order the model consumes them. */
+  /** Feature columns by name, in the order the model consumes them (with `encoding`: the original columns). */
   features: string[];
+  /**
+   * How non-numeric feature columns are encoded into the model's matrix (models/feature-encoding.ts); absent
+   * when every feature is numeric. Present only in format 4.
+   */
+  encoding?: FeatureEncoding;
   missing: MissingHandling;
   scaler: ScalerState;
   threshold: ThresholdState | null;
@@ -80,9 +94,10 @@ export async function saveDetector(dir: string, detector: Detector): Promise<voi
       manifest: (versionDir) => {
         const manifest: Manifest = {
           format: 'latentflow-model',
-          formatVersion: formatVersionOf(detector.model),
+          formatVersion: formatVersionOf(detector),
           kind: detector.kind,
           features: [...detector.features],
+          ...(detector.encoding !== null ? { encoding: detector.encoding } : {}),
           missing: detector.missing,
           scaler: detector.scaler.toJSON(),
           threshold: detector.threshold,
@@ -143,7 +158,7 @@ async function detectorFrom(target: string, manifest: Manifest): Promise<Detecto
   } catch (error) {
     throw new ArtifactError(target, `cannot load the ${manifest.kind} model: ${(error as Error).message}`, { cause: error });
   }
-  return new Detector(manifest.kind, manifest.features, scaler, model, manifest.missing, manifest.training, manifest.threshold, manifest.calibration ?? null, manifest.drift ?? null);
+  return new Detector(manifest.kind, manifest.features, scaler, model, manifest.missing, manifest.training, manifest.threshold, manifest.calibration ?? null, manifest.drift ?? null, manifest.encoding ?? null);
 }
 
 async function manifestChanged(target: string, loaded: Manifest): Promise<boolean> {

@@ -3,6 +3,7 @@ import { ensembleStateProblem } from '../models/autoencoder/autoencoder-ensemble
 import { neighborStatsProblem } from '../models/autoencoder/code-neighbors.js';
 import type { Detector } from '../models/detector.js';
 import { DRIFT_BINS } from '../models/drift.js';
+import { type ColumnEncoding, type FeatureEncoding, layoutBlocks } from '../models/feature-encoding.js';
 import { savedAxesCover } from '../models/pca.js';
 import { SCALER_METHODS } from '../models/scaler.js';
 import { validateRule, type ThresholdRule } from '../models/threshold.js';
@@ -43,6 +44,7 @@ export function checkFittedDetector(detector: Detector): void {
   const problem = manifestProblem({
     kind: detector.kind,
     features: [...detector.features],
+    ...(detector.encoding !== null ? { encoding: detector.encoding } : {}),
     missing: detector.missing,
     scaler: detector.scaler.toJSON(),
     threshold: detector.threshold,
@@ -67,9 +69,11 @@ export function manifestProblem(manifest: unknown): string | undefined {
   try {
     const m = object(manifest, 'the manifest');
     const features = featureList(m.features);
-    const n = features.length;
-    missingPolicy(m.missing, n);
-    scalerState(m.scaler, n);
+    // With an encoding the model's matrix has its slots, and the scaler covers the numeric ones only.
+    const encoding = m.encoding === undefined ? undefined : encodingState(m.encoding, features);
+    const n = encoding?.width ?? features.length;
+    missingPolicy(m.missing, features.length);
+    scalerState(m.scaler, encoding?.numericWidth ?? n);
     threshold(m.threshold);
     if (m.kind === 'pca') pcaState(object(m.model, 'model'), n);
     else if (m.kind === 'autoencoder') autoencoderState(object(m.model, 'model'), n);
@@ -96,6 +100,35 @@ function featureList(value: unknown): string[] {
     seen.add(name);
   });
   return value as string[];
+}
+
+/** A saved encoding must cover exactly the features, in order, and its blocks must be the layout of its columns. */
+function encodingState(value: unknown, features: readonly string[]): FeatureEncoding {
+  const e = object(value, 'encoding');
+  if (e.version !== 1) throw new Problem(`encoding.version is ${show(e.version)}; expected 1`);
+  if (e.onUnknown !== 'slot' && e.onUnknown !== 'error') throw new Problem(`encoding.onUnknown is ${show(e.onUnknown)}; expected slot or error`);
+  if (!Array.isArray(e.columns) || e.columns.length !== features.length) throw new Problem(`encoding.columns has ${Array.isArray(e.columns) ? e.columns.length : show(e.columns)} entries; expected one per feature (${features.length})`);
+  (e.columns as unknown[]).forEach((value, i) => {
+    const c = object(value, `encoding.columns[${i}]`);
+    if (c.column !== features[i]) throw new Problem(`encoding.columns[${i}].column is ${show(c.column)}; expected "${features[i]}" (the features, in order)`);
+    if (c.kind === 'timestamp' && !(Array.isArray(c.cyclic) && c.cyclic.length > 0 && c.cyclic.every((f) => f === 'hourOfDay' || f === 'dayOfWeek'))) {
+      throw new Problem(`encoding.columns[${i}].cyclic is ${show(c.cyclic)}; expected a non-empty list of hourOfDay, dayOfWeek`);
+    }
+    if (c.kind === 'categorical') {
+      const isText = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+      if ((c.method !== 'one-hot' && c.method !== 'hash') || !isText(c.categories) || !isText(c.seen) || !Number.isSafeInteger(c.buckets)) {
+        throw new Problem(`encoding.columns[${i}] is not a one-hot or hash categorical encoding (method, categories, seen, buckets)`);
+      }
+      if (c.method === 'hash' && (c.buckets as number) < 2) throw new Problem(`encoding.columns[${i}].buckets is ${show(c.buckets)}; expected at least 2`);
+    } else if (c.kind !== 'numeric' && c.kind !== 'boolean' && c.kind !== 'timestamp') {
+      throw new Problem(`encoding.columns[${i}].kind is ${show(c.kind)}; expected numeric, boolean, categorical or timestamp`);
+    }
+  });
+  const layout = layoutBlocks(e.columns as ColumnEncoding[]);
+  if (JSON.stringify({ blocks: e.blocks, width: e.width, numericWidth: e.numericWidth }) !== JSON.stringify(layout)) {
+    throw new Problem('encoding.blocks, width or numericWidth do not match the layout of encoding.columns');
+  }
+  return e as unknown as FeatureEncoding;
 }
 
 function missingPolicy(value: unknown, n: number): void {

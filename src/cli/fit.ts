@@ -1,4 +1,5 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { columnKindParam, encodingShape, fitFeaturesParam, kindsParam } from '../io/feature-options.js';
 import { FIT_MODEL_ID } from '../api/fit-detector.js';
 import { SpecError } from '../errors.js';
 import { loadYamlValue, validatePipelineValue } from '../pipeline/spec.js';
@@ -19,6 +20,9 @@ interface FitOptions extends GlobalOptions {
   output?: string;
   outputFormat?: string;
   features?: string[];
+  kind?: Record<string, string>;
+  onUnknown?: string;
+  maxOneHot?: number;
   exclude?: string[];
   onMissing?: string;
   scaler?: string;
@@ -72,7 +76,11 @@ export async function fitSpec(o: FitOptions) {
   const fileModel = o.config ? await configBlock(o.config) : {};
   const common = {
     id: FIT_MODEL_ID,
-    ...(o.features ? { features: o.features } : {}),
+    ...(o.features ? { features: featuresValue(o.features) } : {}),
+    ...(o.kind ? { kinds: o.kind } : {}),
+    ...(o.onUnknown !== undefined || o.maxOneHot !== undefined
+      ? { encoding: { ...(o.onUnknown !== undefined ? { onUnknown: o.onUnknown } : {}), ...(o.maxOneHot !== undefined ? { maxOneHot: o.maxOneHot } : {}) } }
+      : {}),
     ...(o.exclude ? { exclude: o.exclude } : {}),
     ...(o.onMissing ? { onMissing: o.onMissing } : {}),
     ...(o.scaler ? { scaler: o.scaler } : {}),
@@ -114,6 +122,20 @@ export async function fitSpec(o: FitOptions) {
   });
 }
 
+/** `--features auto` / `numeric` are the keywords of `features`; anything else names columns. */
+function featuresValue(names: string[]): string[] | string {
+  return names.length === 1 && FEATURE_KEYWORDS.includes(names[0]) ? names[0] : names;
+}
+
+const FEATURE_KEYWORDS = fitFeaturesParam.unwrap().options.flatMap((o) => ('value' in o ? [String(o.value)] : []));
+
+/** `--kind col=kind`, repeatable: the `kinds` record (each kind is checked by the stage schema, as in YAML). */
+function kindFlag(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.lastIndexOf('=');
+  if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError(`--kind expects column=kind (${columnKindParam.options.join(', ')}), received "${value}"`);
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
 /** A nested block of the `--config` file (`budget`, `earlyStopping`), which a flag amends rather than replaces. */
 function blockOf(model: Record<string, unknown>, key: string): Record<string, unknown> {
   const block = model[key];
@@ -143,7 +165,10 @@ export function registerFit(program: Command): void {
       .option('--format <format>', 'input format when the extension does not tell: csv, arrow, arrows, parquet')
       .option('-o, --output <file>', 'also write the training rows with score and is_anomaly (- for stdout)')
       .option('--output-format <format>', 'output format when the extension does not tell (needed for -o -)')
-      .option('--features <names>', 'feature columns, comma-separated (default: every numeric column)', list)
+      .option('--features <names>', `feature columns, comma-separated, or numeric (default) / auto: ${fitFeaturesParam.description}`, list)
+      .option('--kind <column=kind>', `${kindsParam.description}; repeatable, kind one of ${columnKindParam.options.join(', ')}`, kindFlag)
+      .addOption(new Option('--on-unknown <policy>', optionHelp(encodingShape.shape.onUnknown)).choices(encodingShape.shape.onUnknown.unwrap().options))
+      .option('--max-one-hot <n>', optionHelp(encodingShape.shape.maxOneHot), optionFlag('--max-one-hot', encodingShape.shape.maxOneHot))
       .option('--exclude <names>', 'numeric columns that are not features (ids, labels), comma-separated', list)
       .addOption(new Option('--on-missing <policy>', 'null/NaN feature values').choices(['error', 'drop', 'impute']))
       .addOption(new Option('--scaler <method>', 'feature scaling').choices(['standard', 'minmax', 'robust', 'none']))

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { writeAtomically } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
-import { extractFeatures, isNumericField } from '../io/features.js';
+import { isNumericField } from '../io/features.js';
 import type { Detector } from '../models/detector.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { buildReportHtml } from '../report/build-report.js';
 import { LOG_COUNT_RATIO } from '../plots/score-histogram.js';
 import { flagsOf, ReportCollector } from '../report/report-data.js';
+import { readFeatures } from '../stages/shared/feature-input.js';
 import { modelRef } from '../stages/shared/model-ref.js';
 import { modelRefParam } from '../stages/shared/params.js';
 import { checkWritable, fileSink, type Lifecycle } from './closable.js';
@@ -92,6 +93,7 @@ async function writeReport(p: Params, ctx: StageContext, input: AsyncIterable<Re
       x: p.x,
       y: p.y,
       color: p.color,
+      ...(d.encoding !== null ? { encodeRows: (b: RecordBatch, i: number) => encodedRows(d, b, i) } : {}),
     });
   };
   for await (const batch of input) {
@@ -149,6 +151,17 @@ function scoresOf(batch: RecordBatch, batchIndex: number, p: Params, detector: D
     return { scores, keptRows: null };
   }
   if (batchIndex === 0) ctx.logger.info({ scoreColumn: p.scoreColumn }, `${TYPE}: no "${p.scoreColumn}" column, scoring the rows with the model`);
-  const ex = extractFeatures(batch, batchIndex, detector.features, detector.missing.policy, detector.missing.imputeValues ?? undefined);
+  const ex = readFeatures(batch, batchIndex, detector, detector.missing.policy, detector.missing.imputeValues ?? undefined);
   return { scores: detector.score(ex.matrix), keptRows: ex.keptRows };
+}
+
+/** The encoded model row of each row of `batch` (rows with a missing value that cannot be encoded: null). */
+function encodedRows(detector: Detector, batch: RecordBatch, batchIndex: number): (row: number) => Float32Array | null {
+  const ex = readFeatures(batch, batchIndex, detector, 'drop');
+  const width = ex.matrix.cols;
+  const at = ex.keptRows ? new Map(ex.keptRows.map((r, k) => [r, k])) : null;
+  return (row) => {
+    const k = at ? at.get(row) : row;
+    return k === undefined ? null : ex.matrix.data.slice(k * width, (k + 1) * width);
+  };
 }

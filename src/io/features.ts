@@ -7,7 +7,7 @@ import { isNumericField, numericReader } from './numeric-field.js';
 export { isNumericField, isNumericType } from './numeric-field.js';
 
 /** The largest finite float32 (features are float32 in the models; a larger finite value would become Infinity). */
-const FLOAT32_MAX = 3.4028234663852886e38;
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * What to do with a row whose feature value is null, NaN or infinite: `error` (default; a DataError naming
@@ -37,13 +37,7 @@ export function resolveFeatures(schema: Schema, features: readonly string[] | 'n
 
 /** Throws a DataError naming every feature column that is missing from `schema` or is not numeric. */
 export function checkColumns(schema: Schema, features: readonly string[]): void {
-  const missing = features.filter((name) => !schema.fields.some((f) => f.name === name));
-  if (missing.length > 0) {
-    throw new DataError(`missing feature column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, {
-      expected: `columns ${features.join(', ')}`,
-      received: describeSchema(schema),
-    });
-  }
+  checkPresent(schema, features);
   for (const name of features) {
     const field = schema.fields.find((f) => f.name === name)!;
     if (!isNumericField(field)) {
@@ -53,6 +47,17 @@ export function checkColumns(schema: Schema, features: readonly string[]): void 
         received: String(field.type),
       });
     }
+  }
+}
+
+/** Throws a DataError naming every feature column that is missing from `schema`. */
+export function checkPresent(schema: Schema, features: readonly string[]): void {
+  const missing = features.filter((name) => !schema.fields.some((f) => f.name === name));
+  if (missing.length > 0) {
+    throw new DataError(`missing feature column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, {
+      expected: `columns ${features.join(', ')}`,
+      received: describeSchema(schema),
+    });
   }
 }
 
@@ -95,14 +100,7 @@ export function extractFeatures(
         data[r * cols + c] = v;
         continue;
       }
-      if (policy === 'error') {
-        throw new DataError('invalid feature value; clean the data or set `onMissing: drop | impute`', {
-          ...rowLocation(batch, batchIndex, r),
-          column: features[c],
-          expected: 'finite number',
-          received: v === null ? 'null' : String(v),
-        });
-      }
+      if (policy === 'error') throw missingValueError(batch, batchIndex, r, features[c], 'finite number', v === null ? 'null' : String(v));
       bad ??= new Uint8Array(rows);
       bad[r] = 1;
       if (policy === 'impute') {
@@ -111,6 +109,14 @@ export function extractFeatures(
       }
     }
   }
+  return applyMissingPolicy(data, rows, cols, bad, policy);
+}
+
+/**
+ * The extracted rows after the missing-value policy: `bad` marks rows that held a missing value (null when
+ * none did); `drop` removes them, `impute` keeps them (already filled in by the caller).
+ */
+export function applyMissingPolicy(data: Float32Array, rows: number, cols: number, bad: Uint8Array | null, policy: MissingPolicy): ExtractedFeatures {
   if (!bad) return { matrix: { data, rows, cols }, keptRows: null, invalidRows: 0 };
   let invalidRows = 0;
   for (let r = 0; r < rows; r++) invalidRows += bad[r];
@@ -120,6 +126,16 @@ export function extractFeatures(
   const kept = new Float32Array(keptRows.length * cols);
   keptRows.forEach((r, i) => kept.set(data.subarray(r * cols, (r + 1) * cols), i * cols));
   return { matrix: { data: kept, rows: keptRows.length, cols }, keptRows, invalidRows };
+}
+
+/** The DataError of a missing feature value under `onMissing: error`. */
+export function missingValueError(batch: RecordBatch, batchIndex: number, row: number, column: string, expected: string, received: string): DataError {
+  return new DataError('invalid feature value; clean the data or set `onMissing: drop | impute`', {
+    ...rowLocation(batch, batchIndex, row),
+    column,
+    expected,
+    received,
+  });
 }
 
 /**
@@ -172,7 +188,7 @@ export function numericColumnReader(batch: RecordBatch, batchIndex: number, name
  * A finite value beyond float32's range: the models compute in float32, where it would become Infinity and
  * the error would name Infinity instead of the value the file holds.
  */
-function float32Overflow(batch: RecordBatch, batchIndex: number, row: number, column: string, value: number): DataError {
+export function float32Overflow(batch: RecordBatch, batchIndex: number, row: number, column: string, value: number): DataError {
   const at = batch.schema.fields.findIndex((f) => f.name === column);
   const raw: unknown = batch.getChildAt(at)!.get(row);
   return new DataError('feature value is too large for float32 (the models compute in float32); rescale the column (e.g. divide by a constant or take a log) or leave it out of `features`', {

@@ -1,5 +1,6 @@
 import type { DriftReference } from './drift.js';
 import { ModelStateError } from '../errors.js';
+import { columnErrors, type FeatureEncoding } from './feature-encoding.js';
 import type { Matrix } from './matrix.js';
 import type { Scaler } from './scaler.js';
 import type { CalibrationState } from './conformal.js';
@@ -80,7 +81,19 @@ export class Detector {
     readonly calibration: CalibrationState | null = null,
     /** The training distribution of features and scores for drift checks; null in models saved before it. */
     readonly drift: DriftReference | null = null,
+    /**
+     * How mixed-type feature columns became the model's matrix (models/feature-encoding.ts); null when every
+     * feature is a numeric column read as is (the matrix holds `features` in order, as models always did).
+     * With an encoding, `features` are still the original columns, the scaler covers the leading
+     * `numericWidth` slots only, and per-feature errors are per original column.
+     */
+    readonly encoding: FeatureEncoding | null = null,
   ) {}
+
+  /** Columns of the matrix the model sees: the encoded slots, or one per feature. */
+  get inputWidth(): number {
+    return this.encoding?.width ?? this.features.length;
+  }
 
   /**
    * The replacement values scoring under `policy` needs: the training means for `impute`, nothing otherwise.
@@ -97,9 +110,10 @@ export class Detector {
     return this.missing.imputeValues;
   }
 
-  /** Raw feature rows, scaled as in training. */
+  /** Raw feature rows (encoded rows with an encoding), scaled as in training. */
   prepare(x: Matrix): Matrix {
-    return this.scaler.transform(x);
+    if (this.encoding === null) return this.scaler.transform(x);
+    return scaleLeading(this.scaler, x, this.encoding.numericWidth);
   }
 
   score(x: Matrix): Float32Array {
@@ -110,16 +124,41 @@ export class Detector {
     return this.model.encode(this.prepare(x));
   }
 
+  /** Per-row error of each feature column (one column per original feature, whatever its encoded width). */
   featureErrors(x: Matrix): Matrix {
-    return this.model.featureErrors(this.prepare(x));
+    const errors = this.model.featureErrors(this.prepare(x));
+    return this.encoding === null ? errors : columnErrors(errors, this.encoding, this.features);
   }
 
   /** Reconstructions of raw feature rows, back in raw units (the scaler inverted). */
   reconstruct(x: Matrix): Matrix {
+    if (this.encoding !== null) {
+      throw new ModelStateError(`${this.kind}: this model encodes non-numeric columns (${this.encoding.blocks.filter((b) => b.loss !== 'numeric').map((b) => b.column).join(', ')}); reconstructions back to column values are not available for it yet; use score`);
+    }
     return this.scaler.inverseTransform(this.model.reconstruct(this.prepare(x)));
   }
 
   dispose(): void {
     this.model.dispose?.();
   }
+}
+
+/**
+ * `x` with its first `width` columns scaled by `scaler` (fitted on those columns only) and the rest as they
+ * are: the 0/1 slots of booleans and categories are targets of a cross-entropy and must stay 0/1.
+ */
+export function scaleLeading(scaler: Scaler, x: Matrix, width: number): Matrix {
+  if (width === x.cols) return scaler.transform(x);
+  const lead = leadingColumns(x, width);
+  const scaled = scaler.transform(lead);
+  const out = new Float32Array(x.data);
+  for (let r = 0; r < x.rows; r++) out.set(scaled.data.subarray(r * width, (r + 1) * width), r * x.cols);
+  return { data: out, rows: x.rows, cols: x.cols };
+}
+
+/** A copy of the first `width` columns of `x`. */
+export function leadingColumns(x: Matrix, width: number): Matrix {
+  const data = new Float32Array(x.rows * width);
+  for (let r = 0; r < x.rows; r++) data.set(x.data.subarray(r * x.cols, r * x.cols + width), r * width);
+  return { data, rows: x.rows, cols: width };
 }

@@ -4,7 +4,7 @@ import { lossCurvesSpec } from '../plots/loss-curves.js';
 import { vegaLiteToSvg } from '../plots/render.js';
 import { scatterSpec } from '../plots/scatter.js';
 import { scoreHistogramSpec } from '../plots/score-histogram.js';
-import { featureContributions } from './contributions.js';
+import { encodedContributions, featureContributions } from './contributions.js';
 import { reportHtml, type AnomalyRow, type ReportChart, type ReportDocument } from './html.js';
 import { formatNumber, modelHeadline, modelSummary, summaryRows } from './model-summary.js';
 import type { ReportData } from './report-data.js';
@@ -50,7 +50,7 @@ export async function buildReportHtml(detector: Detector, data: ReportData, opti
   const threshold = options.threshold !== undefined ? options.threshold : (detector.threshold?.threshold ?? null);
   const topFeatures = options.topFeatures ?? 3;
 
-  const contributions = featureContributions(detector, data.top.map((r) => r.features));
+  const contributions = detector.encoding !== null ? encodedContributions(detector, data.top) : featureContributions(detector, data.top.map((r) => r.features));
   const rows: AnomalyRow[] = data.top.map((r, i) => ({
     rank: i + 1,
     rowNumber: r.rowNumber,

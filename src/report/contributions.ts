@@ -3,14 +3,41 @@ import type { Detector } from '../models/detector.js';
 /** One feature's part in a row's reconstruction error. */
 export interface FeatureContribution {
   feature: string;
-  /** The row's value, raw units (NaN when missing and imputed for the breakdown). */
-  value: number;
-  /** The model's reconstruction of it, raw units. */
-  reconstruction: number;
-  /** Squared error in the scaled space the model scores in. */
+  /** The row's value, raw units (NaN when missing and imputed for the breakdown); text for a model with non-numeric features. */
+  value: number | string;
+  /** The model's reconstruction of it, raw units; null for a model with non-numeric features (not rebuilt back to values yet). */
+  reconstruction: number | null;
+  /** The column's error in the space the model scores in: squared error, or cross-entropy for a non-numeric column. */
   error: number;
   /** `error` over the row's summed squared error, in [0, 1]; 0 for every feature when the sum is 0. */
   share: number;
+}
+
+/**
+ * {@link featureContributions} of a model with non-numeric features: each original column's error (squared
+ * error, or cross-entropy for booleans and categories; never per one-hot slot) and its share, from the
+ * encoded rows the report kept; the values as text.
+ */
+export function encodedContributions(detector: Pick<Detector, 'features' | 'featureErrors' | 'inputWidth'>, rows: readonly { encoded?: Float32Array | null; featureText?: string[] }[]): RowContributions[] {
+  const width = detector.inputWidth;
+  const usable = rows.flatMap((row, i) => (row.encoded ? [i] : []));
+  const out: RowContributions[] = rows.map(() => ({ features: null }));
+  if (usable.length === 0) return out;
+  const data = new Float32Array(usable.length * width);
+  usable.forEach((i, k) => data.set(rows[i].encoded!, k * width));
+  const errors = detector.featureErrors({ data, rows: usable.length, cols: width });
+  const cols = detector.features.length;
+  usable.forEach((rowIndex, k) => out[rowIndex] = { features: shares(detector.features, errors.data.subarray(k * cols, (k + 1) * cols), (c) => rows[rowIndex].featureText?.[c] ?? '', () => null) });
+  return out;
+}
+
+/** Each feature's share of the row's summed error, largest first (a stable sort keeps the model's order on ties). */
+function shares(features: readonly string[], errors: ArrayLike<number>, value: (c: number) => number | string, reconstruction: (c: number) => number | null): FeatureContribution[] {
+  let total = 0;
+  for (let c = 0; c < features.length; c++) total += errors[c];
+  return features
+    .map((feature, c) => ({ feature, value: value(c), reconstruction: reconstruction(c), error: errors[c], share: total > 0 ? errors[c] / total : 0 }))
+    .sort((a, b) => b.share - a.share);
 }
 
 /** The features of one row, largest share first. */
@@ -47,15 +74,7 @@ export function featureContributions(
   const errors = detector.featureErrors(x);
   const rebuilt = detector.reconstruct(x);
   usable.forEach((rowIndex, k) => {
-    let total = 0;
-    for (let c = 0; c < cols; c++) total += errors.data[k * cols + c];
-    const features = detector.features.map((feature, c) => {
-      const error = errors.data[k * cols + c];
-      return { feature, value: Number(rows[rowIndex][c]), reconstruction: rebuilt.data[k * cols + c], error, share: total > 0 ? error / total : 0 };
-    });
-    // Stable sort: equal shares keep the model's feature order.
-    features.sort((a, b) => b.share - a.share);
-    out[rowIndex] = { features };
+    out[rowIndex] = { features: shares(detector.features, errors.data.subarray(k * cols, (k + 1) * cols), (c) => Number(rows[rowIndex][c]), (c) => rebuilt.data[k * cols + c]) };
   });
   return out;
 }

@@ -207,7 +207,7 @@ function contributionList(features: FeatureContribution[] | null): string {
   const items = features.map((f) => {
     const pct = f.share * 100;
     return (
-      `<li><span>${escapeHtml(f.feature)} <span class="detail">${escapeHtml(formatNumber(f.value))} → ${escapeHtml(formatNumber(f.reconstruction))}</span></span>` +
+      `<li><span>${escapeHtml(f.feature)} <span class="detail">${escapeHtml(typeof f.value === 'string' ? f.value : formatNumber(f.value))}${f.reconstruction === null ? '' : ` → ${escapeHtml(formatNumber(f.reconstruction))}`}</span></span>` +
       `<span class="num">${pct.toFixed(1)} %</span><span class="bar" style="width:${Math.max(0, Math.min(100, pct)).toFixed(1)}%"></span></li>`
     );
   });

@@ -2,6 +2,7 @@ import { Autoencoder } from '../models/autoencoder/autoencoder.js';
 import { AutoencoderEnsemble, type ResolvedEnsemble } from '../models/autoencoder/autoencoder-ensemble.js';
 import { ENSEMBLE_WIDTH_FACTORS } from '../models/autoencoder/autoencoder-options.js';
 import type { Detector } from '../models/detector.js';
+import type { ColumnEncoding } from '../models/feature-encoding.js';
 import { PcaModel } from '../models/pca.js';
 import type { ThresholdState } from '../models/threshold.js';
 
@@ -11,6 +12,11 @@ export interface ModelSummary {
   /** Autoencoder family member and its options, e.g. `denoising (gaussian, sigma 0.1)`; `pca` for PCA. */
   variant: string;
   features: string[];
+  /**
+   * Each feature's kind and encoding in words (`device: categorical, one-hot 4 + other/unknown/null`), and the
+   * policy for unseen categories; null when every feature is numeric (no encoding).
+   */
+  featureKinds: { columns: string[]; onUnknown: string; slots: number } | null;
   /** Layer widths input → code → output, e.g. `8-32-16-3-16-32-8`; for PCA `8 → k components`. */
   architecture: string;
   /** Width of the code the rows are compressed to: the autoencoder's bottleneck, PCA's k; null when unknown. */
@@ -57,6 +63,7 @@ export function modelSummary(detector: Detector): ModelSummary {
   const base = {
     kind: detector.kind,
     features: [...detector.features],
+    featureKinds: detector.encoding === null ? null : { columns: detector.encoding.columns.map(describeColumn), onUnknown: detector.encoding.onUnknown, slots: detector.encoding.width },
     scaler: detector.scaler.method,
     missingPolicy: detector.missing.policy,
     backend: t.backend,
@@ -78,7 +85,7 @@ export function modelSummary(detector: Detector): ModelSummary {
     stoppingRule: null as string | null,
     ensemble: null as ResolvedEnsemble | null,
   };
-  const d = detector.features.length;
+  const d = detector.inputWidth;
   if (detector.model instanceof Autoencoder || detector.model instanceof AutoencoderEnsemble) {
     const ae = detector.model;
     const c = ae.config;
@@ -88,7 +95,7 @@ export function modelSummary(detector: Detector): ModelSummary {
       variant: autoencoderVariant(c),
       codeSize: c.codeSize,
       stoppingRule: describeStoppingRule(ae.config),
-      architecture: `${ae.layerUnits.join('-')} (${c.activation}, code ${c.codeActivation}, output ${c.outputActivation}, loss ${c.loss})`,
+      architecture: `${ae.layerUnits.join('-')} (${c.activation}, code ${c.codeActivation}, output ${c.outputActivation}, loss ${c.blocks ? 'per column: squared error / cross-entropy, columns weighted equally' : c.loss})`,
       parameters: ae.isFitted ? ae.parameterCount : null,
       explainedVariance: null,
     };
@@ -105,6 +112,21 @@ export function modelSummary(detector: Detector): ModelSummary {
     };
   }
   return { ...base, variant: detector.kind, codeSize: null, architecture: `${d} features`, parameters: null, explainedVariance: null };
+}
+
+/** One encoded column in words, for `latentflow info` and the report. */
+function describeColumn(c: ColumnEncoding): string {
+  switch (c.kind) {
+    case 'numeric':
+    case 'boolean':
+      return `${c.column}: ${c.kind}`;
+    case 'timestamp':
+      return `${c.column}: timestamp, cyclic ${c.cyclic.join(', ')} (sin/cos)`;
+    case 'categorical':
+      return c.method === 'one-hot'
+        ? `${c.column}: categorical, one-hot ${c.categories.length} + other/unknown/null${c.seen.length > 0 ? ` (${c.seen.length} rare folded into other)` : ''}`
+        : `${c.column}: categorical, hashed into ${c.buckets} + unknown/null (${c.seen.length.toLocaleString('en-US')} values seen)`;
+  }
 }
 
 /** How a fit ended, in words; null for histories saved before the stop reason was. */
@@ -190,6 +212,9 @@ export function summaryRows(s: ModelSummary): [string, string][] {
     ['Parameters', s.parameters === null ? 'unknown' : s.parameters.toLocaleString('en-US')],
     ...(s.ensemble !== null ? [['Ensemble', describeEnsemble(s.ensemble)] as [string, string]] : []),
     [`Features (${s.features.length})`, listNames(s.features)],
+    ...(s.featureKinds !== null
+      ? [['Feature kinds', `${s.featureKinds.columns.join('; ')} (${s.featureKinds.slots} encoded slots; unseen categories: ${s.featureKinds.onUnknown === 'slot' ? 'unknown slot, counted' : 'error'})`] as [string, string]]
+      : []),
     ['Scaler / missing values', `${s.scaler} / ${s.missingPolicy}`],
     ['Backend', s.backend],
     ['Training', `${s.trainingRows.toLocaleString('en-US')} rows in ${(s.fitMs / 1000).toFixed(1)} s, seed ${s.seed}, ${s.createdAt}`],
@@ -209,7 +234,9 @@ export function summaryRows(s: ModelSummary): [string, string][] {
   rows.push([
     'Drift reference',
     s.driftReferenceRows === null
-      ? 'none (saved before drift checks; refit for the drift stage)'
+      ? s.featureKinds !== null
+        ? 'none (not yet for models with non-numeric features)'
+        : 'none (saved before drift checks; refit for the drift stage)'
       : `deciles of every feature and of ${s.driftReferenceRows.toLocaleString('en-US')} scores (drift stage, monitor --drift-window-rows)`,
   ]);
   return rows;

@@ -135,6 +135,12 @@ export interface TopRow {
   id: string | null;
   /** Values of the detector's features, in its order (NaN where null or not finite). */
   features: Float32Array;
+  /**
+   * With {@link CollectorOptions.encodeRows} (a model with non-numeric features): the row as the model's
+   * encoded matrix row (null when a missing value kept it from being encoded), and the feature values as text.
+   */
+  encoded?: Float32Array | null;
+  featureText?: string[];
   /** Values of the extra columns asked for, as text (empty for null). */
   extra: string[];
 }
@@ -167,6 +173,11 @@ export interface CollectorOptions {
   y?: string;
   /** Column colouring the map points, if present. */
   color?: string;
+  /**
+   * For a model with non-numeric features: gives, per batch, the encoded model row of a batch row (null when
+   * it cannot be encoded); called for the top rows only, so a batch is encoded only when one of its rows is.
+   */
+  encodeRows?: (batch: RecordBatch, batchIndex: number) => (row: number) => Float32Array | null;
 }
 
 /** Input names kept for the report header (a source reads one file or topic list; more is a long list). */
@@ -250,6 +261,8 @@ export class ReportCollector {
     }
     const colors = this.colorType !== null ? batch.getChild(o.color!) : null;
     const features = o.features.map((name) => batch.getChild(name));
+    let encodedRow: ((row: number) => Float32Array | null) | undefined;
+    const encoded = o.encodeRows ? (row: number) => (encodedRow ??= o.encodeRows!(batch, batchIndex))(row) : null;
     for (let i = 0; i < scores.length; i++) {
       const r = rows ? rows[i] : i;
       const score = Number(scores[i]);
@@ -267,6 +280,7 @@ export class ReportCollector {
         isAnomaly: flag,
         id: id ? text(id.get(r)) : null,
         features: Float32Array.from(features, (v) => (v ? toNumber(v.get(r)) : Number.NaN)),
+        ...(encoded ? { encoded: encoded(r), featureText: features.map((v) => (v ? text(v.get(r)) : '')) } : {}),
         extra: extra.map((v) => text(v.get(r))),
       }));
       if (this.hasMap) {

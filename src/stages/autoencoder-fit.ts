@@ -2,16 +2,18 @@ import { z } from 'zod';
 import { AUTOENCODER_SCALER } from '../models/autoencoder/autoencoder-config.js';
 import { autoencoderOptions } from '../models/autoencoder/autoencoder-options.js';
 import { AutoencoderEnsemble, createAutoencoder } from '../models/autoencoder/autoencoder-ensemble.js';
+import { Autoencoder } from '../models/autoencoder/autoencoder.js';
+import { ModelConfigError } from '../errors.js';
 import type { TrainingPlan } from '../models/autoencoder/training-budget.js';
 import type { TrainingHistory } from '../models/autoencoder/training-history.js';
 import { deriveSeed } from '../models/random.js';
 import { defineStage, type StageContext } from '../contract/stage.js';
 import { fitDetectorStage, type ModelTrainer } from './shared/fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerMethodParam, fitThresholdParam, calibrationSplitParam } from './shared/params.js';
+import { excludeParam, fitFeatureParams, maxRowsParam, onMissingParam, scalerMethodParam, fitThresholdParam, calibrationSplitParam } from './shared/params.js';
 
 /** Params of `autoencoder-fit`; also the options of the library's `fitDetector` (same defaults). */
 export const autoencoderFitParams = z.strictObject({
-  features: featuresParam,
+  ...fitFeatureParams,
   exclude: excludeParam,
   onMissing: onMissingParam.default('error'),
   scaler: scalerMethodParam
@@ -39,8 +41,12 @@ export const autoencoderFit = defineStage({
 
 /** Trains the autoencoder of a fit on scaled rows, with a progress bar and per-epoch debug logs. */
 export function autoencoderTrainer(p: z.output<typeof autoencoderFitParams>, ctx: StageContext): ModelTrainer {
-  return async (x) => {
-      const model = createAutoencoder(x.cols, { ...p.model, seed: deriveSeed(ctx.seed, `${ctx.stageId}:autoencoder`) });
+  return async (x, blocks) => {
+      const options = { ...p.model, seed: deriveSeed(ctx.seed, `${ctx.stageId}:autoencoder`) };
+      if (blocks !== null && p.model.ensemble !== undefined && p.model.ensemble !== null) {
+        throw new ModelConfigError('ensemble', 'autoencoder: ensembles of mixed-type (non-numeric) feature columns are not available yet; remove model.ensemble or use features: numeric');
+      }
+      const model = blocks === null ? createAutoencoder(x.cols, options) : new Autoencoder(x.cols, options, blocks);
       const plan = model.trainingPlan(x.rows);
       // An ensemble fits its members one after the other, each under the plan: one bar over all their epochs.
       const members = model instanceof AutoencoderEnsemble ? model.ensemble.size : 1;

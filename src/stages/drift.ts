@@ -63,6 +63,9 @@ export const drift = defineStage({
           const { detector, version: v, batch } = await ref.forBatch(given);
           if (monitor === undefined || v !== version) {
             if (detector.drift === null) {
+              if (detector.encoding !== null) {
+                throw new ModelStateError(`drift: model ${ref.origin} has non-numeric feature columns, and drift checks cover numeric features only in this version; use a model fitted with features: numeric`);
+              }
               throw new ModelStateError(`drift: model ${ref.origin} has no training reference (saved before drift checks existed); refit it with this latentflow version`);
             }
             monitor = new DriftMonitor(detector.drift, p);

@@ -4,12 +4,12 @@ import { fitsByCovariance, PcaModel } from '../models/pca.js';
 import { pcaOptionShape, refinePcaOptions } from '../models/pca-options.js';
 import { defineStage } from '../contract/stage.js';
 import { fitDetectorStage, type BatchTrainer } from './shared/fit-detector.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, fitThresholdParam, calibrationSplitParam } from './shared/params.js';
+import { excludeParam, fitFeatureParams, maxRowsParam, onMissingParam, scalerParam, fitThresholdParam, calibrationSplitParam } from './shared/params.js';
 
 /** Params of `pca-fit`; also the options of the library's `fitDetector` with `type: 'pca'` (same defaults). */
 export const pcaFitParams = z
   .strictObject({
-    features: featuresParam,
+    ...fitFeatureParams,
     exclude: excludeParam,
     onMissing: onMissingParam.default('error'),
     scaler: scalerParam,

@@ -14,6 +14,7 @@ import {
   type VariationalConfig,
   VARIANT_DEFAULTS,
 } from './autoencoder-options.js';
+import type { FeatureBlock } from '../feature-encoding.js';
 import type { NeighborConfig } from './neighbor-stats.js';
 import type { ScoreBy } from './score-by.js';
 
@@ -53,6 +54,13 @@ export interface ResolvedAutoencoderConfig {
   contractive: Required<ContractiveConfig> | null;
   variational: Required<VariationalConfig> | null;
   convolutional: Required<ConvolutionalConfig> | null;
+  /**
+   * The column blocks of a mixed-type input (models/feature-encoding.ts): each block gets its own loss
+   * (squared error, sigmoid or softmax cross-entropy) and every original column weighs the same. Not a user
+   * option: the fit passes the blocks of its encoding. Absent or null (every model saved before it): one
+   * loss over all columns, as before.
+   */
+  blocks?: FeatureBlock[] | null;
 }
 
 /**
@@ -82,7 +90,7 @@ export function defaultHiddenUnits(codeSize: number): number[] {
  * Validates `config` (by `autoencoderOptions`) for an input of `inputDim` columns and fills in the defaults.
  * Throws `ModelConfigError` naming the first bad option, with the received value and the accepted range.
  */
-export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderConfig = {}): ResolvedAutoencoderConfig {
+export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderConfig = {}, blocks: FeatureBlock[] | null = null): ResolvedAutoencoderConfig {
   if (!Number.isInteger(inputDim) || inputDim < 2) {
     throw new ModelConfigError(
       'inputDim',
@@ -98,6 +106,7 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
       `autoencoder: codeSize=${codeSize} must be below the ${inputDim} input columns (an overcomplete code can learn the identity and flags nothing); use at most ${inputDim - 1}`,
     );
   }
+  if (blocks !== null) checkBlockOptions(c, blocks, inputDim);
   const convolutional = resolveConvolutional(c.convolutional, inputDim);
   // A convolutional encoder's conv layers are its hidden layers; dense ones between them and the code are opt-in.
   const hiddenUnits = c.hiddenUnits ?? (convolutional !== null ? [] : defaultHiddenUnits(codeSize));
@@ -119,15 +128,41 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     dropout: c.dropout ?? A.dropout,
     batchNorm: c.batchNorm ?? A.batchNorm,
     weightDecay: c.weightDecay ?? A.weightDecay,
-    scoreBy: c.scoreBy ?? defaultScoreBy(inputDim),
-    neighbors: resolveNeighbors(c),
+    // Mixed-type blocks score by their own losses (the reconstruction term), with no latent-density part.
+    scoreBy: c.scoreBy ?? (blocks !== null ? 'reconstruction' : defaultScoreBy(inputDim)),
+    neighbors: blocks !== null && c.neighbors === undefined ? null : resolveNeighbors(c),
     seed: c.seed ?? A.seed,
     sparsity: resolveSparsity(c.sparsity),
     denoising: resolveDenoising(c.denoising),
     contractive: c.contractive ? { weight: c.contractive.weight ?? VARIANT_DEFAULTS.contractiveWeight } : null,
     variational: c.variational ? { beta: c.variational.beta ?? VARIANT_DEFAULTS.beta, scoreBy: c.variational.scoreBy ?? VARIANT_DEFAULTS.scoreBy } : null,
     convolutional,
+    ...(blocks !== null ? { blocks: structuredClone(blocks) } : {}),
   };
+}
+
+/**
+ * Mixed-type blocks define the reconstruction loss and score themselves (their outputs are logits), so the
+ * options that define them otherwise cannot be combined with them in this version.
+ */
+function checkBlockOptions(c: Options, blocks: readonly FeatureBlock[], inputDim: number): void {
+  const width = blocks.reduce((n, b) => n + b.width, 0);
+  if (width !== inputDim) throw new ModelConfigError('blocks', `autoencoder: the column blocks cover ${width} columns but the input has ${inputDim}`);
+  const clash: [keyof Options, boolean][] = [
+    ['scoreBy', c.scoreBy !== undefined && c.scoreBy !== 'reconstruction'],
+    ['neighbors', c.neighbors !== undefined && c.neighbors !== null],
+    ['loss', c.loss !== undefined && c.loss !== 'mse'],
+    ['outputActivation', c.outputActivation !== undefined && c.outputActivation !== 'linear'],
+    ['variational', c.variational !== undefined && c.variational !== null],
+    ['convolutional', c.convolutional !== undefined && c.convolutional !== null],
+  ];
+  const bad = clash.find(([, isBad]) => isBad);
+  if (bad !== undefined) {
+    throw new ModelConfigError(
+      String(bad[0]),
+      `autoencoder: ${String(bad[0])}=${JSON.stringify(c[bad[0]])} cannot be combined with non-numeric feature columns (each column block has its own loss: squared error, or cross-entropy on logits, and scores by it); leave ${String(bad[0])} unset or use features: numeric`,
+    );
+  }
 }
 
 type Options = ReturnType<typeof autoencoderOptions.parse>;

@@ -1,6 +1,7 @@
 import * as tf from '../../runtime/tf.js';
 import { ModelConfigError } from '../../errors.js';
 import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
+import { type FeatureBlock, slotWeights } from '../feature-encoding.js';
 import type { LossName } from './autoencoder-options.js';
 import type { AutoencoderNetwork, ForwardPass } from './dense-network.js';
 import { gaussianKl } from './variational-network.js';
@@ -33,6 +34,35 @@ export function rowReconstructionLoss(name: LossName, target: tf.Tensor2D, outpu
   return tf.mean(elementLoss(name, target, output), 1) as tf.Tensor1D;
 }
 
+/**
+ * Per-slot loss of a mixed-type reconstruction (rows x slots), the outputs read as logits outside numeric
+ * blocks: squared error in `numeric` blocks, sigmoid cross-entropy in `binary` ones, and -t·log softmax over
+ * each `categorical` block (its slots sum to the block's cross-entropy).
+ */
+export function blockElementLoss(blocks: readonly FeatureBlock[], target: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor2D {
+  const ordered = [...blocks].sort((a, b) => a.start - b.start);
+  const parts = ordered.map((b) => {
+    const t = tf.slice(target, [0, b.start], [-1, b.width]);
+    const o = tf.slice(output, [0, b.start], [-1, b.width]);
+    if (b.loss === 'numeric') return tf.squaredDifference(t, o);
+    // Sigmoid cross-entropy on logits in its overflow-free form: max(o, 0) - o·t + log(1 + e^-|o|).
+    if (b.loss === 'binary') return tf.add(tf.sub(tf.relu(o), tf.mul(o, t)), tf.log1p(tf.exp(tf.neg(tf.abs(o)))));
+    return tf.neg(tf.mul(t, tf.logSoftmax(o)));
+  });
+  return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
+}
+
+/**
+ * Per-row mixed-type loss: the mean over original columns of each column's loss (numeric blocks the mean of
+ * their squared errors, binary and categorical their cross-entropy), so a 40-slot one-hot block weighs as
+ * much as one numeric column (models/feature-encoding.ts `slotWeights`).
+ */
+export function blockRowLoss(blocks: readonly FeatureBlock[], target: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor1D {
+  const width = target.shape[1];
+  const weights = tf.tensor1d(slotWeights(blocks, width));
+  return tf.div(tf.sum(tf.mul(blockElementLoss(blocks, target, output), weights), 1), blocks.length) as tf.Tensor1D;
+}
+
 /** Reconstruction term alone: mean over rows and features of the per-element loss against `target`. */
 export function reconstructionLoss(name: LossName): LossTerm {
   return ({ target, output }) => tf.mean(elementLoss(name, target, output)) as tf.Scalar;
@@ -45,6 +75,11 @@ export function reconstructionLoss(name: LossName): LossTerm {
  * the current errors at every step; at least one row is always kept.
  */
 export function trimmedReconstructionLoss(name: LossName, trim: number): LossTerm {
+  return trimmedRowLoss((target, output) => rowReconstructionLoss(name, target, output), trim);
+}
+
+/** {@link trimmedReconstructionLoss} of any per-row loss. */
+function trimmedRowLoss(rowLoss: (target: tf.Tensor2D, output: tf.Tensor2D) => tf.Tensor1D, trim: number): LossTerm {
   const trimmedMean = tf.customGrad(((rowLoss: tf.Tensor, save: tf.GradSaveFunc) => {
     const rows = rowLoss.shape[0] as number;
     const keep = Math.max(1, rows - Math.floor(trim * rows));
@@ -56,7 +91,7 @@ export function trimmedReconstructionLoss(name: LossName, trim: number): LossTer
     save([weights]);
     return { value: tf.sum(tf.mul(rowLoss, weights)) as tf.Scalar, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
   }) as Parameters<typeof tf.customGrad<tf.Scalar>>[0]);
-  return ({ target, output }) => trimmedMean(rowReconstructionLoss(name, target, output)) as tf.Scalar;
+  return ({ target, output }) => trimmedMean(rowLoss(target, output)) as tf.Scalar;
 }
 
 /** L1 activity penalty: `weight · mean over rows of Σ_j |code_j|` (tf.keras `activity_regularizer=l1(weight)`). */
@@ -108,7 +143,16 @@ export function variationalKlTerm(beta: number, inputDim: number): LossTerm {
  * a new penalty is one more `LossTerm` here.
  */
 export function buildLoss(config: ResolvedAutoencoderConfig, network: AutoencoderNetwork, inputDim: number): LossTerm {
-  const terms: LossTerm[] = [config.trim > 0 ? trimmedReconstructionLoss(config.loss, config.trim) : reconstructionLoss(config.loss)];
+  const blocks = config.blocks ?? null;
+  const reconstruction: LossTerm =
+    blocks === null
+      ? config.trim > 0
+        ? trimmedReconstructionLoss(config.loss, config.trim)
+        : reconstructionLoss(config.loss)
+      : config.trim > 0
+        ? trimmedRowLoss((t, o) => blockRowLoss(blocks, t, o), config.trim)
+        : ({ target, output }) => tf.mean(blockRowLoss(blocks, target, output)) as tf.Scalar;
+  const terms: LossTerm[] = [reconstruction];
   const { sparsity, contractive, variational } = config;
   if (sparsity?.type === 'l1') terms.push(l1SparsityPenalty(sparsity.weight));
   if (sparsity?.type === 'kl') terms.push(klSparsityPenalty(sparsity.target, sparsity.weight));

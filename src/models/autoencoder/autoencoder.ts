@@ -2,7 +2,8 @@ import * as tf from '../../runtime/tf.js';
 import { DataError, ModelConfigError, ModelStateError } from '../../errors.js';
 import { type ResolvedAutoencoderConfig, type ResolvedDenoising, resolveAutoencoderConfig } from './autoencoder-config.js';
 import type { AutoencoderConfig } from './autoencoder-options.js';
-import { buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
+import { blockElementLoss, blockRowLoss, buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
+import type { FeatureBlock } from '../feature-encoding.js';
 import { checkScoringStats, fitScoringStats, ScoringTensors } from './autoencoder-scoring.js';
 import type { ScoringStats } from './score-by.js';
 import { checkNeighborStats, CodeNeighbors, fitCodeNeighbors } from './code-neighbors.js';
@@ -70,9 +71,12 @@ export class Autoencoder {
   private isDisposed = false;
   private fitController: AbortController | undefined;
 
-  /** Validates `config` against `inputDim` (throws `ModelConfigError` naming the option). */
-  constructor(inputDim: number, config: AutoencoderConfig = {}) {
-    this.config = resolveAutoencoderConfig(inputDim, config);
+  /**
+   * Validates `config` against `inputDim` (throws `ModelConfigError` naming the option). `blocks` describe a
+   * mixed-type input (one loss per column block, see models/feature-encoding.ts); null for numeric columns.
+   */
+  constructor(inputDim: number, config: AutoencoderConfig = {}, blocks: FeatureBlock[] | null = null) {
+    this.config = resolveAutoencoderConfig(inputDim, config, blocks);
     if (config.ensemble !== undefined && config.ensemble !== null) {
       throw new ModelConfigError('ensemble', `autoencoder: Autoencoder trains one network, received ensemble ${JSON.stringify(config.ensemble)}; build ensembles with createAutoencoder or AutoencoderEnsemble`);
     }
@@ -226,6 +230,8 @@ export class Autoencoder {
     }
     const scoreBy = this.config.scoreBy;
     const tensors = this.scoringTensors;
+    const blocks = this.config.blocks ?? null;
+    if (blocks !== null) return { score: tf.reshape(blockRowLoss(blocks, xt, net.reconstruct(xt)), [-1, 1]) as tf.Tensor2D };
     if (scoreBy === 'reconstruction' || tensors === undefined) {
       return { score: tf.mean(tf.squaredDifference(xt, net.reconstruct(xt)), 1, true) as tf.Tensor2D };
     }
@@ -315,6 +321,9 @@ export class Autoencoder {
    */
   featureErrors(x: Matrix): Matrix {
     const net = this.requireFitted(x, 'featureErrors');
+    const blocks = this.config.blocks ?? null;
+    // Mixed-type blocks: each slot's own loss (cross-entropy outside numeric blocks), summed per column by the detector.
+    if (blocks !== null) return this.mapChunks(x, this.inputDim, (xt) => blockElementLoss(blocks, xt, net.reconstruct(xt)));
     return this.mapChunks(x, this.inputDim, (xt) => tf.squaredDifference(xt, net.reconstruct(xt)));
   }
 
@@ -359,9 +368,9 @@ export class Autoencoder {
     // Files written before scoreBy, batchNorm and weightDecay existed lack them: they load with the
     // behaviour they were trained and scored with (reconstruction error, no batch norm, no decay), never
     // with whatever the defaults are now.
-    const saved: Partial<ResolvedAutoencoderConfig> = savedState.params;
+    const { blocks, ...saved }: Partial<ResolvedAutoencoderConfig> = savedState.params;
     const params = { scoreBy: 'reconstruction', batchNorm: false, weightDecay: 0, neighbors: null, ...saved } as ResolvedAutoencoderConfig;
-    const model = new Autoencoder(savedState.inputDim, params);
+    const model = new Autoencoder(savedState.inputDim, params, blocks ?? null);
     const stats = checkScoringStats(model.config.scoreBy, savedState.scoring, model.inputDim, model.config.codeSize);
     const neighbors = checkNeighborStats(savedState.neighbors, model.config.codeSize);
     if ((neighbors === null) !== (model.config.neighbors === null) || (neighbors !== null && (neighbors.k !== model.config.neighbors?.k || neighbors.weight !== model.config.neighbors.weight))) {

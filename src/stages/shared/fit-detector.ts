@@ -5,8 +5,9 @@ import { saveDetector } from '../../artifact/model-dir.js';
 import { checkFittedDetector } from '../../artifact/validate-model.js';
 import { DataError, ModelStateError, type DataLocation } from '../../errors.js';
 import { META } from '../../io/batch-meta.js';
-import { extractFeatures, finiteColumnMeans, resolveFeatures, type MissingPolicy } from '../../io/features.js';
-import { Detector, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../../models/detector.js';
+import type { MissingPolicy } from '../../io/features.js';
+import { Detector, leadingColumns, scaleLeading, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../../models/detector.js';
+import type { FeatureBlock, FeatureEncoding } from '../../models/feature-encoding.js';
 import { concatRows, type Matrix } from '../../models/matrix.js';
 import { deriveSeed } from '../../models/random.js';
 import { quantileSorted, sortedCopy } from '../../models/order-statistics.js';
@@ -15,11 +16,10 @@ import { fitThreshold, type ThresholdRule } from '../../models/threshold.js';
 import type { StageContext, Transform } from '../../contract/stage.js';
 import { currentBackend } from '../../runtime/backend.js';
 import { calibrationState, splitCalibration } from './calibration-split.js';
+import { readFeatures, selectFeatures, trainingImputeValues, type FeatureParams } from './feature-input.js';
 
 /** Params every fit stage shares. */
-export interface FitParams {
-  features: 'numeric' | string[];
-  exclude: string[];
+export interface FitParams extends FeatureParams {
   onMissing: MissingPolicy;
   scaler: ScalerMethod;
   /** Always set: the fit stages default it (DEFAULT_THRESHOLD), so every fitted model can flag. */
@@ -37,8 +37,11 @@ export interface FittedModel {
   explainedVariance?: number[];
 }
 
-/** The model-specific part of a fit: trains a model on the scaled training rows. */
-export type ModelTrainer = (x: Matrix) => Promise<FittedModel>;
+/**
+ * The model-specific part of a fit: trains a model on the scaled training rows; `blocks` describe a
+ * mixed-type matrix (one loss per column block), null when every column is numeric.
+ */
+export type ModelTrainer = (x: Matrix, blocks: FeatureBlock[] | null) => Promise<FittedModel>;
 
 /**
  * A model-specific fit that takes the scaled training rows batch by batch (PCA's covariance), so
@@ -113,18 +116,22 @@ export async function fitOnBatches(
 ): Promise<Detector> {
   // No rows is no model: an error (exit 1), never a run that succeeds without writing the model.
   if (batches.every((b) => b.numRows === 0)) throw emptyInput(batches, params.saveTo);
-  const features = resolveFeatures(batches[0].schema, params.features, params.exclude);
-  const trainingMeans = params.onMissing === 'impute' ? Array.from(finiteColumnMeans(batches, features)) : null;
+  const selection = selectFeatures(batches, params, ctx.logger);
+  const { features, encoding } = selection;
+  // Columns of the model's matrix (encoded slots), and the leading ones the scaler covers.
+  const width = encoding?.width ?? features.length;
+  const scaledWidth = encoding?.numericWidth ?? width;
+  const trainingMeans = params.onMissing === 'impute' ? trainingImputeValues(batches, selection) : null;
   let invalidRows = 0;
   const valid = batches.map((batch, i) => {
-    const ex = extractFeatures(batch, i, features, params.onMissing, trainingMeans ?? undefined);
+    const ex = readFeatures(batch, i, selection, params.onMissing, trainingMeans ?? undefined);
     invalidRows += ex.invalidRows;
     return ex.matrix;
   });
   // Calibration rows leave before anything is fitted, the scaler included (see calibration-split.ts). The
   // impute means above still cover them: a model is told nothing else about them, and only rows with
   // missing values are affected.
-  const { train: parts, calibration } = splitCalibration(valid, features.length, params.calibrationSplit, deriveSeed(ctx.seed, `${ctx.stageId}:calibration`));
+  const { train: parts, calibration } = splitCalibration(valid, width, params.calibrationSplit, deriveSeed(ctx.seed, `${ctx.stageId}:calibration`));
   const rows = parts.reduce((n, part) => n + part.rows, 0);
   if (invalidRows > 0) ctx.logger.warn({ invalidRows, policy: params.onMissing }, `${invalidRows} training rows had missing values (${params.onMissing})`);
   if (rows < 2) {
@@ -136,13 +143,17 @@ export async function fitOnBatches(
   }
   // The training means are saved whatever the policy, so `score --on-missing impute` works on any model.
   // After extraction every kept row is finite, so each column has finite values to average.
-  const imputeValues = trainingMeans ?? Array.from(finiteColumnMeans(batches, features));
-  checkSpread(parts, rows, features, batches, ctx);
+  const imputeValues = trainingMeans ?? trainingImputeValues(batches, selection);
+  checkSpread(parts, rows, features, encoding, batches, ctx);
   // A structured log line stays one readable line: 784 pixel names would not (`latentflow info` lists them).
   const shownFeatures = features.length <= 32 ? features : [...features.slice(0, 16), `… ${features.length - 16} more`];
   ctx.logger.info({ rows, features: shownFeatures }, `fitting ${kind} on ${rows} rows x ${features.length} features`);
 
   const scaler = new Scaler(params.scaler);
+  // With an encoding the scaler sees only the numeric slots; 0/1 slots stay the targets of their cross-entropy.
+  const lead = (m: Matrix) => (scaledWidth === width ? m : leadingColumns(m, scaledWidth));
+  const prepare = (m: Matrix) => (encoding === null ? scaler.transform(m) : scaleLeading(scaler, m, scaledWidth));
+  const blocks = encoding?.blocks ?? null;
   let fitted: FittedModel;
   let trainScores: Float32Array;
   let fitMs: number;
@@ -150,12 +161,12 @@ export async function fitOnBatches(
     // Batch by batch: no stacked copy of the rows and no scaled copy, one scaled batch at a time. The
     // threshold needs every training row's score, which only the finished model gives: a second pass
     // over the held batches. Scaler.partialFit over the batches equals fit on all rows exactly.
-    for (const part of parts) scaler.partialFit(part);
+    for (const part of parts) scaler.partialFit(lead(part));
     const scaledParts = function* () {
-      for (const part of parts) yield scaler.transform(part);
+      for (const part of parts) yield prepare(part);
     };
     const started = performance.now();
-    fitted = await fitModel.fitBatches(scaledParts, rows, features.length);
+    fitted = await fitModel.fitBatches(scaledParts, rows, width);
     fitMs = Math.round(performance.now() - started);
     trainScores = new Float32Array(rows);
     let at = 0;
@@ -165,11 +176,11 @@ export async function fitOnBatches(
     }
   } else {
     // Robust scaling needs every row at once (medians), and so does a trainer that takes one matrix.
-    const x = concatRows(parts, features.length);
-    scaler.fit(x);
-    const scaled = scaler.transform(x);
+    const x = concatRows(parts, width);
+    scaler.fit(lead(x));
+    const scaled = prepare(x);
     const started = performance.now();
-    fitted = typeof fitModel === 'function' ? await fitModel(scaled) : await fitModel.fitBatches(() => [scaled], rows, features.length);
+    fitted = typeof fitModel === 'function' ? await fitModel(scaled, blocks) : await fitModel.fitBatches(() => [scaled], rows, width);
     fitMs = Math.round(performance.now() - started);
     trainScores = fitted.model.score(scaled);
   }
@@ -185,7 +196,7 @@ export async function fitOnBatches(
   }
   const threshold = fitThreshold(trainScores, params.threshold);
   let calibrationScores = null;
-  const heldOutScores = calibration ? fitted.model.score(scaler.transform(calibration)) : null;
+  const heldOutScores = calibration ? fitted.model.score(prepare(calibration)) : null;
   if (heldOutScores) {
     try {
       calibrationScores = calibrationState(heldOutScores, params.calibrationSplit, kind);
@@ -206,8 +217,9 @@ export async function fitOnBatches(
     explainedVariance: fitted.explainedVariance,
     scoreQuantiles: Object.fromEntries([0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1].map((q) => [`q${q}`, quantileSorted(sorted, q)])),
   };
-  const reference = driftReference(parts, heldOutScores ?? trainScores);
-  const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold, calibrationScores, reference);
+  // Drift references are per numeric column; an encoded model has none yet (the drift stage refuses it).
+  const reference = encoding === null ? driftReference(parts, heldOutScores ?? trainScores) : null;
+  const detector = new Detector(kind, features, scaler, fitted.model, { policy: params.onMissing, imputeValues }, training, threshold, calibrationScores, reference, encoding);
   try {
     checkFittedDetector(detector);
   } catch (error) {
@@ -246,8 +258,14 @@ function emptyInput(batches: readonly RecordBatch[], saveTo: string | undefined)
  * fit warns naming them. When every feature is constant every row would score the same, and any new value
  * would look infinitely anomalous: that is a DataError, not a model.
  */
-function checkSpread(parts: readonly Matrix[], rows: number, features: readonly string[], batches: readonly RecordBatch[], ctx: StageContext): void {
-  const constant = constantColumns(parts).map((j) => features[j]);
+function checkSpread(parts: readonly Matrix[], rows: number, features: readonly string[], encoding: FeatureEncoding | null, batches: readonly RecordBatch[], ctx: StageContext): void {
+  const slots = constantColumns(parts);
+  const constantSlots = new Set(slots);
+  // An encoded column is constant when all of its slots are (a one-hot block always has never-used slots).
+  const constant =
+    encoding === null
+      ? slots.map((j) => features[j])
+      : encoding.blocks.filter((b) => Array.from({ length: b.width }, (_, i) => b.start + i).every((j) => constantSlots.has(j))).map((b) => b.column);
   if (constant.length === 0) return;
   if (constant.length === features.length) {
     throw new DataError(

@@ -1,6 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import { takeRows, withColumns, type NamedColumn } from '../../io/batch.js';
-import { extractFeatures } from '../../io/features.js';
+import { readFeatures } from './feature-input.js';
 import type { Detector, MissingHandling } from '../../models/detector.js';
 import type { Matrix } from '../../models/matrix.js';
 import type { StageContext, Transform } from '../../contract/stage.js';
@@ -35,6 +35,8 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
   const ref = modelRef(spec.model, ctx, spec.watch);
   let rows = 0;
   let dropped = 0;
+  // Categorical values never seen at fit, put in their column's unknown slot (encoding.onUnknown: slot).
+  let unknownValues = 0;
   // The model version in use (0 before the first batch; a watched directory counts its reloads).
   let modelVersion = 0;
   return {
@@ -47,7 +49,8 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
         if (version !== modelVersion) spec.onFirstBatch?.(detector, batch.schema);
         modelVersion = version;
         const policy = spec.onMissing ?? detector.missing.policy;
-        const ex = extractFeatures(batch, batchIndex++, detector.features, policy, detector.missingValuesFor(policy));
+        const ex = readFeatures(batch, batchIndex++, detector, policy, detector.missingValuesFor(policy));
+        unknownValues += ex.unknownValues;
         const kept = ex.keptRows ? takeRows(batch, ex.keptRows) : batch;
         if (ex.keptRows) dropped += batch.numRows - ex.keptRows.length;
         const columns = spec.columns(detector, ex.matrix).map((c) => ({ ...c, name: `${spec.outputPrefix}${c.name}` }));
@@ -55,8 +58,9 @@ export function modelTransform(spec: ModelTransformSpec, ctx: StageContext): Tra
         yield withColumns(kept, columns, { stage: spec.stage, option: 'outputPrefix' });
       }
       if (dropped > 0) ctx.logger.warn({ dropped }, `${dropped} rows with missing feature values were dropped`);
+      if (unknownValues > 0) ctx.logger.warn({ unknownValues }, `${unknownValues} categorical values were not seen at fit (scored in their unknown slot)`);
     },
     async close() {},
-    stats: () => ({ rows, dropped, modelVersion, ...spec.stats?.() }),
+    stats: () => ({ rows, dropped, ...(unknownValues > 0 ? { unknownValues } : {}), modelVersion, ...spec.stats?.() }),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { encodingParam, fitFeaturesParam, kindsParam } from '../../io/feature-options.js';
 import { DEFAULT_THRESHOLD, ruleText } from '../../models/threshold.js';
 
 /**
@@ -10,6 +11,16 @@ export const featuresParam = z
   .union([z.literal('numeric'), z.array(z.string().min(1)).min(1)])
   .default('numeric')
   .describe('Feature columns by name, or "numeric" for every numeric column not in `exclude`');
+
+/**
+ * The feature params of the fit stages (`autoencoder-fit`, `pca-fit`, the library's `fitDetector`): which
+ * columns, of which kind, encoded how (declared in io/feature-options.ts).
+ */
+export const fitFeatureParams = {
+  features: fitFeaturesParam,
+  kinds: kindsParam,
+  encoding: encodingParam,
+};
 
 export const excludeParam = z
   .array(z.string())

@@ -1,5 +1,5 @@
 import type { Schema } from 'apache-arrow';
-import { checkColumns, isNumericField } from '../../io/features.js';
+import { checkColumns, checkPresent, isNumericField } from '../../io/features.js';
 import type { Detector } from '../../models/detector.js';
 import type { Logger } from '../../runtime/logger.js';
 
@@ -9,7 +9,9 @@ import type { Logger } from '../../runtime/logger.js';
  * a column the user expected to be scored but was not is a silent mistake otherwise.
  */
 export function checkInputSchema(schema: Schema, detector: Detector, logger: Logger, produced: readonly string[] = []): void {
-  checkColumns(schema, detector.features);
+  // An encoded model reads each column by its kind; missing ones are named here, bad values where they are read.
+  if (detector.encoding === null) checkColumns(schema, detector.features);
+  else checkPresent(schema, detector.features);
   const extra = schema.fields
     .filter((f) => isNumericField(f) && !detector.features.includes(f.name) && !produced.includes(f.name))
     .map((f) => f.name);
