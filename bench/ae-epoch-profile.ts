@@ -23,7 +23,8 @@ import { Autoencoder } from '../src/models/autoencoder/autoencoder.js';
 import type { AutoencoderConfig } from '../src/models/autoencoder/autoencoder-options.js';
 import { selectBackend } from '../src/runtime/backend.js';
 import { loadDigits, sliceDigits } from './mnist-digits.js';
-import { cpuSeconds, median, WIDE_AE, wideAeFlopsPerRow } from './wide-ae.js';
+import { cpuSeconds, median } from './timing.js';
+import { WIDE_AE, wideAeFlopsPerRow } from './wide-ae.js';
 
 const { values } = parseArgs({
   options: {

@@ -17,16 +17,3 @@ export function wideAeFlopsPerRow(widths: readonly number[] = WIDE_AE.widths): n
   for (let i = 1; i < widths.length; i++) weights += widths[i - 1] * widths[i];
   return 6 * weights;
 }
-
-/** Process CPU seconds (user + system, all threads) so far. */
-export function cpuSeconds(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
-
-/** Median (mean of the middle two for an even count). */
-export function median(v: readonly number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
