@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     ...steps.map(({ step, ours, peer }) =>
       peer === undefined
         ? `| ${step} | ${s(ours.wall)} | ${s(ours.cpu)} | — | | | | | ${ours.note ?? ''} |`
-        : `| ${step} | ${s(ours.wall)} | ${s(ours.cpu)} | ${peer.name} | ${s(peer.wall)} | ${s(peer.cpu)} | ${ratio(ours.wall, peer.wall)} | ${ratio(ours.cpu, peer.cpu)} | ours: ${ours.note ?? ''}; peer: ${peer.note ?? ''} |`,
+        : `| ${step} | ${s(ours.wall)} | ${s(ours.cpu)} | ${peer.name} | ${s(peer.wall)} | ${s(peer.cpu)} | ${ratio(ours.wall, peer.wall)} | ${ratio(ours.cpu, peer.cpu)} | ${[ours.note, peer.note && `peer: ${peer.note}`].filter(Boolean).join('; ')} |`,
     ),
     '',
     ...extra,

@@ -188,9 +188,10 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
 
     for (let epoch = 1; epoch <= epochs; epoch++) {
       // The epoch's rows are shuffled on the host and each step uploads its batch (a memcpy of batchSize
-      // rows). On wasm both device-side ways cost more than the arithmetic they feed: gathering the batch
-      // took 3.6 ms a step (8,000 x 784 rows, batch 64), and slicing it from an uploaded epoch copies the
-      // whole epoch tensor out of the heap first (the wasm Slice kernel reads its input with readSync).
+      // rows, under 0.1 ms for 64 x 784). On wasm both device-side ways cost far more: gathering the batch took
+      // 3.6 ms of a 37 ms step (8,000 x 784 rows, batch 64, bench/ae-epoch-profile.ts), and slicing it from
+      // an uploaded epoch copies the whole epoch tensor out of the heap first (wasm's Slice reads its input
+      // with readSync), which made the step slower still.
       // Same batches in the same order as a gather; the epoch's copy is new, so no tensor aliases a buffer
       // that changes (the cpu backend keeps the array it is given).
       const epochX = takeRows(x, permutation(trainRows, shuffleRandom).map((i) => trainOrder[i]));
