@@ -5,7 +5,7 @@
 import type { Matrix } from '../src/models/matrix.js';
 import type { PcaModel } from '../src/models/pca.js';
 import { runPythonPeerOn } from './python-peer.js';
-import { cpuSeconds } from './timing.js';
+import { timedRepeats } from './timing.js';
 
 /** scikit-learn's solvers, in the order the peer times them. */
 export const SKLEARN_SOLVERS = ['covariance_eigh', 'randomized', 'full'] as const;
@@ -21,18 +21,9 @@ export interface SklearnPcaResult {
 }
 
 /** Wall and process CPU seconds of each of `repeats` fits, and the last fitted model. */
-export function timedPcaFits(fit: () => PcaModel, repeats: number): { seconds: number[]; cpuSeconds: number[]; model: PcaModel } {
-  const seconds: number[] = [];
-  const cpu: number[] = [];
-  let model: PcaModel | undefined;
-  for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
-    const cpu0 = cpuSeconds();
-    model = fit();
-    cpu.push(cpuSeconds() - cpu0);
-    seconds.push((performance.now() - started) / 1000);
-  }
-  return { seconds, cpuSeconds: cpu, model: model as PcaModel };
+export async function timedPcaFits(fit: () => PcaModel, repeats: number): Promise<{ seconds: number[]; cpuSeconds: number[]; model: PcaModel }> {
+  const { seconds, cpuSeconds, last } = await timedRepeats(repeats, fit);
+  return { seconds, cpuSeconds, model: last };
 }
 
 /** scikit-learn's PCA(k) fits of `x`, `repeats` per solver, on `python`. */

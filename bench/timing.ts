@@ -29,3 +29,19 @@ export function timedProcess(command: string, args: readonly string[]): ProcessR
   if (done.status !== 0 || m === null) throw new Error(`${command} ${args.join(' ')} failed (${done.status}):\n${done.stderr}`);
   return { seconds: Number(m[1]), cpuSeconds: Number(m[2]) + Number(m[3]), maxRssMb: Number(m[4]) / 1024, stdout: done.stdout, stderr: done.stderr };
 }
+
+/** Wall and process CPU seconds of each of `repeats` calls of `run(r)`, and the last call's result. */
+export async function timedRepeats<T>(repeats: number, run: (r: number) => T | Promise<T>, onRun?: (r: number, wallS: number, cpuS: number) => void): Promise<{ seconds: number[]; cpuSeconds: number[]; last: T }> {
+  const seconds: number[] = [];
+  const cpu: number[] = [];
+  let last: T | undefined;
+  for (let r = 0; r < repeats; r++) {
+    const wall0 = performance.now();
+    const cpu0 = cpuSeconds();
+    last = await run(r);
+    seconds.push((performance.now() - wall0) / 1000);
+    cpu.push(cpuSeconds() - cpu0);
+    onRun?.(r, seconds[r], cpu[r]);
+  }
+  return { seconds, cpuSeconds: cpu, last: last as T };
+}

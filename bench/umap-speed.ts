@@ -33,7 +33,7 @@ import { parseArgs } from 'node:util';
 import { trustworthinessEach } from '../src/evaluation/embedding-quality.js';
 import { takeRows, type Matrix } from '../src/models/matrix.js';
 import { ROOT as root } from './python-peer.js';
-import { cpuSeconds, median } from './timing.js';
+import { median, timedRepeats } from './timing.js';
 import { CLUSTERS, UMAP_SETTINGS, sampledMap as stageMap, syntheticCodes as codes, trustSubset, umapLearn as learnSide, umapModel } from './umap-peer.js';
 
 const { values } = parseArgs({
@@ -87,18 +87,10 @@ interface Run {
 }
 
 async function timedRuns(name: string, mapRows: (r: number) => Promise<Matrix>, note?: string): Promise<Run> {
-  const seconds: number[] = [];
-  const cpu: number[] = [];
-  let map: Matrix | undefined;
-  for (let r = 0; r < repeats; r++) {
-    const wall0 = performance.now();
-    const cpu0 = cpuSeconds();
-    map = await mapRows(r);
-    seconds.push((performance.now() - wall0) / 1000);
-    cpu.push(cpuSeconds() - cpu0);
-    log(`${name}, run ${r + 1}/${repeats}: ${seconds.at(-1)!.toFixed(1)} wall s, ${cpu.at(-1)!.toFixed(1)} CPU s`);
-  }
-  return { name, seconds, cpuSeconds: cpu, map: map!, note };
+  const { seconds, cpuSeconds, last } = await timedRepeats(repeats, mapRows, (r, wallS, cpuS) =>
+    log(`${name}, run ${r + 1}/${repeats}: ${wallS.toFixed(1)} wall s, ${cpuS.toFixed(1)} CPU s`),
+  );
+  return { name, seconds, cpuSeconds, map: last, note };
 }
 
 const model = (transformEpochs?: number) => umapModel(seed, transformEpochs);

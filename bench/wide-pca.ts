@@ -45,8 +45,8 @@ async function main() {
   const x = sliceDigits(loadDigits(), 0, rows).x;
   const d = x.cols;
   const config = { k };
-  const once = timed(() => new PcaModel(config).fit(x));
-  const streamed = timed(() => {
+  const once = await timed(() => new PcaModel(config).fit(x));
+  const streamed = await timed(() => {
     const model = new PcaModel(config);
     for (let start = 0; start < x.rows; start += BATCH_ROWS) model.partialFit(sliceRows(x, start, Math.min(x.rows, start + BATCH_ROWS)));
     return model.finish();

@@ -34,7 +34,7 @@ import { selectBackend } from '../src/runtime/backend.js';
 import { loadDigits, sliceDigits } from './mnist-digits.js';
 import { sklearnPca, timedPcaFits } from './pca-peer.js';
 import { BENCH_PYTHON, ROOT, runPythonPeerOn } from './python-peer.js';
-import { cpuSeconds, median, timedProcess } from './timing.js';
+import { cpuSeconds, median, timedProcess, timedRepeats } from './timing.js';
 import { sampledMap, syntheticCodes, trustSubset, umapLearn } from './umap-peer.js';
 import { WIDE_AE, wideAeFlopsPerRow } from './wide-ae.js';
 
@@ -73,7 +73,7 @@ const extra: string[] = [];
 async function pcaStep(x: Matrix): Promise<void> {
   log(`PCA(${k}) on ${x.rows} x ${x.cols}`);
   noteLoad();
-  const ours = timedPcaFits(() => new PcaModel({ k }).fit(x), repeats);
+  const ours = await timedPcaFits(() => new PcaModel({ k }).fit(x), repeats);
   const sk = sklearnPca(values.python, x, k, repeats);
   const solvers = Object.keys(sk.seconds) as (keyof typeof sk.seconds)[];
   const fastest = solvers.reduce((a, b) => (median(sk.cpuSeconds[a]) <= median(sk.cpuSeconds[b]) ? a : b));
@@ -172,20 +172,14 @@ async function umapStep(): Promise<void> {
   log(`UMAP on ${umapRows} x 32 codes`);
   noteLoad();
   const x = syntheticCodes(umapRows, 32, seed);
-  const ours = [];
-  let map: Matrix | undefined;
-  for (let r = 0; r < repeats; r++) {
-    const wall0 = performance.now();
-    const cpu0 = cpuSeconds();
-    map = (await sampledMap(x, sampleRows, seed)).map;
-    ours.push({ wall: (performance.now() - wall0) / 1000, cpu: cpuSeconds() - cpu0 });
-  }
+  const ours = await timedRepeats(repeats, async () => (await sampledMap(x, sampleRows, seed)).map);
+  const map = ours.last;
   const learn = umapLearn(values['umap-python'], x, repeats, 5000, seed);
   const subset = trustSubset(umapRows, 2000, seed);
-  const [ourTrust, learnTrust] = trustworthinessEach(takeRows(x, subset), [takeRows(map as Matrix, subset), takeRows({ data: Float32Array.from(learn.embedding), rows: umapRows, cols: 2 }, subset)], 10);
+  const [ourTrust, learnTrust] = trustworthinessEach(takeRows(x, subset), [takeRows(map, subset), takeRows({ data: Float32Array.from(learn.embedding), rows: umapRows, cols: 2 }, subset)], 10);
   steps.push({
     step: `UMAP 2-D of ${umapRows} x 32 codes`,
-    ours: { wall: median(ours.map((o) => o.wall)), cpu: median(ours.map((o) => o.cpu)), note: `stage default: fit ${sampleRows} + transform ${umapRows - sampleRows}; trustworthiness ${ourTrust.toFixed(3)}` },
+    ours: { wall: median(ours.seconds), cpu: median(ours.cpuSeconds), note: `stage default: fit ${sampleRows} + transform ${umapRows - sampleRows}; trustworthiness ${ourTrust.toFixed(3)}` },
     peer: { name: `umap-learn ${learn.umap} \`fit_transform\` (warm)`, wall: median(learn.seconds), cpu: median(learn.cpuSeconds), note: `trustworthiness ${learnTrust.toFixed(3)}` },
   });
 }
