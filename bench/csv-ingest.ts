@@ -12,7 +12,6 @@
  *
  * Run: `npx tsx bench/csv-ingest.ts [--rows 2000000] [--repeats 3] [--python PATH] [--out FILE]`
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,13 +20,14 @@ import { parseArgs } from 'node:util';
 import { definePipeline } from '../src/pipeline/spec.js';
 import { runPipeline } from '../src/pipeline/runner.js';
 import { seededRandom } from '../src/models/random.js';
+import { BENCH_PYTHON, ROOT as root, runPythonPeer } from './python-peer.js';
+import { median, type ProcessRun as Run, timedProcess } from './timing.js';
 
-const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '2000000' },
     repeats: { type: 'string', default: '3' },
-    python: { type: 'string', default: path.join(root, '.cache/bench-venv/bin/python') },
+    python: { type: 'string', default: BENCH_PYTHON },
     out: { type: 'string' },
     // Internal: run one csv-source read of FILE in this process and print its JSON measurement.
     'child-read': { type: 'string' },
@@ -35,16 +35,7 @@ const { values } = parseArgs({
 });
 const COLUMNS = 9;
 const FIT_ROWS = 20_000;
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const cli = ['--import', 'tsx', path.join(root, 'src/cli/bin.ts')];
-
-/** One run's wall and CPU seconds and peak RSS (MB). */
-interface Run {
-  seconds: number;
-  cpuSeconds: number;
-  maxRssMb: number;
-}
-
 
 /**
  * Writes `rows` rows of 9 columns: values rounded to 3 decimals and written with String(), i.e. as float64
@@ -85,14 +76,6 @@ async function childRead(file: string): Promise<void> {
   process.stdout.write(JSON.stringify(run));
 }
 
-/** Runs a command under GNU time: wall, user + system CPU and peak RSS of the whole process. */
-function timedProcess(command: string, args: string[]): Run & { stdout: string } {
-  const done = spawnSync('/usr/bin/time', ['-f', '@@time %e %U %S %M', command, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const m = /@@time (\S+) (\S+) (\S+) (\S+)/.exec(done.stderr);
-  if (done.status !== 0 || m === null) throw new Error(`${command} ${args.join(' ')} failed (${done.status}):\n${done.stderr}`);
-  return { seconds: Number(m[1]), cpuSeconds: Number(m[2]) + Number(m[3]), maxRssMb: Number(m[4]) / 1024, stdout: done.stdout };
-}
-
 interface PyarrowResult {
   pyarrow: string;
   rows: number;
@@ -129,9 +112,7 @@ async function main(): Promise<void> {
       rmSync(out);
       starts.push(timedProcess(process.execPath, [...cli, '--version']));
     }
-    const py = JSON.parse(
-      execFileSync(values.python, [path.join(root, 'bench/csv_ingest_pyarrow.py'), csv, path.join(dir, 'pyarrow.parquet'), String(repeats)], { encoding: 'utf8' }),
-    ) as PyarrowResult;
+    const py = runPythonPeer<PyarrowResult>(values.python, 'csv_ingest_pyarrow.py', [csv, path.join(dir, 'pyarrow.parquet'), String(repeats)]);
     if (py.rows !== rows) throw new Error(`pyarrow read ${py.rows} rows, expected ${rows}`);
     const pySeconds = py.read.map((r, i) => r + py.write[i]);
     const pyCpu = py.readCpu.map((r, i) => r + py.writeCpu[i]);

@@ -26,18 +26,16 @@
  * Run: `npx tsx bench/umap-speed.ts [--sizes 20000,50000] [--cols 32] [--sample-rows 5000,10000] [--transform-epochs 100,30] [--repeats 1]
  * [--trust-rows 2000] [--trust-k 10] [--warmup-rows 5000] [--seed 1] [--python PATH] [--skip-full] [--out FILE]`
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trustworthinessEach } from '../src/evaluation/embedding-quality.js';
 import { takeRows, type Matrix } from '../src/models/matrix.js';
-import { deriveSeed, gaussian, sampleSplit, seededRandom } from '../src/models/random.js';
-import { UmapModel } from '../src/models/umap.js';
+import { ROOT as root } from './python-peer.js';
+import { median, timedRepeats } from './timing.js';
+import { CLUSTERS, UMAP_SETTINGS, sampledMap as stageMap, syntheticCodes as codes, trustSubset, umapLearn as learnSide, umapModel } from './umap-peer.js';
 
-const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '20000,50000' },
@@ -73,29 +71,10 @@ const trustRows = int('trust-rows', 40);
 const trustK = int('trust-k', 1);
 const warmupRows = int('warmup-rows', 100);
 const seed = int('seed', 0);
-const CLUSTERS = 10;
-const N_NEIGHBORS = 15;
-const MIN_DIST = 0.1;
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
+const N_NEIGHBORS = UMAP_SETTINGS.nNeighbors;
+const MIN_DIST = UMAP_SETTINGS.minDist;
 const log = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-/** `rows x cols` mixture of `CLUSTERS` Gaussian clusters, rows in random cluster order; same seed, same matrix. */
-function syntheticCodes(rows: number): Matrix {
-  const random = seededRandom(deriveSeed(seed, `umap-speed:codes:${rows}`));
-  const centres = Float64Array.from({ length: CLUSTERS * cols }, () => 3 * gaussian(random));
-  const scales = Float64Array.from({ length: CLUSTERS }, () => 0.5 + random());
-  const data = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const c = Math.floor(random() * CLUSTERS);
-    for (let j = 0; j < cols; j++) data[r * cols + j] = centres[c * cols + j] + scales[c] * gaussian(random);
-  }
-  return { data, rows, cols };
-}
+const syntheticCodes = (rows: number): Matrix => codes(rows, cols, seed);
 
 /** One timed way of mapping the rows. */
 interface Run {
@@ -107,73 +86,25 @@ interface Run {
   note?: string;
 }
 
-const cpuNow = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
-
 async function timedRuns(name: string, mapRows: (r: number) => Promise<Matrix>, note?: string): Promise<Run> {
-  const seconds: number[] = [];
-  const cpuSeconds: number[] = [];
-  let map: Matrix | undefined;
-  for (let r = 0; r < repeats; r++) {
-    const wall0 = performance.now();
-    const cpu0 = cpuNow();
-    map = await mapRows(r);
-    seconds.push((performance.now() - wall0) / 1000);
-    cpuSeconds.push(cpuNow() - cpu0);
-    log(`${name}, run ${r + 1}/${repeats}: ${seconds.at(-1)!.toFixed(1)} wall s, ${cpuSeconds.at(-1)!.toFixed(1)} CPU s`);
-  }
-  return { name, seconds, cpuSeconds, map: map!, note };
+  const { seconds, cpuSeconds, last } = await timedRepeats(repeats, mapRows, (r, wallS, cpuS) =>
+    log(`${name}, run ${r + 1}/${repeats}: ${wallS.toFixed(1)} wall s, ${cpuS.toFixed(1)} CPU s`),
+  );
+  return { name, seconds, cpuSeconds, map: last, note };
 }
 
-const model = (transformEpochs?: number) => new UmapModel({ nComponents: 2, nNeighbors: N_NEIGHBORS, minDist: MIN_DIST, transformEpochs, seed });
+const model = (transformEpochs?: number) => umapModel(seed, transformEpochs);
 
 /** Fit and transform seconds of the last sampled run, for its note. */
 let lastSplit = { fitS: 0, transformS: 0 };
 
-/** The stage's sampled path: fit a seeded sample, place the other rows, coordinates back in row order. */
 async function sampledMap(x: Matrix, sampleRows: number, transformEpochs: number | undefined): Promise<Matrix> {
-  const { chosen, rest } = sampleSplit(x.rows, sampleRows, seededRandom(deriveSeed(seed, 'umap-speed:sample')));
-  const umap = model(transformEpochs);
-  const wall0 = performance.now();
-  const fitted = await umap.fit(takeRows(x, chosen));
-  const wall1 = performance.now();
-  const placed = await umap.transform(takeRows(x, rest));
-  lastSplit = { fitS: (wall1 - wall0) / 1000, transformS: (performance.now() - wall1) / 1000 };
-  const out = new Float32Array(x.rows * 2);
-  chosen.forEach((row, i) => out.set(fitted.data.subarray(2 * i, 2 * i + 2), 2 * row));
-  rest.forEach((row, i) => out.set(placed.data.subarray(2 * i, 2 * i + 2), 2 * row));
-  return { data: out, rows: x.rows, cols: 2 };
+  const { map, fitS, transformS } = await stageMap(x, sampleRows, seed, transformEpochs);
+  lastSplit = { fitS, transformS };
+  return map;
 }
 
-interface LearnResult {
-  umap: string;
-  pynndescent: string;
-  numba: string;
-  importSeconds: number;
-  warmupRows: number;
-  warmupSeconds: number;
-  warmupCpuSeconds: number;
-  seconds: number[];
-  cpuSeconds: number[];
-  embedding: number[];
-}
-
-function umapLearn(x: Matrix): LearnResult {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'latentflow-umap-speed-'));
-  try {
-    const file = path.join(dir, 'x.f32');
-    writeFileSync(file, new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
-    const script = path.join(root, 'bench/umap_speed_learn.py');
-    const args = [script, file, String(x.rows), String(x.cols), String(repeats), String(warmupRows), String(seed)];
-    // Same-run comparison: the Python side runs while this process waits, so the two never share the cores.
-    const out = execFileSync(values.python, args, { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'inherit'] });
-    return JSON.parse(out.toString()) as LearnResult;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const umapLearn = (x: Matrix) => learnSide(values.python, x, repeats, warmupRows, seed);
 
 async function measureSize(rows: number): Promise<string[]> {
   const x = syntheticCodes(rows);
@@ -198,7 +129,7 @@ async function measureSize(rows: number): Promise<string[]> {
   };
   runs.push(learnRun);
 
-  const subset = sampleSplit(rows, Math.min(trustRows, rows), seededRandom(deriveSeed(seed, 'umap-speed:trust'))).chosen;
+  const subset = trustSubset(rows, trustRows, seed);
   const trust = trustworthinessEach(
     takeRows(x, subset),
     runs.map((r) => takeRows(r.map, subset)),

@@ -14,24 +14,23 @@
  *
  * Run: `npx tsx bench/wide-pca.ts [--rows 8000] [--k 30] [--repeats 3] [--python PATH] [--out FILE]`
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDigits, sliceDigits } from './mnist-digits.js';
-import { sliceRows, type Matrix } from '../src/models/matrix.js';
+import { sklearnPca, SKLEARN_SOLVERS, timedPcaFits } from './pca-peer.js';
+import { BENCH_PYTHON } from './python-peer.js';
+import { median } from './timing.js';
+import { sliceRows } from '../src/models/matrix.js';
 import { PcaModel } from '../src/models/pca.js';
 import { selectBackend } from '../src/runtime/backend.js';
 
-const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '8000' },
     k: { type: 'string', default: '30' },
     repeats: { type: 'string', default: '3' },
-    python: { type: 'string', default: path.join(root, '.cache/bench-venv/bin/python') },
+    python: { type: 'string', default: BENCH_PYTHON },
     out: { type: 'string' },
   },
 });
@@ -39,59 +38,20 @@ const rows = Number(values.rows);
 const k = Number(values.k);
 const repeats = Number(values.repeats);
 const BATCH_ROWS = 1000;
-
-interface SklearnResult {
-  sklearn: string;
-  numpy: string;
-  seconds: Record<'covariance_eigh' | 'randomized' | 'full', number[]>;
-  cpuSeconds: Record<'covariance_eigh' | 'randomized' | 'full', number[]>;
-  components: number[];
-  explainedVarianceRatio: number[];
-}
-
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-
-/** Wall and process CPU seconds of each of `repeats` fits. */
-function timed(fit: () => PcaModel): { seconds: number[]; cpuSeconds: number[]; model: PcaModel } {
-  const seconds: number[] = [];
-  const cpuSeconds: number[] = [];
-  let model: PcaModel | undefined;
-  for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    model = fit();
-    const used = process.cpuUsage(cpu);
-    seconds.push((performance.now() - started) / 1000);
-    cpuSeconds.push((used.user + used.system) / 1e6);
-  }
-  return { seconds, cpuSeconds, model: model as PcaModel };
-}
-
-function sklearnSide(x: Matrix): SklearnResult {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'latentflow-wide-pca-'));
-  try {
-    const file = path.join(dir, 'x.f32');
-    writeFileSync(file, new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
-    const script = path.join(root, 'bench/wide_pca_sklearn.py');
-    const out = execFileSync(values.python, [script, file, String(x.rows), String(x.cols), String(k), String(repeats)], { maxBuffer: 256 << 20 });
-    return JSON.parse(out.toString()) as SklearnResult;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const timed = (fit: () => PcaModel) => timedPcaFits(fit, repeats);
 
 async function main() {
   const backend = await selectBackend();
   const x = sliceDigits(loadDigits(), 0, rows).x;
   const d = x.cols;
   const config = { k };
-  const once = timed(() => new PcaModel(config).fit(x));
-  const streamed = timed(() => {
+  const once = await timed(() => new PcaModel(config).fit(x));
+  const streamed = await timed(() => {
     const model = new PcaModel(config);
     for (let start = 0; start < x.rows; start += BATCH_ROWS) model.partialFit(sliceRows(x, start, Math.min(x.rows, start + BATCH_ROWS)));
     return model.finish();
   });
-  const sk = sklearnSide(x);
+  const sk = sklearnPca(values.python, x, k, repeats);
 
   const state = once.model.toJSON();
   let componentError = 0;
@@ -114,7 +74,7 @@ async function main() {
     '| --- | --- | --- | --- | --- | --- |',
     rowOf('latentflow `fit`', once.seconds, once.cpuSeconds),
     rowOf(`latentflow \`partialFit\` x ${Math.ceil(rows / BATCH_ROWS)} + \`finish\``, streamed.seconds, streamed.cpuSeconds),
-    ...(['covariance_eigh', 'randomized', 'full'] as const).map((s) => rowOf(`scikit-learn \`${s}\``, sk.seconds[s], sk.cpuSeconds[s])),
+    ...SKLEARN_SOLVERS.map((s) => rowOf(`scikit-learn \`${s}\``, sk.seconds[s], sk.cpuSeconds[s])),
     '',
     `Against scikit-learn \`full\` in float64 on the same rows: largest |component difference| ${componentError.toExponential(2)}, largest relative variance-ratio difference ${ratioError.toExponential(2)} (k = ${k}).`,
     `partialFit against fit: largest |component difference| ${streamError.toExponential(2)}.`,

@@ -147,7 +147,8 @@ export class Autoencoder {
         batchLoss: (batch, step) => {
           // Noise only in training steps: the validation loss is measured on clean rows, like scoring.
           const input = step.isTraining && denoising !== null ? corrupt(batch, denoising, deriveSeed(step.stepSeed, 'noise')) : batch;
-          const pass = net.forward(input, { isTraining: step.isTraining, dropoutSeed: step.stepSeed });
+          // Training differentiates the weights only; contractive's penalty is its closed form, not a gradient.
+          const pass = net.forward(input, { isTraining: step.isTraining, dropoutSeed: step.stepSeed, isInputConstant: true });
           return loss({ ...pass, target: batch });
         },
         epochs: plan.maxEpochs,

@@ -35,6 +35,11 @@ export interface ForwardOptions {
    * when training draws anything.
    */
   dropoutSeed?: number;
+  /**
+   * Promises that no gradient with respect to `x` is taken (a training step differentiates the weights only),
+   * so the first layer may skip its input gradient. Default false.
+   */
+  isInputConstant?: boolean;
 }
 
 /**
@@ -169,7 +174,7 @@ export class DenseNetwork implements AutoencoderNetwork {
     const last = this.blocks.length - 1;
     const isTraining = options.isTraining === true;
     for (let i = 0; i <= last; i++) {
-      h = applyBlock(this.blocks[i], h, isTraining, this.activations[i]);
+      h = applyBlock(this.blocks[i], h, isTraining, this.activations[i], i === 0 && options.isInputConstant === true);
       if (i === this.codeIndex) {
         code = h;
       } else if (i !== last) {
@@ -269,12 +274,12 @@ function blockLayers(block: Block): tf.layers.Layer[] {
  * ReLU and linear blocks run as one fused matMul + bias + activation kernel; all of them use {@link dense},
  * whose gradient avoids wasm's slow transposed products.
  */
-function applyBlock(block: Block, x: tf.Tensor2D, isTraining: boolean, activation: Activation): tf.Tensor2D {
+function applyBlock(block: Block, x: tf.Tensor2D, isTraining: boolean, activation: Activation, isInputConstant = false): tf.Tensor2D {
   const { kernel, bias } = kernelAndBias(block.dense);
   const [k, b] = [kernel as tf.Tensor2D, bias as tf.Tensor1D];
-  if (block.norm) return activate(activation, block.norm.apply(dense(x, k, b, 'linear'), { training: isTraining }) as tf.Tensor2D) as tf.Tensor2D;
-  if (activation === 'relu' || activation === 'linear') return dense(x, k, b, activation);
-  return activate(activation, dense(x, k, b, 'linear')) as tf.Tensor2D;
+  if (block.norm) return activate(activation, block.norm.apply(dense(x, k, b, 'linear', isInputConstant), { training: isTraining }) as tf.Tensor2D) as tf.Tensor2D;
+  if (activation === 'relu' || activation === 'linear') return dense(x, k, b, activation, isInputConstant);
+  return activate(activation, dense(x, k, b, 'linear', isInputConstant)) as tf.Tensor2D;
 }
 
 interface LayerSpec {

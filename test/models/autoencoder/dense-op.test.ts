@@ -46,6 +46,23 @@ describe('dense: the fused layer, with a product gradient for wasm (checked here
     [x, w, b, weights, ...ours, ...stock].forEach((t) => t.dispose());
   });
 
+  test.each<FusedActivation>(['relu', 'linear'])('%s with a constant input: the same kernel and bias gradients, and zeros for the input', (activation) => {
+    const x = tf.randomNormal([23, 9], 0, 1, 'float32', 11) as tf.Tensor2D;
+    const w = tf.randomNormal([9, 5], 0, 1, 'float32', 12) as tf.Tensor2D;
+    const b = tf.tensor1d([0.2, -0.1, 0, 0.4, -0.3]);
+    const weights = tf.randomNormal([23, 5], 0, 1, 'float32', 13);
+    const loss = (isInputConstant: boolean) => (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+      tf.sum(tf.mul(denseWithProductGradient(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D, activation, isInputConstant), weights)) as tf.Scalar;
+    const full = tf.grads(loss(false))([x, w, b]);
+    const constant = tf.grads(loss(true))([x, w, b]);
+    expect(relativeGap(constant[1], full[1])).toBe(0);
+    expect(relativeGap(constant[2], full[2])).toBe(0);
+    expect(Math.max(...constant[0].dataSync().map(Math.abs))).toBe(0);
+    // The full input gradient is not zero, so the constant one is a real difference.
+    expect(Math.max(...full[0].dataSync().map(Math.abs))).toBeGreaterThan(0.1);
+    [x, w, b, weights, ...full, ...constant].forEach((t) => t.dispose());
+  });
+
   test('a gradient step creates no tensors that outlive it', () => {
     const x = tf.randomNormal([16, 5]) as tf.Tensor2D;
     const w = tf.variable(tf.randomNormal([5, 3]));
