@@ -6,7 +6,7 @@ import { DRIFT_BINS } from '../models/drift.js';
 import { type ColumnEncoding, type FeatureEncoding, layoutBlocks } from '../models/feature-encoding.js';
 import { savedAxesCover } from '../models/pca.js';
 import { SCALER_METHODS } from '../models/scaler.js';
-import { validateRule, type ThresholdRule } from '../models/threshold.js';
+import { validateRule } from '../models/threshold.js';
 
 /**
  * The checks that keep a model which cannot score out of use, run on the same JSON form twice: by the fit
@@ -172,7 +172,9 @@ function threshold(value: unknown): void {
     throw new Problem(`threshold.threshold is ${show(t.threshold)}; expected a finite number (a NaN or infinite threshold flags every row or none)`);
   }
   try {
-    validateRule(t as unknown as ThresholdRule);
+    // The saved state is the rule plus the fitted cut-off.
+    const { threshold: _cutOff, ...rule } = t;
+    validateRule(rule);
   } catch (error) {
     if (error instanceof LatentflowError) throw new Problem(`threshold rule: ${error.message}`);
     throw error;

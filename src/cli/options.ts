@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
 import { expectedOf } from '../models/option-schema.js';
-import { validateRule, type ThresholdRule } from '../models/threshold.js';
+import { validateRule } from '../models/threshold.js';
 import { conformalRuleParam } from '../stages/shared/params.js';
 
 /** Options every command that runs a pipeline accepts. */
@@ -120,7 +120,7 @@ function parseRule(value: string, isConformalAllowed: boolean): Record<string, u
   }
   const rule = m[1] === 'mad' ? { method: 'mad', k: v } : { method: m[1], value: v };
   try {
-    validateRule(rule as ThresholdRule);
+    validateRule(rule);
   } catch (error) {
     throw new InvalidArgumentError(`--threshold ${(error as Error).message}`);
   }

@@ -42,12 +42,9 @@ export function conformalPValues(sorted: ArrayLike<number>, scores: ArrayLike<nu
   return p;
 }
 
-/**
- * A rule on p-values (the params schema is `conformalRuleParam` in stages/shared/params.ts):
- * - `fpr`: flag when p ≤ alpha, alpha in (0, 1);
- * - `fdr`: Benjamini–Hochberg at q over each batch, q in (0, 1).
- */
-export type ConformalRule = { method: 'fpr'; alpha: number } | { method: 'fdr'; q: number };
+import type { ConformalRule } from './threshold-options.js';
+
+export type { ConformalRule } from './threshold-options.js';
 
 /** True for the rules judged on p-values rather than on scores. */
 export function isConformalRule(rule: { method: string }): rule is ConformalRule {

@@ -1,18 +1,9 @@
 import { DataError, ModelConfigError, ModelStateError } from '../errors.js';
 import type { Matrix } from './matrix.js';
 import { quantileSorted } from './order-statistics.js';
+import { SCALER_METHODS, type ScalerMethod } from './scaler-options.js';
 
-/**
- * How a `Scaler` maps each column:
- * - `standard`: (x - mean) / sd, population sd (ddof 0, as scikit-learn); streams with Welford's algorithm.
- * - `minmax`: (x - min) / (max - min), so the fitted data lies in [0, 1]; streams with a running min/max.
- * - `robust`: (x - median) / IQR (75th minus 25th percentile); needs all rows at once, so `fit` only.
- * - `none`: identity (copies).
- */
-export type ScalerMethod = 'standard' | 'minmax' | 'robust' | 'none';
-
-/** Accepted values of `ScalerMethod`. */
-export const SCALER_METHODS: readonly ScalerMethod[] = ['standard', 'minmax', 'robust', 'none'];
+export { SCALER_METHODS, type ScalerMethod } from './scaler-options.js';
 
 /** Saved form of a `Scaler`; statistics in float64 so a restored scaler can keep streaming. */
 export interface ScalerState {

@@ -1,21 +1,8 @@
-import { DataError, ModelConfigError } from '../errors.js';
+import { DataError } from '../errors.js';
 import { quantileSorted, sortedCopy } from './order-statistics.js';
+import { validateRule, type ThresholdRule } from './threshold-options.js';
 
-/**
- * How to turn training scores into a cut-off. A row is an anomaly when its score is strictly above it.
- * - `contamination`: the expected fraction of anomalies in the training data, in (0, 0.5]; the threshold is
- *   the (1 - value) quantile of the training scores (PyOD's rule, numpy linear interpolation).
- * - `percentile`: the `value`-th percentile of the training scores, value in [0, 100].
- * - `fixed`: `value` itself, any finite number; the training scores are ignored.
- * - `mad`: median + k · 1.4826 · MAD (median absolute deviation; 1.4826 makes it the sd for normal data),
- *   k > 0. Robust to the anomalies themselves. When over half the scores are equal (MAD 0) the threshold is
- *   the median.
- */
-export type ThresholdRule =
-  | { method: 'contamination'; value: number }
-  | { method: 'percentile'; value: number }
-  | { method: 'fixed'; value: number }
-  | { method: 'mad'; k: number };
+export { validateRule, type ThresholdRule } from './threshold-options.js';
 
 /**
  * The rule a fitted model gets when none is given, in YAML, the CLI and the library API alike: PyOD's default
@@ -83,41 +70,4 @@ export function flagAnomalies(scores: ArrayLike<number>, threshold: number | Thr
   const flags = new Uint8Array(scores.length);
   for (let i = 0; i < scores.length; i++) flags[i] = scores[i] > t ? 1 : 0;
   return flags;
-}
-
-/** Throws `ModelConfigError` naming the bad option; returns normally for a valid rule. */
-export function validateRule(rule: ThresholdRule): void {
-  const method = (rule as { method?: unknown })?.method;
-  switch (method) {
-    case 'contamination':
-      requireRange('value', rule as { value: number }, 'contamination', (v) => v > 0 && v <= 0.5, 'in (0, 0.5]');
-      return;
-    case 'percentile':
-      requireRange('value', rule as { value: number }, 'percentile', (v) => v >= 0 && v <= 100, 'in [0, 100]');
-      return;
-    case 'fixed':
-      requireRange('value', rule as { value: number }, 'fixed', () => true, 'a finite number');
-      return;
-    case 'mad':
-      requireRange('k', rule as { k: number }, 'mad', (v) => v > 0, 'a finite number > 0');
-      return;
-    default:
-      throw new ModelConfigError(
-        'method',
-        `threshold: expected one of contamination, percentile, fixed, mad, received "${String(method)}"`,
-      );
-  }
-}
-
-function requireRange<K extends string>(
-  option: K,
-  rule: Record<K, number>,
-  method: string,
-  isValid: (v: number) => boolean,
-  expected: string,
-): void {
-  const v = rule[option];
-  if (typeof v !== 'number' || !Number.isFinite(v) || !isValid(v)) {
-    throw new ModelConfigError(option, `threshold: the ${method} rule needs ${option} ${expected}, received ${String(v)}`);
-  }
 }

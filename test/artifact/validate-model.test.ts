@@ -108,7 +108,7 @@ describe('manifestProblem names the damaged field and what it holds', () => {
     ['threshold not an object', edited(pca, (m) => (m.threshold = 3)), 'threshold is 3; expected an object'],
     ['threshold value missing', edited(pca, (m) => delete m.threshold.threshold), 'threshold.threshold is missing; expected a finite number (a NaN or infinite threshold flags every row or none)'],
     ['threshold value null (NaN in JSON)', edited(pca, (m) => (m.threshold.threshold = null)), 'threshold.threshold is null; expected a finite number (a NaN or infinite threshold flags every row or none)'],
-    ['threshold rule out of range', edited(pca, (m) => (m.threshold.k = -1)), 'threshold rule: k: threshold: the mad rule needs k a finite number > 0, received -1'],
+    ['threshold rule out of range', edited(pca, (m) => (m.threshold.k = -1)), 'threshold rule: k: threshold: k must be a number > 0, received -1'],
     ['unknown kind', edited(pca, (m) => (m.kind = 'umap')), 'kind is "umap"; expected "autoencoder" or "pca"'],
     ['pca model absent', edited(pca, (m) => delete m.model), 'model is missing; expected an object'],
     ['pca model of another type', edited(pca, (m) => (m.model.type = 'autoencoder')), 'model has type "autoencoder" version 1; expected "pca" version 1'],

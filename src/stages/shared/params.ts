@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { encodingParam, fitFeaturesParam, kindsParam } from '../../io/feature-options.js';
+import { scalerMethodSchema } from '../../models/scaler-options.js';
 import { DEFAULT_THRESHOLD, ruleText } from '../../models/threshold.js';
+import { conformalRuleSchema, thresholdRuleSchema } from '../../models/threshold-options.js';
 
 /**
  * Param fragments shared by several stages, so the same option has the same name, default and description
@@ -32,39 +34,13 @@ export const onMissingParam = z
   .describe('Null/NaN/infinite feature values: error names row and column; drop removes the row (counted); impute uses the training mean');
 
 /** The scaler choice without a default, for stages whose default differs (autoencoder-fit). */
-export const scalerMethodParam = z.enum(['standard', 'minmax', 'robust', 'none']);
+export const scalerMethodParam = scalerMethodSchema;
 
 export const scalerParam = scalerMethodParam.default('standard').describe('Feature scaling fitted on training rows and saved with the model');
 
-export const thresholdRuleParam = z
-  .discriminatedUnion('method', [
-    z.strictObject({
-      method: z.literal('contamination'),
-      value: z.number().gt(0).max(0.5).describe('Expected fraction of anomalies in training data; threshold = (1 - value) quantile of training scores'),
-    }),
-    z.strictObject({ method: z.literal('percentile'), value: z.number().min(0).max(100).describe('Percentile of training scores, 0-100') }),
-    z.strictObject({ method: z.literal('fixed'), value: z.number().describe('Score above which a row is an anomaly') }),
-    z.strictObject({ method: z.literal('mad'), k: z.number().gt(0).describe('Median + k * 1.4826 * MAD of training scores') }),
-  ])
-  .describe('Threshold rule: {method: contamination|percentile|fixed|mad, value|k}');
-
-/**
- * The two rules that judge each row's conformal p-value against the calibration scores saved with the model
- * (see models/conformal.ts): for the `threshold` stage and the monitor's `pValueRule`. Not fit rules: `fdr`
- * depends on the batch, so neither is a cut-off a model could save.
- */
-export const conformalRuleParam = z
-  .discriminatedUnion('method', [
-    z.strictObject({
-      method: z.literal('fpr'),
-      alpha: z.number().gt(0).lt(1).describe('Flag when p_value <= alpha: at most a share alpha of normal rows is flagged (needs a model with calibration scores)'),
-    }),
-    z.strictObject({
-      method: z.literal('fdr'),
-      q: z.number().gt(0).lt(1).describe('Benjamini-Hochberg over each batch: on average at most a share q of the flags are normal rows (needs a model with calibration scores)'),
-    }),
-  ])
-  .describe('P-value rule against the model\'s calibration scores (fit with calibrationSplit): {method: fpr, alpha} | {method: fdr, q}');
+/** The threshold rules (models/threshold-options.ts), under the names the stages use. */
+export const thresholdRuleParam = thresholdRuleSchema;
+export const conformalRuleParam = conformalRuleSchema;
 
 /** The rules of the `threshold` stage: the fit rules, fitted on the scores flowing through, and the p-value rules. */
 export const stageThresholdRuleParam = z
