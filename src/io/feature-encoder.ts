@@ -45,11 +45,13 @@ export function detectKind(field: Field): ColumnKind | undefined {
  * first training batch), auto reads a text column of ISO 8601 times as a timestamp. A named column that is
  * missing, or has no usable kind, is a DataError naming it.
  */
-export function resolveColumnKinds(schema: Schema, features: FitFeatures, kinds: KindOverrides, exclude: readonly string[], sample?: RecordBatch): KindedColumn[] {
-  checkPresent(schema, [...(Array.isArray(features) ? features : []), ...Object.keys(kinds)]);
+export function resolveColumnKinds(schema: Schema, features: FitFeatures, given: KindOverrides | Readonly<Record<string, KindOverrides extends ReadonlyMap<string, infer K> ? K : never>>, exclude: readonly string[], sample?: RecordBatch): KindedColumn[] {
+  // Own keys only: a column may be named `constructor` (contract/name-record.ts).
+  const kinds: KindOverrides = given instanceof Map ? given : new Map(Object.entries(given));
+  checkPresent(schema, [...(Array.isArray(features) ? features : []), ...kinds.keys()]);
   const chosen: KindedColumn[] = [];
   for (const f of schema.fields) {
-    const declared = kinds[f.name];
+    const declared = kinds.get(f.name);
     const isListed = Array.isArray(features) ? features.includes(f.name) : false;
     const detected = detectKind(f) === 'categorical' && sample !== undefined && isIsoTimeText(sample, f.name) ? 'timestamp' : detectKind(f);
     const isSelected =

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameRecord } from '../contract/name-record.js';
 
 /**
  * The feature-selection and encoding options of the fit stages, declared once: the stage params (YAML), the
@@ -16,9 +17,9 @@ export const fitFeaturesParam = z
   .default('numeric')
   .describe('Feature columns by name, "numeric" for every numeric column not in `exclude`, or "auto" for every usable column (numeric, boolean, text/dictionary as categorical, timestamps) not in `exclude`');
 
-export const kindsParam = z
-  .record(z.string().min(1), columnKindParam)
-  .default({})
+// A name record, not z.record: a column may be named `constructor` or `__proto__` (contract/name-record.ts).
+export const kindsParam = nameRecord(columnKindParam)
+  .prefault({})
   .describe('Per-column kind overrides, e.g. {status: categorical} (integer codes as categories); a column named here is a feature whatever `features` says');
 
 /** Default most categories one-hot encoded; above it a column is hashed. */

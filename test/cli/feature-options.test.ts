@@ -10,14 +10,17 @@ describe('fit feature flags', () => {
     const spec = await fitSpec({ ...base, features: ['auto'], kind: { status: 'categorical', seen: 'timestamp' }, onUnknown: 'error', maxOneHot: 8 } as never);
     expect(spec.stages[0].params).toMatchObject({
       features: 'auto',
-      kinds: { status: 'categorical', seen: 'timestamp' },
+      kinds: new Map([
+        ['status', 'categorical'],
+        ['seen', 'timestamp'],
+      ]),
       encoding: { onUnknown: 'error', maxOneHot: 8, hashBuckets: 64, minCategoryShare: 0.01, cyclic: ['hourOfDay', 'dayOfWeek'] },
     });
   });
 
   it('without the flags the defaults are the schema\'s: features numeric, no kinds, the default encoding', async () => {
     const spec = await fitSpec({ ...base } as never);
-    expect(spec.stages[0].params).toMatchObject({ features: 'numeric', kinds: {}, encoding: { onUnknown: 'slot', maxOneHot: 32 } });
+    expect(spec.stages[0].params).toMatchObject({ features: 'numeric', kinds: new Map(), encoding: { onUnknown: 'slot', maxOneHot: 32 } });
     expect((await fitSpec({ ...base, features: ['a', 'b'] } as never)).stages[0].params).toMatchObject({ features: ['a', 'b'] });
   });
 

@@ -1,4 +1,4 @@
-import { Bool, Dictionary, Int32, makeVector, Table, Timestamp, TimeUnit, Utf8, vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow';
+import { Bool, Dictionary, Float64, Int32, makeVector, Table, Timestamp, TimeUnit, Utf8, vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { sourceMetadata } from '../../src/io/batch-meta.js';
@@ -159,5 +159,13 @@ describe('fitEncoding / encodeBatch', () => {
     expect(enc.blocks.map((b) => `${b.column}:${b.loss}@${b.start}`)).toEqual(['n:numeric@0', 'c:categorical@1', 'flag:binary@6']);
     expect(enc.numericWidth).toBe(1);
     expect(enc.width).toBe(7);
+  });
+});
+
+describe('kinds keyed by column names', () => {
+  it('a column named like an Object member (constructor, toString) is numeric unless declared otherwise', () => {
+    const batch = batchOf({ constructor: vectorFromArray([1, 2], new Float64()), toString: vectorFromArray([3, 4], new Float64()) });
+    expect(resolveColumnKinds(batch.schema, 'numeric', {}, []).map((c) => `${c.column}:${c.kind}`)).toEqual(['constructor:numeric', 'toString:numeric']);
+    expect(resolveColumnKinds(batch.schema, 'numeric', new Map([['constructor', 'categorical' as const]]), []).map((c) => `${c.column}:${c.kind}`)).toEqual(['constructor:categorical', 'toString:numeric']);
   });
 });
