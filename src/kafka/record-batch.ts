@@ -1,4 +1,5 @@
 import { Bool, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData, type Data, type DataType } from 'apache-arrow';
+import type { ColumnKind } from '../models/feature-encoding.js';
 import type { DecodedRecords, FeatureMapping, InputRecord } from './record-codec.js';
 
 /** Names of the columns a Kafka batch carries besides the features. */
@@ -85,7 +86,7 @@ export function toRecordBatch(
 }
 
 /** A non-null column of a numeric (float64), boolean (bool, from 0/1) or timestamp (timestamp[ms], from ms) feature. */
-function featureColumn(kind: 'numeric' | 'boolean' | 'timestamp' | 'categorical', n: number, value: (r: number) => number): Data<DataType> {
+function featureColumn(kind: ColumnKind, n: number, value: (r: number) => number): Data<DataType> {
   if (kind === 'boolean') {
     const bits = new Uint8Array((n + 7) >> 3);
     for (let r = 0; r < n; r++) if (value(r) !== 0) bits[r >> 3] |= 1 << (r & 7);

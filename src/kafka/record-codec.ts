@@ -114,6 +114,7 @@ export function decodeRecords(records: readonly InputRecord[], mapping: FeatureM
   const values = new Float64Array(records.length * d);
   const kinds = mapping.kind === 'fields' ? mapping.kinds : mapping.features.map(() => 'numeric' as const);
   const texts = kinds.map((k) => (k === 'categorical' ? ([] as (string | null)[]) : undefined));
+  const hasTexts = kinds.includes('categorical');
   // A categorical value is decoded into `row` first: a later feature of the record may still reject it.
   const row: (string | null)[] = new Array(d).fill(null);
   const taken = reservedFields !== undefined ? new Uint8Array(records.length) : undefined;
@@ -129,7 +130,7 @@ export function decodeRecords(records: readonly InputRecord[], mapping: FeatureM
     if (taken !== undefined) {
       for (const name of reserved) if (Object.hasOwn(parsed, name)) taken[accepted.length] = 1;
     }
-    for (let c = 0; c < d; c++) texts[c]?.push(row[c]);
+    if (hasTexts) for (let c = 0; c < d; c++) texts[c]?.push(row[c]);
     accepted.push(i);
   }
   return { accepted, values: values.subarray(0, accepted.length * d), texts, rejected, ...(taken !== undefined ? { taken: taken.subarray(0, accepted.length) } : {}) };
