@@ -10,6 +10,7 @@ import { OutputProducer } from '../kafka/producer.js';
 import { kafkaColumns, toRecordBatch } from '../kafka/record-batch.js';
 import { decodeRecords, featureMapping, type DeadLetterReason } from '../kafka/record-codec.js';
 import { nameRecord } from '../contract/name-record.js';
+import { columnKindParam } from '../io/feature-options.js';
 import { defineStage, type Source, type StageContext } from '../contract/stage.js';
 
 const TYPE = 'kafka-source';
@@ -22,7 +23,10 @@ export const kafkaSourceFields = {
   ...kafkaConnectionParams,
   topics: z.array(z.string().min(1)).min(1).describe('Topics to consume (JSON object values)'),
   groupId: z.string().min(1).describe('Consumer group id; members of one group share the partitions, and offsets are committed for it once a batch\'s outputs are acknowledged'),
-  features: z.array(z.string().min(1)).min(1).describe('Feature columns to read from each JSON value (float64 columns, in this order)'),
+  features: z.array(z.string().min(1)).min(1).describe('Feature columns to read from each JSON value (in this order; float64 columns unless `kinds` says otherwise)'),
+  kinds: nameRecord(columnKindParam)
+    .prefault({})
+    .describe('Kind per feature not numeric: boolean (bool column), categorical (utf8 column, null kept) or timestamp (timestamp[ms], from ISO 8601 text or epoch ms); a JSON value its kind cannot read is a dead letter (`latentflow monitor` takes these from the model)'),
   fields: nameRecord(z.string().min(1)).prefault({}).describe('Dotted JSON path per feature when it is not the top-level field of the same name'),
   vectorField: z.string().min(1).optional().describe('JSON field holding all features as one array, in feature order (`features`, or the model\'s for the monitor)'),
   deadLetterTopic: z
@@ -53,6 +57,14 @@ const params = z
   .strictObject(kafkaSourceFields)
   .refine((p) => !p.features.some((f) => Object.values(kafkaColumns(p.columnPrefix)).includes(f)), {
     message: 'a feature has the name of a Kafka column (key, topic, partition, offset, timestamp, value); set columnPrefix, e.g. "kafka_"',
+  })
+  .refine((p) => [...p.kinds.keys()].every((f) => p.features.includes(f)), {
+    message: 'kinds names a column that is not in features; add it to features or remove it from kinds',
+    path: ['kinds'],
+  })
+  .refine((p) => p.vectorField === undefined || [...p.kinds.values()].every((k) => k === 'numeric'), {
+    message: 'a vectorField holds numbers only; read boolean, categorical and timestamp features from fields of their own (drop vectorField)',
+    path: ['kinds'],
   });
 
 /** Validated params of `kafka-source`. */
@@ -60,9 +72,10 @@ export type KafkaSourceParams = z.output<typeof params>;
 
 /**
  * Consumes topics as a member of a consumer group and yields Arrow batches: columns key (utf8), topic,
- * partition (int32), offset (int64), timestamp (timestamp[ms]), value (the JSON text) and one float64
- * column per feature, formed by count (`batchRows`) or time (`lingerMs`). Records whose value is not a JSON
- * object with every feature as a finite number go to `deadLetterTopic` with the reason in headers.
+ * partition (int32), offset (int64), timestamp (timestamp[ms]), value (the JSON text) and one column per
+ * feature (float64, or by `kinds` bool, utf8 or timestamp[ms]), formed by count (`batchRows`) or time
+ * (`lingerMs`). Records whose value is not a JSON object with every feature readable as its kind go to
+ * `deadLetterTopic` with the reason in headers.
  *
  * Offsets: a batch's offsets are committed after the sink settled it through the run's acknowledgements
  * (`ctx.acks`: kafka-sink once the broker acknowledged all its records, a file sink once its file is in
@@ -118,7 +131,7 @@ async function* read(
   deadLetters: Partial<Record<DeadLetterReason, number>>,
   onReady: () => void,
 ): AsyncGenerator<RecordBatch> {
-  const mapping = featureMapping(p.features, p.fields, p.vectorField);
+  const mapping = featureMapping(p.features, p.fields, p.vectorField, p.kinds);
   const names = kafkaColumns(p.columnPrefix);
   const stop = () => feed.stop();
   ctx.signal.addEventListener('abort', stop, { once: true });

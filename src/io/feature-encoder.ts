@@ -220,6 +220,12 @@ function cyclicSlots(ms: number, cyclic: readonly string[], out: Float32Array, a
 const TRUE_TEXT = new Set(['true', '1', 'yes']);
 const FALSE_TEXT = new Set(['false', '0', 'no']);
 
+/** The 0/1 a boolean feature's text stands for (true/false, 1/0, yes/no, any case, trimmed), or undefined. */
+export function booleanText(text: string): 0 | 1 | undefined {
+  const t = text.trim().toLowerCase();
+  return TRUE_TEXT.has(t) ? 1 : FALSE_TEXT.has(t) ? 0 : undefined;
+}
+
 /** Reads row values of one column as what its kind needs; null for a missing value; bad values throw located DataErrors. */
 type Reader = (row: number) => number | null;
 
@@ -237,9 +243,8 @@ function booleanReader(batch: RecordBatch, batchIndex: number, name: string): Re
     const v: unknown = vector.get(r);
     if (v === null || v === undefined) return null;
     if (typeof v === 'boolean') return v ? 1 : 0;
-    const text = String(v).trim().toLowerCase();
-    if (TRUE_TEXT.has(text)) return 1;
-    if (FALSE_TEXT.has(text)) return 0;
+    const bit = booleanText(String(v));
+    if (bit !== undefined) return bit;
     throw new DataError('boolean feature value is not true/false; fix the value or declare the column categorical', {
       ...rowLocation(batch, batchIndex, r),
       column: name,

@@ -1,4 +1,5 @@
-import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData, type Data } from 'apache-arrow';
+import { Bool, Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, makeData, type Data, type DataType } from 'apache-arrow';
+import type { ColumnKind } from '../models/feature-encoding.js';
 import type { DecodedRecords, FeatureMapping, InputRecord } from './record-codec.js';
 
 /** Names of the columns a Kafka batch carries besides the features. */
@@ -29,8 +30,9 @@ export function kafkaColumns(prefix = ''): KafkaColumns {
 }
 
 /**
- * The accepted records of one batch as an Arrow record batch: the Kafka columns, then one float64 column
- * per feature (named after the feature), row order kept. Keys and values are copied byte for byte into
+ * The accepted records of one batch as an Arrow record batch: the Kafka columns, then one column per
+ * feature (named after the feature), row order kept: float64 for a numeric feature, bool for a boolean,
+ * timestamp[ms] for a timestamp, utf8 (nullable) for a categorical one. Keys and values are copied byte for byte into
  * Utf8 columns (no decoding). `metadata` becomes the schema metadata.
  */
 export function toRecordBatch(
@@ -68,13 +70,37 @@ export function toRecordBatch(
   ];
   const d = mapping.features.length;
   mapping.features.forEach((name, c) => {
-    const column = new Float64Array(n);
-    for (let r = 0; r < n; r++) column[r] = decoded.values[r * d + c];
-    fields.push(new Field(name, new Float64(), false));
-    children.push(makeData({ type: new Float64(), length: n, data: column }));
+    const texts = decoded.texts[c];
+    if (texts !== undefined) {
+      fields.push(new Field(name, new Utf8(), true));
+      children.push(utf8FromBytes(texts.map((t) => (t === null ? null : Buffer.from(t, 'utf8')))));
+      return;
+    }
+    const kind = mapping.kind === 'fields' ? mapping.kinds[c] : 'numeric';
+    const column = featureColumn(kind, n, (r) => decoded.values[r * d + c]);
+    fields.push(new Field(name, column.type, false));
+    children.push(column);
   });
   const schema = new Schema(fields, metadata);
   return new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
+}
+
+/** A non-null column of a numeric (float64), boolean (bool, from 0/1) or timestamp (timestamp[ms], from ms) feature. */
+function featureColumn(kind: ColumnKind, n: number, value: (r: number) => number): Data<DataType> {
+  if (kind === 'boolean') {
+    const bits = new Uint8Array((n + 7) >> 3);
+    for (let r = 0; r < n; r++) if (value(r) !== 0) bits[r >> 3] |= 1 << (r & 7);
+    return makeData({ type: new Bool(), length: n, data: bits });
+  }
+  if (kind === 'timestamp') {
+    const ms = new BigInt64Array(n);
+    // Whole ms: timestamp[ms] holds integers, and a fractional epoch time has no sub-ms meaning here.
+    for (let r = 0; r < n; r++) ms[r] = BigInt(Math.floor(value(r)));
+    return makeData({ type: new TimestampMillisecond(), length: n, data: ms });
+  }
+  const column = new Float64Array(n);
+  for (let r = 0; r < n; r++) column[r] = value(r);
+  return makeData({ type: new Float64(), length: n, data: column });
 }
 
 /** A Utf8 column holding `values` byte for byte; null entries are nulls. */

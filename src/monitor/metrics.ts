@@ -23,6 +23,8 @@ export interface MetricsSnapshot {
   /** Dead letters sent: unparseable records (by the source), unscorable ones and output collisions (by the sink). */
   deadLetters: number;
   deadLettersByReason: Partial<Record<DeadLetterReason, number>>;
+  /** Categorical values never seen at fit, scored in their unknown slot (a mixed-type model's `onUnknown: slot`). */
+  unknownValues: number;
   /** Model replacements picked up (the model version minus one). */
   modelReloads: number;
   modelVersion: number;
@@ -64,6 +66,7 @@ export class MonitorMetrics {
     const threshold = of(MONITOR_STAGES.threshold) as { threshold?: number | null; isWarm?: boolean; method?: string };
     const drift = stats.stages.some((s) => s.id === MONITOR_STAGES.drift) ? (of(MONITOR_STAGES.drift) as unknown as DriftStats & { featurePsi?: unknown }) : undefined;
     const modelVersion = Number(of(MONITOR_STAGES.score).modelVersion ?? 0);
+    const unknownValues = Number(of(MONITOR_STAGES.score).unknownValues ?? 0);
     const byReason: Partial<Record<DeadLetterReason, number>> = {};
     for (const counts of [source.deadLetters ?? {}, sink.deadLetters ?? {}]) {
       for (const [reason, n] of Object.entries(counts) as [DeadLetterReason, number][]) byReason[reason] = (byReason[reason] ?? 0) + n;
@@ -81,6 +84,7 @@ export class MonitorMetrics {
       anomalies: sink.anomalies ?? 0,
       deadLetters: Object.values(byReason).reduce((a, n) => a + n, 0),
       deadLettersByReason: byReason,
+      unknownValues,
       modelReloads: Math.max(0, modelVersion - 1),
       modelVersion,
       intervalMs,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { kafkaConnectionParams } from '../kafka/client.js';
+import type { ColumnKind } from '../models/feature-encoding.js';
 import { validatePipelineValue, type PipelineSpec } from '../pipeline/spec.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
 
@@ -15,6 +16,11 @@ const CODE = 'z';
 /** What the monitor learns from its model before it starts (the model itself is loaded by the stages). */
 export interface MonitorModel {
   features: readonly string[];
+  /**
+   * The kind of every feature that is not numeric (a mixed-type model's encoding), so kafka-source reads
+   * each JSON field as the column type the model's encoding reads; absent or empty for a numeric model.
+   */
+  kinds?: ReadonlyMap<string, ColumnKind>;
   /** Columns of the latent code (appended with `hasCode`). */
   codeWidth: number;
 }
@@ -58,6 +64,7 @@ export function monitorSpec(input: MonitorOptionsInput, model: MonitorModel): Pi
       topics: [o.topic],
       groupId: o.groupId,
       features: [...model.features],
+      ...(model.kinds !== undefined && model.kinds.size > 0 ? { kinds: Object.fromEntries(model.kinds) } : {}),
       fields: o.fields,
       ...(o.vectorField !== undefined ? { vectorField: o.vectorField } : {}),
       deadLetterTopic: topics.deadLetter,

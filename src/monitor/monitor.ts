@@ -99,10 +99,12 @@ async function modelFacts(o: MonitorOptions): Promise<MonitorModel> {
     if (o.drift !== undefined && detector.drift === null) {
       throw new ModelStateError(`monitor drift: model ${o.model} has no training reference (saved before drift checks existed); refit it with this latentflow version`);
     }
-    const d = detector.features.length;
+    // The model's matrix has one slot per feature, or the encoding's slots for a mixed-type model.
+    const d = detector.encoding?.width ?? detector.features.length;
     // The code width is a model detail outside its interface: learnt from one encoded row.
     const codeWidth = o.hasCode ? detector.encode(matrix(new Float32Array(d), 1, d)).cols : 0;
-    return { features: detector.features, codeWidth };
+    const kinds = new Map((detector.encoding?.columns ?? []).flatMap((c) => (c.kind === 'numeric' ? [] : [[c.column, c.kind] as const])));
+    return { features: detector.features, kinds, codeWidth };
   } finally {
     detector.dispose();
   }

@@ -112,6 +112,21 @@ describe('the monitor pipeline', () => {
     expect(String(dead[0].headers![DLQ_HEADERS.detail])).toContain('field "p_value"');
   });
 
+  it("passes a mixed-type model's non-numeric kinds to kafka-source, and none for a numeric model", () => {
+    const options = { brokers: ['127.0.0.1:9'], topic: 'in', groupId: 'g', model: path.join(dir, 'model') };
+    const kinds = new Map([
+      ['f0', 'categorical'],
+      ['f2', 'timestamp'],
+    ] as const);
+    const mixed = monitorSpec(options, { features: detector.features, kinds, codeWidth: 0 });
+    expect([...(mixed.source.params.kinds as ReadonlyMap<string, string>)]).toEqual([
+      ['f0', 'categorical'],
+      ['f2', 'timestamp'],
+    ]);
+    const numeric = monitorSpec(options, { features: detector.features, kinds: new Map(), codeWidth: 0 });
+    expect((numeric.source.params.kinds as ReadonlyMap<string, string>).size).toBe(0);
+  });
+
   it('an adaptive threshold and a drift check become their stages, in that order, after score', async () => {
     const { spec } = await run({ adaptiveThreshold: { quantile: 0.95 }, drift: { windowRows: 1000 } }, []);
     expect(spec.stages.map((s) => s.type)).toEqual(['score', 'adaptive-threshold', 'drift']);
