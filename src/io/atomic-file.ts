@@ -140,8 +140,17 @@ export async function writeAtomically<T>(
   body: (file: AtomicFile) => Promise<T>,
   closers?: Closers,
 ): Promise<T> {
-  const file = await createAtomicFile(finalPath, connector);
-  const release = closers?.add(() => file.discard());
+  const creating = createAtomicFile(finalPath, connector);
+  // Registered before the temp file exists: a close() while it is being created (the file is on disk before
+  // the open resolves) waits for it and removes it, instead of finding nothing to discard.
+  const release = closers?.add(async () => (await creating.catch(() => undefined))?.discard());
+  let file: AtomicFile;
+  try {
+    file = await creating;
+  } catch (err) {
+    if (release !== undefined) closers!.delete(release);
+    throw err;
+  }
   try {
     const result = await body(file);
     await file.commit();
