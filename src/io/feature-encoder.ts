@@ -45,9 +45,7 @@ export function detectKind(field: Field): ColumnKind | undefined {
  * first training batch), auto reads a text column of ISO 8601 times as a timestamp. A named column that is
  * missing, or has no usable kind, is a DataError naming it.
  */
-export function resolveColumnKinds(schema: Schema, features: FitFeatures, given: KindOverrides | Readonly<Record<string, KindOverrides extends ReadonlyMap<string, infer K> ? K : never>>, exclude: readonly string[], sample?: RecordBatch): KindedColumn[] {
-  // Own keys only: a column may be named `constructor` (contract/name-record.ts).
-  const kinds: KindOverrides = given instanceof Map ? given : new Map(Object.entries(given));
+export function resolveColumnKinds(schema: Schema, features: FitFeatures, kinds: KindOverrides, exclude: readonly string[], sample?: RecordBatch): KindedColumn[] {
   checkPresent(schema, [...(Array.isArray(features) ? features : []), ...kinds.keys()]);
   const chosen: KindedColumn[] = [];
   for (const f of schema.fields) {

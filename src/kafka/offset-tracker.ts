@@ -83,8 +83,6 @@ export class OffsetTracker {
   private nextTicket = 1;
   private epochs = 0;
   private handedOver = 0;
-  /** Set by a partition's prefix when it grows during {@link settle}. */
-  private hasMoved = false;
 
   /**
    * Applies a new assignment (a group generation). Partitions no longer assigned are dropped and their
@@ -116,7 +114,6 @@ export class OffsetTracker {
         prefix: new SettledPrefix<Entry>((last, passed) => {
           state.settledNext = last.coverTo + 1n;
           for (const e of passed) state.settledUncommitted.push({ next: e.coverTo + 1n, count: e.count });
-          this.hasMoved = true;
         }),
         settledNext: null,
         settledUncommitted: [],
@@ -173,12 +170,16 @@ export class OffsetTracker {
     if (t === undefined) return false;
     if (--t.pending > 0) return false;
     this.tickets.delete(id);
-    this.hasMoved = false;
+    let moved = false;
     for (const part of t.parts) {
+      const state = this.partitions.get(part.key);
       // A ticket of a partition revoked meanwhile (its epoch gone) commits nothing: the new owner re-reads.
-      if (this.partitions.get(part.key)?.epoch === part.epoch) part.handle.settle();
+      if (state?.epoch !== part.epoch) continue;
+      const before = state.settledNext;
+      part.handle.settle();
+      if (state.settledNext !== before) moved = true;
     }
-    return this.hasMoved;
+    return moved;
   }
 
   /** Forgets a ticket whose outputs will never be acknowledged (its offsets, and every later one of its partitions, then never commit). */

@@ -2,6 +2,7 @@ import * as tf from '../runtime/tf.js';
 import type { FeedStats } from '../kafka/consumer-feed.js';
 import type { DeadLetterReason } from '../kafka/record-codec.js';
 import type { DriftStats } from '../models/drift.js';
+import { isConformalRule } from '../models/conformal.js';
 import type { Quantiles } from '../runtime/latency.js';
 import type { RunStatistics } from '../pipeline/runner.js';
 import { MONITOR_STAGES } from './monitor-spec.js';
@@ -49,7 +50,7 @@ export interface MetricsSnapshot {
 
 const EMPTY: Quantiles = { p50: null, p99: null, max: null, count: 0 };
 
-/** Reads run statistics as monitor metrics; `rate` keeps the previous snapshot's count for `messagesPerSec`. */
+/** Reads run statistics as monitor metrics; keeps the previous snapshot's acknowledged count for `messagesPerSec`. */
 export class MonitorMetrics {
   private last = { atMs: 0, acknowledged: 0 };
 
@@ -94,7 +95,7 @@ export class MonitorMetrics {
       produceAckMs: sink.latencyMs?.produceAck ?? EMPTY,
       consumer: consumer as unknown as FeedStats,
       // With a p-value rule no score cut-off applies (fdr's moves with every batch).
-      threshold: threshold.method === 'fpr' || threshold.method === 'fdr' ? null : (threshold.threshold ?? null),
+      threshold: threshold.method !== undefined && isConformalRule({ method: threshold.method }) ? null : (threshold.threshold ?? null),
       isThresholdWarm: threshold.isWarm ?? true,
       ...(drift !== undefined ? { drift: { windows: drift.windows, alarms: drift.alarms, maxFeaturePsi: drift.maxFeaturePsi, scorePsi: drift.scorePsi, scoreKs: drift.scoreKs, isDrifted: drift.isDrifted } } : {}),
       rssMb: Math.round(memory.rss / 2 ** 20),

@@ -4,7 +4,7 @@ import type { ColumnKind } from '../models/feature-encoding.js';
 import { validatePipelineValue, type PipelineSpec } from '../pipeline/spec.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
 
-/** The stage ids of the monitor's pipeline, which its metrics read (see `monitorSnapshot`). */
+/** The stage ids of the monitor's pipeline, which its metrics read (see `MonitorMetrics.snapshot`). */
 export const MONITOR_STAGES = { source: 'consume', score: 'score', encode: 'encode', threshold: 'threshold', drift: 'drift', sink: 'produce' } as const;
 
 /** Output column names, as the `score`, `threshold` and `encode` stages name them by default. */
@@ -64,7 +64,7 @@ export function monitorSpec(input: MonitorOptionsInput, model: MonitorModel): Pi
       topics: [o.topic],
       groupId: o.groupId,
       features: [...model.features],
-      ...(model.kinds !== undefined && model.kinds.size > 0 ? { kinds: Object.fromEntries(model.kinds) } : {}),
+      ...(model.kinds !== undefined && model.kinds.size > 0 ? { kinds: model.kinds } : {}),
       fields: o.fields,
       ...(o.vectorField !== undefined ? { vectorField: o.vectorField } : {}),
       deadLetterTopic: topics.deadLetter,

@@ -1,3 +1,4 @@
+import type { ColumnKind } from '../../src/models/feature-encoding.js';
 import { Bool, Dictionary, Float64, Int32, makeVector, Table, Timestamp, TimeUnit, Utf8, vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
@@ -7,6 +8,9 @@ import { encodeBatch, encodingImputeValues, fitEncoding, fnv1a, resolveColumnKin
 import { encodingParam, type FitFeatures } from '../../src/io/feature-options.js';
 import { NULL_SLOT, type FeatureEncoding } from '../../src/models/feature-encoding.js';
 
+/** A `kinds` param as the stage schema gives it (a Map: column names are user names, contract/name-record.ts). */
+const kindsOf = (kinds: Readonly<Record<string, ColumnKind>>): ReadonlyMap<string, ColumnKind> => new Map(Object.entries(kinds));
+
 const OPTIONS = encodingParam.parse(undefined);
 
 /** One batch of the given columns (typed arrays or Arrow vectors). */
@@ -15,8 +19,8 @@ function batchOf(columns: Record<string, Vector | Float64Array | Int32Array>): R
   return new Table(vectors).batches[0];
 }
 
-function fit(batch: RecordBatch, features: FitFeatures = 'auto', options = OPTIONS, kinds: Record<string, 'numeric' | 'boolean' | 'categorical' | 'timestamp'> = {}): FeatureEncoding {
-  return fitEncoding([batch], resolveColumnKinds(batch.schema, features, kinds, []), options).encoding;
+function fit(batch: RecordBatch, features: FitFeatures = 'auto', options = OPTIONS, kinds: Record<string, ColumnKind> = {}): FeatureEncoding {
+  return fitEncoding([batch], resolveColumnKinds(batch.schema, features, kindsOf(kinds), []), options).encoding;
 }
 
 /** The slot a row's categorical value went to (index within the block), or -1. */
@@ -36,7 +40,7 @@ describe('resolveColumnKinds', () => {
       flag: vectorFromArray([true, false], new Bool()),
       at: vectorFromArray([0, 1], new Timestamp(TimeUnit.MILLISECOND)),
     });
-    expect(resolveColumnKinds(batch.schema, 'auto', { code: 'categorical' }, []).map((c) => `${c.column}:${c.kind}`)).toEqual([
+    expect(resolveColumnKinds(batch.schema, 'auto', kindsOf({ code: 'categorical' }), []).map((c) => `${c.column}:${c.kind}`)).toEqual([
       'n:numeric',
       'code:categorical',
       'text:categorical',
@@ -45,18 +49,18 @@ describe('resolveColumnKinds', () => {
       'at:timestamp',
     ]);
     // numeric stays numeric-only; a declared kind adds its column.
-    expect(resolveColumnKinds(batch.schema, 'numeric', { text: 'categorical' }, ['code']).map((c) => c.column)).toEqual(['n', 'text']);
+    expect(resolveColumnKinds(batch.schema, 'numeric', kindsOf({ text: 'categorical' }), ['code']).map((c) => c.column)).toEqual(['n', 'text']);
   });
 
   it('auto reads a text column of ISO 8601 times (as CSV gives them) as a timestamp, other text as categorical', () => {
     const batch = batchOf({ at: vectorFromArray(['2026-12-07T06:00:00Z', null, '2026-12-08 07:30'], new Utf8()), c: vectorFromArray(['2026', 'x', 'y'], new Utf8()) });
-    expect(resolveColumnKinds(batch.schema, 'auto', {}, [], batch).map((c) => `${c.column}:${c.kind}`)).toEqual(['at:timestamp', 'c:categorical']);
+    expect(resolveColumnKinds(batch.schema, 'auto', kindsOf({}), [], batch).map((c) => `${c.column}:${c.kind}`)).toEqual(['at:timestamp', 'c:categorical']);
   });
 
   it('a declared column that is missing, or numeric on text, is a DataError naming it', () => {
     const batch = batchOf({ text: vectorFromArray(['a'], new Utf8()) });
-    expect(() => resolveColumnKinds(batch.schema, 'numeric', { nope: 'categorical' }, [])).toThrow(/"nope"/);
-    expect(() => resolveColumnKinds(batch.schema, ['text'], { text: 'numeric' }, [])).toThrow(DataError);
+    expect(() => resolveColumnKinds(batch.schema, 'numeric', kindsOf({ nope: 'categorical' }), [])).toThrow(/"nope"/);
+    expect(() => resolveColumnKinds(batch.schema, ['text'], kindsOf({ text: 'numeric' }), [])).toThrow(DataError);
   });
 });
 
@@ -115,7 +119,7 @@ describe('fitEncoding / encodeBatch', () => {
   it('features: auto leaves out a text id column (distinct values > half the rows); a declared one is kept', () => {
     const ids = Array.from({ length: 100 }, (_, i) => `r${i}`);
     const batch = batchOf({ id: vectorFromArray(ids, new Utf8()), c: vectorFromArray(ids.map((_, i) => (i % 2 ? 'a' : 'b')), new Utf8()) });
-    const auto = fitEncoding([batch], resolveColumnKinds(batch.schema, 'auto', {}, []), OPTIONS);
+    const auto = fitEncoding([batch], resolveColumnKinds(batch.schema, 'auto', kindsOf({}), []), OPTIONS);
     expect(auto.skipped).toEqual(['id']);
     expect(auto.encoding.columns.map((c) => c.column)).toEqual(['c']);
     expect(fit(batch, 'auto', OPTIONS, { id: 'categorical' }).columns.map((c) => c.column)).toEqual(['id', 'c']);
@@ -165,7 +169,7 @@ describe('fitEncoding / encodeBatch', () => {
 describe('kinds keyed by column names', () => {
   it('a column named like an Object member (constructor, toString) is numeric unless declared otherwise', () => {
     const batch = batchOf({ constructor: vectorFromArray([1, 2], new Float64()), toString: vectorFromArray([3, 4], new Float64()) });
-    expect(resolveColumnKinds(batch.schema, 'numeric', {}, []).map((c) => `${c.column}:${c.kind}`)).toEqual(['constructor:numeric', 'toString:numeric']);
+    expect(resolveColumnKinds(batch.schema, 'numeric', kindsOf({}), []).map((c) => `${c.column}:${c.kind}`)).toEqual(['constructor:numeric', 'toString:numeric']);
     expect(resolveColumnKinds(batch.schema, 'numeric', new Map([['constructor', 'categorical' as const]]), []).map((c) => `${c.column}:${c.kind}`)).toEqual(['constructor:categorical', 'toString:numeric']);
   });
 });

@@ -58,7 +58,7 @@ describe('toRecordBatch with feature kinds', () => {
       at: vectorFromArray(rows.map((x) => x.at), new TimestampMillisecond()),
     });
     const [fileBatch] = table.batches;
-    const columns = resolveColumnKinds(fileBatch.schema, 'auto', {}, [], fileBatch);
+    const columns = resolveColumnKinds(fileBatch.schema, 'auto', new Map(), [], fileBatch);
     expect(columns.map((c) => `${c.column}:${c.kind}`)).toEqual(['device:categorical', 'reading:numeric', 'isOn:boolean', 'at:timestamp']);
     const { encoding } = fitEncoding([fileBatch], columns, encodingParam.parse(undefined));
 
