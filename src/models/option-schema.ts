@@ -147,6 +147,16 @@ export function pickOptions<P extends object, S extends object>(params: P, shape
   return Object.fromEntries(Object.keys(shape).map((key) => [key, (params as Record<string, unknown>)[key]])) as Pick<P, keyof S & keyof P>;
 }
 
+/**
+ * A parsed option value with its defaults filled in: every field of an options object (each member of a
+ * union of them) required and defined, one level deep, as a model's resolution returns it. Arrays, tuples
+ * and scalars stay as they are.
+ */
+export type Filled<T> = T extends readonly unknown[] ? T : T extends object ? { -readonly [K in keyof T]-?: Exclude<T[K], undefined> } : T;
+
+/** Every option of a parsed options object filled in (`Filled`) and required: the type of a resolved config. */
+export type Resolved<T> = { -readonly [K in keyof T]-?: Filled<Exclude<T[K], undefined>> };
+
 /** `a.b[2].c` for a zod issue path. */
 export function optionPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');

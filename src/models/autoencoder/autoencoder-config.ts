@@ -1,59 +1,32 @@
 import { ModelConfigError } from '../../errors.js';
-import { parseOptions } from '../option-schema.js';
+import { type Filled, parseOptions, type Resolved } from '../option-schema.js';
 import {
-  type Activation,
   AUTOENCODER_DEFAULTS,
   type AutoencoderConfig,
   autoencoderOptions,
-  type ContractiveConfig,
-  type ConvolutionalConfig,
-  type EarlyStoppingConfig,
-  type LossName,
   MANIFOLD_SCORE_MAX_FEATURES,
-  type OutputActivation,
-  type VariationalConfig,
   VARIANT_DEFAULTS,
 } from './autoencoder-options.js';
 import type { FeatureBlock } from '../feature-encoding.js';
-import type { NeighborConfig } from './neighbor-stats.js';
 import type { ScoreBy } from './score-by.js';
 
+type Options = ReturnType<typeof autoencoderOptions.parse>;
+
 /** `sparsity` with every field filled in. */
-export type ResolvedSparsity = { type: 'l1'; weight: number } | { type: 'kl'; target: number; weight: number };
+export type ResolvedSparsity = Filled<NonNullable<Options['sparsity']>>;
 /** `denoising` with every field filled in (`clip` null when off). */
-export type ResolvedDenoising = { type: 'gaussian'; sigma: number; clip: [number, number] | null } | { type: 'mask'; dropProbability: number };
+export type ResolvedDenoising = Filled<NonNullable<Options['denoising']>>;
 
 /**
  * Every option of one network filled in for a given input width; saved with the model as `params` (meanings:
- * autoencoder-options.ts). `ensemble` is not among them: it says how many networks to build
- * (autoencoder-ensemble.ts), and leaving it out keeps a single model's file what older versions read.
+ * autoencoder-options.ts), derived from the option schema so a new option appears here by itself.
+ * `ensemble` is not among them: it says how many networks to build (autoencoder-ensemble.ts), and leaving
+ * it out keeps a single model's file what older versions read. `budget` is always an object here (its null
+ * means "no limits given"), `earlyStopping` is off (false) or filled in.
  */
-export interface ResolvedAutoencoderConfig {
-  hiddenUnits: number[];
-  codeSize: number;
-  decoderUnits: number[];
-  activation: Activation;
-  codeActivation: Activation;
-  outputActivation: OutputActivation;
-  loss: LossName;
-  learningRate: number;
-  epochs: number | null;
-  budget: { steps: number | null; seconds: number | null };
-  trim: number;
-  batchSize: number;
-  validationSplit: number;
-  earlyStopping: Required<EarlyStoppingConfig> | false;
-  dropout: number;
-  batchNorm: boolean;
-  weightDecay: number;
-  scoreBy: ScoreBy;
-  neighbors: NeighborConfig | null;
-  seed: number;
-  sparsity: ResolvedSparsity | null;
-  denoising: ResolvedDenoising | null;
-  contractive: Required<ContractiveConfig> | null;
-  variational: Required<VariationalConfig> | null;
-  convolutional: Required<ConvolutionalConfig> | null;
+export type ResolvedAutoencoderConfig = Resolved<Omit<Options, 'ensemble' | 'budget' | 'earlyStopping'>> & {
+  budget: Filled<NonNullable<Options['budget']>>;
+  earlyStopping: Filled<Exclude<Options['earlyStopping'], boolean | undefined>> | false;
   /**
    * The column blocks of a mixed-type input (models/feature-encoding.ts): each block gets its own loss
    * (squared error, sigmoid or softmax cross-entropy) and every original column weighs the same. Not a user
@@ -61,7 +34,7 @@ export interface ResolvedAutoencoderConfig {
    * loss over all columns, as before.
    */
   blocks?: FeatureBlock[] | null;
-}
+};
 
 /**
  * Scaling the detector puts in front of an autoencoder when none is asked for: median / IQR per column,
@@ -165,8 +138,6 @@ function checkBlockOptions(c: Options, blocks: readonly FeatureBlock[], inputDim
   }
 }
 
-type Options = ReturnType<typeof autoencoderOptions.parse>;
-
 function resolveSparsity(value: Options['sparsity']): ResolvedSparsity | null {
   if (!value) return null;
   if (value.type === 'l1') return { type: 'l1', weight: value.weight ?? VARIANT_DEFAULTS.l1Weight };
@@ -181,7 +152,7 @@ function resolveDenoising(value: Options['denoising']): ResolvedDenoising | null
 }
 
 /** `convolutional` filled in; its shape must hold exactly the `inputDim` feature values of a row. */
-function resolveConvolutional(value: Options['convolutional'], inputDim: number): Required<ConvolutionalConfig> | null {
+function resolveConvolutional(value: Options['convolutional'], inputDim: number): ResolvedAutoencoderConfig['convolutional'] {
   if (!value) return null;
   const [h, w, ch] = value.shape;
   if (h * w * ch !== inputDim) {
@@ -209,7 +180,7 @@ function resolveEarlyStopping(value: Options['earlyStopping']): ResolvedAutoenco
  * `neighbors` filled in. Left out, it follows the scoring: on with the default score, off when `scoreBy` (or
  * `variational.scoreBy: elbo`) is chosen explicitly, so a score asked for by name is exactly that score.
  */
-function resolveNeighbors(c: Options): NeighborConfig | null {
+function resolveNeighbors(c: Options): ResolvedAutoencoderConfig['neighbors'] {
   const d = AUTOENCODER_DEFAULTS.neighbors;
   if (c.neighbors === null) return null;
   if (c.neighbors === undefined) {

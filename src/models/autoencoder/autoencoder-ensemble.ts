@@ -4,23 +4,18 @@ import type { ReconstructionModel } from '../detector.js';
 import type { Matrix } from '../matrix.js';
 import { quantileSorted, sortedCopy } from '../order-statistics.js';
 import { deriveSeed } from '../random.js';
-import { parseOptions } from '../option-schema.js';
+import { type Filled, parseOptions } from '../option-schema.js';
 import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
-import { AUTOENCODER_DEFAULTS, type AutoencoderConfig, autoencoderOptions, ENSEMBLE_WIDTH_FACTORS, type ENSEMBLE_WIDTHS } from './autoencoder-options.js';
+import { AUTOENCODER_DEFAULTS, type AutoencoderConfig, autoencoderOptions, ENSEMBLE_WIDTH_FACTORS } from './autoencoder-options.js';
 import { Autoencoder, type AutoencoderState } from './autoencoder.js';
 import type { TrainingPlan } from './training-budget.js';
 import type { FitOptions, TrainingHistory } from './training-history.js';
 
-/** `ensemble` filled in. */
-export interface ResolvedEnsemble {
-  /** Members, in [2, 16]. */
-  size: number;
-  /** Whether member i's dense hidden widths are member 0's times `ENSEMBLE_WIDTH_FACTORS[i % 5]` (`varied`) or all equal (`same`). */
-  widths: EnsembleWidths;
-}
+/** `ensemble` filled in: `size` members in [2, 16]; `widths` says whether member i's dense hidden widths are member 0's times `ENSEMBLE_WIDTH_FACTORS[i % 5]` (`varied`) or all equal (`same`). */
+export type ResolvedEnsemble = Filled<NonNullable<ReturnType<typeof autoencoderOptions.parse>['ensemble']>>;
 
 /** How the members' hidden widths relate: all equal, or scaled per member. */
-export type EnsembleWidths = (typeof ENSEMBLE_WIDTHS)[number];
+export type EnsembleWidths = ResolvedEnsemble['widths'];
 
 /** Member `i`'s layer widths under `widths: varied`: member 0's `units` times its factor, at least one unit each. */
 export function memberWidths(units: readonly number[], i: number): number[] {
