@@ -9,7 +9,8 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { noProgress, type Progress } from '../runtime/progress.js';
 import { autoencoderFitParams, autoencoderTrainer } from '../stages/autoencoder-fit.js';
 import { pcaFitParams, pcaTrainer } from '../stages/pca-fit.js';
-import { fitOnBatches, tooManyRows, type BatchTrainer, type ModelTrainer } from '../stages/shared/fit-detector.js';
+import { fitOnBatches, type BatchTrainer, type ModelTrainer } from '../stages/shared/fit-detector.js';
+import { tooManyRows } from '../stages/shared/params.js';
 import { AnomalyDetector } from './anomaly-detector.js';
 import { inputBatches, type DetectorInput } from './detector-input.js';
 
@@ -67,7 +68,7 @@ export async function fitDetector(data: DetectorInput, options: FitDetectorOptio
   let rows = 0;
   for (const batch of located) {
     rows += batch.numRows;
-    if (rows > params.maxRows) throw tooManyRows(params.maxRows, rows);
+    if (rows > params.maxRows) throw tooManyRows('training data', params.maxRows, rows);
   }
   const detector = await fitOnBatches(type, params, ctx, located, trainer);
   return new AnomalyDetector(detector);

@@ -5,7 +5,7 @@ import { extractFeatures, finiteColumnMeans, resolveFeatures } from '../io/featu
 import { concatRows } from '../models/matrix.js';
 import { Scaler } from '../models/scaler.js';
 import { defineStage } from '../contract/stage.js';
-import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam } from './shared/params.js';
+import { excludeParam, featuresParam, maxRowsParam, onMissingParam, scalerParam, tooManyRows } from './shared/params.js';
 
 const params = z.strictObject({
   features: featuresParam,
@@ -33,7 +33,7 @@ export const scale = defineStage({
         for await (const batch of input) {
           batches.push(batch);
           rows += batch.numRows;
-          if (rows > p.maxRows) throw new RangeError(`scale: more than maxRows=${p.maxRows} rows; raise maxRows`);
+          if (rows > p.maxRows) throw tooManyRows('scale: the rows to scale', p.maxRows, rows);
         }
         if (batches.length === 0) return;
         const features = resolveFeatures(batches[0].schema, p.features, p.exclude);

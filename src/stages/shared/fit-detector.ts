@@ -4,6 +4,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { saveDetector } from '../../artifact/model-dir.js';
 import { checkFittedDetector } from '../../artifact/validate-model.js';
 import { DataError, ModelStateError, type DataLocation } from '../../errors.js';
+import { tooManyRows } from './params.js';
 import { META } from '../../io/batch-meta.js';
 import type { MissingPolicy } from '../../io/features.js';
 import { Detector, leadingColumns, scaleLeading, type DetectorKind, type ReconstructionModel, type TrainingSummary } from '../../models/detector.js';
@@ -75,7 +76,7 @@ export function fitDetectorStage(
         for await (const batch of input) {
           batches.push(batch);
           rows += batch.numRows;
-          if (rows > params.maxRows) throw tooManyRows(params.maxRows, rows);
+          if (rows > params.maxRows) throw tooManyRows('training data', params.maxRows, rows);
         }
         detector = await fitOnBatches(kind, params, ctx, batches, fitModel);
         stats = {
@@ -233,11 +234,6 @@ export async function fitOnBatches(
     ctx.logger.info({ dir }, 'model saved');
   }
   return detector;
-}
-
-/** The error for training data past `maxRows`, raised as soon as the rows held pass it. */
-export function tooManyRows(maxRows: number, rows: number): DataError {
-  return new DataError(`training data exceeds maxRows=${maxRows}; raise maxRows or fit on a sample`, { expected: `at most ${maxRows} rows`, received: `${rows}+ rows` });
 }
 
 /** The source file of the training batches, when the source said (every file source does). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DataError } from '../../errors.js';
 import { encodingParam, fitFeaturesParam, kindsParam } from '../../io/feature-options.js';
 import { scalerMethodSchema } from '../../models/scaler-options.js';
 import { DEFAULT_THRESHOLD, ruleText } from '../../models/threshold.js';
@@ -75,6 +76,11 @@ export const maxRowsParam = z
   .positive()
   .default(5_000_000)
   .describe('Most training rows held in memory (rows); more is an error suggesting a sample');
+
+/** The error for the rows a stage holds (`what`) past `maxRows`, raised as soon as they pass it. */
+export function tooManyRows(what: string, maxRows: number, rows: number): DataError {
+  return new DataError(`${what} exceeds maxRows=${maxRows}; raise maxRows or use a sample`, { expected: `at most ${maxRows} rows`, received: `${rows}+ rows` });
+}
 
 /**
  * Prefix put before the name of every column a stage adds (score, err_<f>, is_anomaly, z0.., r_<f>, x/y),
