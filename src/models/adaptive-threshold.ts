@@ -1,37 +1,7 @@
 import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
+import { type AdaptiveThresholdOptions, BURST_SHARE } from './adaptive-threshold-options.js';
 
-/** Settings of {@link AdaptiveThreshold}. */
-export interface AdaptiveThresholdOptions {
-  /** The quantile of recent scores used as the threshold, in (0, 1), e.g. 0.99 flags about 1 % of rows. */
-  quantile: number;
-  /** Scores seen before the streaming quantile is used (rows, ≥ 1); meanwhile `warmupThreshold` applies. */
-  warmupRows: number;
-  /**
-   * Rows per window (≥ 1), or 0 to never forget. The quantile is computed over the current and the
-   * previous window, so it follows a drifting stream with a memory of 1 to 2 windows.
-   */
-  windowRows: number;
-  /** Relative accuracy of the quantile sketch, in (0, 1); 0.01 means within 1 % of the exact score. */
-  relativeAccuracy: number;
-  /** Threshold during warm-up (e.g. the model's saved one); null flags nothing during warm-up. */
-  warmupThreshold: number | null;
-  /**
-   * Learn the scores of flagged rows however many there are. Off by default: flagged rows count as normal
-   * only while they are as rare as the quantile says (at most {@link BURST_SHARE} × (1 − quantile) of the
-   * windows' rows); beyond that (an incident) they are counted but their scores are not learnt, so a long
-   * incident cannot raise the bar by filling the windows with its own scores. The cost: a normal level that
-   * moves up past the bar is not followed (those rows stay flagged, which is visible) until the model is
-   * refitted or this is set. A level that moves down is followed either way.
-   */
-  learnFlagged: boolean;
-}
-
-/**
- * Flagged rows above this many times their expected share (1 − quantile) are an incident, not noise. On a
- * stationary stream the share of a 5000-row window varies by about 15 % of 1 − q (binomial), so 2 leaves
- * ordinary fluctuation learnt and takes out any burst that at least doubles the flag rate.
- */
-export const BURST_SHARE = 2;
+export type { AdaptiveThresholdOptions } from './adaptive-threshold-options.js';
 
 /** One window: the scores of unflagged rows, and those of flagged rows kept apart. */
 interface Window {

@@ -1,3 +1,4 @@
+import type { DriftRule } from './drift-options.js';
 import type { Matrix } from './matrix.js';
 import { countAtMost, countBelow, quantileSorted, sortedCopy } from './order-statistics.js';
 
@@ -168,16 +169,6 @@ export function driftEvent(w: DriftWindow, featureNames: readonly string[], mode
 /** The one-line message of a drift event. */
 export function driftMessage(e: DriftEvent): string {
   return `drift detected in window ${e.window}: ${e.features.length > 0 ? `features ${e.features.join(', ')}` : 'score distribution'} moved from training`;
-}
-
-/** When a window counts as drifted; see {@link DriftMonitor}. */
-export interface DriftRule {
-  /** Rows per window. */
-  windowRows: number;
-  /** A feature or the score whose PSI exceeds this drifted (0.25: the usual "significant shift"). */
-  psiAlarm: number;
-  /** Level of the score's two-sample KS test against the training scores. */
-  ksAlpha: number;
 }
 
 /** One finished window. */

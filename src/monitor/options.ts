@@ -3,8 +3,8 @@ import { kafkaConnectionParams } from '../kafka/client.js';
 import { kafkaSinkFields } from '../connectors/kafka-sink.js';
 import { kafkaSourceFields } from '../connectors/kafka-source.js';
 import { opsParam } from '../runtime/ops-server.js';
-import { adaptiveThresholdParams } from '../stages/adaptive-threshold.js';
-import { driftRuleParams } from '../stages/drift.js';
+import { adaptiveThresholdParams } from '../models/adaptive-threshold-options.js';
+import { driftRuleParams } from '../models/drift-options.js';
 import { conformalRuleParam, outputPrefixParam } from '../stages/shared/params.js';
 
 const source = kafkaSourceFields;

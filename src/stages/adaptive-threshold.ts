@@ -3,27 +3,11 @@ import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { boolColumn, withColumns } from '../io/batch.js';
 import { AdaptiveThreshold } from '../models/adaptive-threshold.js';
+import { adaptiveThresholdParams } from '../models/adaptive-threshold-options.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
 import { modelRefParam, outputPrefixParam, watchModelParams } from './shared/params.js';
 import { scoresOf } from './shared/score-column.js';
-
-/** The params shared by the stage and the monitor's `--adaptive-threshold`. */
-export const adaptiveThresholdParams = {
-  quantile: z.number().gt(0).lt(1).default(0.99).describe('Quantile of recent scores used as the threshold, in (0, 1); 0.99 flags about 1 % of rows'),
-  warmupRows: z.number().int().positive().default(1000).describe('Rows scored before the streaming quantile is used (rows); meanwhile the model threshold applies, or nothing is flagged'),
-  windowRows: z
-    .number()
-    .int()
-    .min(0)
-    .default(100_000)
-    .describe('Rows per window (rows); the quantile covers the last 1-2 windows, so it follows drift; 0 never forgets'),
-  relativeAccuracy: z.number().gt(0).lt(1).default(0.01).describe('Relative accuracy of the DDSketch quantile, e.g. 0.01 = within 1 %'),
-  learnFlagged: z
-    .boolean()
-    .default(false)
-    .describe('Learn flagged rows however many there are; off, flagged rows beyond twice their expected share (an incident) are counted but not learnt, so a long burst cannot raise the bar (a normal level that moves up stays flagged until refit)'),
-};
 
 const params = z.strictObject({
   ...adaptiveThresholdParams,

@@ -4,17 +4,11 @@ import { extractFeatures } from '../io/features.js';
 import { kafkaClient, kafkaConnectionParams } from '../kafka/client.js';
 import { OutputProducer } from '../kafka/producer.js';
 import { DriftMonitor, DriftTally, driftEvent, driftMessage } from '../models/drift.js';
+import { driftRuleParams } from '../models/drift-options.js';
 import { defineStage } from '../contract/stage.js';
 import { modelRef } from './shared/model-ref.js';
 import { modelRefParam, watchModelParams } from './shared/params.js';
 import { scoresOf } from './shared/score-column.js';
-
-/** The params shared by the stage and the monitor's `drift` option: the window and when it is an alarm. */
-export const driftRuleParams = {
-  windowRows: z.number().int().min(100).default(5000).describe('Rows per drift window (rows): each window is compared with the training reference'),
-  psiAlarm: z.number().positive().default(0.25).describe('PSI above which a feature or the score has drifted (0.1: moderate, 0.25: significant shift)'),
-  ksAlpha: z.number().gt(0).lt(1).default(0.001).describe('Level of the KS test of the window\'s scores against the training scores'),
-};
 
 const params = z.strictObject({
   model: modelRefParam.describe('Model whose saved training distribution is the reference (fit stage id or model directory)'),
