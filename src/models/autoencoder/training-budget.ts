@@ -18,14 +18,6 @@ export const TRAINING_BUDGET = {
   maxSeconds: 1_800,
 } as const;
 
-/** User limits on a fit; `null` derives the limit from the data by {@link TRAINING_BUDGET}. */
-export interface TrainingBudgetConfig {
-  /** Most gradient steps; integer >= 1. Default: 200 epochs' worth, clamped to [1000, 20000]. */
-  steps?: number | null;
-  /** Most seconds of training; > 0. Default: 60 + rows·columns / 20000, at most 1800. */
-  seconds?: number | null;
-}
-
 /** The limits one fit runs under. `Infinity` means no limit of that kind. */
 export interface TrainingPlan {
   maxEpochs: number;
