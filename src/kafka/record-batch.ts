@@ -30,6 +30,20 @@ export function kafkaColumns(prefix = ''): KafkaColumns {
 }
 
 /**
+ * The prefix of the Kafka columns for a batch carrying `features`: none, unless a feature has a Kafka
+ * column's name (a `timestamp` or `key` field is common), then `kafka_` (with more `_` in front until no
+ * name is shared). The Kafka columns never leave the pipeline, so the prefix changes no output.
+ */
+export function freeColumnPrefix(features: readonly string[]): string {
+  const taken = new Set(features);
+  const isFree = (prefix: string) => !Object.values(kafkaColumns(prefix)).some((name) => taken.has(name));
+  if (isFree('')) return '';
+  let prefix = 'kafka_';
+  while (!isFree(prefix)) prefix = `_${prefix}`;
+  return prefix;
+}
+
+/**
  * The accepted records of one batch as an Arrow record batch: the Kafka columns, then one column per
  * feature (named after the feature), row order kept: float64 for a numeric feature, bool for a boolean,
  * timestamp[ms] for a timestamp, utf8 (nullable) for a categorical one. Keys and values are copied byte for byte into

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { kafkaConnectionParams } from '../kafka/client.js';
+import { freeColumnPrefix } from '../kafka/record-batch.js';
 import type { ColumnKind } from '../models/feature-encoding.js';
 import { validatePipelineValue, type PipelineSpec } from '../pipeline/spec.js';
 import { monitorOptionsSchema, outputTopics, type MonitorOptionsInput } from './options.js';
@@ -39,6 +40,8 @@ export function monitorSpec(input: MonitorOptionsInput, model: MonitorModel): Pi
   // The connection options as given, not parsed: parsing resolves secrets, and every Kafka stage parses them itself.
   const connection = Object.fromEntries(Object.keys(kafkaConnectionParams).flatMap((k) => (k in input ? [[k, input[k as keyof MonitorOptionsInput]]] : [])));
   const watched = { model: dir, watchModel: true, reloadCheckMs: o.reloadCheckMs };
+  // A model feature named like a Kafka column (timestamp, key) must still be read as that feature.
+  const columnPrefix = freeColumnPrefix(model.features);
   const prefix = o.outputPrefix;
   const scoreColumn = `${prefix}${SCORE}`;
   const code = o.hasCode ? Array.from({ length: model.codeWidth }, (_, c) => `${prefix}${CODE}${c}`) : [];
@@ -64,6 +67,7 @@ export function monitorSpec(input: MonitorOptionsInput, model: MonitorModel): Pi
       topics: [o.topic],
       groupId: o.groupId,
       features: [...model.features],
+      columnPrefix,
       ...(model.kinds !== undefined && model.kinds.size > 0 ? { kinds: model.kinds } : {}),
       fields: o.fields,
       ...(o.vectorField !== undefined ? { vectorField: o.vectorField } : {}),
@@ -88,6 +92,7 @@ export function monitorSpec(input: MonitorOptionsInput, model: MonitorModel): Pi
       topic: topics.scored,
       ...(topics.anomalies !== undefined ? { anomaliesTopic: topics.anomalies } : {}),
       deadLetterTopic: topics.deadLetter,
+      columnPrefix,
       scoreColumn,
       flagColumn: `${prefix}${FLAG}`,
       extraColumns: [...(o.pValueRule !== undefined ? [`${prefix}${P_VALUE}`] : []), ...code],

@@ -2,7 +2,7 @@ import { Bool, DataType, Float64, makeVector, Table, TimestampMillisecond, Utf8,
 import { describe, expect, it } from 'vitest';
 import { encodeBatch, fitEncoding, resolveColumnKinds } from '../../src/io/feature-encoder.js';
 import { encodingParam } from '../../src/io/feature-options.js';
-import { kafkaColumns, toRecordBatch } from '../../src/kafka/record-batch.js';
+import { freeColumnPrefix, kafkaColumns, toRecordBatch } from '../../src/kafka/record-batch.js';
 import { decodeRecords, featureMapping, type InputRecord } from '../../src/kafka/record-codec.js';
 import type { ColumnKind } from '../../src/models/feature-encoding.js';
 import { seededRandom } from '../../src/models/random.js';
@@ -75,5 +75,17 @@ describe('toRecordBatch with feature kinds', () => {
     expect(Array.from(fromKafka.matrix.data.subarray(0, n * encoding.width))).toEqual(Array.from(fromFile.matrix.data));
     expect(fromFile.unknownValues).toBe(0);
     expect(fromKafka.unknownValues).toBe(1);
+  });
+});
+
+describe('freeColumnPrefix', () => {
+  it('is empty unless a feature has a Kafka column name, then kafka_ (more _ in front while still taken)', () => {
+    expect(freeColumnPrefix(['reading', 'device'])).toBe('');
+    expect(freeColumnPrefix(['timestamp', 'reading'])).toBe('kafka_');
+    expect(freeColumnPrefix(['key', 'kafka_value', '_kafka_offset'])).toBe('__kafka_');
+    for (const f of [['timestamp'], ['key', 'kafka_value', '_kafka_offset']]) {
+      const names = Object.values(kafkaColumns(freeColumnPrefix(f)));
+      expect(names.some((n) => f.includes(n))).toBe(false);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RecordBatch } from 'apache-arrow';
+import { tableFromArrays, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveDetector } from '../../src/artifact/model-dir.js';
 import { toMessages, type KafkaSinkParams } from '../../src/connectors/kafka-sink.js';
@@ -125,6 +125,31 @@ describe('the monitor pipeline', () => {
     ]);
     const numeric = monitorSpec(options, { features: detector.features, kinds: new Map(), codeWidth: 0 });
     expect((numeric.source.params.kinds as ReadonlyMap<string, string>).size).toBe(0);
+  });
+
+  it('scores a model whose features are named like Kafka columns (timestamp, key): both connectors get a free column prefix', async () => {
+    const renamed = planeWithOutliers(300, 0, 6, 300).map((b) => tableFromArrays({ timestamp: b.getChild('f0')!.toArray(), key: b.getChild('f1')!.toArray(), f2: b.getChild('f2')!.toArray() }).batches[0]);
+    const ctx = testContext({ stageId: 'm' });
+    await collect(pcaFit.create(pcaFit.params.parse({ k: 1 }) as never, ctx).transform(fromArray(renamed as unknown as RecordBatch[])));
+    const model = await ctx.models.get<Detector>('m');
+    await saveDetector(path.join(dir, 'kafka-named'), model);
+    const spec = monitorSpec({ brokers: ['127.0.0.1:9'], topic: 'in', groupId: 'g', model: path.join(dir, 'kafka-named') }, { features: model.features, codeWidth: 1 });
+    expect([spec.source.params.columnPrefix, spec.sink.params.columnPrefix]).toEqual(['kafka_', 'kafka_']);
+    const names = kafkaColumns('kafka_');
+    const records = ['{"timestamp": 0.1, "key": -0.2, "f2": 0.05}'].map(record);
+    const mapping = featureMapping(spec.source.params.features as string[]);
+    const batch = toRecordBatch(records, decodeRecords(records, mapping), mapping, names, new Map());
+    const models = new ModelSlots();
+    let stream: AsyncIterable<RecordBatch> = fromArray([batch]);
+    for (const s of spec.stages) stream = (s.definition.create(s.params, testContext({ stageId: s.id, models })) as Transform).transform(stream);
+    const [out] = await collect(stream);
+    await models.dispose();
+    const scored = toMessages(out, spec.sink.params as KafkaSinkParams, names).topics.find((t) => t.topic === 'in.scored')!.messages;
+    // The record keeps its own timestamp and key fields; the score is the model's for those values.
+    const value = JSON.parse(String(scored[0].value));
+    expect(value).toMatchObject({ timestamp: 0.1, key: -0.2, f2: 0.05 });
+    expect(value.score).toBeCloseTo(model.score({ data: Float32Array.from([0.1, -0.2, 0.05]), rows: 1, cols: 3 })[0], 5);
+    model.dispose();
   });
 
   it('an adaptive threshold and a drift check become their stages, in that order, after score', async () => {
