@@ -87,20 +87,22 @@ export class FusedAdam implements StepOptimizer {
 }
 
 /**
- * Most trainable numbers for which {@link FusedAdam} is used without weight decay. Fusing saves kernels,
- * which is what a small tabular network's step costs. A wide one (784-256-30-256-784, 400 k weights) pays
- * more for copying every weight into one vector and back: 108 against 95 ms a step at batch 64 on wasm,
+ * Most trainable numbers for which {@link FusedAdam} is used on wasm without weight decay. Fusing saves
+ * kernels, which is what a small tabular network's step costs. A wide one (784-256-30-256-784, 400 k weights)
+ * pays more on wasm for copying every weight into one vector and back: 55 against 44 ms a step at batch 64,
  * measured alternating in one process (`npx tsx bench/adam-fused-vs-tf.ts`).
  */
 export const FUSED_ADAM_MAX_PARAMS = 100_000;
 
 /**
- * Adam for `variables`: {@link FusedAdam} for small networks or with weight decay (which only it applies),
- * else `tf.train.adam` (the same update).
+ * Adam for `variables`: {@link FusedAdam} for small networks, with weight decay (which only it applies) or on
+ * the native backend, else `tf.train.adam` (the same update). Native TensorFlow pays a fixed cost per kernel
+ * call that outweighs the copy at any width: fused 5.9 against 7.0 ms a step on the wide network above.
  */
 export function createAdam(variables: readonly tf.Variable[], learningRate: number, weightDecay = 0): StepOptimizer {
   const params = variables.reduce((sum, v) => sum + v.size, 0);
-  return weightDecay > 0 || params <= FUSED_ADAM_MAX_PARAMS ? new FusedAdam(learningRate, weightDecay) : tf.train.adam(learningRate);
+  const isFused = weightDecay > 0 || params <= FUSED_ADAM_MAX_PARAMS || tf.getBackend() === 'tensorflow';
+  return isFused ? new FusedAdam(learningRate, weightDecay) : tf.train.adam(learningRate);
 }
 
 /** Everything the loop needs; the model decides the network and the loss, the loop only iterates. */
