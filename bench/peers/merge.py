@@ -33,7 +33,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDER = ["floor", "pyod-ae", "pyod-vae", "pyod-pca", "iforest", "pyod-knn", "pyod-ecod", "oh-pyod-ae", "oh-iforest", "oh-pyod-ecod",
-         "lf-default", "lf-previous", "lf-pyodlike", "lf-pyodlike-bn", "lf-pca", "lf-pca-recon", "lf-auto", "lf-numeric", "lf-auto-pca"]
+         "lf-default", "lf-previous", "lf-pyodlike", "lf-pyodlike-bn", "lf-pca", "lf-pca-recon", "lf-auto", "lf-numeric", "lf-numeric-recon", "lf-auto-pca"]
 LABEL = {
     "floor": "floor (Σz²)",
     "pyod-ae": "PyOD AutoEncoder()",
@@ -55,6 +55,7 @@ LABEL = {
     "lf-auto": "latentflow AE defaults, features: auto",
     "lf-numeric": "latentflow AE defaults, numeric columns only",
     "lf-auto-pca": "latentflow PCA, features: auto",
+    "lf-numeric-recon": "latentflow AE, numeric columns only, scored like a mixed model (diagnostic)",
 }
 REFERENCE = "pyod-ae"  # the peer every per-half delta and time ratio is taken against (issue 12)
 PAIRS = [
@@ -66,7 +67,7 @@ PAIRS = [
     ("lf-pca", "pyod-pca"), ("lf-pca", "floor"),
     ("lf-pca-recon", "pyod-pca"),
     ("lf-auto", "oh-pyod-ae"), ("lf-auto", "oh-iforest"), ("lf-auto", "oh-pyod-ecod"), ("lf-auto", "lf-numeric"),
-    ("lf-numeric", "oh-pyod-ae"), ("lf-auto-pca", "oh-pyod-ae"), ("lf-auto-pca", "oh-iforest"),
+    ("lf-auto", "lf-numeric-recon"), ("lf-numeric", "oh-pyod-ae"), ("lf-auto-pca", "oh-pyod-ae"), ("lf-auto-pca", "oh-iforest"),
 ]
 
 

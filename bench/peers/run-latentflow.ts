@@ -17,6 +17,9 @@
  *                split's columns as they are (text as categorical), the product's road (`latentflow fit --features auto`)
  *   lf-numeric   the same with `features: numeric` (the default): the numeric columns only, what users got before
  *   lf-auto-pca  `fitDetector` with `type: pca, features: auto`: PCA defaults on the encoded matrix
+ *   lf-numeric-recon  diagnostic, not a default: lf-numeric scored the way a mixed-type model is (plain
+ *                reconstruction error, no latent density), so lf-auto against it shows what the kinds add
+ *                under the same scoring rule
  *   lf-pca-recon `PcaModel` scored by reconstruction error (its previous default)
  *   x-*          the defaults study: one fit, every scoring rule of explore.ts as `x-…/variant`
  *   x-ens        the ensemble and distance-weight study: 3 default fits, `x-ens/k{K}-w{W}` variants
@@ -377,6 +380,7 @@ const METHODS: Record<string, Method> = {
   'lf-auto': detectorMethod({ features: 'auto' }),
   'lf-numeric': detectorMethod({ features: 'numeric' }),
   'lf-auto-pca': detectorMethod({ type: 'pca', features: 'auto' }),
+  'lf-numeric-recon': detectorMethod({ features: 'numeric', model: { scoreBy: 'reconstruction', neighbors: null } }),
 };
 
 /** The product's ensemble of `size` default members; see the header for the `k{K}` variants. */

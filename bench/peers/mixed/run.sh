@@ -4,6 +4,8 @@
 #   latentflow AE defaults with features: auto        the mixed-type default (text columns as categories)
 #   latentflow AE defaults with the numeric columns   what the same data gave before mixed types
 #   latentflow PCA with features: auto                the linear baseline on the encoded matrix
+#   latentflow AE, numeric columns, scored like a mixed-type model (reconstruction error, no latent density):
+#                                                     a diagnostic, so the kinds are compared under one scoring rule
 #   one-hot + PyOD AutoEncoder(), IsolationForest(), ECOD()   the peers' usual practice on such tables
 # No latentflow default was chosen on these sets: this is a confirm-style check.
 #
@@ -41,7 +43,7 @@ echo "== peers (Python, one-hot encoded)" >&2
 echo "== latentflow (backend $BACKEND)" >&2
 TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2} TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-0} \
   npx --no-install tsx bench/peers/run-latentflow.ts --data "$DATA" --out "$RESULTS/latentflow.json" --backend "$BACKEND" \
-  --methods lf-auto,lf-numeric,lf-auto-pca
+  --methods lf-auto,lf-numeric,lf-numeric-recon,lf-auto-pca
 echo "== merge" >&2
 "$PY" bench/peers/merge.py --data "$DATA" --peers "$RESULTS/peers.json" --latentflow "$RESULTS/latentflow.json" \
   --out "$REPORT" --command "$COMMAND" --started "$started" --uptime "$uptime_start" \
