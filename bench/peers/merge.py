@@ -342,10 +342,12 @@ def main() -> None:
                "(`bench/peers/export_data.py`).")
 
     out.append("\n### Data sets\n")
-    out.append("| data set | half | stratum | rows | d | anomalies | origin (all from registry packages, nothing downloaded at run time) | recipe | ODDS / ADBench counterpart |")
-    out.append("|---|---|---|---:|---:|---:|---|---|---|")
+    # The mixed-type sets have no halves (they are all a confirm-style check): no half / stratum columns then.
+    has_halves = any("half" in d for d in manifest["datasets"])
+    out.append("| data set | " + ("half | stratum | " if has_halves else "") + "rows | d | anomalies | origin (all from registry packages, nothing downloaded at run time) | recipe | ODDS / ADBench counterpart |")
+    out.append("|---|" + ("---|---|" if has_halves else "") + "---:|---:|---:|---|---|---|")
     for d in manifest["datasets"]:
-        out.append(f"| {d['name']} | {d.get('half', '—')} | {d.get('stratum', '—')} | {d['rows']} | {d['features']} | {d['anomalies']} ({d['anomalyPct']:.1f} %) | "
+        out.append(f"| {d['name']} | " + (f"{d.get('half', '—')} | {d.get('stratum', '—')} | " if has_halves else "") + f"{d['rows']} | {d['features']} | {d['anomalies']} ({d['anomalyPct']:.1f} %) | "
                    f"{d['origin']} | {d['recipe']} | {d['odds']} |")
 
     text = "\n".join(out) + "\n"

@@ -79,7 +79,8 @@ SETS = [
               "historically_complex", "became_historically_complex", "area", "c_class_flares", "m_class_flares",
               "x_class_flares"],
              ["largest_spot_size", "spot_distribution"], "positive", "UCI Solar Flare (KEEL subset flare-F)",
-             "Zurich classes A-E, H (1023) inliers; class F (43) anomalies", "not in ODDS / ADBench"),
+             "Zurich classes A-E, H (1023) inliers; class F (43) anomalies; the 1/2/3 codes (activity ... area) kept as the "
+             "numbers the file gives", "not in ODDS / ADBench"),
     MixedSet("lymphography", "imbalanced/raw/lymphography-normal-fibrosis.dat",
              ["lymphatics", "block_of_affere", "bl_of_lymph_c", "bl_of_lymph_s", "by_pass", "extravasates",
               "regeneration_of", "early_uptake_in", "lym_nodes_dimin", "lym_nodes_enlar", "changes_in_lym",
@@ -142,7 +143,9 @@ def main() -> None:
         y = table.column("label").to_numpy()
         k = kinds(table)
         entry = {"name": s.name, "origin": f"{ed.KEEL}: {s.file}, {s.origin}",
-                 "recipe": f"{s.recipe}; {len(k['text'])} text columns ({', '.join(k['text'])}) + {len(k['numeric'])} numeric",
+                 "recipe": f"{s.recipe}; {len(k['text'])} text columns ({', '.join(k['text'])}) + {len(k['numeric'])} numeric"
+                           + (f" ({len(s.columns) - len(k['text']) - len(k['numeric'])} of the file's {len(s.columns)} attributes are constant, dropped)"
+                              if len(k["text"]) + len(k["numeric"]) < len(s.columns) else ""),
                  "odds": s.odds, "kinds": k, "rows": int(len(y)), "features": len(k["text"]) + len(k["numeric"]),
                  "anomalies": int(y.sum()), "anomalyPct": round(100 * float(y.mean()), 2),
                  "sha256": ed.write_table(out / s.name / "data.parquet", table),
