@@ -54,8 +54,9 @@ export function blockElementLoss(blocks: readonly FeatureBlock[], target: tf.Ten
 /**
  * The blocks in slot order, with adjacent numeric blocks (and adjacent binary ones) joined into one run:
  * their losses are elementwise, so a run gives the same values as its blocks one by one, in one slice and
- * one op instead of one per column (on bench/peers/mixed/'s KDD set, 26 numeric columns as 26 slices made a
- * training step 12.5 ms instead of 2.9 ms). A categorical block stays alone: its softmax is its own.
+ * one op instead of one per column (on a KDD set of bench/peers/mixed/, 26 numeric columns as 26 slices made
+ * a training step about 11 ms instead of 2.5-5 ms: bench/peers/mixed/fit-steps.ts). A categorical block stays
+ * alone: its softmax is its own.
  */
 function lossRuns(blocks: readonly FeatureBlock[]): Pick<FeatureBlock, 'loss' | 'start' | 'width'>[] {
   const runs: Pick<FeatureBlock, 'loss' | 'start' | 'width'>[] = [];
