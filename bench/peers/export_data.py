@@ -363,15 +363,44 @@ DATASETS: list[Dataset] = [
 QUICK_SETS = ["wbc", "breastw", "ionosphere", "glass"]
 
 
-def write_parquet(path: Path, x: np.ndarray, y: np.ndarray) -> str:
+def numeric_table(x: np.ndarray, y: np.ndarray) -> pa.Table:
     cols = {f"f{j}": pa.array(x[:, j], type=pa.float64()) for j in range(x.shape[1])}
     cols["label"] = pa.array(y, type=pa.int8())
+    return pa.table(cols)
+
+
+def write_table(path: Path, table: pa.Table) -> str:
+    """Writes one Parquet file (zstd, one row group); returns its sha256 for the manifest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    pq.write_table(pa.table(cols), buf, compression="zstd", row_group_size=1 << 20)
+    pq.write_table(table, buf, compression="zstd", row_group_size=1 << 20)
     data = buf.getvalue()
     path.write_bytes(data)
     return hashlib.sha256(data).hexdigest()
+
+
+def write_parquet(path: Path, x: np.ndarray, y: np.ndarray) -> str:
+    return write_table(path, numeric_table(x, y))
+
+
+def write_splits(out: Path, name: str, y: np.ndarray, seeds: list[int], rows: Callable[[np.ndarray], pa.Table]) -> list[dict]:
+    """The stratified train/test splits of one set, one per seed (rows(idx): the set's table at those rows);
+    their manifest entries. Shared with bench/peers/mixed/export_mixed.py, so both benches split alike."""
+    splits = []
+    for seed in seeds:
+        idx = np.arange(len(y))
+        tr, te = train_test_split(idx, test_size=TEST_FRACTION, stratify=y, random_state=seed)
+        tr, te = np.sort(tr), np.sort(te)
+        d = out / name / f"seed-{seed}"
+        splits.append({
+            "seed": seed,
+            "train": str((d / "train.parquet").relative_to(out)), "test": str((d / "test.parquet").relative_to(out)),
+            "trainRows": int(len(tr)), "testRows": int(len(te)),
+            "trainAnomalies": int(y[tr].sum()), "testAnomalies": int(y[te].sum()),
+            "trainSha256": write_table(d / "train.parquet", rows(tr)),
+            "testSha256": write_table(d / "test.parquet", rows(te)),
+        })
+    return splits
 
 
 def properties(x: np.ndarray, y: np.ndarray) -> dict:
@@ -423,20 +452,8 @@ def main() -> None:
                  "origin": ds.origin, "recipe": ds.recipe, "odds": ds.odds,
                  "rows": int(len(x)), "features": props["features"], "anomalies": int(y.sum()),
                  "anomalyPct": props["anomalyPct"],
-                 "sha256": write_parquet(out / ds.name / "data.parquet", x, y), "splits": []}
-        for seed in seeds:
-            idx = np.arange(len(x))
-            tr, te = train_test_split(idx, test_size=TEST_FRACTION, stratify=y, random_state=seed)
-            tr, te = np.sort(tr), np.sort(te)
-            d = out / ds.name / f"seed-{seed}"
-            entry["splits"].append({
-                "seed": seed,
-                "train": str((d / "train.parquet").relative_to(out)), "test": str((d / "test.parquet").relative_to(out)),
-                "trainRows": int(len(tr)), "testRows": int(len(te)),
-                "trainAnomalies": int(y[tr].sum()), "testAnomalies": int(y[te].sum()),
-                "trainSha256": write_parquet(d / "train.parquet", x[tr], y[tr]),
-                "testSha256": write_parquet(d / "test.parquet", x[te], y[te]),
-            })
+                 "sha256": write_parquet(out / ds.name / "data.parquet", x, y),
+                 "splits": write_splits(out, ds.name, y, seeds, lambda idx: numeric_table(x[idx], y[idx]))}
         manifest["datasets"].append(entry)
         print(f"{ds.name:15s} {entry['half']:7s} {len(x):6d} x {x.shape[1]:3d}  anomalies {int(y.sum()):4d} "
               f"({100 * y.mean():5.2f}%)", file=sys.stderr)

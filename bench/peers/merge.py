@@ -32,7 +32,8 @@ import pyarrow.parquet as pq
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ["floor", "pyod-ae", "pyod-vae", "pyod-pca", "iforest", "pyod-knn", "pyod-ecod", "lf-default", "lf-previous", "lf-pyodlike", "lf-pyodlike-bn", "lf-pca", "lf-pca-recon"]
+ORDER = ["floor", "pyod-ae", "pyod-vae", "pyod-pca", "iforest", "pyod-knn", "pyod-ecod", "oh-pyod-ae", "oh-iforest", "oh-pyod-ecod",
+         "lf-default", "lf-previous", "lf-pyodlike", "lf-pyodlike-bn", "lf-pca", "lf-pca-recon", "lf-auto", "lf-numeric", "lf-numeric-recon", "lf-auto-pca"]
 LABEL = {
     "floor": "floor (Σz²)",
     "pyod-ae": "PyOD AutoEncoder()",
@@ -47,6 +48,14 @@ LABEL = {
     "lf-previous": "latentflow AE previous defaults",
     "lf-pca": "latentflow PCA",
     "lf-pca-recon": "latentflow PCA (reconstruction score)",
+    # The mixed-type sets (bench/peers/mixed/): the peers behind run_peers.py --encode onehot.
+    "oh-pyod-ae": "one-hot + PyOD AutoEncoder()",
+    "oh-iforest": "one-hot + sklearn IsolationForest()",
+    "oh-pyod-ecod": "one-hot + PyOD ECOD()",
+    "lf-auto": "latentflow AE defaults, features: auto",
+    "lf-numeric": "latentflow AE defaults, numeric columns only",
+    "lf-auto-pca": "latentflow PCA, features: auto",
+    "lf-numeric-recon": "latentflow AE, numeric columns only, scored like a mixed model (diagnostic)",
 }
 REFERENCE = "pyod-ae"  # the peer every per-half delta and time ratio is taken against (issue 12)
 PAIRS = [
@@ -57,6 +66,8 @@ PAIRS = [
     ("lf-previous", "pyod-ae"),
     ("lf-pca", "pyod-pca"), ("lf-pca", "floor"),
     ("lf-pca-recon", "pyod-pca"),
+    ("lf-auto", "oh-pyod-ae"), ("lf-auto", "oh-iforest"), ("lf-auto", "oh-pyod-ecod"), ("lf-auto", "lf-numeric"),
+    ("lf-auto", "lf-numeric-recon"), ("lf-numeric", "oh-pyod-ae"), ("lf-auto-pca", "oh-pyod-ae"), ("lf-auto-pca", "oh-iforest"),
 ]
 
 
@@ -160,6 +171,7 @@ def main() -> None:
     ap.add_argument("--command", default="bash bench/peers/run.sh")
     ap.add_argument("--started", type=int, default=None, help="run start (epoch seconds), for the total time")
     ap.add_argument("--uptime", default=None, help="`uptime` at the run's start")
+    ap.add_argument("--title", default="Peers: latentflow vs PyOD and scikit-learn on real anomaly sets")
     args = ap.parse_args()
 
     data = Path(args.data)
@@ -204,7 +216,7 @@ def main() -> None:
     out: list[str] = []
     le, pe = lf["env"], peers["env"]
     commit, dirty = le["commit"], le["srcModified"]  # of the tree latentflow ran from
-    out.append("## Peers: latentflow vs PyOD and scikit-learn on real anomaly sets\n")
+    out.append(f"## {args.title}\n")
     out.append(f"`{args.command}` — {len(sets)} data sets × {len(seeds)} split seeds ({', '.join(map(str, seeds))}), "
                f"stratified 60/40 train/test, trained on the unlabeled, contaminated train part, measured on the test part. "
                f"Measured {datetime.now(timezone.utc).strftime('%Y-%m-%d')} at commit {commit}{' (src/ modified)' if dirty else ''}; "
@@ -295,13 +307,26 @@ def main() -> None:
     pyodlike = sorted({(r["dataset"], r.get("layers")) for r in lf["results"] if r.get("layers") and r["method"] == "lf-pyodlike"})
     epochs = [r["epochs"] for r in lf["results"] if r["method"] == "lf-default"] or [0]
     out.append("\n### Notes\n")
-    out.append(f"- latentflow AE defaults: robust scaling (median/IQR), `scoreBy: balanced`, layer widths "
-               f"{', '.join(f'{d} {l}' for d, l in shapes)}; epochs run: {min(epochs)}–{max(epochs)}, median {int(np.median(epochs))}. "
-               "The choices are measured in bench/results/peers-defaults.md.")
-    out.append(f"- latentflow AE PyOD-like, layer widths: {', '.join(f'{d} {l}' for d, l in pyodlike)} "
-               "(PyOD: d-64-32-64-d on every set), scored by reconstruction error like PyOD. Without batch norm and weight "
-               "decay (options `batchNorm`, `weightDecay` exist; the + BN + WD row when run). Not expressible: dropout "
-               "after the code layer, a code wider than d - 1.")
+    if "lf-default" in methods:
+        out.append(f"- latentflow AE defaults: robust scaling (median/IQR), `scoreBy: balanced`, layer widths "
+                   f"{', '.join(f'{d} {l}' for d, l in shapes)}; epochs run: {min(epochs)}–{max(epochs)}, median {int(np.median(epochs))}. "
+                   "The choices are measured in bench/results/peers-defaults.md.")
+    if "lf-pyodlike" in methods:
+        out.append(f"- latentflow AE PyOD-like, layer widths: {', '.join(f'{d} {l}' for d, l in pyodlike)} "
+                   "(PyOD: d-64-32-64-d on every set), scored by reconstruction error like PyOD. Without batch norm and weight "
+                   "decay (options `batchNorm`, `weightDecay` exist; the + BN + WD row when run). Not expressible: dropout "
+                   "after the code layer, a code wider than d - 1.")
+    if "lf-auto" in methods:
+        slots = sorted({(r["dataset"], r.get("features"), r.get("slots")) for r in lf["results"] if r["method"] == "lf-auto"})
+        out.append("- latentflow `features: auto` (`fitDetector(table, { features: 'auto' })`, the road of `latentflow fit "
+                   "--features auto`): every default (robust scaling of the numeric slots, one-hot up to 32 kept categories "
+                   "with other / unknown / null slots, hashing above, per-kind losses with each original column weighted "
+                   "equally), seed = split seed. Columns → encoded slots: "
+                   + ", ".join(f"{d} {c} → {w}" for d, c, w in slots) + ". No default was tuned on these sets.")
+    if any(m.startswith("oh-") for m in methods):
+        out.append("- one-hot + peer: scikit-learn `OneHotEncoder(handle_unknown='ignore')` on the text columns and "
+                   "`StandardScaler` on the numeric ones, fitted on the train part (inside the timed fit), then the peer "
+                   "with its defaults on that matrix (`run_peers.py --encode onehot`).")
     for m, why in le.get("skipped", {}).items():
         out.append(f"- {LABEL[m]}: not run, the model refused the config ({why}).")
     nonfinite = sorted({(r["dataset"], r["method"]) for r in peers["results"] if r.get("nonfinite")})
@@ -317,10 +342,12 @@ def main() -> None:
                "(`bench/peers/export_data.py`).")
 
     out.append("\n### Data sets\n")
-    out.append("| data set | half | stratum | rows | d | anomalies | origin (all from registry packages, nothing downloaded at run time) | recipe | ODDS / ADBench counterpart |")
-    out.append("|---|---|---|---:|---:|---:|---|---|---|")
+    # The mixed-type sets have no halves (they are all a confirm-style check): no half / stratum columns then.
+    has_halves = any("half" in d for d in manifest["datasets"])
+    out.append("| data set | " + ("half | stratum | " if has_halves else "") + "rows | d | anomalies | origin (all from registry packages, nothing downloaded at run time) | recipe | ODDS / ADBench counterpart |")
+    out.append("|---|" + ("---|---|" if has_halves else "") + "---:|---:|---:|---|---|---|")
     for d in manifest["datasets"]:
-        out.append(f"| {d['name']} | {d.get('half', '—')} | {d.get('stratum', '—')} | {d['rows']} | {d['features']} | {d['anomalies']} ({d['anomalyPct']:.1f} %) | "
+        out.append(f"| {d['name']} | " + (f"{d.get('half', '—')} | {d.get('stratum', '—')} | " if has_halves else "") + f"{d['rows']} | {d['features']} | {d['anomalies']} ({d['anomalyPct']:.1f} %) | "
                    f"{d['origin']} | {d['recipe']} | {d['odds']} |")
 
     text = "\n".join(out) + "\n"

@@ -13,6 +13,13 @@
  *                reconstruction error. Missing: dropout on the code layer
  *   lf-pyodlike-bn  lf-pyodlike plus `batchNorm: true, weightDecay: 1e-5` (the same config as PyOD's)
  *   lf-pca       `PcaModel` with its defaults (95 % of the variance, `scoreBy: mahalanobis`)
+ *   lf-auto      mixed-type sets (bench/peers/mixed/): `fitDetector` with every default and `features: auto`, on the
+ *                split's columns as they are (text as categorical), the product's road (`latentflow fit --features auto`)
+ *   lf-numeric   the same with `features: numeric` (the default): the numeric columns only, what users got before
+ *   lf-auto-pca  `fitDetector` with `type: pca, features: auto`: PCA defaults on the encoded matrix
+ *   lf-numeric-recon  diagnostic, not a default: lf-numeric scored the way a mixed-type model is (plain
+ *                reconstruction error, no latent density), so lf-auto against it shows what the kinds add
+ *                under the same scoring rule
  *   lf-pca-recon `PcaModel` scored by reconstruction error (its previous default)
  *   x-*          the defaults study: one fit, every scoring rule of explore.ts as `x-…/variant`
  *   x-ens        the ensemble and distance-weight study: 3 default fits, `x-ens/k{K}-w{W}` variants
@@ -36,10 +43,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { tableFromIPC } from 'apache-arrow';
+import { DataType, type Table, tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import * as tf from '../../src/runtime/tf.js';
-import { Autoencoder, type AutoencoderConfig, averagePrecision, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
+import { Autoencoder, type AutoencoderConfig, averagePrecision, fitDetector, type FitDetectorOptions, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
 import { AUTOENCODER_SCALER, defaultCodeSize } from '../../src/models/autoencoder/autoencoder-config.js';
 import { AutoencoderEnsemble } from '../../src/models/autoencoder/autoencoder-ensemble.js';
 import { ScoringTensors } from '../../src/models/autoencoder/autoencoder-scoring.js';
@@ -64,15 +71,19 @@ const minScoreS = Number(args['min-score-s']);
 interface Split { seed: number; train: string; test: string }
 interface DatasetEntry { name: string; features: number; splits: Split[] }
 
-/** One fitted method: scores raw rows (scaling included). */
+/**
+ * One fitted method: scores raw rows (scaling included). `table` is the split's every column but the label,
+ * as read (text columns included); `x` its numeric columns only. Methods that read columns themselves
+ * (`fitDetector`) take `table` when there is one (warm-up passes only a matrix).
+ */
 interface Fitted {
-  score(x: Matrix): Float32Array;
+  score(x: Matrix, table?: Table): Float32Array;
   dispose(): void;
   info: Record<string, unknown>;
   /** Other scoring rules of the same fit, reported as `method/variant` (same fit_s, no scoring rate). */
   variants?: Record<string, (x: Matrix) => ArrayLike<number>>;
 }
-type Method = (x: Matrix, seed: number) => Promise<Fitted>;
+type Method = (x: Matrix, seed: number, table?: Table) => Promise<Fitted>;
 
 /** PyOD AutoEncoder() defaults expressed with the options latentflow has today. */
 export function pyodLikeConfig(d: number, seed: number): AutoencoderConfig {
@@ -366,6 +377,10 @@ const METHODS: Record<string, Method> = {
   'lf-ens4-varied': ensembleProductMethod(4, 'varied'),
   'lf-pca': pcaMethod({}),
   'lf-pca-recon': pcaMethod({ scoreBy: 'reconstruction' }),
+  'lf-auto': detectorMethod({ features: 'auto' }),
+  'lf-numeric': detectorMethod({ features: 'numeric' }),
+  'lf-auto-pca': detectorMethod({ type: 'pca', features: 'auto' }),
+  'lf-numeric-recon': detectorMethod({ features: 'numeric', model: { scoreBy: 'reconstruction', neighbors: null } }),
 };
 
 /** The product's ensemble of `size` default members; see the header for the `k{K}` variants. */
@@ -394,6 +409,22 @@ function ensembleProductMethod(size: number, widths: 'same' | 'varied' = 'same')
   };
 }
 
+/**
+ * The library's `fitDetector` (the `latentflow fit` road: its scaler, encoding, model and threshold defaults),
+ * seeded with the split seed, on the split's columns as they are.
+ */
+function detectorMethod(options: FitDetectorOptions): Method {
+  return async (x, seed, table) => {
+    const detector = await fitDetector(table ?? x, { ...options, seed });
+    const encoding = detector.detector.encoding;
+    return {
+      score: (m, t) => detector.score(t ?? m),
+      dispose: () => detector.dispose(),
+      info: { features: detector.features.length, slots: encoding?.width ?? detector.features.length },
+    };
+  };
+}
+
 function pcaMethod(config: PcaConfig): Method {
   return async (x) => {
     const scaler = new Scaler('standard').fit(x);
@@ -404,9 +435,12 @@ function pcaMethod(config: PcaConfig): Method {
   };
 }
 
-async function readSplit(file: string): Promise<{ x: Matrix; labels: Int8Array }> {
+/** A split: its numeric feature columns as a matrix, every feature column as read, and the labels. */
+async function readSplit(file: string): Promise<{ x: Matrix; table: Table; labels: Int8Array }> {
   const table = tableFromIPC(pw.readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
-  const names = table.schema.fields.map((f) => f.name).filter((n) => n !== 'label');
+  const features = table.schema.fields.map((f) => f.name).filter((n) => n !== 'label');
+  // Mixed-type sets write numbers as float64 and categories as text; the matrix methods see the numbers only.
+  const names = table.schema.fields.filter((f) => f.name !== 'label' && DataType.isFloat(f.type)).map((f) => f.name);
   const rows = table.numRows;
   const cols = names.length;
   const data = new Float32Array(rows * cols);
@@ -415,14 +449,14 @@ async function readSplit(file: string): Promise<{ x: Matrix; labels: Int8Array }
     for (let r = 0; r < rows; r++) data[r * cols + j] = column[r];
   });
   const labels = Int8Array.from(table.getChild('label')!.toArray() as Int8Array);
-  return { x: { data, rows, cols }, labels };
+  return { x: { data, rows, cols }, table: table.select(features), labels };
 }
 
-function scoringRate(fitted: Fitted, x: Matrix): number {
+function scoringRate(fitted: Fitted, x: Matrix, table: Table): number {
   let reps = 0;
   const started = performance.now();
   for (;;) {
-    fitted.score(x);
+    fitted.score(x, table);
     reps++;
     const elapsedS = (performance.now() - started) / 1000;
     if (elapsedS >= minScoreS || reps >= 10_000) return (reps * x.rows) / elapsedS;
@@ -471,11 +505,11 @@ async function main(): Promise<void> {
       const test = await readSplit(path.join(args.data, split.test));
       for (const m of methods) {
         const started = performance.now();
-        const fitted = await METHODS[m](train.x, split.seed);
+        const fitted = await METHODS[m](train.x, split.seed, train.table);
         const fitS = (performance.now() - started) / 1000;
         try {
-          const scores = fitted.score(test.x);
-          const rate = scoringRate(fitted, test.x);
+          const scores = fitted.score(test.x, test.table);
+          const rate = scoringRate(fitted, test.x, test.table);
           const r = {
             dataset: ds.name,
             seed: split.seed,

@@ -9,6 +9,11 @@ Peers, each with its library defaults except the seed (= the split seed):
   iforest   sklearn.ensemble.IsolationForest()      (raw input; score = -score_samples)
   floor     sum of squared z-scores of each row, with the train part's mean and sd (ddof 0; sd 0 -> 1): no model
 
+--encode onehot (the mixed-type sets of bench/peers/mixed/, whose text columns no peer takes as they are):
+the peers' usual practice first, fitted on the train part: scikit-learn OneHotEncoder(handle_unknown="ignore")
+on the text columns and StandardScaler on the numeric ones, then the peer on that matrix; each result is
+named oh-<method>. The encoding is part of fit_s and of the scoring rate, as latentflow's is.
+
 Threads: torch runs with --torch-threads (default 1, as TensorFlow.js wasm runs single-threaded here; with
 torch's default of one thread per core, fits were ~10x slower on this shared 2-core machine). Before any
 timing, each method is fitted and scored once on a tiny set so one-off costs (numba JIT of PyOD's distance
@@ -19,7 +24,7 @@ set its threshold; scikit-learn's does not). score_rows_s: test rows scored per 
 scoring call on the raw test rows (repeated until at least --min-score-s seconds have passed).
 ROC-AUC and AP: scikit-learn roc_auc_score / average_precision_score on the test part.
 
-Run: .cache/bench-venv/bin/python bench/peers/run_peers.py [--data DIR] [--out FILE] [--methods a,b]
+Run: .cache/bench-venv/bin/python bench/peers/run_peers.py [--data DIR] [--out FILE] [--methods a,b] [--encode none|onehot]
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +50,46 @@ def load(path: Path) -> tuple[np.ndarray, np.ndarray]:
     names = [n for n in t.column_names if n != "label"]
     x = np.column_stack([t.column(n).to_numpy() for n in names]).astype(np.float64)
     return x, t.column("label").to_numpy().astype(np.int8)
+
+
+def load_columns(path: Path):
+    """A split's feature table (label dropped) and labels, columns of any type."""
+    t = pq.read_table(path)
+    return t.drop_columns(["label"]), t.column("label").to_numpy().astype(np.int8)
+
+
+class OneHot:
+    """The peers' usual practice on mixed columns: one-hot text (unseen values: all zeros), standardized numbers."""
+
+    def fit(self, t):
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+        self.text = [f.name for f in t.schema if pa.types.is_string(f.type)]
+        self.numeric = [f.name for f in t.schema if f.name not in self.text]
+        self.onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(self._text(t)) if self.text else None
+        self.scaler = StandardScaler().fit(self._numeric(t)) if self.numeric else None
+        return self
+
+    def _text(self, t):
+        return np.column_stack([np.asarray(t.column(n).to_pylist(), dtype=object) for n in self.text])
+
+    def _numeric(self, t):
+        return np.column_stack([t.column(n).to_numpy() for n in self.numeric]).astype(np.float64)
+
+    def transform(self, t) -> np.ndarray:
+        parts = ([self.onehot.transform(self._text(t))] if self.onehot else []) + ([self.scaler.transform(self._numeric(t))] if self.scaler else [])
+        return np.hstack(parts).astype(np.float64)
+
+
+def encoded(fit, score):
+    """fit/score of a peer behind the one-hot encoding, which is fitted inside fit (so timed with it)."""
+    enc = OneHot()
+
+    def fit_t(t):
+        enc.fit(t)
+        return fit(enc.transform(t))
+
+    return fit_t, lambda t: score(enc.transform(t))
 
 
 class Floor:
@@ -118,6 +164,7 @@ def main() -> None:
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--min-score-s", type=float, default=0.25)
     ap.add_argument("--torch-threads", type=int, default=1)
+    ap.add_argument("--encode", default="none", choices=["none", "onehot"], help="onehot: mixed-type sets (see above)")
     args = ap.parse_args()
 
     import pyod
@@ -144,10 +191,13 @@ def main() -> None:
     results = []
     for ds in manifest["datasets"]:
         for split in ds["splits"]:
-            xtr, _ = load(data / split["train"])
-            xte, yte = load(data / split["test"])
+            read = load_columns if args.encode == "onehot" else load
+            xtr, _ = read(data / split["train"])
+            xte, yte = read(data / split["test"])
             for method in methods:
                 fit, score = make(method, split["seed"])
+                if args.encode == "onehot":
+                    fit, score = encoded(fit, score)
                 t0 = time.perf_counter()
                 fit(xtr)
                 fit_s = time.perf_counter() - t0
@@ -156,11 +206,12 @@ def main() -> None:
                 nonfinite = int((~np.isfinite(s)).sum())
                 if nonfinite:  # ranked above every finite score (NaN last), so the metrics stay defined
                     s = np.nan_to_num(s, nan=-1e300, posinf=1e300, neginf=-1e300)
-                r = {"dataset": ds["name"], "seed": split["seed"], "method": method, "fit_s": fit_s, "nonfinite": nonfinite,
+                name = f"oh-{method}" if args.encode == "onehot" else method
+                r = {"dataset": ds["name"], "seed": split["seed"], "method": name, "fit_s": fit_s, "nonfinite": nonfinite,
                      "score_rows_s": rate, "roc_auc": float(roc_auc_score(yte, s)),
                      "ap": float(average_precision_score(yte, s)), "scores": s.tolist()}
                 results.append(r)
-                print(f"{ds['name']:15s} seed {split['seed']} {method:9s} auc {r['roc_auc']:.3f} ap {r['ap']:.3f} "
+                print(f"{ds['name']:15s} seed {split['seed']} {name:9s} auc {r['roc_auc']:.3f} ap {r['ap']:.3f} "
                       f"fit {fit_s:7.2f}s score {rate:10.0f} rows/s", file=sys.stderr, flush=True)
     env["loadavgEnd"] = os.getloadavg()
     out = Path(args.out)
