@@ -101,9 +101,9 @@ export function resolveAutoencoderConfig(inputDim: number, config: AutoencoderCo
     dropout: c.dropout ?? A.dropout,
     batchNorm: c.batchNorm ?? A.batchNorm,
     weightDecay: c.weightDecay ?? A.weightDecay,
-    // Mixed-type blocks score by their own losses (the reconstruction term), with no latent-density part.
-    scoreBy: c.scoreBy ?? (blocks !== null ? 'reconstruction' : defaultScoreBy(inputDim)),
-    neighbors: blocks !== null && c.neighbors === undefined ? null : resolveNeighbors(c),
+    // Mixed-type blocks score by their own losses, each column's divided by its training mean (block-scoring.ts).
+    scoreBy: c.scoreBy ?? (blocks !== null ? 'standardized' : defaultScoreBy(inputDim)),
+    neighbors: resolveNeighbors(c),
     seed: c.seed ?? A.seed,
     sparsity: resolveSparsity(c.sparsity),
     denoising: resolveDenoising(c.denoising),
@@ -122,8 +122,7 @@ function checkBlockOptions(c: Options, blocks: readonly FeatureBlock[], inputDim
   const width = blocks.reduce((n, b) => n + b.width, 0);
   if (width !== inputDim) throw new ModelConfigError('blocks', `autoencoder: the column blocks cover ${width} columns but the input has ${inputDim}`);
   const clash: [keyof Options, boolean][] = [
-    ['scoreBy', c.scoreBy !== undefined && c.scoreBy !== 'reconstruction'],
-    ['neighbors', c.neighbors !== undefined && c.neighbors !== null],
+    ['scoreBy', c.scoreBy !== undefined && c.scoreBy !== 'reconstruction' && c.scoreBy !== 'standardized'],
     ['loss', c.loss !== undefined && c.loss !== 'mse'],
     ['outputActivation', c.outputActivation !== undefined && c.outputActivation !== 'linear'],
     ['variational', c.variational !== undefined && c.variational !== null],
@@ -133,7 +132,7 @@ function checkBlockOptions(c: Options, blocks: readonly FeatureBlock[], inputDim
   if (bad !== undefined) {
     throw new ModelConfigError(
       String(bad[0]),
-      `autoencoder: ${String(bad[0])}=${JSON.stringify(c[bad[0]])} cannot be combined with non-numeric feature columns (each column block has its own loss: squared error, or cross-entropy on logits, and scores by it); leave ${String(bad[0])} unset or use features: numeric`,
+      `autoencoder: ${String(bad[0])}=${JSON.stringify(c[bad[0]])} cannot be combined with non-numeric feature columns (each column block has its own loss: squared error, or cross-entropy on logits, and scores by it: scoreBy standardized or reconstruction); leave ${String(bad[0])} unset or use features: numeric`,
     );
   }
 }

@@ -2,7 +2,8 @@ import * as tf from '../../runtime/tf.js';
 import { DataError, ModelConfigError, ModelStateError } from '../../errors.js';
 import { type ResolvedAutoencoderConfig, type ResolvedDenoising, resolveAutoencoderConfig } from './autoencoder-config.js';
 import type { AutoencoderConfig } from './autoencoder-options.js';
-import { blockElementLoss, blockRowLoss, buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
+import { blockElementLoss, buildLoss, rowReconstructionLoss } from './autoencoder-loss.js';
+import { BlockScorer, checkColumnScale, fitColumnScale } from './block-scoring.js';
 import type { FeatureBlock } from '../feature-encoding.js';
 import { checkScoringStats, fitScoringStats, ScoringTensors } from './autoencoder-scoring.js';
 import type { ScoringStats } from './score-by.js';
@@ -66,6 +67,8 @@ export class Autoencoder {
   private trainingHistory: TrainingHistory | null = null;
   private scoringStats: ScoringStats | null = null;
   private scoringTensors: ScoringTensors | undefined;
+  /** The scores of a mixed-type model (blocks), from its per-slot losses. */
+  private blockScorer: BlockScorer | undefined;
   private codeNeighbors: CodeNeighbors | undefined;
   private isFitting = false;
   private isDisposed = false;
@@ -232,7 +235,7 @@ export class Autoencoder {
     const scoreBy = this.config.scoreBy;
     const tensors = this.scoringTensors;
     const blocks = this.config.blocks ?? null;
-    if (blocks !== null) return { score: tf.reshape(blockRowLoss(blocks, xt, net.reconstruct(xt)), [-1, 1]) as tf.Tensor2D };
+    if (blocks !== null) return { score: (this.blockScorer as BlockScorer).score(blockElementLoss(blocks, xt, net.reconstruct(xt))) };
     if (scoreBy === 'reconstruction' || tensors === undefined) {
       return { score: tf.mean(tf.squaredDifference(xt, net.reconstruct(xt)), 1, true) as tf.Tensor2D };
     }
@@ -257,14 +260,19 @@ export class Autoencoder {
 
   /** Residual scales and code statistics of the training rows under the network just trained. */
   private fitStats(net: AutoencoderNetwork, x: Matrix): ScoringStats {
+    const blocks = this.config.blocks ?? null;
+    if (blocks !== null) return { columnScale: fitColumnScale(blocks, this.mapChunks(x, this.inputDim, (xt) => blockElementLoss(blocks, xt, net.reconstruct(xt)))) };
     const code = this.mapChunks(x, this.config.codeSize, (xt) => net.encode(xt));
     const recon = this.mapChunks(code, this.inputDim, (zt) => net.decode(zt));
     return fitScoringStats(this.config.scoreBy, x, recon, code) as ScoringStats;
   }
 
   private setScoringStats(stats: ScoringStats | null): void {
+    const blocks = this.config.blocks ?? null;
     this.scoringTensors?.dispose();
-    this.scoringTensors = stats === null ? undefined : new ScoringTensors(stats);
+    this.scoringTensors = stats === null || blocks !== null ? undefined : new ScoringTensors(stats);
+    this.blockScorer?.dispose();
+    this.blockScorer = blocks === null ? undefined : new BlockScorer(blocks, this.inputDim, stats?.columnScale ?? null);
     this.scoringStats = stats;
   }
 
@@ -372,7 +380,13 @@ export class Autoencoder {
     const { blocks, ...saved }: Partial<ResolvedAutoencoderConfig> = savedState.params;
     const params = { scoreBy: 'reconstruction', batchNorm: false, weightDecay: 0, neighbors: null, ...saved } as ResolvedAutoencoderConfig;
     const model = new Autoencoder(savedState.inputDim, params, blocks ?? null);
-    const stats = checkScoringStats(model.config.scoreBy, savedState.scoring, model.inputDim, model.config.codeSize);
+    const modelBlocks = model.config.blocks ?? null;
+    const stats =
+      modelBlocks === null
+        ? checkScoringStats(model.config.scoreBy, savedState.scoring, model.inputDim, model.config.codeSize)
+        : model.config.scoreBy === 'reconstruction'
+          ? null
+          : { columnScale: checkColumnScale(savedState.scoring?.columnScale, modelBlocks) };
     const neighbors = checkNeighborStats(savedState.neighbors, model.config.codeSize);
     if ((neighbors === null) !== (model.config.neighbors === null) || (neighbors !== null && (neighbors.k !== model.config.neighbors?.k || neighbors.weight !== model.config.neighbors.weight))) {
       throw new ModelStateError('autoencoder: params.neighbors and the saved code neighbours disagree; the file is damaged: fit the model again');
@@ -409,6 +423,8 @@ export class Autoencoder {
     this.network = undefined;
     this.scoringTensors?.dispose();
     this.scoringTensors = undefined;
+    this.blockScorer?.dispose();
+    this.blockScorer = undefined;
     this.codeNeighbors?.dispose();
     this.codeNeighbors = undefined;
   }

@@ -3,7 +3,8 @@
  * - `reconstruction`: mean over features of the squared reconstruction error, in scaled units.
  * - `standardized`: mean over features of (error_j / s_j)², s_j the root-mean-square error of feature j on
  *   the training rows, so a feature the model rebuilds well weighs more when it breaks. Training rows
- *   average about 1.
+ *   average about 1. With mixed-type columns (the default there): each original column's loss divided by
+ *   its mean training loss, averaged over the columns (block-scoring.ts).
  * - `standardized-code`: the standardized squared errors plus the squared Mahalanobis distance of the code
  *   from the training codes, summed and divided by d + codeSize (training rows average about 1). The second
  *   part sees rows that lie on the learned manifold but far out along it, which reconstruction error alone
@@ -46,6 +47,11 @@ export interface ScoringStats {
    * reconstructions divided by √max(variance_c, 1), so ‖(x̂ - mean) M‖² is the floored Mahalanobis distance.
    */
   manifoldWhitening?: number[];
+  /**
+   * `standardized` with mixed-type column blocks: per block (in `params.blocks` order) the mean training
+   * loss of that column, which the column's loss is divided by (block-scoring.ts).
+   */
+  columnScale?: number[];
   /** `balanced`: the training rows' mean standardized residual Σ_j (error_j / s_j)² and mean manifold distance. */
   residualNorm?: number;
   manifoldNorm?: number;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelConfigError } from '../../../src/errors.js';
+import { roundTrip } from './round-trip.js';
 import { Autoencoder } from '../../../src/models/autoencoder/autoencoder.js';
 import { columnErrors, layoutBlocks, type ColumnEncoding } from '../../../src/models/feature-encoding.js';
 import { gaussian, seededRandom } from '../../../src/models/random.js';
@@ -35,8 +36,8 @@ beforeAll(async () => {
 });
 
 describe('autoencoder with column blocks', () => {
-  it('scores each row by the mean over original columns of the column errors (squared error, cross-entropy)', async () => {
-    const ae = new Autoencoder(layout.width, { epochs: 5, seed: 3 }, layout.blocks);
+  it('with scoreBy: reconstruction, scores each row by the mean over original columns of the column errors (squared error, cross-entropy)', async () => {
+    const ae = new Autoencoder(layout.width, { epochs: 5, seed: 3, scoreBy: 'reconstruction' }, layout.blocks);
     try {
       await ae.fit(rows(300, 1));
       expect(ae.config).toMatchObject({ scoreBy: 'reconstruction', neighbors: null });
@@ -51,6 +52,39 @@ describe('autoencoder with column blocks', () => {
       expect(perColumn.data.every((v) => v >= 0)).toBe(true);
     } finally {
       ae.dispose();
+    }
+  }, 60_000);
+
+  it('by default divides each column error by its training mean (standardized: training rows average 1) and blends in the code neighbours, as numeric models do', async () => {
+    const ae = new Autoencoder(layout.width, { epochs: 5, seed: 3, neighbors: null }, layout.blocks);
+    const byDefault = new Autoencoder(layout.width, { epochs: 5, seed: 3 }, layout.blocks);
+    try {
+      const train = rows(300, 1);
+      await ae.fit(train);
+      expect(ae.config.scoreBy).toBe('standardized');
+      const scale = ae.scoring!.columnScale!;
+      expect(scale).toHaveLength(layout.blocks.length);
+      // Blocks come in slot order; column errors come in the order asked for.
+      const perColumn = columnErrors(ae.featureErrors(train), layout, layout.blocks.map((b) => b.column));
+      const s = ae.score(train);
+      let mean = 0;
+      for (let r = 0; r < train.rows; r++) {
+        let expected = 0;
+        for (let c = 0; c < scale.length; c++) expected += perColumn.data[r * scale.length + c] / scale[c];
+        expect(s[r]).toBeCloseTo(expected / scale.length, 4);
+        mean += s[r] / train.rows;
+      }
+      expect(mean).toBeCloseTo(1, 4);
+      expect(byDefault.config.neighbors).toEqual({ k: 5, weight: 0.5 });
+      // Saved and loaded, it scores the same; a file whose column scales are damaged is refused.
+      const loaded = await roundTrip(ae);
+      expect(Array.from(loaded.score(train))).toEqual(Array.from(s));
+      loaded.dispose();
+      const damaged = roundTrip(ae, (state) => ({ ...state, scoring: { columnScale: scale.slice(1) } }));
+      await expect(damaged).rejects.toThrow(/columnScale, 4 numbers > 0\); the file is damaged/);
+    } finally {
+      ae.dispose();
+      byDefault.dispose();
     }
   }, 60_000);
 
