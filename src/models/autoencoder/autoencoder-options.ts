@@ -265,7 +265,7 @@ const autoencoderShape = {
   weightDecay: option(k.number({ min: 0 }), A.weightDecay, 'Coupled L2 weight decay added to every gradient (PyTorch Adam weight_decay); >= 0'),
   scoreBy: derivedOption(
     k.oneOf(SCORE_BYS),
-    `Score: reconstruction (MSE), standardized (errors / training RMS error per feature), standardized-code (+ code Mahalanobis), mahalanobis (MSE + floored Mahalanobis of the reconstruction) or balanced (standardized errors 2/3 and that distance 1/3) (default ${A.scoreBy}, standardized above ${MANIFOLD_SCORE_MAX_FEATURES} features and with non-numeric columns, where only standardized and reconstruction apply; files saved without it load as reconstruction)`,
+    `Score: reconstruction (MSE), standardized (errors / training RMS error per feature), standardized-code (+ code Mahalanobis), mahalanobis (MSE + floored Mahalanobis of the reconstruction) or balanced (standardized errors 2/3 and that distance 1/3) (default ${A.scoreBy}, standardized above ${MANIFOLD_SCORE_MAX_FEATURES} features, reconstruction with non-numeric columns, where only reconstruction and standardized apply; files saved without it load as reconstruction)`,
   ),
   neighbors: derivedOption(
     neighborOptions.nullable(),

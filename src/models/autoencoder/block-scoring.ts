@@ -6,9 +6,9 @@ import type { Matrix } from '../matrix.js';
 /**
  * The score of a mixed-type model from its per-slot losses (autoencoder-loss.ts `blockElementLoss`): each
  * original column's loss (the weighted sum of its slots, models/feature-encoding.ts `slotWeights`), divided
- * by the column's mean training loss when the model keeps one (`scoreBy: standardized`, the default, the
- * analogue of the numeric default's per-feature standardization), then averaged over the columns. With
- * `scoreBy: reconstruction` no scale is kept and the score is the training loss itself.
+ * by the column's mean training loss when the model keeps one (`scoreBy: standardized`, the analogue of
+ * the numeric default's per-feature standardization), then averaged over the columns. With `scoreBy:
+ * reconstruction` (the default) no scale is kept and the score is the training loss itself.
  */
 
 /** Smallest column scale divided by: a column the model rebuilds perfectly must not turn noise into anomalies. */

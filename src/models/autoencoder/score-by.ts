@@ -3,7 +3,7 @@
  * - `reconstruction`: mean over features of the squared reconstruction error, in scaled units.
  * - `standardized`: mean over features of (error_j / s_j)², s_j the root-mean-square error of feature j on
  *   the training rows, so a feature the model rebuilds well weighs more when it breaks. Training rows
- *   average about 1. With mixed-type columns (the default there): each original column's loss divided by
+ *   average about 1. With mixed-type columns: each original column's loss divided by
  *   its mean training loss, averaged over the columns (block-scoring.ts).
  * - `standardized-code`: the standardized squared errors plus the squared Mahalanobis distance of the code
  *   from the training codes, summed and divided by d + codeSize (training rows average about 1). The second

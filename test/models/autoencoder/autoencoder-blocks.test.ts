@@ -36,8 +36,8 @@ beforeAll(async () => {
 });
 
 describe('autoencoder with column blocks', () => {
-  it('with scoreBy: reconstruction, scores each row by the mean over original columns of the column errors (squared error, cross-entropy)', async () => {
-    const ae = new Autoencoder(layout.width, { epochs: 5, seed: 3, scoreBy: 'reconstruction' }, layout.blocks);
+  it('by default (scoreBy: reconstruction) scores each row by the mean over original columns of the column errors (squared error, cross-entropy)', async () => {
+    const ae = new Autoencoder(layout.width, { epochs: 5, seed: 3 }, layout.blocks);
     try {
       await ae.fit(rows(300, 1));
       expect(ae.config).toMatchObject({ scoreBy: 'reconstruction', neighbors: null });
@@ -55,9 +55,9 @@ describe('autoencoder with column blocks', () => {
     }
   }, 60_000);
 
-  it('by default divides each column error by its training mean (standardized: training rows average 1) and blends in the code neighbours, as numeric models do', async () => {
-    const ae = new Autoencoder(layout.width, { epochs: 5, seed: 3, neighbors: null }, layout.blocks);
-    const byDefault = new Autoencoder(layout.width, { epochs: 5, seed: 3 }, layout.blocks);
+  it('with scoreBy: standardized divides each column error by its training mean (training rows average 1); code neighbours are an option', async () => {
+    const ae = new Autoencoder(layout.width, { epochs: 5, seed: 3, scoreBy: 'standardized' }, layout.blocks);
+    const withNeighbors = new Autoencoder(layout.width, { epochs: 5, seed: 3, neighbors: { k: 5, weight: 0.5 } }, layout.blocks);
     try {
       const train = rows(300, 1);
       await ae.fit(train);
@@ -75,7 +75,10 @@ describe('autoencoder with column blocks', () => {
         mean += s[r] / train.rows;
       }
       expect(mean).toBeCloseTo(1, 4);
-      expect(byDefault.config.neighbors).toEqual({ k: 5, weight: 0.5 });
+      expect(ae.config.neighbors).toBeNull();
+      await withNeighbors.fit(train);
+      expect(withNeighbors.neighbors).toMatchObject({ k: 5, weight: 0.5 });
+      expect(Array.from(withNeighbors.score(train)).every(Number.isFinite)).toBe(true);
       // Saved and loaded, it scores the same; a file whose column scales are damaged is refused.
       const loaded = await roundTrip(ae);
       expect(Array.from(loaded.score(train))).toEqual(Array.from(s));
@@ -84,7 +87,7 @@ describe('autoencoder with column blocks', () => {
       await expect(damaged).rejects.toThrow(/columnScale, 4 numbers > 0\); the file is damaged/);
     } finally {
       ae.dispose();
-      byDefault.dispose();
+      withNeighbors.dispose();
     }
   }, 60_000);
 
