@@ -91,30 +91,71 @@ export class CodeNeighbors {
    * XNNPACK; `matMul(q, reference, false, true)` took its scalar path (bench/neighbor-speed.ts).
    */
   private readonly referenceT: tf.Tensor2D;
-  /** Per reference row, ‖r‖², as a row vector. */
-  private readonly referenceNorms: tf.Tensor2D;
+  /** Per reference row, ‖r‖², on the host: the selection of the nearest codes runs there. */
+  private readonly referenceNorms: Float32Array;
+  /** The k smallest values of the current row, unsorted (scratch). */
+  private readonly nearest: Float64Array;
 
   constructor(stats: NeighborStats) {
     this.stats = stats;
     const c = stats.codes.length / stats.rows;
     const reference = tf.tensor2d(stats.codes, [stats.rows, c], 'float32');
-    [this.referenceT, this.referenceNorms] = tf.tidy(() => [tf.transpose(reference), tf.reshape(tf.sum(tf.square(reference), 1), [1, -1]) as tf.Tensor2D]);
+    this.referenceT = tf.tidy(() => tf.transpose(reference));
     reference.dispose();
+    this.referenceNorms = new Float32Array(stats.rows);
+    for (let r = 0; r < stats.rows; r++) {
+      let sum = 0;
+      for (let j = 0; j < c; j++) sum += stats.codes[r * c + j] ** 2;
+      this.referenceNorms[r] = sum;
+    }
+    this.nearest = new Float64Array(stats.k);
   }
 
-  /** Per code row (as a column), the distance to its k-th nearest reference code. */
+  /**
+   * Per code row (as a column), the distance to its k-th nearest reference code. The products q·r run on
+   * the backend (a plain matMul); the rest (‖q‖² − 2 q·r + ‖r‖² and the k-th smallest) runs in one pass on
+   * the host: as tensor ops (sub, mul, add, relu, neg, topk over rows x reference values) it cost about three
+   * times the product (bench/neighbor-speed.ts).
+   */
   distance(code: tf.Tensor2D): tf.Tensor2D {
-    const parts: tf.Tensor2D[] = [];
-    for (let start = 0; start < code.shape[0]; start += QUERY_CHUNK_ROWS) {
-      const size = Math.min(QUERY_CHUNK_ROWS, code.shape[0] - start);
-      const q = size === code.shape[0] ? code : tf.slice(code, [start, 0], [size, -1]);
-      // ‖q − r‖² = ‖q‖² − 2 q·r + ‖r‖², clamped at 0 against rounding.
-      const squared = tf.relu(tf.add(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, tf.matMul(q, this.referenceT))), this.referenceNorms));
-      // The k nearest (unsorted: cheaper), of which the k-th is the farthest.
-      const nearest = tf.topk(tf.neg(squared), this.stats.k, false).values;
-      parts.push(tf.sqrt(tf.neg(tf.min(nearest, 1, true))) as tf.Tensor2D);
+    const [n, c] = code.shape;
+    const R = this.stats.rows;
+    const k = this.stats.k;
+    const codes = code.dataSync();
+    const norms = this.referenceNorms;
+    const nearest = this.nearest;
+    const out = new Float32Array(n);
+    for (let start = 0; start < n; start += QUERY_CHUNK_ROWS) {
+      const size = Math.min(QUERY_CHUNK_ROWS, n - start);
+      const products = tf.tidy(() => tf.matMul(size === n ? code : tf.slice(code, [start, 0], [size, -1]), this.referenceT));
+      const p = products.dataSync();
+      products.dispose();
+      for (let i = 0; i < size; i++) {
+        // The k smallest ‖r‖² − 2 q·r (‖q‖² is the same for every r), kept unsorted with their largest known.
+        nearest.fill(Infinity);
+        let worst = Infinity;
+        let worstAt = 0;
+        const row = i * R;
+        for (let r = 0; r < R; r++) {
+          const v = norms[r] - 2 * p[row + r];
+          if (v >= worst) continue;
+          nearest[worstAt] = v;
+          worst = nearest[0];
+          worstAt = 0;
+          for (let h = 1; h < k; h++) {
+            if (nearest[h] > worst) {
+              worst = nearest[h];
+              worstAt = h;
+            }
+          }
+        }
+        let q2 = 0;
+        for (let j = 0, o = (start + i) * c; j < c; j++) q2 += codes[o + j] * codes[o + j];
+        // Clamped at 0 against rounding: a code equal to a reference one is at distance 0.
+        out[start + i] = Math.sqrt(Math.max(0, q2 + worst));
+      }
     }
-    return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+    return tf.tensor2d(out, [n, 1]);
   }
 
   /** The blended score of rows whose own score (`scoreBy`) is `score` and whose codes are `code` (columns). */
@@ -135,7 +176,6 @@ export class CodeNeighbors {
 
   dispose(): void {
     this.referenceT.dispose();
-    this.referenceNorms.dispose();
   }
 }
 
