@@ -1,5 +1,4 @@
 import { DataType, Schema, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
-import * as pw from 'parquet-wasm/node';
 import { z } from 'zod';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
@@ -10,7 +9,6 @@ import { defineStage, type Sink, type SinkSummary, type StageContext } from '../
 import { checkWritable, fileSink } from './closable.js';
 import { ParquetEncoder } from './parquet-encoder.js';
 import type { EncoderSetup } from './parquet-encoder-protocol.js';
-import { writerProperties } from './parquet-writer-properties.js';
 
 const TYPE = 'parquet-sink';
 
@@ -93,6 +91,9 @@ async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: Asyn
     try {
       const first = await next();
       if (first === undefined) {
+        // parquet-wasm loads here only: on this thread it is needed for an empty file alone (the encoding
+        // thread has its own), and loading it (compiling its module) was a third of a second of every start.
+        const [pw, { writerProperties }] = await Promise.all([import('parquet-wasm/node'), import('./parquet-writer-properties.js')]);
         const empty = pw.Table.fromIPCStream(tableToIPC(new Table(schema ?? new Schema([])), 'stream'));
         await file.write(pw.writeParquet(empty, writerProperties(setup(schema))));
         ctx.logger.info({ file: target, rows: 0 }, `${TYPE}: wrote an empty file ${target}`);

@@ -27,11 +27,11 @@ function packagesLoadedAtStart(): Set<string> {
 }
 
 describe('CLI start', () => {
-  it('loads no chart, PNG, Kafka or metrics package until a stage uses one', { timeout: 90_000 }, () => {
+  it('loads no chart, PNG, Kafka, metrics or Parquet package until a stage uses one', { timeout: 90_000 }, () => {
     const loaded = packagesLoadedAtStart();
     // The probe works: packages every command needs are seen.
     expect(loaded.has('commander')).toBe(true);
     expect(loaded.has('apache-arrow')).toBe(true);
-    for (const lazy of ['vega', 'vega-lite', '@resvg/resvg-js', 'pngjs', 'kafkajs', 'prom-client']) expect(loaded.has(lazy), lazy).toBe(false);
+    for (const lazy of ['vega', 'vega-lite', '@resvg/resvg-js', 'pngjs', 'kafkajs', 'prom-client', 'parquet-wasm']) expect(loaded.has(lazy), lazy).toBe(false);
   });
 });
