@@ -5,14 +5,17 @@
  * beforehand on the first 20,000 rows, not timed), and (c) read by pyarrow's read_csv and written by
  * pq.write_table, all in the same run, as medians of `--repeats`, with rows/s, MB/s, peak RSS and the
  * ratios latentflow / pyarrow. (a) and (b) each run in their own process so peak RSS is theirs alone;
- * (b) includes the process start (tsx loading the CLI), timed apart as `latentflow --version`.
+ * (b) includes the process start (loading the CLI), timed apart as `latentflow --version`. `--cli built` (the
+ * default) runs the built package as users do (`node dist/cli/bin.js`; run `npm run build` first), `--cli tsx`
+ * runs the sources under tsx, which adds about a second of transpiling to every start.
  *
  * Wall clock and process CPU (user + system, all threads): on a shared machine CPU moves less than wall.
  * Needs a Python with pyarrow: `--python` (default .cache/bench-venv/bin/python).
  *
- * Run: `npx tsx bench/csv-ingest.ts [--rows 2000000] [--repeats 3] [--python PATH] [--out FILE]`
+ * Run: `npx tsx bench/csv-ingest.ts [--rows 2000000] [--repeats 3] [--python PATH] [--cli built|tsx] [--out FILE] [--keep]`
+ * (`--keep` leaves the generated files in their folder, printed at the end, for profiling).
  */
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,13 +32,17 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     python: { type: 'string', default: BENCH_PYTHON },
     out: { type: 'string' },
+    cli: { type: 'string', default: 'built' },
+    keep: { type: 'boolean', default: false },
     // Internal: run one csv-source read of FILE in this process and print its JSON measurement.
     'child-read': { type: 'string' },
   },
 });
 const COLUMNS = 9;
 const FIT_ROWS = 20_000;
-const cli = ['--import', 'tsx', path.join(root, 'src/cli/bin.ts')];
+const BUILT_CLI = path.join(root, 'dist/cli/bin.js');
+const cli = values.cli === 'tsx' ? ['--import', 'tsx', path.join(root, 'src/cli/bin.ts')] : [BUILT_CLI];
+if (values.cli !== 'tsx' && values.cli !== 'built') throw new Error(`--cli must be built or tsx, received ${values.cli}`);
 
 /**
  * Writes `rows` rows of 9 columns: values rounded to 3 decimals and written with String(), i.e. as float64
@@ -89,6 +96,9 @@ interface PyarrowResult {
 async function main(): Promise<void> {
   const rows = Number(values.rows);
   const repeats = Number(values.repeats);
+  if (values.cli === 'built' && values['child-read'] === undefined && !existsSync(BUILT_CLI)) {
+    throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` first, or pass --cli tsx`);
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'latentflow-csv-ingest-'));
   try {
     const csv = path.join(dir, 'data.csv');
@@ -126,7 +136,7 @@ async function main(): Promise<void> {
     const pyAll: [number, number] = [median(pySeconds), median(pyCpu)];
     const lines = [
       `${rows.toLocaleString('en')} rows x ${COLUMNS} float columns, ${megabytes.toFixed(0)} MB CSV; median of ${repeats}; CPU = user + system, all threads.`,
-      `pyarrow ${py.pyarrow}; node ${process.version}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end.`,
+      `CLI: ${values.cli === 'tsx' ? 'sources under tsx (node --import tsx src/cli/bin.ts)' : 'built package (node dist/cli/bin.js)'}; pyarrow ${py.pyarrow}; node ${process.version}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end.`,
       '',
       '| step | wall | CPU | rows/s | MB/s | peak RSS | ratio to pyarrow (wall / CPU) |',
       '| --- | --- | --- | --- | --- | --- | --- |',
@@ -142,7 +152,8 @@ async function main(): Promise<void> {
     console.log(text);
     if (values.out) await writeFile(values.out, `${text}\n`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (values.keep) console.log(`files kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -9,7 +9,8 @@ import { Closers } from '../io/closers.js';
 import { CSV_COLUMN_TYPES, EXPECTED_TEXT, arrowTypeOf, buildColumn, inferColumnType, type CsvColumnType, type CsvReadType } from '../io/csv-types.js';
 import { numericTextField } from '../io/numeric-field.js';
 import { utf8Check } from '../io/utf8-check.js';
-import { csvRecords } from '../io/csv-records.js';
+import { csvRecordGroups } from '../io/csv-records.js';
+import { FloatColumnBuffer } from '../io/float-column-buffer.js';
 import { fileError, isFsError } from '../io/file-error.js';
 import { openInput, type InputFile } from '../io/input-file.js';
 import { resolveFilePath } from '../io/output-target.js';
@@ -48,8 +49,9 @@ export type CsvSourceParams = z.output<typeof params>;
 
 /**
  * Streams a CSV file into record batches: records split from a read stream (natively while no quote has
- * appeared, then by csv-parse; see {@link csvRecords}), so memory holds one batch (plus the inference
- * window), never the file. Undeclared columns are float64 when every non-null value in the first
+ * appeared, then by csv-parse; see {@link csvRecordGroups}), so memory holds one batch (plus the inference
+ * window), never the file. After the inference window, float columns of unquoted lines are parsed from the
+ * line's text straight into the batch's typed arrays (see {@link FloatColumnBuffer}). Undeclared columns are float64 when every non-null value in the first
  * `inferRows` rows is a number written as float64 writes it back (integers too, so nothing is truncated;
  * also when every value there is null, with a warning); numeric text (Utf8 holding the exact text, field
  * metadata `latentflow.numeric: text`, still numeric for features) when every value is a number but some
@@ -119,7 +121,7 @@ function isBlank(fields: readonly string[]): boolean {
   return fields.length === 1 && fields[0] === '';
 }
 
-/** csv-parse options shared by the read ({@link csvRecords}, which must agree with them) and by {@link locateParseError}. */
+/** csv-parse options shared by the read ({@link csvRecordGroups}, which must agree with them) and by {@link locateParseError}. */
 function parserOptions(p: CsvSourceParams): Options {
   return {
     delimiter: p.delimiter,
@@ -160,6 +162,8 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
   let builder: BatchBuilder | undefined;
   let window: CsvRecord[] = [];
   let yielded = false;
+  // Whether csv-parse has taken over (a quote appeared): from then on every record arrives split.
+  let isParsed = false;
 
   const start = (first: CsvRecord): string[] => {
     const found = p.hasHeader ? headerNames(file, first) : first.fields.map((_, i) => `c${i}`);
@@ -193,37 +197,58 @@ async function* readCsv(p: CsvSourceParams, ctx: StageContext, closers: Closers,
     if (b.rows === p.batchRows) ready.push(b.flush());
   };
   const fixTypes = (names: string[]): BatchBuilder => {
-    const b = new BatchBuilder(file, names, typesFrom(window, names), nulls, declared, p.inferRows, counts);
+    const b = new BatchBuilder(file, names, typesFrom(window, names), nulls, declared, p, counts, !isParsed);
     for (const r of window) add(b, r);
     window = [];
     return b;
   };
 
   try {
-    const records = csvRecords(checked, { parser: parserOptions(p), delimiter: p.delimiter, quote: p.quote });
-    for await (const group of records) for (const fields of group) {
-      if (ctx.signal.aborted) ctx.signal.throwIfAborted();
-      const line = lines.take(fields);
-      if (names === undefined) {
-        if (isBlank(fields)) continue; // blank lines before the first record
-        names = start({ fields, line });
-        if (p.hasHeader) continue;
-      }
-      if (fields.length !== names.length) {
-        // A blank line is skipped, except in a one-column file, where it is an empty (null) value.
-        if (isBlank(fields)) continue;
-        throw wrongFieldCount(file, line, names.length, fields.length, p.delimiter);
-      }
-      const record = { fields, line };
-      if (builder !== undefined) add(builder, record);
-      else {
-        window.push(record);
-        if (window.length >= p.inferRows) builder = fixTypes(names);
-      }
-      while (ready.length > 0) {
-        yielded = true;
-        yield ready.shift()!;
-        if (isClosed()) return;
+    const groups = csvRecordGroups(checked, { parser: parserOptions(p), delimiter: p.delimiter, quote: p.quote });
+    for await (const group of groups) {
+      const isLines = 'lines' in group;
+      isParsed ||= !isLines;
+      const count = isLines ? group.lines.length : group.records.length;
+      for (let k = 0; k < count; k++) {
+        if (ctx.signal.aborted) ctx.signal.throwIfAborted();
+        let fields: string[];
+        if (isLines) {
+          const text = group.lines[k];
+          // Once the types are fixed, a line with the right number of fields goes straight into the batch;
+          // any other (blank, too few or too many fields) takes the general path below, which knows what to do.
+          if (builder?.pushLine(text, lines.next) === true) {
+            lines.next++; // an unquoted line holds no line break
+            if (builder.rows === p.batchRows) {
+              yielded = true;
+              yield builder.flush();
+              if (isClosed()) return;
+            }
+            continue;
+          }
+          fields = text.split(p.delimiter);
+        } else fields = group.records[k];
+        const line = lines.take(fields);
+        if (names === undefined) {
+          if (isBlank(fields)) continue; // blank lines before the first record
+          names = start({ fields, line });
+          if (p.hasHeader) continue;
+        }
+        if (fields.length !== names.length) {
+          // A blank line is skipped, except in a one-column file, where it is an empty (null) value.
+          if (isBlank(fields)) continue;
+          throw wrongFieldCount(file, line, names.length, fields.length, p.delimiter);
+        }
+        const record = { fields, line };
+        if (builder !== undefined) add(builder, record);
+        else {
+          window.push(record);
+          if (window.length >= p.inferRows) builder = fixTypes(names);
+        }
+        while (ready.length > 0) {
+          yielded = true;
+          yield ready.shift()!;
+          if (isClosed()) return;
+        }
       }
     }
     if (names === undefined) return; // an empty file: no columns, nothing to yield
@@ -345,11 +370,18 @@ async function parseError(err: CsvError, file: string, p: CsvSourceParams): Prom
   }
 }
 
-/** Collects the cells of up to `batchRows` records and turns them into one typed batch. */
+/**
+ * Collects up to `batchRows` records and turns them into one typed batch: float columns straight into their
+ * typed arrays, the other columns as cell texts typed at the end.
+ */
 class BatchBuilder {
   private cells: string[][];
+  /** Per column, its typed buffer (float columns) or undefined (the column collects texts in `cells`). */
+  private readonly floats: (FloatColumnBuffer | undefined)[];
   private lines: number[] = [];
   private readonly fields: Field[];
+  private readonly inferRows: number;
+  private readonly delimiter: string;
   /** Rows already emitted in earlier batches (the next batch's `firstRow`). */
   rowsEmitted = 0;
 
@@ -359,10 +391,16 @@ class BatchBuilder {
     private readonly types: CsvReadType[],
     private readonly nulls: ReadonlySet<string>,
     private readonly declared: ReadonlyMap<string, CsvColumnType>,
-    private readonly inferRows: number,
+    p: Pick<CsvSourceParams, 'inferRows' | 'batchRows' | 'delimiter'>,
     private readonly counts: ReadCounts,
+    /** Whether float columns use typed buffers: they pay off when lines come unsplit (no quote seen yet). */
+    isTyped: boolean,
   ) {
+    this.inferRows = p.inferRows;
+    this.delimiter = p.delimiter;
     this.cells = names.map(() => []);
+    isTyped &&= FloatColumnBuffer.isUsable(nulls);
+    this.floats = types.map((type) => (isTyped && (type === 'float64' || type === 'float32') ? new FloatColumnBuffer(type, p.batchRows) : undefined));
     this.fields = names.map((name, c) => (types[c] === 'numeric-text' ? numericTextField(name) : new Field(name, arrowTypeOf(types[c]), true)));
   }
 
@@ -375,8 +413,47 @@ class BatchBuilder {
 
   push(record: CsvRecord): void {
     const { fields } = record;
-    for (let c = 0; c < this.cells.length; c++) this.cells[c].push(fields[c]);
+    const row = this.lines.length;
+    for (let c = 0; c < this.cells.length; c++) {
+      const typed = this.floats[c];
+      if (typed !== undefined) typed.set(row, fields[c], 0, fields[c].length);
+      else this.cells[c].push(fields[c]);
+    }
     this.lines.push(record.line);
+  }
+
+  /**
+   * Adds the record that unquoted `text` (one file line, `line`) is, its fields found in place; false, and
+   * nothing added, when the line does not have one field per column (the caller then splits it).
+   */
+  pushLine(text: string, line: number): boolean {
+    const { delimiter, floats, cells } = this;
+    const n = cells.length;
+    const row = this.lines.length;
+    let start = 0;
+    for (let c = 0; c < n; c++) {
+      const next = text.indexOf(delimiter, start);
+      const isLast = c === n - 1;
+      if (isLast ? next !== -1 : next === -1) {
+        this.truncate(row);
+        return false;
+      }
+      const end = isLast ? text.length : next;
+      const typed = floats[c];
+      if (typed !== undefined) typed.set(row, text, start, end);
+      else cells[c].push(text.slice(start, end));
+      start = end + delimiter.length;
+    }
+    this.lines.push(line);
+    return true;
+  }
+
+  /** Drops what a rejected line added to the columns (rows from `rows` on). */
+  private truncate(rows: number): void {
+    for (let c = 0; c < this.cells.length; c++) {
+      this.floats[c]?.truncate(rows);
+      if (this.cells[c].length > rows) this.cells[c].length = rows;
+    }
   }
 
   flush(): RecordBatch {
@@ -389,15 +466,12 @@ class BatchBuilder {
         this.counts.respelledCells++;
         this.firstRespelled ??= { line: lines[row], column: this.names[c], text };
       };
-      return buildColumn(
-        type,
-        this.cells[c],
-        this.nulls,
-        (row, text) => {
-          throw this.badValue(c, lines[row], text);
-        },
-        isInferredFloat ? respelled : undefined,
-      );
+      const bad = (row: number, text: string): never => {
+        throw this.badValue(c, lines[row], text);
+      };
+      const typed = this.floats[c];
+      if (typed !== undefined) return typed.finish(n, this.nulls, bad, isInferredFloat ? respelled : undefined);
+      return buildColumn(type, this.cells[c], this.nulls, bad, isInferredFloat ? respelled : undefined);
     });
     let consecutive = true;
     for (let i = 1; i < n && consecutive; i++) consecutive = lines[i] === lines[0] + i;

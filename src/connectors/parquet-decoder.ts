@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { tableFromIPC, type Schema, type Table } from 'apache-arrow';
 import type { DecoderReply, DecoderRequest, DecoderSetup } from './parquet-protocol.js';
+import { startWorkerThread } from './worker-thread.js';
 
 /**
  * How decoding failed: parquet-wasm returned an error (`footer`, `read`), the decoder crashed (`crash`: a
@@ -20,17 +19,9 @@ export class DecoderFailure extends Error {
   }
 }
 
-/**
- * Starts a decoding thread: the compiled module next to this one, or, when this module runs from its
- * TypeScript source (tests, tsx), a bootstrap that installs tsx's require hook in the thread first (a
- * `--import` in the thread's execArgv does not reach its entry module on Node 20).
- */
+/** Starts a decoding thread (see {@link startWorkerThread}). */
 function startThread(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./parquet-worker.js', here));
-  const loader = createRequire(here).resolve('tsx/cjs');
-  const entry = fileURLToPath(new URL('./parquet-worker.ts', here));
-  return new Worker(`require(${JSON.stringify(loader)}); require(${JSON.stringify(entry)});`, { eval: true });
+  return startWorkerThread(import.meta.url, 'parquet-worker');
 }
 
 /**

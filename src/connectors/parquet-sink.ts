@@ -1,5 +1,4 @@
-import { Schema, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
-import * as pw from 'parquet-wasm/node';
+import { DataType, Schema, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { writeAtomically, type AtomicFile } from '../io/atomic-file.js';
 import { resolveFilePath } from '../io/output-target.js';
@@ -8,15 +7,10 @@ import { DictionaryUnifier } from '../io/dictionaries.js';
 import { SchemaGuard, fileSchema, relabel } from '../io/file-schema.js';
 import { defineStage, type Sink, type SinkSummary, type StageContext } from '../contract/stage.js';
 import { checkWritable, fileSink } from './closable.js';
+import { ParquetEncoder } from './parquet-encoder.js';
+import type { EncoderSetup } from './parquet-encoder-protocol.js';
 
 const TYPE = 'parquet-sink';
-
-const CODECS = {
-  none: pw.Compression.UNCOMPRESSED,
-  snappy: pw.Compression.SNAPPY,
-  gzip: pw.Compression.GZIP,
-  zstd: pw.Compression.ZSTD,
-} as const;
 
 /** Parameters of {@link parquetSink}. */
 const params = z
@@ -39,9 +33,10 @@ const params = z
 export type ParquetSinkParams = z.output<typeof params>;
 
 /**
- * Writes batches to a Parquet file through parquet-wasm's streaming writer (`transformParquetStream`): it
- * pulls one batch at a time, buffers at most `rowGroupRows` rows (the open row group), and emits each row
- * group's bytes, which go straight to a temp file renamed into place at the end. The schema comes from the
+ * Writes batches to a Parquet file through parquet-wasm's streaming writer (`transformParquetStream`), run
+ * in a worker thread (see {@link ParquetEncoder}) so encoding overlaps the pipeline's work on the next batch:
+ * it pulls one batch at a time (one more is made ready ahead), buffers at most `rowGroupRows` rows (the open
+ * row group), and emits each row group's bytes, which go straight to a temp file renamed into place at the end. The schema comes from the
  * first batch (every column optional, per-batch source metadata dropped); a later batch whose columns or
  * types differ is a DataError naming the column. An input without rows is written in one call (the
  * streaming writer needs at least one batch): a valid Parquet file with the columns of the zero-row
@@ -59,8 +54,14 @@ export const parquetSink = defineStage({
 
 async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: AsyncIterable<RecordBatch>, closers: Closers, isClosed: () => boolean): Promise<SinkSummary> {
   const target = resolveFilePath(ctx.baseDir, p.path);
-  // Built right before use: parquet-wasm takes ownership of the properties (they must not be freed after).
-  const properties = () => new pw.WriterPropertiesBuilder().setCompression(CODECS[p.compression]).setMaxRowGroupSize(p.rowGroupRows).build();
+  const setup = (columns?: Schema): EncoderSetup => ({
+    compression: p.compression,
+    rowGroupRows: p.rowGroupRows,
+    // Float columns are written without a dictionary: measured values rarely repeat, and parquet-wasm's
+    // dictionary attempt (hashing every value until the page limit makes it fall back) was half of the
+    // writer's time on a float file. The values read back are the same either way.
+    plainColumns: (columns?.fields ?? []).filter((f) => DataType.isFloat(f.type)).map((f) => f.name),
+  });
 
   const body = async (file: AtomicFile): Promise<SinkSummary> => {
     const batches = input[Symbol.asyncIterator]();
@@ -85,56 +86,46 @@ async function writeParquet(p: ParquetSinkParams, ctx: StageContext, input: Asyn
         if (batch.numRows > 0) return batch;
       }
     };
-    /** `batch` copied into wasm memory as parquet-wasm record batches (via one IPC stream message). */
-    const toWasm = (batch: RecordBatch): pw.RecordBatch[] => {
-      const table = pw.Table.fromIPCStream(tableToIPC(new Table([relabel(batch, schema!)]), 'stream'));
-      try {
-        return table.recordBatches();
-      } finally {
-        table.free();
-      }
-    };
 
+    let encoder: ParquetEncoder | undefined;
     try {
-      let first = await next();
+      const first = await next();
       if (first === undefined) {
+        // parquet-wasm loads here only: on this thread it is needed for an empty file alone (the encoding
+        // thread has its own), and loading it (compiling its module) was a third of a second of every start.
+        const [pw, { writerProperties }] = await Promise.all([import('parquet-wasm/node'), import('./parquet-writer-properties.js')]);
         const empty = pw.Table.fromIPCStream(tableToIPC(new Table(schema ?? new Schema([])), 'stream'));
-        await file.write(pw.writeParquet(empty, properties()));
+        await file.write(pw.writeParquet(empty, writerProperties(setup(schema))));
         ctx.logger.info({ file: target, rows: 0 }, `${TYPE}: wrote an empty file ${target}`);
         return { rows: 0, batches: 0, target };
       }
-      // parquet-wasm swallows an error of the input stream and finishes the file normally, so the failure
-      // is kept here and rethrown after the output is drained (the temp file is then discarded).
-      let failure: { error: unknown } | undefined;
-      const source = new ReadableStream<pw.RecordBatch>(
-        {
-          async pull(controller) {
-            try {
-              const batch = first ?? (await next());
-              first = undefined;
-              if (batch === undefined) {
-                controller.close();
-                return;
-              }
-              for (const wasmBatch of toWasm(batch)) controller.enqueue(wasmBatch);
-              rows += batch.numRows;
-              written++;
-            } catch (error) {
-              failure = { error };
-              controller.error(error);
-            }
-          },
-        },
-        // Pull only when the writer asks: one batch in flight.
-        { highWaterMark: 0 },
-      );
-      const output = await pw.transformParquetStream(source, properties());
-      for await (const chunk of output as AsyncIterable<Uint8Array>) await file.write(chunk);
-      if (failure !== undefined) throw failure.error;
+      encoder = ParquetEncoder.start(setup(schema));
+      // One batch is made ready ahead: while the thread encodes a batch, this thread reads and transforms
+      // the next one. Its rejection is taken when it is awaited (marked handled until then).
+      let ready: Promise<RecordBatch | undefined> = Promise.resolve(first);
+      for (;;) {
+        const reply = await encoder.next();
+        if (reply.kind === 'bytes') await file.write(reply.bytes);
+        else if (reply.kind === 'pull') {
+          const batch = await ready;
+          if (batch === undefined) {
+            encoder.end();
+            continue;
+          }
+          encoder.send(tableToIPC(new Table([relabel(batch, schema!)]), 'stream'));
+          rows += batch.numRows;
+          written++;
+          ready = next();
+          ready.catch(() => undefined);
+        } else if (reply.kind === 'done') break;
+        else throw new Error(`${TYPE}: ${reply.message}`);
+      }
     } catch (err) {
       // Stop the upstream generator too (its finally releases what it holds); harmless if it already ended.
       await batches.return?.().catch(() => undefined);
       throw err;
+    } finally {
+      await encoder?.close();
     }
     ctx.logger.info({ file: target, rows, batches: written, compression: p.compression }, `${TYPE}: wrote ${rows} rows to ${target}`);
     return { rows, batches: written, target };

@@ -19,6 +19,20 @@ const LINE_END = /\r\n|\n|\r/;
  * The records of a UTF-8 byte stream, in groups (one group per input chunk, so the consumer awaits once per
  * chunk, not once per record), exactly as csv-parse with `options.parser` returns them (blank lines as
  * `['']`, a trailing newline ending the last record, a leading BOM dropped).
+ */
+export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): AsyncGenerator<string[][]> {
+  for await (const group of csvRecordGroups(bytes, options)) yield 'lines' in group ? group.lines.map((line) => line.split(options.delimiter)) : group.records;
+}
+
+/**
+ * One group of {@link csvRecordGroups}: lines not split yet (while no quote has appeared, each line is one
+ * record whose fields are the line split on the delimiter; a reader that parses fields in place need not
+ * make the field strings), or records csv-parse has split.
+ */
+export type CsvRecordGroup = { lines: string[] } | { records: string[][] };
+
+/**
+ * The records of {@link csvRecords}, with the lines of the fast path left unsplit.
  *
  * Why two paths: csv-parse walks every byte in JavaScript and copies each field out of a Buffer, which was
  * most of a numeric file's read time. As long as no quote character has appeared, a record is a line (ended
@@ -27,7 +41,7 @@ const LINE_END = /\r\n|\n|\r/;
  * record) goes to csv-parse for good, so quoting and malformed-quote errors are csv-parse's own. A CsvError's
  * `lines` (and the line in its message) then counts from the switch, so the lines read before it are added.
  */
-export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): AsyncGenerator<string[][]> {
+export async function* csvRecordGroups(bytes: Readable, options: CsvRecordOptions): AsyncGenerator<CsvRecordGroup> {
   const { delimiter, quote } = options;
   // A delimiter holding a line end or the quote could not be split on blindly: csv-parse reads everything.
   const isSplittable = !/[\r\n]/.test(delimiter) && !delimiter.includes(quote);
@@ -56,11 +70,11 @@ export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): A
     pending = heldCr ? `${lines.pop()!}\r` : lines.pop()!;
     if (lines.length > 0) {
       linesRead += lines.length;
-      yield lines.map((line) => line.split(delimiter));
+      yield { lines };
     }
     if (next.done === true) break;
   }
-  if (pending !== '') yield [pending.split(delimiter)];
+  if (pending !== '') yield { lines: [pending] };
 }
 
 /** The general path: `head`, then the rest of `chunks`, through csv-parse. */
@@ -71,7 +85,7 @@ async function* parsed(
   decoder: StringDecoder,
   options: Options,
   linesBefore: number,
-): AsyncGenerator<string[][]> {
+): AsyncGenerator<CsvRecordGroup> {
   async function* texts(): AsyncGenerator<string> {
     // Empty strings are skipped: a non-object stream treats them as no data anyway.
     if (head !== '') yield head;
@@ -87,7 +101,7 @@ async function* parsed(
   // Errors of the byte stream reach the parser's iterator through the pipeline; the callback only silences them.
   pipeline(Readable.from(texts(), { objectMode: false }), parser, () => undefined);
   try {
-    for await (const record of parser as AsyncIterable<string[]>) yield [record];
+    for await (const record of parser as AsyncIterable<string[]>) yield { records: [record] };
   } catch (err) {
     // csv-parse counted from where it took over; its count and its message then say the file's line.
     if (err instanceof CsvError && linesBefore > 0) {

@@ -142,6 +142,26 @@ export type Respelled = (row: number, text: string, kind: 'respelled' | 'value-c
  */
 export type BadCell = (row: number, text: string) => never;
 
+/** True when `cell` reads as null for a non-string column: it is in `nulls`, also after trimming spaces. */
+export function isNullText(cell: string, nulls: ReadonlySet<string>): boolean {
+  return nulls.has(cell) || (hasOuterSpace(cell) && nulls.has(cell.trim()));
+}
+
+/**
+ * The value of a non-null cell of a float column that is not a canonical decimal: the exact parse, `bad`
+ * when it is no number, and `respelled` (inferred float64 columns only) when it is a number float64 writes
+ * otherwise.
+ */
+export function exactFloat(row: number, text: string, bad: BadCell, respelled?: Respelled): number {
+  const x = parseNumber(text);
+  if (x === undefined) bad(row, text);
+  if (respelled !== undefined) {
+    const kind = numberSpelling(text, x);
+    if (kind !== 'canonical') respelled(row, text, kind);
+  }
+  return x;
+}
+
 /**
  * Builds the Arrow column for `cells` read as `type`. Cells in `nulls` become nulls (for non-string types
  * they are matched after trimming spaces, so ` NA ` is null too; string cells are kept verbatim).
@@ -158,8 +178,7 @@ export function buildColumn(type: CsvReadType, cells: readonly string[], nulls: 
   const validity = new Uint8Array((n + 7) >> 3);
   let nullCount = 0;
   const isNullAt = (i: number): boolean => {
-    const c = cells[i];
-    if (nulls.has(c) || (hasOuterSpace(c) && nulls.has(c.trim()))) {
+    if (isNullText(cells[i], nulls)) {
       nullCount++;
       return true;
     }
@@ -175,17 +194,7 @@ export function buildColumn(type: CsvReadType, cells: readonly string[], nulls: 
       for (let i = 0; i < n; i++) {
         if (isNullAt(i)) continue;
         // Most cells are written as float64 writes them: plain Number() is then the exact parse.
-        if (isCanonicalDecimal(cells[i])) {
-          values[i] = Number(cells[i]);
-          continue;
-        }
-        const x = parseNumber(cells[i]);
-        if (x === undefined) bad(i, cells[i]);
-        if (respelled !== undefined) {
-          const kind = numberSpelling(cells[i], x);
-          if (kind !== 'canonical') respelled(i, cells[i], kind);
-        }
-        values[i] = x;
+        values[i] = isCanonicalDecimal(cells[i]) ? Number(cells[i]) : exactFloat(i, cells[i], bad, respelled);
       }
       return values instanceof Float64Array
         ? makeData({ type: new Float64(), length: n, data: values, ...bitmap() })

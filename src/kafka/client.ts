@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { createRequire } from 'node:module';
+import type { Kafka, KafkaConfig, LogEntry } from 'kafkajs';
 import { z } from 'zod';
 import { ConnectorError, KafkaSecurityError, type ConnectorLocation } from '../errors.js';
 import type { Logger } from '../runtime/logger.js';
@@ -43,8 +44,13 @@ export const STARTUP_RETRY = { initialRetryTime: 300, maxRetryTime: 3000, retrie
  * whatever a producer or admin asks for. SASL and TLS secrets are read now (see {@link resolveSecurity});
  * one that cannot be read throws a KafkaSecurityError naming `scope.connector` (default `kafka`).
  */
+// kafkajs loads on first use (a fifth of a second that every command paid at start, Kafka or not).
+const require = createRequire(import.meta.url);
+const kafkajs = () => require('kafkajs') as typeof import('kafkajs');
+
 export function kafkaClient(c: KafkaConnection, logger: Logger, retry: typeof RETRY | typeof STARTUP_RETRY = RETRY, scope: SecurityScope = { connector: 'kafka' }): Kafka {
   const { sasl, ssl, secrets } = resolveSecurity(c, scope);
+  const { Kafka, logLevel } = kafkajs();
   const config: KafkaConfig = {
     brokers: c.brokers,
     ...(sasl ? { sasl } : {}),
@@ -69,6 +75,7 @@ function forward(logger: Logger, { namespace, level, log }: LogEntry, secrets: r
   const fields = { kafkajs: namespace, ...extra };
   // kafkajs logs at ERROR what it is about to retry (a broker restarting, a group rebalancing); the
   // monitor logs what really failed. So its errors and warnings are warnings, its info is debug.
+  const { logLevel } = kafkajs();
   if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(fields, `kafkajs: ${message}`);
   else logger.debug(fields, `kafkajs: ${message}`);
 }

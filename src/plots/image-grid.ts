@@ -1,4 +1,7 @@
-import { PNG } from 'pngjs';
+import { createRequire } from 'node:module';
+
+// Loaded on first use: every command imports the image-grid sink through the registry.
+const require = createRequire(import.meta.url);
 
 /**
  * A grid of small images (digits, patches) as one PNG, encoded by `pngjs`. Each grid row is a set of images
@@ -46,6 +49,7 @@ export function imageGridPng(rows: readonly GridRow[], options: ImageGridOptions
     if (row.images.length !== columns) throw new RangeError(`imageGrid: every grid row needs ${columns} images, received ${row.images.length}`);
   }
   const { width, height } = imageGridSize(rows.length, columns, options);
+  const { PNG } = require('pngjs') as typeof import('pngjs');
   const png = new PNG({ width, height });
   png.data.fill(options.gapGrey ?? 128);
   for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;

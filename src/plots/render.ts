@@ -1,6 +1,9 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import { createRequire } from 'node:module';
+import type { TopLevelSpec } from 'vega-lite';
+
+// vega, vega-lite and resvg load on first use: together they took most of a second, which every command
+// paid at start (the registry imports the chart sinks), charts or not.
+const require = createRequire(import.meta.url);
 
 /**
  * Chart rendering without a browser: a Vega-Lite spec is compiled to Vega (`vega-lite`), laid out and drawn
@@ -30,6 +33,7 @@ export const CHART_FONT = 'DejaVu Sans, Helvetica, Arial, Liberation Sans, sans-
 /** The SVG text of a Vega-Lite chart (fonts default to {@link CHART_FONT} unless the spec's config sets one). */
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   const withFont = { ...spec, config: { font: CHART_FONT, ...spec.config } } as TopLevelSpec;
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(withFont).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -40,6 +44,7 @@ export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
 
 /** PNG bytes of an SVG document. */
 export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
+  const { Resvg } = require('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
   const image = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: options.scale ?? 2 },
     background: options.background ?? 'white',

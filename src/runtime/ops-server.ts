@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import { LatentflowError } from '../errors.js';
 import type { Logger } from './logger.js';
@@ -54,6 +53,8 @@ const SETTLE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
  * nothing is kept between scrapes but the histogram. Its own registry: two runs in one process never mix.
  */
 export async function startOpsServer(address: OpsAddress, run: OpsSource, logger: Logger): Promise<OpsServer> {
+  // Loaded here, not at import: every run imports this module, few serve metrics (a quarter second at start).
+  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = await import('prom-client');
   const registry = new Registry();
   registry.setDefaultLabels({ pipeline: run.pipeline });
   collectDefaultMetrics({ register: registry });
