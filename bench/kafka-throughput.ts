@@ -272,7 +272,6 @@ interface ThroughputResult {
   cpuUsPerRecord: number;
   batchRows: number;
   perSec: number;
-  steps: Record<string, number>;
   profile?: Record<string, number>;
 }
 
@@ -304,16 +303,14 @@ async function throughput(ref: string, cliBin: string, modelDir: string, base: R
   }
   const cpuEnd = await Promise.all(crew.map((w) => w.cpu()));
   const cpuUsPerRecord = cpuEnd.reduce((sum, c, i) => sum + c - cpuStart[i], 0) / MESSAGES;
-  const results = await Promise.all(crew.map((w) => w.stop()));
+  await Promise.all(crew.map((w) => w.stop()));
   await deleteTopics(name);
   // Two polls inside the drain give the rate between them. With two workers the whole backlog was once
   // scored between two polls (first poll with records = last), and the rate printed as NaN (0 / 0); then
   // the drain is timed from the last poll that saw none, a lower bound.
   const perSec = first !== undefined && last.at > first.at && last.n > first.n ? ((last.n - first.n) * 1000) / (last.at - first.at) : (last.n * 1000) / (last.at - none);
-  const steps: Record<string, number> = {};
-  for (const r of results) for (const k of ['parseMs', 'arrowMs', 'modelMs', 'encodeMs']) steps[k] = (steps[k] ?? 0) + Number(r.metrics?.[k] ?? 0);
   const profile = profileDir ? await profileBuckets(profileDir) : undefined;
-  return { ref, workers, batchRows, perSec, cpuUsPerRecord, steps, profile };
+  return { ref, workers, batchRows, perSec, cpuUsPerRecord, profile };
 }
 
 /** Self time of a V8 CPU profile, bucketed by what the code belongs to (percent of samples). */
@@ -527,14 +524,14 @@ async function main(): Promise<void> {
     `Pump-telemetry JSON records (~270 bytes, 8 features), autoencoder 8-32-16-3-16-32-8, TensorFlow.js wasm backend.`,
     ...(REFS.length > 1 ? ['', `Code compared: ${REF_SPECS.map((r) => `${r.label} = \`${r.treeish}\``).join(', ')} (runs alternated).`] : []),
     '',
-    `| ${REFS.length > 1 ? 'code | ' : ''}workers | batchRows | records/s (backlog drain) | worker CPU us/record | records/s per dedicated core | JSON parse CPU ms | Arrow CPU ms | model CPU ms | encode CPU ms |`,
-    `|${REFS.length > 1 ? '---|' : ''}---|---|---|---|---|---|---|---|---|`,
+    `| ${REFS.length > 1 ? 'code | ' : ''}workers | batchRows | records/s (backlog drain) | worker CPU us/record | records/s per dedicated core |`,
+    `|${REFS.length > 1 ? '---|' : ''}---|---|---|---|---|`,
     ...tp.map(
       (r) =>
-        `| ${REFS.length > 1 ? `${r.ref} | ` : ''}${r.workers} | ${r.batchRows} | ${Math.round(r.perSec)} | ${r.cpuUsPerRecord.toFixed(1)} | ${Math.round(1e6 / r.cpuUsPerRecord)} | ${Math.round(r.steps.parseMs)} | ${Math.round(r.steps.arrowMs)} | ${Math.round(r.steps.modelMs)} | ${Math.round(r.steps.encodeMs)} |`,
+        `| ${REFS.length > 1 ? `${r.ref} | ` : ''}${r.workers} | ${r.batchRows} | ${Math.round(r.perSec)} | ${r.cpuUsPerRecord.toFixed(1)} | ${Math.round(1e6 / r.cpuUsPerRecord)} |`,
     ),
     '',
-    `records/s: wall clock, all workers together. Worker CPU: user + system time of the worker processes from joining the group to the last record, per record (so per dedicated core = 1e6 / that; the broker's CPU is not in it). Step columns: process CPU time in each step for the ${MESSAGES.toLocaleString('en')} records, summed over workers, from the workers' own counters.`,
+    `records/s: wall clock, all workers together. Worker CPU: user + system time of the worker processes from joining the group to the last record, per record (so per dedicated core = 1e6 / that; the broker's CPU is not in it). With several workers it counts from the moment all of them have joined, and the first may have scored records before, so their CPU per record is a lower bound. Where a record's CPU goes, step by step: bench/kafka-steps.ts.`,
     '',
     `| ${REFS.length > 1 ? 'code | ' : ''}workers | batchRows | offered records/s | achieved | p50 ms | p99 ms | max ms | worker's own p50 / p99 ms |`,
     `|${REFS.length > 1 ? '---|' : ''}---|---|---|---|---|---|---|---|`,
