@@ -20,10 +20,9 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { definePipeline } from '../src/pipeline/spec.js';
-import { runPipeline } from '../src/pipeline/runner.js';
 import { seededRandom } from '../src/models/random.js';
 import { BENCH_PYTHON, ROOT as root, runPythonPeer } from './python-peer.js';
+import { reportSourceRead } from './source-read.js';
 import { median, type ProcessRun as Run, timedProcess } from './timing.js';
 
 const { values } = parseArgs({
@@ -67,21 +66,6 @@ async function writeCsv(file: string, rows: number): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
-/** The child side of (a): csv-source -> null-sink through the runner; reports time, rows and peak RSS. */
-async function childRead(file: string): Promise<void> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const spec = definePipeline({ name: 'csv-read', source: { type: 'csv-source', path: file }, sink: { type: 'null-sink' } });
-  const summary = await runPipeline(spec);
-  const used = process.cpuUsage(cpu);
-  const run: Run & { rows: number } = {
-    rows: summary.rows,
-    seconds: (performance.now() - started) / 1000,
-    cpuSeconds: (used.user + used.system) / 1e6,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-  };
-  process.stdout.write(JSON.stringify(run));
-}
 
 interface PyarrowResult {
   pyarrow: string;
@@ -157,4 +141,4 @@ async function main(): Promise<void> {
   }
 }
 
-await (values['child-read'] !== undefined ? childRead(values['child-read']) : main());
+await (values['child-read'] !== undefined ? reportSourceRead('csv-source', values['child-read']) : main());

@@ -14,9 +14,8 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { definePipeline } from '../src/pipeline/spec.js';
-import { runPipeline } from '../src/pipeline/runner.js';
 import { BENCH_PYTHON, ROOT as root, runPythonPeer } from './python-peer.js';
+import { reportSourceRead } from './source-read.js';
 import { median, type ProcessRun as Run, timedProcess } from './timing.js';
 
 const { values } = parseArgs({
@@ -32,21 +31,6 @@ const { values } = parseArgs({
   },
 });
 
-/** The child side: SOURCE -> null-sink through the runner; reports time, rows and peak RSS. */
-async function childRead(file: string, source: string): Promise<void> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const spec = definePipeline({ name: 'wide-read', source: { type: source as 'parquet-source', path: file }, sink: { type: 'null-sink' } });
-  const summary = await runPipeline(spec);
-  const used = process.cpuUsage(cpu);
-  const run: Run & { rows: number } = {
-    rows: summary.rows,
-    seconds: (performance.now() - started) / 1000,
-    cpuSeconds: (used.user + used.system) / 1e6,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-  };
-  process.stdout.write(JSON.stringify(run));
-}
 
 interface PyarrowReads {
   pyarrow: string;
@@ -109,4 +93,4 @@ async function main(): Promise<void> {
   }
 }
 
-await (values['child-read'] !== undefined ? childRead(values['child-read'], values.source ?? 'parquet-source') : main());
+await (values['child-read'] !== undefined ? reportSourceRead((values.source ?? 'parquet-source') as 'parquet-source' | 'ipc-source', values['child-read']) : main());

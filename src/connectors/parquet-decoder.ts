@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { tableFromIPC, type Schema, type Table } from 'apache-arrow';
 import type { DecoderReply, DecoderRequest, DecoderSetup } from './parquet-protocol.js';
-import { startWorkerThread } from './worker-thread.js';
+import { IdleThread, startWorkerThread } from './worker-thread.js';
 
 /**
  * How decoding failed: parquet-wasm returned an error (`footer`, `read`), the decoder crashed (`crash`: a
@@ -19,41 +19,11 @@ export class DecoderFailure extends Error {
   }
 }
 
-/** Starts a decoding thread (see {@link startWorkerThread}). */
-function startThread(): Worker {
-  return startWorkerThread(import.meta.url, 'parquet-worker');
-}
-
 /**
- * One thread that finished its file cleanly, kept (unreferenced, so it never holds the process open) for the
- * next file: starting a thread and compiling parquet-wasm's module costs about as much as reading a small
- * file. A thread that crashed, stalled or was stopped mid-read is never kept.
+ * The decoding thread kept between files (see {@link IdleThread}); a thread that crashed, stalled or was
+ * stopped mid-read is never kept.
  */
-let idle: Worker | undefined;
-
-function takeThread(): Worker {
-  let thread = idle;
-  idle = undefined;
-  if (thread === undefined) {
-    const started = startThread();
-    // Once per thread (not per reuse, which would pile up listeners): an idle thread that dies is not reused.
-    started.once('exit', () => {
-      if (idle === started) idle = undefined;
-    });
-    thread = started;
-  }
-  thread.ref();
-  return thread;
-}
-
-function keepThread(thread: Worker): void {
-  if (idle !== undefined) {
-    void thread.terminate();
-    return;
-  }
-  thread.unref();
-  idle = thread;
-}
+const threads = new IdleThread(() => startWorkerThread(import.meta.url, 'parquet-worker'));
 
 /**
  * A Parquet file decoded by parquet-wasm in a worker thread, one row group per request. The thread is the
@@ -80,7 +50,7 @@ export class ParquetDecoder {
 
   /** Hands the file to a thread and reads its footer; rejects with a DecoderFailure. */
   static async open(setup: DecoderSetup, timeoutMs: number): Promise<ParquetDecoder> {
-    const thread = takeThread();
+    const thread = threads.take();
     const transfer = setup.bytes !== undefined ? [setup.bytes.buffer as ArrayBuffer] : [];
     let reply: DecoderReply;
     try {
@@ -91,7 +61,7 @@ export class ParquetDecoder {
     }
     if (reply.kind !== 'opened') {
       // parquet-wasm refused the footer: an error it returned, so the thread is sound.
-      keepThread(thread);
+      threads.keep(thread);
       throw unexpected(reply);
     }
     return new ParquetDecoder(thread, timeoutMs, reply.groups, tableFromIPC(reply.schema).schema);
@@ -124,7 +94,7 @@ export class ParquetDecoder {
     }
     try {
       const reply = await exchange(thread, { kind: 'release' }, this.timeoutMs);
-      if (reply.kind === 'released') return keepThread(thread);
+      if (reply.kind === 'released') return threads.keep(thread);
     } catch {
       // fall through: a thread that cannot let its file go is not reused
     }

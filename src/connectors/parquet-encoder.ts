@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { EncoderReply, EncoderRequest, EncoderSetup } from './parquet-encoder-protocol.js';
-import { startWorkerThread } from './worker-thread.js';
+import { IdleThread, startWorkerThread } from './worker-thread.js';
 
 /**
  * parquet-wasm's writer running in a worker thread for one file. Why a thread: encoding and compressing
@@ -22,7 +22,7 @@ export class ParquetEncoder {
 
   /** Starts encoding a file with `setup` in a thread (a kept idle one, or a new one). */
   static start(setup: EncoderSetup): ParquetEncoder {
-    const encoder = new ParquetEncoder(takeThread());
+    const encoder = new ParquetEncoder(threads.take());
     encoder.post({ kind: 'start', setup });
     return encoder;
   }
@@ -53,7 +53,7 @@ export class ParquetEncoder {
     this.thread = undefined;
     if (thread === undefined) return;
     thread.off('message', this.onMessage).off('error', this.onError).off('exit', this.onExit);
-    if (this.isDone) keepThread(thread);
+    if (this.isDone) threads.keep(thread);
     else await thread.terminate();
   }
 
@@ -74,31 +74,5 @@ export class ParquetEncoder {
   private readonly onExit = (code: number) => this.push({ kind: 'failed', message: `the Parquet encoder thread stopped (exit code ${code})` });
 }
 
-/**
- * One thread that finished its file, kept (unreferenced, so it never holds the process open) for the next
- * file: starting a thread and compiling parquet-wasm's module costs about as much as writing a small file.
- */
-let idle: Worker | undefined;
-
-function takeThread(): Worker {
-  let thread = idle;
-  idle = undefined;
-  if (thread === undefined) {
-    const started = startWorkerThread(import.meta.url, 'parquet-encoder-worker');
-    started.once('exit', () => {
-      if (idle === started) idle = undefined;
-    });
-    thread = started;
-  }
-  thread.ref();
-  return thread;
-}
-
-function keepThread(thread: Worker): void {
-  if (idle !== undefined) {
-    void thread.terminate();
-    return;
-  }
-  thread.unref();
-  idle = thread;
-}
+/** The encoding thread kept between files (see {@link IdleThread}). */
+const threads = new IdleThread(() => startWorkerThread(import.meta.url, 'parquet-encoder-worker'));
