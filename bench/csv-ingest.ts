@@ -15,7 +15,7 @@
  * Run: `npx tsx bench/csv-ingest.ts [--rows 2000000] [--repeats 3] [--python PATH] [--cli built|tsx] [--out FILE] [--keep]`
  * (`--keep` leaves the generated files in their folder, printed at the end, for profiling).
  */
-import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '../src/models/random.js';
 import { BENCH_PYTHON, ROOT as root, runPythonPeer } from './python-peer.js';
 import { reportSourceRead } from './source-read.js';
+import { cliCommand, cliText } from './cli-command.js';
 import { median, type ProcessRun as Run, timedProcess } from './timing.js';
 
 const { values } = parseArgs({
@@ -39,9 +40,6 @@ const { values } = parseArgs({
 });
 const COLUMNS = 9;
 const FIT_ROWS = 20_000;
-const BUILT_CLI = path.join(root, 'dist/cli/bin.js');
-const cli = values.cli === 'tsx' ? ['--import', 'tsx', path.join(root, 'src/cli/bin.ts')] : [BUILT_CLI];
-if (values.cli !== 'tsx' && values.cli !== 'built') throw new Error(`--cli must be built or tsx, received ${values.cli}`);
 
 /**
  * Writes `rows` rows of 9 columns: values rounded to 3 decimals and written with String(), i.e. as float64
@@ -80,9 +78,7 @@ interface PyarrowResult {
 async function main(): Promise<void> {
   const rows = Number(values.rows);
   const repeats = Number(values.repeats);
-  if (values.cli === 'built' && values['child-read'] === undefined && !existsSync(BUILT_CLI)) {
-    throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` first, or pass --cli tsx`);
-  }
+  const cli = cliCommand(values.cli);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'latentflow-csv-ingest-'));
   try {
     const csv = path.join(dir, 'data.csv');
@@ -120,7 +116,7 @@ async function main(): Promise<void> {
     const pyAll: [number, number] = [median(pySeconds), median(pyCpu)];
     const lines = [
       `${rows.toLocaleString('en')} rows x ${COLUMNS} float columns, ${megabytes.toFixed(0)} MB CSV; median of ${repeats}; CPU = user + system, all threads.`,
-      `CLI: ${values.cli === 'tsx' ? 'sources under tsx (node --import tsx src/cli/bin.ts)' : 'built package (node dist/cli/bin.js)'}; pyarrow ${py.pyarrow}; node ${process.version}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end.`,
+      `CLI: ${cliText(values.cli)}; pyarrow ${py.pyarrow}; node ${process.version}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end.`,
       '',
       '| step | wall | CPU | rows/s | MB/s | peak RSS | ratio to pyarrow (wall / CPU) |',
       '| --- | --- | --- | --- | --- | --- | --- |',

@@ -19,7 +19,8 @@
  * comma list of steps to leave out (pca, ae, fit, umap).
  *
  * Run: `npx tsx bench/wide.ts [--rows 8000] [--k 30] [--repeats 3] [--umap-rows 20000] [--python PATH]
- * [--umap-python PATH] [--skip umap] [--out FILE]`
+ * [--umap-python PATH] [--skip umap] [--cli built|tsx] [--out FILE]`; `--cli built` (default) runs the fit command as
+ * users do, from `npm run build`'s dist/.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -37,6 +38,7 @@ import { BENCH_PYTHON, ROOT, runPythonPeerOn } from './python-peer.js';
 import { cpuSeconds, median, timedProcess, timedRepeats } from './timing.js';
 import { sampledMap, syntheticCodes, trustSubset, umapLearn } from './umap-peer.js';
 import { WIDE_AE, wideAeFlopsPerRow } from './wide-ae.js';
+import { cliCommand, cliText } from './cli-command.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     skip: { type: 'string', default: '' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string' },
+    cli: { type: 'string', default: 'built' },
   },
 });
 const rows = Number(values.rows);
@@ -134,7 +137,7 @@ async function fitCommandStep(x: Matrix): Promise<void> {
   try {
     const csv = path.join(dir, 'x.csv');
     writeCsv(csv, x);
-    const cli = ['--import', 'tsx', path.join(ROOT, 'src/cli/bin.ts'), 'fit', '-i', csv, '--no-progress', '--seed', String(seed)];
+    const cli = [...cliCommand(values.cli), 'fit', '-i', csv, '--no-progress', '--seed', String(seed)];
     const c = WIDE_AE.config;
     const kinds: [string, string[]][] = [
       [`pca --k ${k}`, ['-t', 'pca', '--k', String(k)]],
@@ -199,7 +202,7 @@ async function main(): Promise<void> {
   const lines = [
     `Command: \`${command}\``,
     '',
-    `Measured ${started} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, latentflow on the ${backend.name} backend; medians of ${repeats}; 1-min load average at each step's start and at the end: ${loads.join(', ')}.`,
+    `Measured ${started} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, latentflow on the ${backend.name} backend (the fit command: ${cliText(values.cli)}); medians of ${repeats}; 1-min load average at each step's start and at the end: ${loads.join(', ')}.`,
     '',
     '| step | latentflow wall | CPU | peer | peer wall | CPU | ratio wall | ratio CPU | notes |',
     '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
