@@ -348,17 +348,13 @@ export class PcaModel {
     // Four rows at a time against each axis: every axis value loaded once serves four dot products, which
     // more than halves the time of this loop on wide inputs; each dot product still sums j = 0, 1, ... in
     // order, so the scores are the same to the last bit as one row at a time.
+    // Rows past the last one (the final block's spare slots) keep stale values, and their sums are unused.
     const block = new Float64Array(BLOCK_ROWS * d);
-    const centred = new Float64Array(d);
     const sum = new Float64Array(BLOCK_ROWS);
     const headSquares = new Float64Array(BLOCK_ROWS);
     for (let r0 = 0; r0 < m.rows; r0 += BLOCK_ROWS) {
       const n = Math.min(BLOCK_ROWS, m.rows - r0);
-      block.fill(0);
-      for (let i = 0; i < n; i++) {
-        this.centre(m, r0 + i, centred);
-        block.set(centred, i * d);
-      }
+      for (let i = 0; i < n; i++) this.centre(m, r0 + i, block.subarray(i * d, (i + 1) * d));
       sum.fill(0);
       headSquares.fill(0);
       for (let c = 0; c < head; c++) {

@@ -1,6 +1,6 @@
 import * as tf from '../../runtime/tf.js';
 import { ModelStateError } from '../../errors.js';
-import { slotWeights, type FeatureBlock } from '../feature-encoding.js';
+import { columnErrors, slotWeights, type FeatureBlock } from '../feature-encoding.js';
 import type { Matrix } from '../matrix.js';
 
 /**
@@ -16,14 +16,11 @@ const COLUMN_SCALE_FLOOR = 1e-6;
 
 /** Per block, in `blocks` order, the mean over the training rows of its column loss (floored). */
 export function fitColumnScale(blocks: readonly FeatureBlock[], slotLoss: Matrix): number[] {
-  const w = slotWeights(blocks, slotLoss.cols);
-  return blocks.map((b) => {
+  const perColumn = columnErrors(slotLoss, { blocks: [...blocks], width: slotLoss.cols }, blocks.map((b) => b.column));
+  return blocks.map((_, c) => {
     let sum = 0;
-    for (let r = 0; r < slotLoss.rows; r++) {
-      const row = r * slotLoss.cols;
-      for (let j = b.start; j < b.start + b.width; j++) sum += w[j] * slotLoss.data[row + j];
-    }
-    return Math.max(sum / slotLoss.rows, COLUMN_SCALE_FLOOR);
+    for (let r = 0; r < perColumn.rows; r++) sum += perColumn.data[r * perColumn.cols + c];
+    return Math.max(sum / perColumn.rows, COLUMN_SCALE_FLOOR);
   });
 }
 
