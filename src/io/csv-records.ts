@@ -2,7 +2,7 @@ import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvError, parse, type Options } from 'csv-parse';
 
-/** How {@link csvRecords} splits text: the csv-parse options it must agree with, plus their two characters. */
+/** How {@link csvRecordGroups} splits text: the csv-parse options it must agree with, plus their two characters. */
 export interface CsvRecordOptions {
   /** csv-parse options for the general path (quotes, CR line ends); `bom` is decided here. */
   parser: Options;
@@ -16,15 +16,6 @@ export interface CsvRecordOptions {
 const LINE_END = /\r\n|\n|\r/;
 
 /**
- * The records of a UTF-8 byte stream, in groups (one group per input chunk, so the consumer awaits once per
- * chunk, not once per record), exactly as csv-parse with `options.parser` returns them (blank lines as
- * `['']`, a trailing newline ending the last record, a leading BOM dropped).
- */
-export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): AsyncGenerator<string[][]> {
-  for await (const group of csvRecordGroups(bytes, options)) yield 'lines' in group ? group.lines.map((line) => line.split(options.delimiter)) : group.records;
-}
-
-/**
  * One group of {@link csvRecordGroups}: lines not split yet (while no quote has appeared, each line is one
  * record whose fields are the line split on the delimiter; a reader that parses fields in place need not
  * make the field strings), or records csv-parse has split.
@@ -32,7 +23,10 @@ export async function* csvRecords(bytes: Readable, options: CsvRecordOptions): A
 export type CsvRecordGroup = { lines: string[] } | { records: string[][] };
 
 /**
- * The records of {@link csvRecords}, with the lines of the fast path left unsplit.
+ * The records of a UTF-8 byte stream, in groups (one group per input chunk, so the consumer awaits once per
+ * chunk, not once per record), exactly as csv-parse with `options.parser` returns them (blank lines as
+ * `['']`, a trailing newline ending the last record, a leading BOM dropped), except that the lines of the
+ * fast path are left unsplit (a `lines` group: split each on the delimiter for its fields).
  *
  * Why two paths: csv-parse walks every byte in JavaScript and copies each field out of a Buffer, which was
  * most of a numeric file's read time. As long as no quote character has appeared, a record is a line (ended

@@ -1,5 +1,5 @@
 import { temporalFormatter } from './arrow-text.js';
-import { isCanonicalDecimal } from './canonical-decimal.js';
+import { canonicalDecimalValue, isCanonicalDecimal } from './canonical-decimal.js';
 import { Bool, DataType, Float32, Float64, Int32, Int64, Precision, Utf8, makeData, type Data, type Vector } from 'apache-arrow';
 
 /**
@@ -193,8 +193,9 @@ export function buildColumn(type: CsvReadType, cells: readonly string[], nulls: 
       const values = type === 'float64' ? new Float64Array(n) : new Float32Array(n);
       for (let i = 0; i < n; i++) {
         if (isNullAt(i)) continue;
-        // Most cells are written as float64 writes them: plain Number() is then the exact parse.
-        values[i] = isCanonicalDecimal(cells[i]) ? Number(cells[i]) : exactFloat(i, cells[i], bad, respelled);
+        // Most cells are written as float64 writes them: their value is read from the characters, as Number() would.
+        const x = canonicalDecimalValue(cells[i], 0, cells[i].length);
+        values[i] = Number.isNaN(x) ? exactFloat(i, cells[i], bad, respelled) : x;
       }
       return values instanceof Float64Array
         ? makeData({ type: new Float64(), length: n, data: values, ...bitmap() })

@@ -6,7 +6,7 @@ import { csvSource } from '../../src/connectors/csv-source.js';
 import type { Source } from '../../src/contract/stage.js';
 import { LatentflowError } from '../../src/errors.js';
 import { seededRandom } from '../../src/models/random.js';
-import { collect, testContext } from '../helpers/context.js';
+import { testContext } from '../helpers/context.js';
 import { tempDir } from './helpers.js';
 
 /**

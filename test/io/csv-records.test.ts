@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { parse as parseSync } from 'csv-parse/sync';
 import { CsvError, type Options } from 'csv-parse';
 import { describe, expect, it } from 'vitest';
-import { csvRecords } from '../../src/io/csv-records.js';
+import { csvRecordGroups, type CsvRecordOptions } from '../../src/io/csv-records.js';
 import { seededRandom } from '../../src/models/random.js';
 
 
@@ -14,6 +14,11 @@ const parserOptions = (delimiter: string): Options => ({
   relax_column_count: true,
   record_delimiter: ['\r\n', '\n', '\r'],
 });
+
+/** The records of {@link csvRecordGroups} with every line split, as csv-parse would return them. */
+async function* csvRecords(bytes: Readable, options: CsvRecordOptions): AsyncGenerator<string[][]> {
+  for await (const group of csvRecordGroups(bytes, options)) yield 'lines' in group ? group.lines.map((line) => line.split(options.delimiter)) : group.records;
+}
 
 /** The bytes of `text` cut at random byte offsets (multi-byte characters split too). */
 function chunked(text: string, next: () => number): Readable {
@@ -58,7 +63,7 @@ function texts(count: number, seed: number, alphabet: string[]): string[] {
   });
 }
 
-describe('csvRecords', () => {
+describe('csvRecordGroups', () => {
   const plain = ['a', '1', '-2.5', ',', ',', '\n', '\n', ' ', 'é', '日本', '😀', '\uFEFF', ';;'];
   it.each([',', ';;', '\t'])('gives the records csv-parse gives for text without quotes or CR, cut into random chunks (delimiter %j)', async (delimiter) => {
     const next = seededRandom(11);
