@@ -48,6 +48,8 @@ import * as pw from 'parquet-wasm/node';
 import * as tf from '../../src/runtime/tf.js';
 import { Autoencoder, type AutoencoderConfig, averagePrecision, fitDetector, type FitDetectorOptions, fitThreshold, type Matrix, type PcaConfig, PcaModel, rocAuc, Scaler, type ScalerMethod, selectBackend } from '../../src/index.js';
 import { AUTOENCODER_SCALER, defaultCodeSize } from '../../src/models/autoencoder/autoencoder-config.js';
+import { TRAINING_BUDGET } from '../../src/models/autoencoder/training-budget.js';
+import { AUTOENCODER_DEFAULTS } from '../../src/models/autoencoder/autoencoder-options.js';
 import { AutoencoderEnsemble } from '../../src/models/autoencoder/autoencoder-ensemble.js';
 import { ScoringTensors } from '../../src/models/autoencoder/autoencoder-scoring.js';
 import { permutation, seededRandom } from '../../src/models/random.js';
@@ -104,15 +106,61 @@ export function pyodLikeConfig(d: number, seed: number): AutoencoderConfig {
   };
 }
 
-function autoencoderMethod(config: (d: number, seed: number) => AutoencoderConfig, scalerMethod: ScalerMethod = 'standard'): Method {
+function autoencoderMethod(config: (d: number, seed: number) => AutoencoderConfig, scalerMethod: ScalerMethod = 'standard', budgetEpochs?: number): Method {
   return async (x, seed) => {
     const scaler = new Scaler(scalerMethod).fit(x);
     const xs = scaler.transform(x);
-    const model = new Autoencoder(x.cols, config(x.cols, seed));
+    const model = new Autoencoder(x.cols, withBudgetEpochs(config(x.cols, seed), x.rows, budgetEpochs));
     const history = await model.fit(xs);
     fitThreshold(model.score(xs), { method: 'contamination', value: 0.1 });
     return {
       score: (m) => model.score(scaler.transform(m)),
+      dispose: () => model.dispose(),
+      info: { layers: model.layerUnits.join('-'), epochs: history.epochs, stoppedEarly: history.stoppedEarly },
+    };
+  };
+}
+
+/** Whether column j's 25th and 75th percentiles are equal (the robust scaler then divides by 1). */
+function iqrIsZero(x: Matrix, j: number): boolean {
+  const column = Float64Array.from({ length: x.rows }, (_, i) => x.data[i * x.cols + j]).sort();
+  const at = (q: number) => column[Math.floor(q * (x.rows - 1))];
+  return at(0.25) === at(0.75);
+}
+
+/**
+ * Step-budget study (issue 12): the default step budget with `epochs` passes instead of TRAINING_BUDGET's, same
+ * clamps; undefined keeps the default.
+ */
+function withBudgetEpochs(config: AutoencoderConfig, rows: number, epochs: number | undefined): AutoencoderConfig {
+  if (epochs === undefined) return config;
+  const b = TRAINING_BUDGET;
+  const stepsPerEpoch = Math.ceil(Math.floor(rows * (1 - AUTOENCODER_DEFAULTS.validationSplit)) / AUTOENCODER_DEFAULTS.batchSize);
+  return { ...config, budget: { steps: Math.min(b.maxSteps, Math.max(b.minSteps, epochs * stepsPerEpoch)), seconds: null } };
+}
+
+/**
+ * Scale-invariance study (issue 12): robust scaling, except that a column whose IQR is 0 (more than half its
+ * values equal: sparse pixels, counts, ordinal codes) is divided by its standard deviation instead of 1, so
+ * no column's weight in the loss depends on its unit.
+ */
+function robustSdFallbackMethod(config: (d: number, seed: number) => AutoencoderConfig, budgetEpochs?: number): Method {
+  return async (x, seed) => {
+    const robust = new Scaler('robust').fit(x);
+    const sd = new Scaler('standard').fit(x).scale;
+    const center = robust.center;
+    const scale = robust.scale.map((v, j) => (iqrIsZero(x, j) ? sd[j] : v));
+    const prep = (m: Matrix): Matrix => {
+      const out = new Float32Array(m.data.length);
+      for (let i = 0; i < out.length; i++) out[i] = (m.data[i] - center[i % m.cols]) / scale[i % m.cols];
+      return { data: out, rows: m.rows, cols: m.cols };
+    };
+    const xs = prep(x);
+    const model = new Autoencoder(x.cols, withBudgetEpochs(config(x.cols, seed), x.rows, budgetEpochs));
+    const history = await model.fit(xs);
+    fitThreshold(model.score(xs), { method: 'contamination', value: 0.1 });
+    return {
+      score: (m) => model.score(prep(m)),
       dispose: () => model.dispose(),
       info: { layers: model.layerUnits.join('-'), epochs: history.epochs, stoppedEarly: history.stoppedEarly },
     };
@@ -366,6 +414,11 @@ const METHODS: Record<string, Method> = {
   'lf-pyodlike-bn': autoencoderMethod((d, seed) => ({ ...pyodLikeConfig(d, seed), batchNorm: true, weightDecay: 1e-5 })),
   // Candidate defaults of issue 12, compared on the tune half only (bench/results/peers-tune-candidates.md).
   'c-base': autoencoderMethod((_d, seed) => ({ seed }), AUTOENCODER_SCALER),
+  'c-std': autoencoderMethod((_d, seed) => ({ seed }), 'standard'),
+  'c-rsd': robustSdFallbackMethod((_d, seed) => ({ seed })),
+  'c-e200': autoencoderMethod((_d, seed) => ({ seed }), AUTOENCODER_SCALER, 200),
+  'c-e600': autoencoderMethod((_d, seed) => ({ seed }), AUTOENCODER_SCALER, 600),
+  'c-rsd-e600': robustSdFallbackMethod((_d, seed) => ({ seed }), 600),
   'c-h32': autoencoderMethod((d, seed) => ({ seed, hiddenUnits: [clampedHidden(d, 32)] }), AUTOENCODER_SCALER),
   'c-h32-lr3': autoencoderMethod((d, seed) => ({ seed, hiddenUnits: [clampedHidden(d, 32)], learningRate: 3e-3 }), AUTOENCODER_SCALER),
   'c-lr3': autoencoderMethod((_d, seed) => ({ seed, learningRate: 3e-3 }), AUTOENCODER_SCALER),

@@ -4,8 +4,12 @@
  * (10 epochs of 18 steps on the bundled data: ROC-AUC 0.51, issue 12) or spends minutes on large ones.
  */
 export const TRAINING_BUDGET = {
-  /** Passes over the training rows the step budget allows, before clamping. */
-  epochs: 200,
+  /**
+   * Passes over the training rows the step budget allows, before clamping. 200 stopped the bundled data
+   * while still improving (ROC-AUC median 0.957 over 8 seeds; 0.978 with room to converge at 214-598 epochs);
+   * on the tune half 600 changed no set's mean by more than 0.012 (bench/results/peers-tune-budget.md).
+   */
+  epochs: 600,
   /** Fewest gradient steps a budget allows: small sets need many epochs to converge. */
   minSteps: 1_000,
   /** Most gradient steps a budget allows. */

@@ -12,17 +12,17 @@ beforeAll(async () => {
 const noBudget = { steps: null, seconds: null };
 
 describe('resolveTrainingPlan', () => {
-  test('without epochs, the step budget is 200 epochs of steps clamped to [1000, 20000]', () => {
-    // 5000 rows, 10 % held out, batch 256: 18 steps an epoch, 3600 steps in 200 epochs.
+  test('without epochs, the step budget is 600 epochs of steps clamped to [1000, 20000]', () => {
+    // 5000 rows, 10 % held out, batch 256: 18 steps an epoch, 10800 steps in 600 epochs.
     expect(resolveTrainingPlan({ rows: 5000, cols: 8, epochs: null, batchSize: 256, validationSplit: 0.1, budget: noBudget })).toMatchObject({
       stepsPerEpoch: 18,
-      maxSteps: 3600,
-      maxEpochs: 200,
+      maxSteps: 10_800,
+      maxEpochs: 600,
     });
-    // 300 rows: 2 steps an epoch; 200 epochs would be 400 steps, so the floor of 1000 applies (500 epochs).
-    expect(resolveTrainingPlan({ rows: 300, cols: 8, epochs: null, batchSize: 256, validationSplit: 0.1, budget: noBudget })).toMatchObject({
+    // 200 rows: 1 step an epoch; 600 epochs would be 600 steps, so the floor of 1000 applies (1000 epochs).
+    expect(resolveTrainingPlan({ rows: 200, cols: 8, epochs: null, batchSize: 256, validationSplit: 0.1, budget: noBudget })).toMatchObject({
       maxSteps: TRAINING_BUDGET.minSteps,
-      maxEpochs: 500,
+      maxEpochs: 1000,
     });
     // A million rows: 3516 steps an epoch, capped at 20000 steps (6 epochs).
     expect(resolveTrainingPlan({ rows: 1e6, cols: 8, epochs: null, batchSize: 256, validationSplit: 0, budget: noBudget })).toMatchObject({
