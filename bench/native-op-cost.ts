@@ -41,7 +41,7 @@ measure('tf.add, 3 elements', calls, () => tf.tidy(() => void tf.add(small[0], s
 measure('TensorFlow Add, 3 elements', calls, () => ops.elementwise('Add', small[0], small[1]).dispose());
 measure('tf.reshape, 3 elements', calls, () => tf.tidy(() => void tf.reshape(small[0], [3, 1])));
 measure('tf.matMul 64x784 . 784x256', calls / 4, () => tf.tidy(() => void tf.matMul(x, w)));
-measure('TensorFlow MatMul 64x784 . 784x256', calls / 4, () => ops.matMul(x, w).dispose());
+measure('TensorFlow BatchMatMulV2 64x784 . 784x256', calls / 4, () => ops.matMul(x, w).dispose());
 measure('tf.fused.matMul + bias + relu', calls / 4, () => tf.tidy(() => void tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' })));
-measure('nativeDense relu (MatMul, BiasAdd, Relu)', calls / 4, () => tf.tidy(() => void nativeDense(x, w, b, 'relu')));
+measure('nativeDense relu (BatchMatMulV2, BiasAdd, Relu)', calls / 4, () => tf.tidy(() => void nativeDense(x, w, b, 'relu')));
 [...small, x, w, b].forEach((t) => t.dispose());

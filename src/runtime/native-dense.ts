@@ -8,10 +8,11 @@ const KERNEL = 'LatentflowDense';
 
 /**
  * `activation(x · kernel + bias)` on the native backend as one tfjs kernel of two or three TensorFlow ops
- * (`MatMul`, `BiasAdd`, `Relu`). `tf.fused.matMul` costs about ten tfjs kernels there (tfjs-node composes
- * it from a 3-D `matMul` with its Reshapes, an `add` and the activation), and its gradient ten more
+ * (`BatchMatMulV2` on 2-D operands, `BiasAdd`, `Relu`). `tf.fused.matMul` costs about ten tfjs kernels
+ * there (tfjs-node composes it from a 3-D `matMul` with its Reshapes, an `add` and the activation), and its
+ * gradient ten more
  * (tfjs-node's `Step`, ReLU's derivative, alone is six TensorFlow ops). The gradient here: `ReluGrad`, then
- * per input one op (`MatMul` with a transposed operand, `BiasAddGrad`), each run only when the tape needs
+ * per input one op (a product with a transposed operand, `BiasAddGrad`), each run only when the tape needs
  * that input, so a first layer, whose input is the batch, skips its input gradient. Same products and
  * sums as the stock gradient. Not differentiable twice (the gradient's ops are not recorded).
  */

@@ -62,12 +62,18 @@ export class NativeOps {
     return this.backend.executeSingleOutput(name, [this.floatType], inputs);
   }
 
-  /** `op(a) · op(b)` of two matrices, no reshapes (TensorFlow's `MatMul` takes transposed operands itself). */
+  /**
+   * `op(a) · op(b)` of two matrices, no reshapes (the op takes transposed operands itself). `BatchMatMulV2`,
+   * the op tfjs-node's own matMul runs, on 2-D operands, and not `MatMul`: the oneDNN `MatMul` kernel of the
+   * TensorFlow 2.21 wheel corrupted the heap in a training loop (glibc "corrupted size vs. prev_size",
+   * aborting inside MklMatMulOp::MklBlasGemm; seen when a CPU profiler's signals ran beside it), and
+   * `BatchMatMulV2` never did in the same runs.
+   */
   matMul(a: tf.TensorInfo, b: tf.TensorInfo, transposeA = false, transposeB = false): tf.Tensor {
     const { TF_ATTR_BOOL } = this.backend.binding;
     return this.backend.executeSingleOutput(
-      'MatMul',
-      [this.floatType, { name: 'transpose_a', type: TF_ATTR_BOOL, value: transposeA }, { name: 'transpose_b', type: TF_ATTR_BOOL, value: transposeB }],
+      'BatchMatMulV2',
+      [this.floatType, { name: 'adj_x', type: TF_ATTR_BOOL, value: transposeA }, { name: 'adj_y', type: TF_ATTR_BOOL, value: transposeB }],
       [a, b],
     );
   }
