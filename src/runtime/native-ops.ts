@@ -26,6 +26,13 @@ interface NativeAttr {
   value: number | boolean;
 }
 
+/**
+ * Fewest multiply-adds (rows x inner x columns) for which {@link NativeOps.matMul} takes oneDNN's kernel:
+ * between the wide autoencoder's 0.5 M (64 x 256 x 30, faster in Eigen) and 12.8 M (64 x 784 x 256, faster
+ * in oneDNN).
+ */
+export const ONEDNN_MIN_MACS = 2_000_000;
+
 /** Name of the native backend as TensorFlow.js registers it. */
 export const NATIVE_BACKEND = 'tensorflow';
 
@@ -63,19 +70,27 @@ export class NativeOps {
   }
 
   /**
-   * `op(a) · op(b)` of two matrices, no reshapes (the op takes transposed operands itself). `BatchMatMulV2`,
-   * the op tfjs-node's own matMul runs, on 2-D operands, and not `MatMul`: the oneDNN `MatMul` kernel of the
-   * TensorFlow 2.21 wheel corrupted the heap in a training loop (glibc "corrupted size vs. prev_size",
-   * aborting inside MklMatMulOp::MklBlasGemm; seen when a CPU profiler's signals ran beside it), and
-   * `BatchMatMulV2` never did in the same runs.
+   * `op(a) · op(b)` of two matrices, no reshapes (the ops take transposed operands themselves). Products
+   * of at least {@link ONEDNN_MIN_MACS} multiply-adds run `BatchMatMulV2` on 2-D operands, which this build
+   * hands to oneDNN; smaller ones `BatchMatMulV3`, which it leaves to Eigen: a oneDNN call costs about
+   * 80 us whatever the size, so the wide autoencoder's 64 x 256 x 30 products took 80 us there against
+   * 14-17 us in Eigen, while its 64 x 784 x 256 ones took 170-210 us against 150-550 (load 6,
+   * `LATENTFLOW_BACKEND=tensorflow npx tsx bench/native-op-cost.ts`). Not
+   * `MatMul`: the oneDNN `MatMul` kernel of the TensorFlow 2.21 wheel corrupted the heap in a training loop
+   * (glibc "corrupted size vs. prev_size", aborting inside MklMatMulOp::MklBlasGemm; seen when a CPU
+   * profiler's signals ran beside it); the batch-matmul kernels never did in the same runs.
    */
   matMul(a: tf.TensorInfo, b: tf.TensorInfo, transposeA = false, transposeB = false): tf.Tensor {
     const { TF_ATTR_BOOL } = this.backend.binding;
-    return this.backend.executeSingleOutput(
-      'BatchMatMulV2',
-      [this.floatType, { name: 'adj_x', type: TF_ATTR_BOOL, value: transposeA }, { name: 'adj_y', type: TF_ATTR_BOOL, value: transposeB }],
-      [a, b],
-    );
+    const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+    const n = transposeB ? b.shape[0] : b.shape[1];
+    const adjoints = [
+      { name: 'adj_x', type: TF_ATTR_BOOL, value: transposeA },
+      { name: 'adj_y', type: TF_ATTR_BOOL, value: transposeB },
+    ];
+    if (m * k * n >= ONEDNN_MIN_MACS) return this.backend.executeSingleOutput('BatchMatMulV2', [this.floatType, ...adjoints], [a, b]);
+    const types = ['Ta', 'Tb', 'Tout'].map((name) => ({ ...this.floatType, name }));
+    return this.backend.executeSingleOutput('BatchMatMulV3', [...types, ...adjoints], [a, b]);
   }
 
   /** `x` (rows x n) plus the length-n `bias` on every row. */

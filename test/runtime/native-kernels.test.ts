@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { selectBackend } from '../../src/runtime/backend.js';
 import { nativeDense } from '../../src/runtime/native-dense.js';
 import { meanSquaredError } from '../../src/runtime/native-mse.js';
-import { isNativeBackend } from '../../src/runtime/native-ops.js';
+import { isNativeBackend, nativeOps, ONEDNN_MIN_MACS } from '../../src/runtime/native-ops.js';
 
 // The kernels exist on the native backend only; elsewhere there is nothing to check (meanSquaredError is
 // then tfjs' own ops, which the autoencoder tests cover).
@@ -45,6 +45,22 @@ describe('native kernels: the same values and gradients as the tfjs ops they rep
     // Not trivially equal: a linear layer's bias gradient is the column sum of the weights.
     if (activation === 'linear') expect(relativeGap(ours[2], tf.sum(weights, 0))).toBeLessThan(1e-5);
     [x, w, b, weights, value, stockValue, ...ours, ...stock].forEach((t) => t.dispose());
+  });
+
+  test('NativeOps.matMul equals tf.matMul within 1e-5 for every transpose, below and above ONEDNN_MIN_MACS (its two ops)', (ctx) => {
+    if (!isNative) return ctx.skip();
+    for (const [m, k, n] of [[9, 13, 5], [64, 200, 160]]) {
+      expect(m * k * n < ONEDNN_MIN_MACS).toBe(m === 9);
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+        tf.tidy(() => {
+          const a = tf.randomNormal(ta ? [k, m] : [m, k], 0, 1, 'float32', 7);
+          const b = tf.randomNormal(tb ? [n, k] : [k, n], 0, 1, 'float32', 8);
+          const ours = nativeOps().matMul(a, b, ta, tb);
+          expect(ours.shape).toEqual([m, n]);
+          expect(relativeGap(ours, tf.matMul(a, b, ta, tb)), `${m}x${k}x${n} ${ta} ${tb}`).toBeLessThan(1e-5);
+        });
+      }
+    }
   });
 
   test('meanSquaredError: value and gradients of both inputs equal tf.mean(tf.squaredDifference) within 1e-6', (ctx) => {
