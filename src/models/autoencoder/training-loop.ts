@@ -39,7 +39,7 @@ export class FusedAdam implements StepOptimizer {
   private m: tf.Tensor1D | undefined;
   private v: tf.Tensor1D | undefined;
   private step = 0;
-  /** The kept shapes and constants of the native step, built for the variables of the last step. */
+  /** The native step's moments (TensorFlow resources), for the variables of the last step. */
   private native: NativeAdamStep | undefined;
 
   /**
@@ -66,27 +66,15 @@ export class FusedAdam implements StepOptimizer {
     return null;
   }
 
-  /** The step below as TensorFlow ops called straight on the native backend (native-adam.ts). */
+  /** The step below by TensorFlow's fused Adam kernel on the native backend (native-adam.ts); the moments live there. */
   private nativeStep(varList: tf.Variable[], grads: tf.NamedTensorMap): void {
     if (this.native?.isFor(varList) !== true) {
       this.native?.dispose();
       this.native = new NativeAdamStep(varList);
     }
     this.step++;
-    const { beta1, beta2 } = this;
-    const correction = Math.sqrt(1 - beta2 ** this.step);
-    const previous = this.m === undefined || this.v === undefined ? undefined : { m: this.m, v: this.v };
-    const { m, v } = this.native.step(varList.map((variable) => grads[variable.name]), previous, {
-      beta1,
-      beta2,
-      learningRate: (this.learningRate * correction) / (1 - beta1 ** this.step),
-      epsilon: this.epsilon * correction,
-      weightDecay: this.weightDecay,
-    });
-    this.m?.dispose();
-    this.v?.dispose();
-    this.m = tf.keep(m);
-    this.v = tf.keep(v);
+    const { beta1, beta2, learningRate, epsilon, weightDecay, step } = this;
+    this.native.step(varList.map((variable) => grads[variable.name]), { beta1, beta2, learningRate, epsilon, weightDecay, step });
   }
 
   private stepWithOps(varList: tf.Variable[], grads: tf.NamedTensorMap): void {
