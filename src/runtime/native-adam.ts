@@ -34,9 +34,10 @@ let handles = 0;
 
 /**
  * `FusedAdam`'s update on the native backend by TensorFlow's own fused kernel, `ResourceApplyAdam`, one
- * call per variable: the moment updates and the step in one pass over the weights, where the same update
- * as a chain of elementwise ops over the concatenated gradients took about 13 passes and 3 ms a step for
- * the wide autoencoder's 417 k weights (0.6 ms this way, `npx tsx bench/native-adam.ts`). The kernel
+ * call per variable: the moment updates and the step in one pass over the weights. The same update as a
+ * chain of elementwise ops over the concatenated gradients makes about 13 passes: for the wide
+ * autoencoder's 418 k weights 5.4-7.3 ms a step as tfjs ops against 1.6-2.3 ms this way at load 5
+ * (`LATENTFLOW_BACKEND=tensorflow npx tsx bench/native-adam.ts`), and 3.0 ms as raw TensorFlow ops. The kernel
  * works on TensorFlow resource variables: the moments live in two per weight (made at the first step,
  * zero), and each step assigns the tfjs variable's current value to a third, applies the update there
  * (TensorFlow copies a buffer another handle still reads, so the tfjs tensor is never changed in place)

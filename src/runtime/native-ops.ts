@@ -1,5 +1,5 @@
 // TensorFlow ops called straight on the native backend (@tensorflow/tfjs-node), for the few composite
-// kernels latentflow registers there (native-dense.ts, native-mse.ts, native-adam.ts). Why: on that backend a
+// kernels latentflow registers there (native-dense.ts, native-mse.ts). Why: on that backend a
 // tfjs op costs about 45 us of CPU before TensorFlow runs anything (op wrapper, engine bookkeeping, kernel
 // lookup, and often Reshapes with an uploaded shape tensor: tfjs' matMul reshapes both operands to 3-D and
 // back), while the TensorFlow op behind it costs 5-20 us (`npx tsx bench/native-op-cost.ts`). A kernel
