@@ -7,8 +7,10 @@
  *   scoring statistics): wall and process CPU seconds, and GFLOP/s against the epoch's arithmetic;
  * - `tf.profile` of the same fit on `--profile-steps` steps: kernels per step and kernel milliseconds per
  *   step by kernel name (the rest of a step's time is dispatch: tape, tidy, kernel lookup, the loop);
- * - the arithmetic alone: the step's matrix products (forward, both gradients, explicit transposes) run
- *   back to back with no tape, as a floor for what the step costs on this backend.
+ * - the arithmetic alone: the step's matrix products (forward, both gradients, explicit transposes; on
+ *   native as its dense kernel runs them) run back to back with no tape, as a floor for what the step costs
+ *   on this backend. On native, the gradients' and Adam's TensorFlow ops run outside tfjs kernels
+ *   (src/runtime/native-*.ts), so the kernel table leaves them out; their time is in the step's CPU.
  *
  * FLOPs: a dense layer of w weights costs 2w per row forward and 4w backward (input and weight gradients),
  * so 6 · Σw · rows per epoch (the first layer's input gradient is computed too, and counted).
@@ -22,6 +24,7 @@ import * as tf from '../src/runtime/tf.js';
 import { Autoencoder } from '../src/models/autoencoder/autoencoder.js';
 import type { AutoencoderConfig } from '../src/models/autoencoder/autoencoder-options.js';
 import { selectBackend } from '../src/runtime/backend.js';
+import { isNativeBackend, nativeOps } from '../src/runtime/native-ops.js';
 import { loadDigits, sliceDigits } from './mnist-digits.js';
 import { cpuSeconds, median } from './timing.js';
 import { WIDE_AE, wideAeFlopsPerRow } from './wide-ae.js';
@@ -78,10 +81,20 @@ const floorMs = (() => {
   const ws = widths.slice(1).map((w, i) => tf.randomNormal([widths[i], w], 0, 0.05, 'float32', i + 1) as tf.Tensor2D);
   const acts = widths.map((w) => tf.randomUniform([batch, w], 0, 1, 'float32', 7) as tf.Tensor2D);
   const ones = tf.ones([1, batch]) as tf.Tensor2D;
+  // On native the products as the dense kernel runs them (src/runtime/native-dense.ts): transposed operands
+  // taken by the op, the bias gradient a column sum, no input gradient for the first layer.
+  const ops = isNativeBackend() ? nativeOps() : undefined;
   const once = () =>
     tf.tidy(() => {
       const out: tf.Tensor[] = [];
       ws.forEach((w, i) => {
+        if (ops !== undefined) {
+          out.push(ops.matMul(acts[i], w));
+          if (i > 0) out.push(ops.matMul(acts[i + 1], w, false, true));
+          out.push(ops.matMul(acts[i], acts[i + 1], true, false));
+          out.push(ops.biasAddGrad(acts[i + 1]));
+          return;
+        }
         out.push(tf.matMul(acts[i], w));
         out.push(tf.matMul(acts[i + 1], tf.transpose(w)));
         out.push(tf.matMul(tf.transpose(acts[i]), acts[i + 1]));

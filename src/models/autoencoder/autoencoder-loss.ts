@@ -1,5 +1,6 @@
 import * as tf from '../../runtime/tf.js';
 import { ModelConfigError } from '../../errors.js';
+import { meanSquaredError } from '../../runtime/native-mse.js';
 import type { ResolvedAutoencoderConfig } from './autoencoder-config.js';
 import { type FeatureBlock, slotWeights } from '../feature-encoding.js';
 import type { LossName } from './autoencoder-options.js';
@@ -81,6 +82,8 @@ export function blockRowLoss(blocks: readonly FeatureBlock[], target: tf.Tensor2
 
 /** Reconstruction term alone: mean over rows and features of the per-element loss against `target`. */
 export function reconstructionLoss(name: LossName): LossTerm {
+  // Mean squared error by its own op, which on native TensorFlow is one kernel with a two-op gradient.
+  if (name === 'mse') return ({ target, output }) => meanSquaredError(target, output);
   return ({ target, output }) => tf.mean(elementLoss(name, target, output)) as tf.Scalar;
 }
 

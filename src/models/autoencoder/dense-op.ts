@@ -1,4 +1,6 @@
 import * as tf from '../../runtime/tf.js';
+import { nativeDense } from '../../runtime/native-dense.js';
+import { isNativeBackend } from '../../runtime/native-ops.js';
 
 /** The activations {@link dense} fuses into its kernel. */
 export type FusedActivation = 'relu' | 'linear';
@@ -53,13 +55,16 @@ export function denseWithProductGradient(x: tf.Tensor2D, kernel: tf.Tensor2D, bi
 }
 
 /**
- * A dense layer's forward pass: on wasm through the gradient above, elsewhere `tf.fused.matMul` itself
- * (TensorFlow's and the cpu backend's kernels take transposed operands directly, so the copies would only
- * add work there). `isInputConstant` (default false) promises that nothing differentiates with respect to
- * `x` (a training step's first layer, whose input is the batch): on wasm its gradient is then zeros, not a
- * product. Leave it false wherever a gradient with respect to the input is taken (the code Jacobian).
+ * A dense layer's forward pass: on wasm through the gradient above, on native TensorFlow as its own kernel
+ * ({@link nativeDense}: a tfjs kernel costs more there than these products), elsewhere `tf.fused.matMul`
+ * itself (the cpu backend's kernels take transposed operands directly, so the copies would only add work
+ * there). `isInputConstant` (default false) promises that nothing differentiates with respect to `x` (a
+ * training step's first layer, whose input is the batch): on wasm its gradient is then zeros, not a
+ * product (the native kernel skips it by itself). Leave it false wherever a gradient with respect to the
+ * input is taken (the code Jacobian).
  */
 export function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: FusedActivation, isInputConstant = false): tf.Tensor2D {
+  if (isNativeBackend()) return nativeDense(x, kernel, bias, activation);
   if (tf.getBackend() !== 'wasm') return tf.fused.matMul({ a: x, b: kernel, bias, activation }) as tf.Tensor2D;
   return denseWithProductGradient(x, kernel, bias, activation, isInputConstant);
 }

@@ -1,4 +1,6 @@
 import * as tf from '../../runtime/tf.js';
+import { NativeAdamStep } from '../../runtime/native-adam.js';
+import { isNativeBackend } from '../../runtime/native-ops.js';
 import { DataError, LatentflowError } from '../../errors.js';
 import type { Matrix } from '../matrix.js';
 import { takeRows } from '../matrix.js';
@@ -37,6 +39,8 @@ export class FusedAdam implements StepOptimizer {
   private m: tf.Tensor1D | undefined;
   private v: tf.Tensor1D | undefined;
   private step = 0;
+  /** The native step's moments (TensorFlow resources), for the variables of the last step. */
+  private native: NativeAdamStep | undefined;
 
   /**
    * @param learningRate step size, > 0
@@ -54,6 +58,26 @@ export class FusedAdam implements StepOptimizer {
 
   minimize(f: () => tf.Scalar, returnCost: boolean, varList: tf.Variable[]): tf.Scalar | null {
     const { value, grads } = tf.variableGrads(f, varList);
+    if (isNativeBackend()) this.nativeStep(varList, grads);
+    else this.stepWithOps(varList, grads);
+    Object.values(grads).forEach((t) => t.dispose());
+    if (returnCost) return value;
+    value.dispose();
+    return null;
+  }
+
+  /** The step below by TensorFlow's fused Adam kernel on the native backend (native-adam.ts); the moments live there. */
+  private nativeStep(varList: tf.Variable[], grads: tf.NamedTensorMap): void {
+    if (this.native?.isFor(varList) !== true) {
+      this.native?.dispose();
+      this.native = new NativeAdamStep(varList);
+    }
+    this.step++;
+    const { beta1, beta2, learningRate, epsilon, weightDecay, step } = this;
+    this.native.step(varList.map((variable) => grads[variable.name]), { beta1, beta2, learningRate, epsilon, weightDecay, step });
+  }
+
+  private stepWithOps(varList: tf.Variable[], grads: tf.NamedTensorMap): void {
     const sizes = varList.map((v) => v.size);
     let g = tf.concat(varList.map((v) => tf.reshape(grads[v.name], [-1]))) as tf.Tensor1D;
     if (this.weightDecay > 0) g = tf.add(g, tf.mul(tf.concat(varList.map((v) => tf.reshape(v, [-1]))), this.weightDecay));
@@ -72,13 +96,11 @@ export class FusedAdam implements StepOptimizer {
     this.v?.dispose();
     this.m = tf.keep(m as tf.Tensor1D);
     this.v = tf.keep(v as tf.Tensor1D);
-    Object.values(grads).forEach((t) => t.dispose());
-    if (returnCost) return value;
-    value.dispose();
-    return null;
   }
 
   dispose(): void {
+    this.native?.dispose();
+    this.native = undefined;
     this.m?.dispose();
     this.v?.dispose();
     this.m = undefined;
