@@ -17,7 +17,9 @@ const params = z
       .number()
       .int()
       .positive()
-      .default(10_000)
+      // 50,000: at 20,000 and 50,000 rows a full fit maps as trustworthily as umap-learn (0.959-0.960), where a
+      // 10,000-row sample + transform lost 0.015-0.026 and was slower at 20,000 (BENCHMARKS.md, "UMAP on real sizes").
+      .default(50_000)
       .describe('Fit on a seeded sample of at most this many rows (rows) and place the others with the fitted model; raise it to fit on all'),
     maxRows: z.number().int().positive().default(5_000_000).describe('Most rows held in memory (rows; every row waits for the fit); more is an error'),
   })

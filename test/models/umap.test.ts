@@ -1,6 +1,9 @@
+import { UMAP } from 'umap-js';
 import { describe, expect, it } from 'vitest';
+import { trustworthiness } from '../../src/evaluation/embedding-quality.js';
 import { DataError, LatentflowError, ModelConfigError, ModelStateError } from '../../src/errors.js';
 import { takeRows } from '../../src/models/matrix.js';
+import { seededRandom } from '../../src/models/random.js';
 import { UmapModel } from '../../src/models/umap.js';
 import { gaussianClusters, knnLabelAgreement } from '../helpers/clusters.js';
 
@@ -29,6 +32,23 @@ describe('UmapModel', () => {
     const embedding = await new UmapModel({ seed: 1, nEpochs: 200 }).fit(x);
     expect(embedding.data.every(Number.isFinite)).toBe(true);
     expect(knnLabelAgreement(embedding, labels)).toBeGreaterThan(0.9);
+  });
+
+  it("maps as trustworthily as a plain umap-js fit of the same rows (within 0.01)", async () => {
+    // Our neighbour search, graph and epochs against umap-js's own road, same settings and epochs.
+    const ours = await new UmapModel({ seed: 5, nEpochs: 200 }).fit(x);
+    const rows = Array.from({ length: x.rows }, (_, r) => Array.from(x.data.subarray(r * x.cols, (r + 1) * x.cols)));
+    const plain = new UMAP({ nNeighbors: 15, minDist: 0.1, nEpochs: 200, random: seededRandom(5) }).fit(rows);
+    const theirs = trustworthiness(x, { data: Float32Array.from(plain.flat()), rows: x.rows, cols: 2 }, 10);
+    expect(trustworthiness(x, ours, 10)).toBeGreaterThan(theirs - 0.01);
+  });
+
+  it("keeps the clusters apart with metric 'cosine' (umap-js's neighbour search) and places new rows", async () => {
+    const model = new UmapModel({ seed: 1, nEpochs: 100, metric: 'cosine' });
+    const fitted = await model.fit(takeRows(x, Array.from({ length: 300 }, (_, i) => i)));
+    expect(knnLabelAgreement(fitted, labels.subarray(0, 300))).toBeGreaterThan(0.9);
+    const placed = await model.transform(takeRows(x, Array.from({ length: 100 }, (_, i) => 300 + i)));
+    expect(placed.data.every(Number.isFinite)).toBe(true);
   });
 
   it('places held-out rows next to their own cluster and leaves the fitted layout unchanged', async () => {
