@@ -1,7 +1,7 @@
 import { UMAP } from 'umap-js';
 import { makeForest } from 'umap-js/dist/tree.js';
 import { findABParams } from 'umap-js/dist/umap.js';
-import { DataError, LatentflowError, ModelConfigError, ModelStateError } from '../errors.js';
+import { DataError, LatentflowError, ModelStateError } from '../errors.js';
 import type { Matrix } from './matrix.js';
 import { parseOptions } from './option-schema.js';
 import { seededRandom } from './random.js';

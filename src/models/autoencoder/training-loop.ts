@@ -5,7 +5,7 @@ import { DataError, LatentflowError } from '../../errors.js';
 import type { Matrix } from '../matrix.js';
 import { takeRows } from '../matrix.js';
 import { deriveSeed, permutation, seededRandom } from '../random.js';
-import type { OnEpoch, StopReason, TrainingHistory } from './training-history.js';
+import type { OnEpoch, TrainingHistory } from './training-history.js';
 
 /** The stopping rule: an epoch improves when the monitored loss drops below best − max(minDelta, minRelativeDelta·best). */
 export interface StoppingRule {
