@@ -1,5 +1,5 @@
 import * as tf from './tf.js';
-import { NATIVE_BACKEND, nativeOps } from './native-ops.js';
+import { NATIVE_BACKEND, nativeOps, registeredOnce } from './native-ops.js';
 
 /** The activations {@link nativeDense} fuses into its kernel. */
 export type NativeDenseActivation = 'relu' | 'linear';
@@ -21,12 +21,8 @@ export function nativeDense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor
   return tf.engine().runKernel(KERNEL, { x, kernel, bias }, { activation }) as tf.Tensor2D;
 }
 
-let isRegistered = false;
-
-function ensureRegistered(): void {
-  if (isRegistered) return;
-  isRegistered = true;
-  tf.registerKernel({
+const ensureRegistered = registeredOnce(
+  {
     kernelName: KERNEL,
     backendName: NATIVE_BACKEND,
     kernelFunc: ({ inputs, backend, attrs }) => {
@@ -40,8 +36,8 @@ function ensureRegistered(): void {
       z.dispose();
       return y;
     },
-  });
-  tf.registerGradient({
+  },
+  {
     kernelName: KERNEL,
     inputsToSave: ['x', 'kernel'],
     outputsToSave: [true],
@@ -56,5 +52,5 @@ function ensureRegistered(): void {
         bias: () => ops.biasAddGrad(g),
       };
     },
-  });
-}
+  },
+);

@@ -1,5 +1,5 @@
 import * as tf from './tf.js';
-import { NATIVE_BACKEND, isNativeBackend, nativeOps } from './native-ops.js';
+import { NATIVE_BACKEND, isNativeBackend, nativeOps, registeredOnce } from './native-ops.js';
 
 const KERNEL = 'LatentflowMeanSquaredError';
 
@@ -15,12 +15,8 @@ export function meanSquaredError(target: tf.Tensor, output: tf.Tensor): tf.Scala
   return tf.engine().runKernel(KERNEL, { target, output }, {}) as tf.Scalar;
 }
 
-let isRegistered = false;
-
-function ensureRegistered(): void {
-  if (isRegistered) return;
-  isRegistered = true;
-  tf.registerKernel({
+const ensureRegistered = registeredOnce(
+  {
     kernelName: KERNEL,
     backendName: NATIVE_BACKEND,
     kernelFunc: ({ inputs, backend }) => {
@@ -33,8 +29,8 @@ function ensureRegistered(): void {
       axes.dispose();
       return mean;
     },
-  });
-  tf.registerGradient({
+  },
+  {
     kernelName: KERNEL,
     inputsToSave: ['target', 'output'],
     gradFunc: (dy, saved) => {
@@ -45,5 +41,5 @@ function ensureRegistered(): void {
       const scaled = ops.elementwise('Mul', ops.elementwise('Sub', output, target), ops.elementwise('Mul', dy as tf.Tensor, scale));
       return { output: () => scaled, target: () => ops.elementwise('Neg', scaled) };
     },
-  });
-}
+  },
+);

@@ -41,6 +41,20 @@ export function isNativeBackend(): boolean {
   return tf.getBackend() === NATIVE_BACKEND;
 }
 
+/**
+ * Registers a native kernel and its gradient on first use, so importing a module that defines one costs
+ * nothing on the other backends.
+ */
+export function registeredOnce(kernel: tf.KernelConfig, gradient: tf.GradConfig): () => void {
+  let isRegistered = false;
+  return () => {
+    if (isRegistered) return;
+    isRegistered = true;
+    tf.registerKernel(kernel);
+    tf.registerGradient(gradient);
+  };
+}
+
 const OPS = new WeakMap<object, NativeOps>();
 
 /** The {@link NativeOps} of `backend` (a kernel's `args.backend`, or the registered native backend). */
