@@ -4,6 +4,7 @@ import { selectBackend } from '../../src/runtime/backend.js';
 import { nativeDense } from '../../src/runtime/native-dense.js';
 import { meanSquaredError } from '../../src/runtime/native-mse.js';
 import { isNativeBackend, nativeOps, ONEDNN_MIN_MACS } from '../../src/runtime/native-ops.js';
+import { relativeGap } from '../models/tensor-gap.js';
 
 // The kernels exist on the native backend only; elsewhere there is nothing to check (meanSquaredError is
 // then tfjs' own ops, which the autoencoder tests cover).
@@ -12,15 +13,6 @@ beforeAll(async () => {
   await selectBackend();
   isNative = isNativeBackend();
 });
-
-/** Largest |a - b| over max(1, |b|), elementwise. */
-function relativeGap(a: tf.Tensor, b: tf.Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let worst = 0;
-  for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(y[i])));
-  return worst;
-}
 
 describe('native kernels: the same values and gradients as the tfjs ops they replace', () => {
   test.for(['relu', 'linear'] as const)('nativeDense %s: value and gradients of x, kernel and bias equal tf.fused.matMul\'s within 1e-5', (activation, ctx) => {

@@ -2,19 +2,11 @@ import * as tf from '../../../src/runtime/tf.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { dense, denseWithProductGradient, type FusedActivation } from '../../../src/models/autoencoder/dense-op.js';
 import { selectBackend } from '../../../src/runtime/backend.js';
+import { relativeGap } from '../tensor-gap.js';
 
 beforeAll(async () => {
   await selectBackend();
 });
-
-/** Largest |a - b| over max(1, |b|), elementwise. */
-function relativeGap(a: tf.Tensor, b: tf.Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let worst = 0;
-  for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(y[i])));
-  return worst;
-}
 
 describe('dense: the fused layer, with a product gradient for wasm (checked here on whichever backend runs)', () => {
   test('dense takes the product gradient on wasm and tfjs\'s fused kernel elsewhere, with the same value', () => {
