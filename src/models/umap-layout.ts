@@ -105,11 +105,8 @@ export class UmapLayout {
         epochOfNextSample[e] += epochsPerSample[e];
         const nNeg = Math.floor((n - epochOfNextNegativeSample[e]) / epochsPerNegativeSample[e]);
         for (let p = 0; p < nNeg; p++) {
-          s ^= s << 13;
-          s ^= s >>> 17;
-          s ^= s << 5;
-          // Kept in int32 range so that % is an integer operation, not a floating-point fmod.
-          const k = (s & 0x7fffffff) % nVertices;
+          s = xorshift32(s);
+          const k = vertexOf(s, nVertices);
           const ok2 = k * dim;
           let n2 = 0;
           for (let d = 0; d < dim; d++) {
@@ -162,10 +159,8 @@ export class UmapLayout {
       epochOfNextSample[e] += epochsPerSample[e];
       const nNeg = Math.floor((n - epochOfNextNegativeSample[e]) / epochsPerNegativeSample[e]);
       for (let p = 0; p < nNeg; p++) {
-        s ^= s << 13;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        const k = (s & 0x7fffffff) % nVertices;
+        s = xorshift32(s);
+        const k = vertexOf(s, nVertices);
         // The point itself is in the locals, not the array.
         if (k === j) continue;
         const ex = cx - y[2 * k];
@@ -186,6 +181,18 @@ export class UmapLayout {
     }
     return s;
   }
+}
+
+/** The next state of Marsaglia's 32-bit xorshift generator (never 0 from a non-zero state). */
+function xorshift32(s: number): number {
+  s ^= s << 13;
+  s ^= s >>> 17;
+  return s ^ (s << 5);
+}
+
+/** A vertex index in [0, n) from a generator state, kept in int32 range so that % is an integer operation, not a floating-point fmod. */
+function vertexOf(s: number, n: number): number {
+  return (s & 0x7fffffff) % n;
 }
 
 function clip(x: number): number {
