@@ -246,7 +246,10 @@ describe.skipIf(!broker.ok)('kafka stage contract (real broker)', () => {
         drain: drain.signal,
         onOpsListening: (u) => (url = u),
         onStats: (s) => {
-          if (s.rows === 0 || scrape !== undefined) return;
+          // Scrape once the sink has had a write acknowledged and a batch has settled: rows reach the sink
+          // before the broker answers, so an earlier scrape could find no acknowledged row yet.
+          const acknowledged = Number(s.stages.find((st) => st.type === 'kafka-sink')?.stats?.rowsAcknowledged ?? 0);
+          if (acknowledged === 0 || s.settleLatencyMs.count === 0 || scrape !== undefined) return;
           scrape = Promise.all([fetch(`${url}/readyz`).then((r) => r.status), fetch(`${url}/metrics`).then((r) => r.text())]).finally(() => drain.abort());
         },
       },
