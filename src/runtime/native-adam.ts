@@ -1,5 +1,5 @@
 import * as tf from './tf.js';
-import { NATIVE_BACKEND } from './native-ops.js';
+import { NATIVE_BACKEND, type NativeBackend } from './native-ops.js';
 
 /** The numbers of one Adam step `t`. */
 export interface AdamStepScalars {
@@ -13,21 +13,6 @@ export interface AdamStepScalars {
   weightDecay: number;
   /** 1 at the first step. */
   step: number;
-}
-
-/** The part of tfjs-node's backend used here: its binding on raw handles, and wrapping a handle as a tfjs tensor. */
-interface NativeBackend {
-  binding: {
-    TF_FLOAT: number;
-    TF_ATTR_TYPE: number;
-    TF_ATTR_BOOL: number;
-    TF_ATTR_STRING: number;
-    TF_ATTR_SHAPE: number;
-    executeOp(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: number[], outputs: number): { id: number; shape: number[]; dtype: number }[];
-    deleteTensor(id: number): void;
-  };
-  getInputTensorIds(tensors: tf.TensorInfo[]): number[];
-  createOutputTensor(metadata: { id: number; shape: number[]; dtype: number }): tf.Tensor;
 }
 
 let handles = 0;

@@ -1,5 +1,5 @@
 import * as tf from './tf.js';
-import { NATIVE_BACKEND, isNativeBackend } from './native-ops.js';
+import { NATIVE_BACKEND, isNativeBackend, type NativeBackend } from './native-ops.js';
 
 /** Eigenvalues and unit eigenvectors of a symmetric matrix, in float64. */
 export interface SymmetricEigen {
@@ -7,17 +7,6 @@ export interface SymmetricEigen {
   values: Float64Array;
   /** Eigenvectors as rows, row-major `d x d`: row `c` belongs to `values[c]`. */
   vectors: Float64Array;
-}
-
-/** The part of tfjs-node's binding used here: raw tensor handles, no tfjs engine. */
-interface Binding {
-  TF_INT64: number;
-  TF_ATTR_TYPE: number;
-  TF_ATTR_BOOL: number;
-  createTensor(shape: number[], dtype: number, values: Int32Array): number;
-  executeOp(name: string, attrs: { name: string; type: number; value: number | boolean }[], inputs: number[], outputs: number): { id: number }[];
-  tensorDataSync(id: number): BigInt64Array;
-  deleteTensor(id: number): void;
 }
 
 /** TensorFlow's enum value of float64 (tf_datatype.h); tfjs-node's binding does not export it. */
@@ -33,7 +22,7 @@ const TF_DOUBLE = 2;
  */
 export function nativeSymmetricEigen(a: Float64Array, d: number): SymmetricEigen | undefined {
   if (!isNativeBackend()) return undefined;
-  const binding = (tf.findBackend(NATIVE_BACKEND) as unknown as { binding: Binding }).binding;
+  const { binding } = tf.findBackend(NATIVE_BACKEND) as unknown as NativeBackend;
   const type = (name: string, value: number) => ({ name, type: binding.TF_ATTR_TYPE, value });
   const bitcast = (id: number, from: number, to: number) => binding.executeOp('Bitcast', [type('T', from), type('type', to)], [id], 1)[0].id;
   const ids: number[] = [];

@@ -6,17 +6,29 @@
 // that runs several TensorFlow ops pays the first cost once.
 import * as tf from './tf.js';
 
-/** The part of tfjs-node's `NodeJSKernelBackend` used here (it exports no types for it). */
-interface NativeBackend {
+/**
+ * The part of tfjs-node's `NodeJSKernelBackend` the native modules use (it exports no types for it): tfjs
+ * ops on tensors, and its binding on raw TensorFlow handles.
+ */
+export interface NativeBackend {
   binding: {
     TF_FLOAT: number;
     TF_INT32: number;
+    TF_INT64: number;
     TF_ATTR_TYPE: number;
     TF_ATTR_BOOL: number;
     TF_ATTR_INT: number;
+    TF_ATTR_STRING: number;
+    TF_ATTR_SHAPE: number;
+    createTensor(shape: number[], dtype: number, values: Int32Array): number;
+    executeOp(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: number[], outputs: number): { id: number; shape: number[]; dtype: number }[];
+    tensorDataSync(id: number): BigInt64Array;
+    deleteTensor(id: number): void;
   };
   executeSingleOutput(name: string, attrs: NativeAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: NativeAttr[], inputs: tf.TensorInfo[], outputs: number): tf.Tensor[];
+  getInputTensorIds(tensors: tf.TensorInfo[]): number[];
+  createOutputTensor(metadata: { id: number; shape: number[]; dtype: number }): tf.Tensor;
 }
 
 /** One attribute of a TensorFlow op, as tfjs-node's binding takes it. */

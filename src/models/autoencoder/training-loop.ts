@@ -123,7 +123,7 @@ export const FUSED_ADAM_MAX_PARAMS = 100_000;
  */
 export function createAdam(variables: readonly tf.Variable[], learningRate: number, weightDecay = 0): StepOptimizer {
   const params = variables.reduce((sum, v) => sum + v.size, 0);
-  const isFused = weightDecay > 0 || params <= FUSED_ADAM_MAX_PARAMS || tf.getBackend() === 'tensorflow';
+  const isFused = weightDecay > 0 || params <= FUSED_ADAM_MAX_PARAMS || isNativeBackend();
   return isFused ? new FusedAdam(learningRate, weightDecay) : tf.train.adam(learningRate);
 }
 
