@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix.js';
+import { xorshift32 } from './random.js';
 
 /** Each row's `k` nearest rows by Euclidean distance, ascending, the row itself first (distance 0), as umap-learn's graph. */
 export interface NearestRows {
@@ -40,9 +41,7 @@ export function nnDescent(m: Matrix, k: number, options: NnDescentOptions = {}):
   let state = Math.imul((options.seed ?? 0) ^ 0x2545f491, 0x9e3779b1) || 0x6b43a9b5;
   /** Uniform int32 >= 0 (xorshift32). */
   const nextInt = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
+    state = xorshift32(state);
     return state & 0x7fffffff;
   };
   const dist2 = (p: number, q: number): number => {

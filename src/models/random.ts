@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 
-/** A seeded uniform generator on [0, 1). Everything random in latentflow draws from one of these. */
+/** A seeded uniform generator on [0, 1). Everything random in latentflow draws from one of these (or, in hot loops, from a seeded {@link xorshift32}). */
 export type Random = () => number;
 
 /**
@@ -19,6 +19,17 @@ export function generatorKey(seed: number): string {
   const key = String(seed);
   // A string is a repetition of a shorter one exactly when it occurs inside itself doubled, off its ends.
   return (key + key).indexOf(key, 1) < key.length ? `${key}/${key.length}` : key;
+}
+
+/**
+ * The next state of Marsaglia's 32-bit xorshift generator (never 0 from a non-zero state), for hot loops
+ * that draw millions of integers (UMAP's negative samples, NN-descent's candidates), where a `Random` call
+ * per draw would cost more than the work it picks. Start it from a seeded non-zero state.
+ */
+export function xorshift32(s: number): number {
+  s ^= s << 13;
+  s ^= s >>> 17;
+  return s ^ (s << 5);
 }
 
 /** Derives an independent 31-bit seed for a named sub-task, so adding a consumer never shifts the others. */

@@ -1,3 +1,5 @@
+import { xorshift32 } from './random.js';
+
 /**
  * The edges a UMAP layout optimises: the fuzzy graph after umap-js's (and umap-learn's) pruning of edges below
  * max weight / nEpochs. Edge `e` pulls the point of row `head[e]` towards that of `tail[e]`, once every
@@ -181,13 +183,6 @@ export class UmapLayout {
     }
     return s;
   }
-}
-
-/** The next state of Marsaglia's 32-bit xorshift generator (never 0 from a non-zero state). */
-function xorshift32(s: number): number {
-  s ^= s << 13;
-  s ^= s >>> 17;
-  return s ^ (s << 5);
 }
 
 /** A vertex index in [0, n) from a generator state, kept in int32 range so that % is an integer operation, not a floating-point fmod. */
